@@ -1,0 +1,243 @@
+"""The ``provenance`` command: a thin click layer over the library.
+
+Each command parses options, makes one library call and renders the result. Every
+:class:`~provenance.errors.ProvenanceError` becomes ``error: <message>`` on stderr and its
+exit code here, in :func:`main`, and nowhere else.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from provenance import __version__
+from provenance.config import Config
+from provenance.errors import ProvenanceError
+from provenance.pipeline.dates import resolve_timezone
+from provenance.pipeline.load import Skipped
+from provenance.report.model import build_report, document_texts, to_json
+from provenance.report.text import render_text
+from provenance.report.trace import trace_document
+from provenance.scan import ScanOptions, scan
+from provenance.store.index import Index
+
+DEFAULT_INDEX = "provenance.sqlite"
+
+_MATCHING_OPTIONS: dict[str, tuple[str, type, str]] = {
+    "shingle_size": ("shingle.size", int, "Words per shingle (default 3)."),
+    "num_perm": ("minhash.num_perm", int, "MinHash permutations (default 128)."),
+    "seed": ("minhash.seed", int, "MinHash seed (default 1, as datasketch)."),
+    "lsh_threshold": ("lsh.threshold", float, "Jaccard threshold LSH bands are tuned for (default 0.3)."),
+    "min_similarity": ("verify.min_similarity", float, "Exact word-shingle Jaccard a match needs (default 0.5)."),
+    "min_words": ("segment.min_words", int, "Shortest passage or sentence run matched, in words (default 8)."),
+    "boilerplate_min_docs": ("boilerplate.min_documents", int, "Articles of one site repeating a line to call it boilerplate (default 4)."),
+}
+
+
+def index_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--index",
+        "index_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar="PROVENANCE_INDEX",
+        default=DEFAULT_INDEX,
+        show_default=True,
+        help="Index file (also $PROVENANCE_INDEX).",
+    )(func)
+
+
+def matching_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    for name, (_, kind, help_text) in reversed(_MATCHING_OPTIONS.items()):
+        func = click.option(f"--{name.replace('_', '-')}", name, type=kind, default=None, help=help_text)(func)
+    return func
+
+
+def _requested_config(values: dict[str, Any]) -> Config | None:
+    """``None`` (use the index's own config) unless a matching option was given."""
+    overrides = {dotted: values.get(name) for name, (dotted, _, _) in _MATCHING_OPTIONS.items()}
+    if all(value is None for value in overrides.values()):
+        return None
+    return Config().with_overrides(**overrides)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="provenance")
+def cli() -> None:
+    """Find reused passages across news articles and tell who published them first.
+
+    \b
+    Examples:
+      provenance scan seeds/            # index the articles, find reuse
+      provenance report                 # who copied what from whom
+      provenance report --format json -o report.json
+      provenance trace seeds/002_b5b547b9f015d507.txt
+    """
+
+
+@cli.command("scan")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@index_option
+@click.option("--default-timezone", default=None, metavar="ZONE", help="Zone for timestamps without one (default UTC).")
+@click.option("--prune", is_flag=True, help="Drop indexed documents whose files are gone.")
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=64, show_default=True, help="Documents per transaction.")
+@click.option("-q", "--quiet", is_flag=True, help="No summary line.")
+@matching_options
+def scan_command(paths: tuple[Path, ...], index_path: Path, default_timezone: str | None, prune: bool,
+                 batch_size: int, quiet: bool, **matching: Any) -> None:
+    """Scan folders or files of articles (.txt/.md) into the index.
+
+    Unchanged files are skipped, changed files replace their passages, and findings are
+    recomputed so an earlier-dated article added later becomes the origin.
+
+    \b
+    Examples:
+      provenance scan seeds/
+      provenance scan archive/ --index news.sqlite --default-timezone America/New_York
+      provenance scan archive/ --prune
+    """
+    options = ScanOptions(default_timezone=resolve_timezone(default_timezone), prune=prune, batch_size=batch_size)
+    with Index.open(index_path, _requested_config(matching)) as index, _progress() as progress:
+        summary = scan(paths, index, options, warn=_warn, progress=progress)
+    if not quiet:
+        skipped = f", {len(summary.skipped)} skipped" if summary.skipped else ""
+        removed = f", {summary.removed} removed" if summary.removed else ""
+        click.echo(
+            f"Scanned {summary.seen} files: {summary.added} added, {summary.changed} changed, "
+            f"{summary.unchanged} unchanged{removed}{skipped}. {summary.findings} reused passages in the index "
+            f"{index_path}. Next: provenance report" + ("" if str(index_path) == DEFAULT_INDEX else f" --index {index_path}")
+        )
+
+
+@cli.command("report")
+@index_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file instead of stdout.")
+@click.option("--limit", type=click.IntRange(1), default=None, help="Show at most this many reuses (text).")
+@click.option("--include-text", is_flag=True, help="JSON: add the reused text of both spans.")
+def report_command(index_path: Path, fmt: str, output: Path | None, limit: int | None, include_text: bool) -> None:
+    """Report reused passages from the index (no rescanning).
+
+    \b
+    Examples:
+      provenance report
+      provenance report --format json -o report.json
+    """
+    with Index.open(index_path, readonly=True) as index:
+        report = build_report(index, include_text=include_text)
+        if fmt == "json":
+            rendered = to_json(report)
+        else:
+            paths = {r[side]["path"] for r in report["reuses"] for side in ("origin", "copy")}
+            rendered = render_text(report, document_texts(index, paths), limit=limit, color=False if output else None)
+    _emit(rendered, output)
+
+
+@cli.command("trace")
+@click.argument("file")
+@index_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def trace_command(file: str, index_path: Path, fmt: str) -> None:
+    """For each passage of one article: original here, or first seen where and when.
+
+    \b
+    Example:
+      provenance trace seeds/002_b5b547b9f015d507.txt
+    """
+    with Index.open(index_path, readonly=True) as index:
+        meta, traces = trace_document(index, file)
+    if fmt == "json":
+        data = {**meta, "passages": [_trace_dict(t) for t in traces]}
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{meta['path']}  {meta['title'] or ''}  published {meta['published'] or 'undated'}")
+    for item in traces:
+        preview = " ".join(item.text.split())[:90]
+        if item.status == "reused":
+            source = item.sources[0]
+            where = f"first seen in {source['path']} ({source['published'] or 'undated'}), {source['kind']} {source['similarity']:.2f}"
+            if not source["origin_certain"]:
+                where += ", origin uncertain"
+        elif item.status == "original" and item.reused_by:
+            where = f"original here, reused {item.reused_by} time(s) elsewhere"
+        else:
+            where = {"original": "original here", "boilerplate": "boilerplate", "too-short": "too short to match"}[item.status]
+        click.echo(f"[{item.start}:{item.end}] {where}\n    {preview}")
+
+
+def _trace_dict(item: Any) -> dict[str, Any]:
+    return {"start": item.start, "end": item.end, "status": item.status, "sources": list(item.sources), "reused_by": item.reused_by}
+
+
+def _emit(rendered: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(rendered, nl=False)
+        return
+    try:
+        output.write_text(rendered, encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from exc
+
+
+def _warn(skipped: Skipped) -> None:
+    click.echo(f"warning: {skipped.path}: {skipped.reason}", err=True)
+
+
+class _progress:
+    """A rich progress bar on stderr, only when stderr is a terminal."""
+
+    def __enter__(self) -> Callable[[int, int], None] | None:
+        if not sys.stderr.isatty():
+            self._bar = None
+            return None
+        from rich.progress import Progress
+
+        self._bar = Progress(transient=True, console=None)
+        self._bar.start()
+        self._task = self._bar.add_task("scanning", total=None)
+        return self._update
+
+    def _update(self, done: int, total: int) -> None:
+        assert self._bar is not None
+        self._bar.update(self._task, completed=done, total=total)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI and map errors to one-line messages and exit codes."""
+    try:
+        cli.main(args=argv, prog_name="provenance", standalone_mode=False)
+    except ProvenanceError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.Abort:
+        click.echo("interrupted", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return 2 if exc.exit_code in (1, 2) else exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("interrupted: nothing half-written; the index holds what was committed", err=True)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # noqa: BLE001 - never a traceback for users; opt in to one
+        if os.environ.get("PROVENANCE_DEBUG"):
+            raise
+        click.echo(f"error: unexpected {type(exc).__name__}: {exc} (set PROVENANCE_DEBUG=1 for a traceback and please report it)", err=True)
+        return 2
+    return 0
+
+
+def entry() -> None:
+    sys.exit(main())

@@ -1,0 +1,191 @@
+"""Frozen configuration of each matching stage, with a stable fingerprint.
+
+Everything that changes which passages match is stored in the index as JSON, and its
+fingerprint must match on every later scan: signatures or band keys built with another
+seed, scheme or shingle size cannot be compared, so mixing them silently would corrupt
+provenance. Options that only affect presentation are not part of the fingerprint.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import xxhash
+
+from provenance.errors import ConfigError
+
+__all__ = [
+    "BoilerplateConfig",
+    "Config",
+    "LSHConfig",
+    "MinHashConfig",
+    "SegmentConfig",
+    "ShingleConfig",
+    "VerifyConfig",
+]
+
+#: Version of the hashing recipe (word hash -> shingle hash); bump when it changes.
+HASH_RECIPE = "xxh3_64-words/poly64-fold32/v1"
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentConfig:
+    """How paragraphs are cut into matchable segments.
+
+    ``min_words``: a segment (a run of whole sentences) has at least this many words;
+    shorter sentences are joined to their neighbours, and shorter paragraphs are never
+    matched on their own. It is the documented minimum length of a finding.
+    """
+
+    min_words: int = 8
+
+    def __post_init__(self) -> None:
+        if self.min_words < 3:
+            raise ConfigError(f"min_words must be at least 3, got {self.min_words}")
+
+
+@dataclass(frozen=True, slots=True)
+class ShingleConfig:
+    """Word n-gram shingling: ``size`` consecutive normalised words make one shingle."""
+
+    size: int = 3
+    recipe: str = HASH_RECIPE
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.size <= 12:
+            raise ConfigError(f"shingle size must be between 1 and 12, got {self.size}")
+
+
+@dataclass(frozen=True, slots=True)
+class MinHashConfig:
+    """MinHash parameters; signatures equal datasketch's ``MinHash(num_perm, seed, scheme)``."""
+
+    num_perm: int = 128
+    seed: int = 1
+    scheme: str = "affine32"
+
+    def __post_init__(self) -> None:
+        if self.num_perm < 2:
+            raise ConfigError(f"num_perm must be at least 2, got {self.num_perm}")
+        if self.scheme != "affine32":
+            raise ConfigError(f"only the datasketch 'affine32' scheme is supported, got {self.scheme!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class LSHConfig:
+    """Banding of signatures; bands/rows derived from ``threshold`` as datasketch does.
+
+    The candidate threshold sits below the verification threshold so that pairs at the
+    verification threshold are almost always candidates (recall), while verification on
+    exact shingle sets keeps precision.
+    """
+
+    threshold: float = 0.3
+    false_positive_weight: float = 0.5
+    false_negative_weight: float = 0.5
+    max_bucket: int = 64
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold < 1.0:
+            raise ConfigError(f"LSH threshold must be between 0 and 1, got {self.threshold}")
+        if abs(self.false_positive_weight + self.false_negative_weight - 1.0) > 1e-9:
+            raise ConfigError("LSH false-positive and false-negative weights must sum to 1")
+        if self.max_bucket < 2:
+            raise ConfigError(f"max_bucket must be at least 2, got {self.max_bucket}")
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyConfig:
+    """Exact verification of candidates on their shingle sets."""
+
+    min_similarity: float = 0.5
+    min_shared_shingles: int = 4
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.min_similarity <= 1.0:
+            raise ConfigError(f"min_similarity must be in (0, 1], got {self.min_similarity}")
+        if self.min_shared_shingles < 1:
+            raise ConfigError("min_shared_shingles must be at least 1")
+
+
+@dataclass(frozen=True, slots=True)
+class BoilerplateConfig:
+    """Lines a site repeats: ``min_documents`` articles of one site, at most ``max_words``."""
+
+    min_documents: int = 4
+    max_words: int = 40
+    use_builtin_patterns: bool = True
+
+    def __post_init__(self) -> None:
+        if self.min_documents < 2:
+            raise ConfigError("boilerplate min_documents must be at least 2")
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The full matching configuration stored with an index."""
+
+    segment: SegmentConfig = field(default_factory=SegmentConfig)
+    shingle: ShingleConfig = field(default_factory=ShingleConfig)
+    minhash: MinHashConfig = field(default_factory=MinHashConfig)
+    lsh: LSHConfig = field(default_factory=LSHConfig)
+    verify: VerifyConfig = field(default_factory=VerifyConfig)
+    boilerplate: BoilerplateConfig = field(default_factory=BoilerplateConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable hex digest of every matching parameter (and the datasketch scheme)."""
+        return xxhash.xxh3_64_hexdigest(self.to_json().encode())
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Config:
+        parts: dict[str, Any] = {}
+        sections = {
+            "segment": SegmentConfig,
+            "shingle": ShingleConfig,
+            "minhash": MinHashConfig,
+            "lsh": LSHConfig,
+            "verify": VerifyConfig,
+            "boilerplate": BoilerplateConfig,
+        }
+        for name, section_type in sections.items():
+            values = data.get(name, {})
+            known = {f.name for f in dataclasses.fields(section_type)}
+            unknown = set(values) - known
+            if unknown:
+                raise ConfigError(f"unknown {name} option(s): {', '.join(sorted(unknown))}")
+            parts[name] = section_type(**values)
+        return cls(**parts)
+
+    def with_overrides(self, **overrides: Any) -> Config:
+        """Copy with dotted overrides such as ``{"verify.min_similarity": 0.6}``."""
+        data = self.to_dict()
+        for dotted, value in overrides.items():
+            if value is None:
+                continue
+            section, _, key = dotted.partition(".")
+            if section not in data or key not in data[section]:
+                raise ConfigError(f"unknown option {dotted!r}")
+            data[section][key] = value
+        return Config.from_dict(data)
+
+
+def describe_differences(stored: dict[str, Any], wanted: dict[str, Any]) -> list[str]:
+    """Human-readable ``section.key: stored -> wanted`` lines for a config mismatch."""
+    lines = []
+    for section in sorted(set(stored) | set(wanted)):
+        left, right = stored.get(section, {}), wanted.get(section, {})
+        for key in sorted(set(left) | set(right)):
+            if left.get(key) != right.get(key):
+                lines.append(f"{section}.{key}: index has {left.get(key)!r}, asked for {right.get(key)!r}")
+    return lines
+

@@ -1,0 +1,207 @@
+"""From verified unit matches to reuse findings: clusters, origins and reused spans.
+
+* Matches form clusters (connected components), so in a chain A -> B -> C, C lands in
+  A's cluster even when C no longer resembles A enough to match it directly.
+* The origin is the member article with the earliest publication instant. The order
+  key is ``(undated, instant, content hash)``: an undated article never outranks a dated
+  one, and ties are broken by the content hash, never by file name or scan order.
+* An origin is *certain* when it is dated and its instant (a whole day for date-only
+  stamps) ends no later than every other member's starts, and no member is undated.
+* For each copy unit we pick the origin unit it resembles most, trim sentence-run
+  segments at either end that the other side does not contain (the span actually
+  reused), and then keep, per copy article, non-overlapping findings by most shared
+  shingles, then highest similarity.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from provenance.pipeline.verify import shared_count
+
+__all__ = ["DocKey", "Finding", "UnitInfo", "connected_components", "find_reuses"]
+
+DAY_US = 86_400_000_000
+_CONTAINMENT_TO_KEEP = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class DocKey:
+    """What decides precedence: publication instant (µs, UTC) and content hash."""
+
+    doc: int
+    published_us: int | None
+    date_only: bool
+    content_hash: str
+
+    @property
+    def order(self) -> tuple[bool, int, str]:
+        return (self.published_us is None, self.published_us or 0, self.content_hash)
+
+    @property
+    def latest_us(self) -> int | None:
+        if self.published_us is None:
+            return None
+        return self.published_us + (DAY_US if self.date_only else 0)
+
+
+@dataclass(slots=True)
+class UnitInfo:
+    unit: int
+    doc: int
+    paragraph: int
+    kind: str
+    start: int
+    end: int
+    shingles: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    cluster: int
+    origin_doc: int
+    origin_start: int
+    origin_end: int
+    copy_doc: int
+    copy_start: int
+    copy_end: int
+    similarity: float
+    shared: int
+    kind: str
+    origin_certain: bool
+
+
+def connected_components(edges: Iterable[tuple[int, int]]) -> dict[int, int]:
+    """Union-find: unit -> smallest unit id of its component."""
+    parent: dict[int, int] = {}
+
+    def find(item: int) -> int:
+        root = parent.setdefault(item, item)
+        while root != parent[root]:
+            root = parent[root]
+        while parent[item] != root:
+            parent[item], item = root, parent[item]
+        return root
+
+    for left, right in edges:
+        a, b = find(left), find(right)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    return {item: find(item) for item in parent}
+
+
+def _origin_certain(origin: DocKey, members: list[DocKey]) -> bool:
+    if origin.latest_us is None:
+        return False
+    for member in members:
+        if member.doc == origin.doc:
+            continue
+        if member.published_us is None or member.published_us < origin.latest_us:
+            return False
+    return True
+
+
+def _trim(unit: UnitInfo, other: np.ndarray, parts: list[UnitInfo]) -> list[UnitInfo]:
+    """Drop leading/trailing segments of ``unit`` mostly absent from ``other``."""
+    if unit.kind != "paragraph" or len(parts) < 2:
+        return [unit]
+    kept = [p for p in parts if len(p.shingles) and shared_count(p.shingles, other) / len(p.shingles) >= _CONTAINMENT_TO_KEEP]
+    if not kept:
+        return [unit]
+    first, last = parts.index(kept[0]), parts.index(kept[-1])
+    return parts[first : last + 1] if (first, last) != (0, len(parts) - 1) else [unit]
+
+
+def _measure(origin_parts: list[UnitInfo], copy_parts: list[UnitInfo]) -> tuple[float, int]:
+    left = origin_parts[0].shingles if len(origin_parts) == 1 else np.unique(np.concatenate([p.shingles for p in origin_parts]))
+    right = copy_parts[0].shingles if len(copy_parts) == 1 else np.unique(np.concatenate([p.shingles for p in copy_parts]))
+    shared = shared_count(left, right)
+    union = len(left) + len(right) - shared
+    return (shared / union if union else 0.0), shared
+
+
+def find_reuses(
+    edges: list[tuple[int, int]],
+    units: dict[int, UnitInfo],
+    segments: dict[tuple[int, int], list[UnitInfo]],
+    paragraphs: dict[tuple[int, int], tuple[int, int]],
+    docs: dict[int, DocKey],
+) -> list[Finding]:
+    """Reuse findings from verified edges (boilerplate already removed).
+
+    ``segments`` maps ``(doc, paragraph)`` to its segment units in text order and
+    ``paragraphs`` to the paragraph span; both are used to report the reused span.
+    """
+    component_of = connected_components(edges)
+    members: dict[int, list[UnitInfo]] = defaultdict(list)
+    for unit_id, root in component_of.items():
+        members[root].append(units[unit_id])
+    candidates: list[tuple[tuple, Finding]] = []
+    ordered = sorted(members.values(), key=lambda group: min((docs[u.doc].order, u.start) for u in group))
+    for number, group in enumerate(ordered, start=1):
+        group_docs = [docs[d] for d in sorted({u.doc for u in group})]
+        origin = min(group_docs, key=lambda key: key.order)
+        certain = _origin_certain(origin, group_docs)
+        origin_units = sorted((u for u in group if u.doc == origin.doc), key=lambda u: (u.start, u.end))
+        for copy in group:
+            if copy.doc == origin.doc:
+                continue
+            best = max(origin_units, key=lambda o: (shared_count(o.shingles, copy.shingles), -o.start))
+            candidates.append(_candidate(number, best, copy, segments, paragraphs, docs, certain))
+    return _renumber(_select(candidates))
+
+
+def _renumber(findings: list[Finding]) -> list[Finding]:
+    """Dense cluster numbers 1..n in origin order, whatever clusters selection dropped."""
+    numbers = {old: new for new, old in enumerate(sorted({f.cluster for f in findings}), start=1)}
+    return [
+        Finding(numbers[f.cluster], *(getattr(f, name) for name in Finding.__slots__[1:]))  # type: ignore[arg-type]
+        for f in findings
+    ]
+
+
+def _candidate(
+    number: int,
+    origin: UnitInfo,
+    copy: UnitInfo,
+    segments: dict[tuple[int, int], list[UnitInfo]],
+    paragraphs: dict[tuple[int, int], tuple[int, int]],
+    docs: dict[int, DocKey],
+    certain: bool,
+) -> tuple[tuple, Finding]:
+    origin_parts = _trim(origin, copy.shingles, segments.get((origin.doc, origin.paragraph), []))
+    copy_parts = _trim(copy, origin.shingles, segments.get((copy.doc, copy.paragraph), []))
+    similarity, shared = _measure(origin_parts, copy_parts)
+    o_start, o_end = origin_parts[0].start, origin_parts[-1].end
+    c_start, c_end = copy_parts[0].start, copy_parts[-1].end
+    o_para, c_para = paragraphs[(origin.doc, origin.paragraph)], paragraphs[(copy.doc, copy.paragraph)]
+    if (o_start, o_end) != o_para or (c_start, c_end) != c_para:
+        kind = "contained"
+    elif similarity >= 1.0:
+        kind = "verbatim"
+    else:
+        kind = "near-duplicate"
+    finding = Finding(number, origin.doc, o_start, o_end, copy.doc, c_start, c_end, similarity, shared, kind, certain)
+    rank = (-shared, -similarity, c_end - c_start, c_start, docs[origin.doc].order, o_start)
+    return rank, finding
+
+
+def _select(candidates: list[tuple[tuple, Finding]]) -> list[Finding]:
+    """Per copy article, keep non-overlapping copy spans, best-ranked first."""
+    by_copy: dict[int, list[tuple[tuple, Finding]]] = defaultdict(list)
+    for rank, finding in candidates:
+        by_copy[finding.copy_doc].append((rank, finding))
+    chosen: list[Finding] = []
+    for copy_doc in sorted(by_copy):
+        taken: list[tuple[int, int]] = []
+        for _, finding in sorted(by_copy[copy_doc], key=lambda item: item[0]):
+            span = (finding.copy_start, finding.copy_end)
+            if any(span[0] < end and start < span[1] for start, end in taken):
+                continue
+            taken.append(span)
+            chosen.append(finding)
+    return chosen

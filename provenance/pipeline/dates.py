@@ -1,0 +1,89 @@
+"""Publication instants: parse header, feed and URL dates into aware UTC datetimes.
+
+A stamp without a zone is read in the default zone (UTC unless ``--default-timezone``);
+a bare date or a ``00:00:00`` time is a *date-only* stamp: we only know the day, which
+matters when deciding whether an origin is certain.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, tzinfo
+from email.utils import parsedate_to_datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from provenance.errors import ConfigError
+
+__all__ = ["Instant", "format_instant", "parse_instant", "resolve_timezone", "url_date"]
+
+Instant = tuple[datetime, bool]  # (aware UTC datetime, date_only)
+
+_URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?=/|$|[-_.])")
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def resolve_timezone(name: str | None) -> tzinfo:
+    """The zone for stamps that carry none; ``None`` or ``"UTC"`` mean UTC."""
+    if name is None or name.upper() in {"UTC", "Z"}:
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            f"unknown time zone {name!r} for --default-timezone; use an IANA name such as 'Europe/Berlin'"
+        ) from exc
+
+
+def _to_utc(moment: datetime, default_tz: tzinfo) -> datetime:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=default_tz)
+    return moment.astimezone(UTC)
+
+
+def parse_instant(value: str, default_tz: tzinfo = UTC) -> Instant | None:
+    """Parse ISO 8601 (any offset, ``Z``, fractions) or RFC 2822; ``None`` if it is neither.
+
+    >>> parse_instant("2018-05-31T01:00+09:00")[0].isoformat()
+    '2018-05-30T16:00:00+00:00'
+    """
+    text = value.strip()
+    if not text or len(text) > 64:
+        return None
+    if _DATE_ONLY.match(text):
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            return None
+        return _to_utc(datetime.combine(day, time()), default_tz), True
+    moment: datetime | None = None
+    try:
+        moment = datetime.fromisoformat(text.replace(" Z", "Z"))
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if moment is None:
+        return None
+    date_only = moment.tzinfo is None and moment.time() == time()
+    return _to_utc(moment, default_tz), date_only
+
+
+def url_date(url: str, default_tz: tzinfo = UTC) -> Instant | None:
+    """The day in a URL path such as ``/2018/05/30/`` (a date-only instant)."""
+    match = _URL_DATE.search(url)
+    if not match:
+        return None
+    try:
+        day = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
+    return _to_utc(datetime.combine(day, time()), default_tz), True
+
+
+def format_instant(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a ``Z`` suffix, the form used in every report."""
+    if moment is None:
+        return None
+    text = moment.astimezone(UTC).isoformat()
+    return text.replace("+00:00", "Z")

@@ -1,0 +1,101 @@
+"""Normalise text for comparison only, keeping a map back to original offsets.
+
+The original text is never changed. For hashing we (1) repair mojibake runs with ftfy
+(``Russiaâ€™s`` -> ``Russia’s``), (2) cut words, (3) fold each word with NFKC, case
+folding and NFKC again, map curly quotes and drop punctuation. Each normalised token
+remembers the ``[start, end)`` of the original characters it came from.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import ftfy
+
+__all__ = ["Token", "normalise_text", "normalise_word", "tokenise"]
+
+# Runs of non-ASCII characters are where mojibake lives ("â€™", "ðŸ‡·ðŸ‡º"); ASCII never is.
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{2,}")
+_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+_WORD = re.compile(rf"(?:\w|[{_MARKS}])+(?:['\u2019\u02bc](?:\w|[{_MARKS}])+)*")
+_MAX_ROUNDS = 8
+_APOSTROPHES = str.maketrans({"\u2019": "", "\u02bc": "", "'": "", "\u2018": "", "_": ""})
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A normalised word and the original ``[start, end)`` it was read from."""
+
+    text: str
+    start: int
+    end: int
+
+
+def _repair_mojibake(text: str, start: int, end: int) -> tuple[str, list[int], list[int]]:
+    """Text with mojibake runs fixed, plus per-character original start/end offsets."""
+    pieces: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    cursor = start
+    for match in _NON_ASCII_RUN.finditer(text, start, end):
+        run = match.group()
+        fixed = ftfy.fix_encoding(run)
+        if fixed == run:
+            continue
+        pieces.append(text[cursor : match.start()])
+        starts.extend(range(cursor, match.start()))
+        ends.extend(range(cursor + 1, match.start() + 1))
+        pieces.append(fixed)
+        starts.extend([match.start()] * len(fixed))
+        ends.extend([match.end()] * len(fixed))
+        cursor = match.end()
+    pieces.append(text[cursor:end])
+    starts.extend(range(cursor, end))
+    ends.extend(range(cursor + 1, end + 1))
+    return "".join(pieces), starts, ends
+
+
+def _fold(word: str) -> list[str]:
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", word).casefold())
+    folded = folded.translate(_APOSTROPHES)
+    return [part.translate(_APOSTROPHES) for part in _WORD.findall(folded) if part.translate(_APOSTROPHES)]
+
+
+def _repair_word(word: str) -> str:
+    return _NON_ASCII_RUN.sub(lambda match: ftfy.fix_encoding(match.group()), word)
+
+
+def normalise_word(word: str) -> list[str]:
+    """Fold one word: mojibake repair, NFKC, casefold, NFKC, quotes and punctuation dropped.
+
+    Folding can split a word (``"½"`` -> ``"1⁄2"`` -> ``1``, ``2``) and case folding can make
+    a word look like mojibake again, so the steps repeat until nothing changes: that
+    fixed point is what makes normalisation idempotent.
+    """
+    parts = [word]
+    for _ in range(_MAX_ROUNDS):
+        again = [piece for part in parts for piece in _fold(_repair_word(part))]
+        if again == parts:
+            break
+        parts = again
+    return parts
+
+
+def tokenise(text: str, start: int = 0, end: int | None = None) -> list[Token]:
+    """Normalised words of ``text[start:end]`` with their original offsets."""
+    end = len(text) if end is None else end
+    repaired, starts, ends = _repair_mojibake(text, start, end)
+    tokens = []
+    for match in _WORD.finditer(repaired):
+        original_start = starts[match.start()]
+        original_end = ends[match.end() - 1]
+        for word in normalise_word(match.group()):
+            tokens.append(Token(word, original_start, original_end))
+    return tokens
+
+
+def normalise_text(text: str) -> str:
+    """The comparison form of ``text``: its normalised words joined by single spaces."""
+    return " ".join(token.text for token in tokenise(text))

@@ -1,0 +1,87 @@
+"""Word shingles hashed without building shingle strings.
+
+Each normalised word is hashed once with xxh3-64; the hash of a word n-gram is the
+polynomial ``(((w0 * M) + w1) * M + w2) mod 2**64`` folded to 32 bits (high xor low),
+computed for a whole paragraph at once with numpy. 32-bit values are what datasketch's
+``affine32`` scheme takes. :func:`shingle_hash32` is the same function over one shingle,
+used as the ``hashfunc`` that makes datasketch produce our signatures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import xxhash
+
+from provenance.config import Config
+from provenance.pipeline.normalise import tokenise
+from provenance.records import Document, Paragraph, Unit
+
+__all__ = ["build_units", "paragraph_fingerprint", "shingle_hash32", "shingle_hashes", "word_hashes"]
+
+_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+_MASK64 = (1 << 64) - 1
+_EMPTY = np.zeros(0, dtype=np.uint32)
+
+
+def word_hashes(words: Sequence[str]) -> np.ndarray:
+    """xxh3-64 of each word's UTF-8 bytes (lone surrogates kept via ``surrogatepass``)."""
+    return np.fromiter(
+        (xxhash.xxh3_64_intdigest(word.encode("utf-8", "surrogatepass")) for word in words),
+        dtype=np.uint64,
+        count=len(words),
+    )
+
+
+def shingle_hashes(hashes: np.ndarray, size: int) -> np.ndarray:
+    """32-bit hashes of every ``size``-word window (one window if there are fewer words)."""
+    if len(hashes) == 0:
+        return _EMPTY
+    size = min(size, len(hashes))
+    count = len(hashes) - size + 1
+    combined = np.zeros(count, dtype=np.uint64)
+    for offset in range(size):
+        combined = combined * _MULTIPLIER + hashes[offset : offset + count]
+    return ((combined ^ (combined >> np.uint64(32))) & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+
+
+def shingle_hash32(words: Sequence[str]) -> int:
+    """The hash of one shingle, equal to :func:`shingle_hashes` for that window."""
+    combined = 0
+    for word in words:
+        digest = xxhash.xxh3_64_intdigest(word.encode("utf-8", "surrogatepass"))
+        combined = (combined * int(_MULTIPLIER) + digest) & _MASK64
+    return (combined ^ (combined >> 32)) & 0xFFFFFFFF
+
+
+def paragraph_fingerprint(words: Sequence[str]) -> int:
+    """Signed 64-bit hash of a paragraph's normalised words (SQLite INTEGER friendly)."""
+    value = xxhash.xxh3_64_intdigest(" ".join(words).encode("utf-8", "surrogatepass"))
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def build_units(document: Document, paragraphs: list[Paragraph], config: Config) -> tuple[list[Unit], list[tuple[int, int]]]:
+    """Units (whole paragraphs, and their segments when there are several) and, per
+    paragraph, ``(word_count, fingerprint)`` used for boilerplate detection."""
+    min_words, size = config.segment.min_words, config.shingle.size
+    units: list[Unit] = []
+    stats: list[tuple[int, int]] = []
+    for index, paragraph in enumerate(paragraphs):
+        tokens = tokenise(document.text, paragraph.start, paragraph.end)
+        words = [token.text for token in tokens]
+        stats.append((len(words), paragraph_fingerprint(words)))
+        if len(words) < min_words or paragraph.boilerplate_pattern:
+            continue
+        hashes = word_hashes(words)
+        units.append(Unit(index, "paragraph", paragraph.start, paragraph.end, np.unique(shingle_hashes(hashes, size)), len(words)))
+        if len(paragraph.segments) < 2:
+            continue
+        starts = np.fromiter((token.start for token in tokens), dtype=np.int64, count=len(tokens))
+        for seg_start, seg_end in paragraph.segments:
+            first, last = np.searchsorted(starts, [seg_start, seg_end])
+            if last - first < max(3, min(size, min_words)):
+                continue
+            shingles = np.unique(shingle_hashes(hashes[first:last], size))
+            units.append(Unit(index, "segment", seg_start, seg_end, shingles, int(last - first)))
+    return units, stats

@@ -1,0 +1,77 @@
+"""Typed records that flow between pipeline stages.
+
+Offsets are always Python ``str`` offsets into :attr:`Document.text`, the decoded file
+exactly as stored (CRLF, mojibake and all); normalisation never changes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+__all__ = ["Document", "Paragraph", "Unit"]
+
+
+@dataclass(slots=True)
+class Document:
+    """One article: its decoded text and the metadata parsed from it.
+
+    ``path`` is the display path (relative to the scanned root, ``/`` separators);
+    ``source`` is what identifies the file on disk (absolute path) so rescans and
+    ``--prune`` can find it again.
+    """
+
+    path: str
+    source: str
+    text: str
+    content_hash: str
+    encoding: str
+    body_start: int = 0
+    url: str | None = None
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: datetime | None = None
+    date_only: bool = False
+    mtime_ns: int = 0
+    size: int = 0
+
+    @property
+    def host(self) -> str | None:
+        """The outlet's host name (``www.`` dropped) from the URL, if any."""
+        if not self.url:
+            return None
+        from urllib.parse import urlsplit
+
+        host = urlsplit(self.url).hostname or None
+        if host and host.startswith("www."):
+            host = host[4:]
+        return host
+
+
+@dataclass(slots=True, frozen=True)
+class Paragraph:
+    """A paragraph ``[start, end)`` with the sentence-run segments inside it."""
+
+    start: int
+    end: int
+    segments: tuple[tuple[int, int], ...]
+    boilerplate_pattern: bool = False
+
+
+@dataclass(slots=True)
+class Unit:
+    """A matchable span: a whole paragraph or one segment of it, with its shingle hashes.
+
+    ``shingles`` is a sorted array of unique uint32 shingle hashes; it is what MinHash
+    signs and what verification compares exactly.
+    """
+
+    paragraph: int
+    kind: str  # "paragraph" | "segment"
+    start: int
+    end: int
+    shingles: np.ndarray
+    words: int = 0
+    text_hash: int = 0

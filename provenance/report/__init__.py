@@ -1,0 +1,1 @@
+"""Reports built from the index: the JSON model and its renderings."""

@@ -1,0 +1,155 @@
+"""The report model: one dict, schema_version 1, read from the index without rescanning.
+
+``build_report`` is the single source of every format: JSON is this dict serialised;
+text, Markdown, CSV and HTML render it. Paths are the display paths (relative to the
+scanned root, ``/`` separators); offsets slice each document's decoded text.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Any
+
+from provenance.pipeline.dates import format_instant
+from provenance.store.index import Index
+
+__all__ = ["SCHEMA_VERSION", "build_report", "document_texts", "to_json"]
+
+SCHEMA_VERSION = 1
+_BOILERPLATE_REASONS = {1: "pattern", 2: "repeated"}
+
+
+def _instant(published_us: int | None) -> str | None:
+    if published_us is None:
+        return None
+    return format_instant(datetime.fromtimestamp(published_us / 1_000_000, tz=UTC))
+
+
+def _union_length(spans: list[tuple[int, int]]) -> int:
+    total, reach = 0, -1
+    for start, end in sorted(spans):
+        if end > reach:
+            total += end - max(start, reach)
+            reach = end
+    return total
+
+
+def build_report(index: Index, include_text: bool = False) -> dict[str, Any]:
+    """The full report as plain data (see ``shared/report.schema.json``)."""
+    db = index.connection
+    docs = {
+        row[0]: row
+        for row in db.execute(
+            "SELECT id, path, url, title, authors, published_us, date_only, encoding, site FROM documents"
+        )
+    }
+    paragraphs: dict[int, list[tuple[int, int, int, int, int]]] = defaultdict(list)
+    for doc_id, idx, start, end, words, fingerprint, boilerplate in db.execute(
+        "SELECT doc_id, idx, start, end, words, fingerprint, boilerplate FROM paragraphs ORDER BY doc_id, idx"
+    ):
+        paragraphs[doc_id].append((start, end, words, fingerprint, boilerplate))
+    rows = db.execute(
+        """SELECT cluster, origin_doc, origin_start, origin_end, copy_doc, copy_start, copy_end,
+                  similarity, shared, kind, origin_certain FROM reuses"""
+    ).fetchall()
+    copied: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    reuses = []
+    texts: dict[int, str] = {}
+    for cluster, o_doc, o_start, o_end, c_doc, c_start, c_end, similarity, shared, kind, certain in rows:
+        copied[c_doc].append((c_start, c_end))
+        origin, copy = docs[o_doc], docs[c_doc]
+        entry: dict[str, Any] = {
+            "cluster": cluster,
+            "origin": {"path": origin[1], "start": o_start, "end": o_end, "published": _instant(origin[5])},
+            "copy": {"path": copy[1], "start": c_start, "end": c_end, "published": _instant(copy[5])},
+            "similarity": round(float(similarity), 6),
+            "shared_shingles": shared,
+            "kind": kind,
+            "origin_certain": bool(certain),
+            "lag_seconds": None if origin[5] is None or copy[5] is None else (copy[5] - origin[5]) // 1_000_000,
+        }
+        if include_text:
+            for side, doc_id in (("origin", o_doc), ("copy", c_doc)):
+                if doc_id not in texts:
+                    texts[doc_id] = index.document_text(doc_id)
+                span = entry[side]
+                span["text"] = texts[doc_id][span["start"] : span["end"]]
+        reuses.append(entry)
+    reuses.sort(key=lambda r: (r["cluster"], r["copy"]["path"], r["copy"]["start"], r["origin"]["start"]))
+    documents = [_document_entry(docs[d], paragraphs[d], copied[d]) for d in docs]
+    documents.sort(key=lambda d: d["path"])
+    boilerplate = _boilerplate(index, docs, paragraphs)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "summary": {
+            "documents": len(documents),
+            "passages": sum(d["passages"] for d in documents),
+            "reused_passages": sum(d["reused_passages"] for d in documents),
+            "reuses": len(reuses),
+            "clusters": len({r["cluster"] for r in reuses}),
+            "boilerplate_passages": sum(d["boilerplate_passages"] for d in documents),
+            "undated_documents": sum(1 for d in documents if d["published"] is None),
+            "uncertain_origins": sum(1 for r in reuses if not r["origin_certain"]),
+        },
+        "config": {"fingerprint": index.config.fingerprint, **index.config.to_dict()},
+        "documents": documents,
+        "reuses": reuses,
+        "boilerplate": boilerplate,
+    }
+
+
+def _document_entry(doc: tuple, paragraphs: list[tuple[int, int, int, int, int]], copied: list[tuple[int, int]]) -> dict[str, Any]:
+    _, path, url, title, authors, published_us, date_only, encoding, site = doc
+    passages = [(s, e) for s, e, words, _, boilerplate in paragraphs if words and not boilerplate]
+    reused = sum(1 for s, e in passages if any(cs < e and s < ce for cs, ce in copied))
+    total = sum(e - s for s, e in passages)
+    clipped = [(max(cs, s), min(ce, e)) for cs, ce in copied for s, e in passages if cs < e and s < ce]
+    share = 1.0 if total == 0 else max(0.0, 1.0 - _union_length(clipped) / total)
+    return {
+        "path": path,
+        "url": url,
+        "title": title,
+        "authors": json.loads(authors),
+        "published": _instant(published_us),
+        "date_only": bool(date_only) if published_us is not None else None,
+        "site": site or None,
+        "encoding": encoding,
+        "passages": len(passages),
+        "reused_passages": reused,
+        "boilerplate_passages": sum(1 for *_, words, _, b in paragraphs if b),
+        "original_share": round(share, 6),
+    }
+
+
+def _boilerplate(index: Index, docs: dict[int, tuple], paragraphs: dict[int, list]) -> list[dict[str, Any]]:
+    groups: dict[tuple[int, int], dict[str, Any]] = {}
+    texts: dict[int, str] = {}
+    for doc_id in sorted(paragraphs, key=lambda d: docs[d][1]):
+        for start, end, _, fingerprint, flag in paragraphs[doc_id]:
+            if not flag:
+                continue
+            if doc_id not in texts:
+                texts[doc_id] = index.document_text(doc_id)
+            group = groups.setdefault(
+                (flag, fingerprint),
+                {"text": texts[doc_id][start:end], "reason": _BOILERPLATE_REASONS.get(flag, "pattern"), "occurrences": []},
+            )
+            group["occurrences"].append({"path": docs[doc_id][1], "start": start, "end": end})
+    entries = list(groups.values())
+    for entry in entries:
+        entry["documents"] = len({o["path"] for o in entry["occurrences"]})
+    entries.sort(key=lambda e: (e["text"], e["reason"]))
+    return entries
+
+
+def to_json(report: dict[str, Any]) -> str:
+    """Deterministic serialisation: sorted keys, two-space indent, trailing newline."""
+    return json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def document_texts(index: Index, paths: set[str]) -> dict[str, str]:
+    """Decoded text of the documents with these display paths (for rendering spans)."""
+    rows = index.connection.execute("SELECT id, path FROM documents").fetchall()
+    return {path: index.document_text(doc_id) for doc_id, path in rows if path in paths}

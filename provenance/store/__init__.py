@@ -1,0 +1,1 @@
+"""The persistent provenance index (SQLite, WAL)."""

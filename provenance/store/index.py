@@ -1,0 +1,254 @@
+"""The SQLite provenance index: documents, passages, band keys, matches and findings.
+
+The parent process is the only writer. Each scan batch (documents, their units, band
+keys and verified matches) is one transaction, and :meth:`Index.refresh` recomputes
+boilerplate and findings in another, so a killed scan leaves whole documents or none.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from provenance.config import Config, describe_differences
+from provenance.errors import ConfigMismatchError, IndexError_, SchemaError
+from provenance.store.schema import APPLICATION_ID, DDL, MIGRATIONS, REQUIRED_TABLES, SCHEMA_VERSION
+
+__all__ = ["Index", "StoredDocument", "decode_shingles", "encode_shingles"]
+
+BUSY_TIMEOUT_MS = 30_000
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def encode_shingles(shingles: np.ndarray) -> bytes:
+    return np.asarray(shingles, dtype="<u4").tobytes()
+
+
+def decode_shingles(blob: bytes) -> np.ndarray:
+    if len(blob) % 4:
+        raise SchemaError("index holds a malformed shingle set; rebuild it with a fresh --index")
+    return np.frombuffer(blob, dtype="<u4").astype(np.uint32)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDocument:
+    id: int
+    path: str
+    source: str
+    content_hash: str
+    size: int
+    mtime_ns: int
+
+
+class Index:
+    """An open index file. Use :meth:`open`; close it (or use ``with``) when done."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection, config: Config, readonly: bool) -> None:
+        self.path = path
+        self.connection = connection
+        self.config = config
+        self.readonly = readonly
+
+    # -- opening -------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | Path, config: Config | None = None, *, readonly: bool = False) -> Index:
+        """Open (or, unless read-only, create) the index at ``path``.
+
+        ``config`` is the matching configuration asked for; ``None`` means "whatever the
+        index was built with" (or the defaults for a new index). A different config is
+        refused rather than mixing incompatible signatures.
+        """
+        path = Path(path)
+        exists = path.exists() and path.stat().st_size > 0
+        if not exists and readonly:
+            raise IndexError_(f"{path}: no index here yet; build one with 'provenance scan PATH --index {path}'")
+        if exists:
+            _check_header(path)
+        connection = _connect(path, readonly)
+        try:
+            if not exists:
+                stored = _initialise(connection, config or Config())
+            else:
+                stored = _validate(connection, path, readonly)
+            if config is not None and config.fingerprint != stored.fingerprint:
+                raise ConfigMismatchError(_mismatch_message(path, stored, config))
+        except BaseException:
+            connection.close()
+            raise
+        return cls(path, connection, stored, readonly)
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT``; rolled back on any exception (incl. Ctrl-C)."""
+        self.connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.connection
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+        self.connection.execute("COMMIT")
+
+    # -- documents -----------------------------------------------------------------
+    def stored_documents(self) -> dict[str, StoredDocument]:
+        rows = self.connection.execute("SELECT id, path, source, content_hash, size, mtime_ns FROM documents")
+        return {row[2]: StoredDocument(*row) for row in rows}
+
+    def set_paths(self, updates: Sequence[tuple[str, int]]) -> None:
+        with self.transaction() as db:
+            db.executemany("UPDATE documents SET path = ? WHERE id = ?", updates)
+
+    def remove_documents(self, doc_ids: Sequence[int]) -> None:
+        if not doc_ids:
+            return
+        with self.transaction() as db:
+            db.executemany("DELETE FROM documents WHERE id = ?", [(i,) for i in doc_ids])
+
+    def document_text(self, doc_id: int) -> str:
+        row = self.connection.execute("SELECT text FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if row is None:
+            raise IndexError_(f"document {doc_id} is not in the index")
+        return zlib.decompress(row[0]).decode("utf-8", "surrogatepass")
+
+    def next_ids(self) -> tuple[int, int]:
+        doc = self.connection.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM documents").fetchone()[0]
+        unit = self.connection.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM units").fetchone()[0]
+        return int(doc), int(unit)
+
+    # -- matching support ----------------------------------------------------------
+    def bucket_members(self, unit_ids: Sequence[int]) -> pl.DataFrame:
+        """Every stored unit sharing a ``(band, key)`` with one of ``unit_ids``."""
+        db = self.connection
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted_units (id INTEGER PRIMARY KEY)")
+        db.execute("DELETE FROM temp.wanted_units")
+        db.executemany("INSERT OR IGNORE INTO temp.wanted_units VALUES (?)", [(int(i),) for i in unit_ids])
+        rows = db.execute(
+            """
+            SELECT bk.band, bk.key, bk.unit_id, u.doc_id, u.content_key
+            FROM (SELECT DISTINCT band, key FROM band_keys
+                  WHERE unit_id IN (SELECT id FROM temp.wanted_units)) AS nk
+            JOIN band_keys AS bk ON bk.band = nk.band AND bk.key = nk.key
+            JOIN units AS u ON u.id = bk.unit_id
+            """
+        ).fetchall()
+        schema = {"band": pl.Int64, "key": pl.Int64, "unit": pl.Int64, "doc": pl.Int64, "order": pl.Int64}
+        return pl.DataFrame(rows, schema=schema, orient="row")
+
+    def shingles_of(self, unit_ids: Sequence[int]) -> dict[int, np.ndarray]:
+        found: dict[int, np.ndarray] = {}
+        ids = [int(i) for i in unit_ids]
+        for offset in range(0, len(ids), 500):
+            chunk = ids[offset : offset + 500]
+            marks = ",".join("?" * len(chunk))
+            for unit_id, blob in self.connection.execute(f"SELECT id, shingles FROM units WHERE id IN ({marks})", chunk):
+                found[unit_id] = decode_shingles(blob)
+        return found
+
+    def meta(self, key: str) -> str | None:
+        row = self.connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+
+def _check_header(path: Path) -> None:
+    try:
+        with path.open("rb") as handle:
+            magic = handle.read(16)
+    except OSError as exc:
+        raise IndexError_(f"{path}: cannot read the index ({exc.strerror or exc})") from exc
+    if magic != _SQLITE_MAGIC:
+        raise SchemaError(f"{path}: not a passage-provenance index (not an SQLite file); pass another --index or move it away")
+
+
+def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
+    mode = "ro" if readonly else "rwc"
+    uri = f"{path.resolve().as_uri()}?mode={mode}"
+    try:
+        connection = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        connection.execute("PRAGMA trusted_schema = OFF")
+        connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        connection.execute("PRAGMA foreign_keys = ON")
+        if not readonly:
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = NORMAL")
+    except sqlite3.DatabaseError as exc:
+        raise SchemaError(f"{path}: cannot open the index ({exc}); it may be corrupt: rebuild it with a fresh --index") from exc
+    return connection
+
+
+def _initialise(connection: sqlite3.Connection, config: Config) -> Config:
+    from provenance import __version__
+
+    # executescript commits first, so the transaction is opened inside the script; the
+    # metadata below lands in the same transaction, so a half-made index never exists.
+    connection.executescript(f"BEGIN IMMEDIATE; PRAGMA application_id = {APPLICATION_ID}; {DDL}")
+    connection.executemany(
+        "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+        [
+            ("schema_version", str(SCHEMA_VERSION)),
+            ("config", config.to_json()),
+            ("fingerprint", config.fingerprint),
+            ("created_by", f"passage-provenance {__version__}"),
+        ],
+    )
+    connection.execute("COMMIT")
+    return config
+
+
+def _validate(connection: sqlite3.Connection, path: Path, readonly: bool) -> Config:
+    try:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        application_id = connection.execute("PRAGMA application_id").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise SchemaError(f"{path}: the index is corrupt ({exc}); rebuild it with a fresh --index") from exc
+    if application_id != APPLICATION_ID or not REQUIRED_TABLES <= tables:
+        raise SchemaError(f"{path}: an SQLite file, but not a passage-provenance index; pass another --index")
+    rows = dict(connection.execute("SELECT key, value FROM meta").fetchall())
+    version = int(rows.get("schema_version", "0"))
+    if version > SCHEMA_VERSION:
+        raise SchemaError(
+            f"{path}: index schema version {version} is newer than this passage-provenance understands "
+            f"({SCHEMA_VERSION}); upgrade with 'pip install -U passage-provenance'"
+        )
+    if version < SCHEMA_VERSION:
+        if readonly:
+            raise SchemaError(f"{path}: index schema version {version} is old; run 'provenance scan' once to migrate it")
+        for step in range(version, SCHEMA_VERSION):
+            with_transaction(connection, MIGRATIONS[step])
+    try:
+        return Config.from_dict(json.loads(rows["config"]))
+    except (KeyError, ValueError, TypeError) as exc:
+        raise SchemaError(f"{path}: the index's stored configuration is unreadable; rebuild it with a fresh --index") from exc
+
+
+def with_transaction(connection: sqlite3.Connection, step: object) -> None:
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        step(connection)  # type: ignore[operator]
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+
+
+def _mismatch_message(path: Path, stored: Config, wanted: Config) -> str:
+    differences = "; ".join(describe_differences(stored.to_dict(), wanted.to_dict()))
+    return (
+        f"{path} was built with another matching configuration ({differences}). "
+        "Drop those options to use the index's own, or scan into a new --index to rebuild with them."
+    )

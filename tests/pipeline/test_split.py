@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from provenance.pipeline.split import group_segments, split_document, split_paragraphs, split_sentences
+
+
+def test_paragraphs_are_blank_line_separated_and_trimmed():
+    text = "Title\r\n\r\n  First para line one.\r\nline two.  \r\n \r\nSecond.\n"
+    spans = split_paragraphs(text, 7)
+    assert [text[s:e] for s, e in spans] == ["First para line one.\r\nline two.", "Second."]
+
+
+def test_sentences_respect_abbreviations_and_initials():
+    text = 'Mr. Smith met U.S. officials. "It went well," he said. J. R. Doe left! Then 2 more came.'
+    assert [text[s:e] for s, e in split_sentences(text, 0, len(text))] == [
+        "Mr. Smith met U.S. officials.",
+        '"It went well," he said.',
+        "J. R. Doe left!",
+        "Then 2 more came.",
+    ]
+
+
+def test_short_sentences_join_their_neighbours():
+    text = "He told CNN. The long-time minister has previously traveled to the capital city twice. Yes."
+    sentences = split_sentences(text, 0, len(text))
+    segments = group_segments(text, sentences, 8)
+    assert [text[s:e] for s, e in segments] == [text]
+
+
+@given(st.text(st.sampled_from(list("ab .!?\n\r\"'A1 \u00a0")), max_size=400))
+@settings(max_examples=300, deadline=None)
+def test_every_span_slices_the_text_and_nests(text):
+    for paragraph in split_document(text, 0, 3, lambda line: False):
+        assert 0 <= paragraph.start < paragraph.end <= len(text)
+        assert not text[paragraph.start].isspace() and not text[paragraph.end - 1].isspace()
+        for start, end in paragraph.segments:
+            assert paragraph.start <= start < end <= paragraph.end
