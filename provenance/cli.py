@@ -18,7 +18,7 @@ import click
 
 from provenance import __version__
 from provenance.config import Config
-from provenance.errors import ProvenanceError
+from provenance.errors import InputError, ProvenanceError
 from provenance.pipeline.dates import resolve_timezone
 from provenance.pipeline.load import Skipped
 from provenance.report.model import build_report, document_texts, to_json
@@ -86,10 +86,13 @@ def cli() -> None:
 @click.option("--default-timezone", default=None, metavar="ZONE", help="Zone for timestamps without one (default UTC).")
 @click.option("--prune", is_flag=True, help="Drop indexed documents whose files are gone.")
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=64, show_default=True, help="Documents per transaction.")
+@click.option("--max-file-size", type=click.IntRange(1), default=50, show_default=True, metavar="MB",
+              help="Skip files larger than this many megabytes (checked before reading).")
+@click.option("--strict", is_flag=True, help="Exit 2 if any input was skipped.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary line.")
 @matching_options
 def scan_command(paths: tuple[Path, ...], index_path: Path, default_timezone: str | None, prune: bool,
-                 batch_size: int, quiet: bool, **matching: Any) -> None:
+                 batch_size: int, max_file_size: int, strict: bool, quiet: bool, **matching: Any) -> None:
     """Scan folders or files of articles (.txt/.md) into the index.
 
     Unchanged files are skipped, changed files replace their passages, and findings are
@@ -101,7 +104,8 @@ def scan_command(paths: tuple[Path, ...], index_path: Path, default_timezone: st
       provenance scan archive/ --index news.sqlite --default-timezone America/New_York
       provenance scan archive/ --prune
     """
-    options = ScanOptions(default_timezone=resolve_timezone(default_timezone), prune=prune, batch_size=batch_size)
+    options = ScanOptions(default_timezone=resolve_timezone(default_timezone), prune=prune, batch_size=batch_size,
+                          max_file_size=max_file_size * 1024 * 1024)
     with Index.open(index_path, _requested_config(matching)) as index, _progress() as progress:
         summary = scan(paths, index, options, warn=_warn, progress=progress)
     if not quiet:
@@ -112,6 +116,8 @@ def scan_command(paths: tuple[Path, ...], index_path: Path, default_timezone: st
             f"{summary.unchanged} unchanged{removed}{skipped}. {summary.findings} reused passages in the index "
             f"{index_path}. Next: provenance report" + ("" if str(index_path) == DEFAULT_INDEX else f" --index {index_path}")
         )
+    if strict and summary.skipped:
+        raise InputError(f"{len(summary.skipped)} input(s) skipped and --strict was given (see the warnings above)")
 
 
 @cli.command("report")
@@ -185,7 +191,9 @@ def _emit(rendered: str, output: Path | None) -> None:
 
 
 def _warn(skipped: Skipped) -> None:
-    click.echo(f"warning: {skipped.path}: {skipped.reason}", err=True)
+    # One line per skipped file, whatever odd characters its name holds.
+    path = skipped.path.encode("unicode_escape").decode("ascii") if not skipped.path.isprintable() else skipped.path
+    click.echo(f"warning: {path}: {skipped.reason}", err=True)
 
 
 class _progress:

@@ -1,26 +1,33 @@
 """``scan``: bring an index up to date with the articles under some paths.
 
-Unchanged files (same size and mtime, or same content hash) are skipped; changed files
-replace their old passages; new files are processed in batches, each written in one
-transaction; ``prune`` drops documents whose files are gone. Findings are recomputed at
-the end so that provenance never depends on scan order or on which run a file came in.
+Two halves, so each can grow on its own:
+
+* :func:`plan_changes` (the load stage) walks the inputs and yields the documents that
+  are new or changed, with the id of the version they replace; unchanged files (same
+  size and mtime, or same content hash) and unreadable ones are dealt with here;
+* :func:`apply_changes` (the process/write stage) turns them into units and band keys
+  and writes them in batches, one transaction each (old version out, new one in).
+
+Findings are recomputed at the end, so provenance never depends on scan order or on
+which run a file came in; ``prune`` drops documents whose files are gone.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 
 from provenance.errors import InputError
 from provenance.pipeline.build import ProcessedDocument, process_document
-from provenance.pipeline.load import Skipped, Source, iter_sources, load_document
+from provenance.pipeline.load import DEFAULT_MAX_FILE_SIZE, Skipped, Source, iter_sources, load_document
+from provenance.records import Document
 from provenance.store.findings import refresh
-from provenance.store.index import Index
+from provenance.store.index import Index, StoredDocument
 from provenance.store.writer import write_batch
 
-__all__ = ["ScanOptions", "ScanSummary", "scan"]
+__all__ = ["Change", "ScanOptions", "ScanSummary", "apply_changes", "plan_changes", "scan"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +37,7 @@ class ScanOptions:
     default_timezone: tzinfo = UTC
     prune: bool = False
     batch_size: int = 64
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
 
 
 @dataclass(slots=True)
@@ -42,6 +50,14 @@ class ScanSummary:
     matches: int = 0
     findings: int = 0
     skipped: list[Skipped] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A document to (re)write; ``replaces`` is the stored version's id, if any."""
+
+    document: Document
+    replaces: int | None
 
 
 Progress = Callable[[int, int], None]
@@ -57,6 +73,20 @@ def scan(
 ) -> ScanSummary:
     """Scan ``paths`` into ``index`` and recompute findings; returns what happened."""
     summary = ScanSummary()
+    changes = plan_changes(paths, index, options, summary, warn)
+    summary.matches = apply_changes(index, changes, options, progress)
+    if options.prune:
+        gone = [doc.id for source, doc in index.stored_documents().items() if not os.path.exists(source.split("#", 1)[0])]
+        index.remove_documents(gone)
+        summary.removed = len(gone)
+    summary.findings = refresh(index)
+    return summary
+
+
+def plan_changes(
+    paths: Sequence[str | os.PathLike[str]], index: Index, options: ScanOptions, summary: ScanSummary, warn: Warn | None
+) -> Iterator[Change]:
+    """The load stage: new or changed documents, in deterministic order."""
     stored = index.stored_documents()
     sources: list[Source] = []
     for item in iter_sources(paths):
@@ -65,33 +95,36 @@ def scan(
         else:
             sources.append(item)
     _reject_duplicate_displays(sources)
-    pending: list[ProcessedDocument] = []
     path_updates: list[tuple[str, int]] = []
-    replaced: list[int] = []
-    for position, source in enumerate(sources, start=1):
+    for source in sources:
         summary.seen += 1
         previous = stored.get(str(source.absolute))
-        outcome = _load(source, previous, options, summary, warn)
-        if outcome is None:
-            if previous is not None and previous.path != source.display:
-                path_updates.append((source.display, previous.id))
-        else:
-            if previous is not None:
-                replaced.append(previous.id)
-            pending.append(process_document(outcome, index.config))
-        if len(pending) >= options.batch_size:
-            summary.matches += _flush(index, pending, replaced)
-        if progress:
-            progress(position, len(sources))
-    summary.matches += _flush(index, pending, replaced)
+        document = _load(source, previous, options, summary, warn)
+        if document is not None:
+            yield Change(document, previous.id if previous else None)
+        elif previous is not None and previous.path != source.display:
+            path_updates.append((source.display, previous.id))
     if path_updates:
         index.set_paths(path_updates)
-    if options.prune:
-        gone = [doc.id for source, doc in index.stored_documents().items() if not os.path.exists(source)]
-        index.remove_documents(gone)
-        summary.removed = len(gone)
-    summary.findings = refresh(index)
-    return summary
+
+
+def apply_changes(index: Index, changes: Iterable[Change], options: ScanOptions, progress: Progress | None = None) -> int:
+    """The process/write stage: shingle, sign and band; write one batch per transaction."""
+    matches, done = 0, 0
+    pending: list[ProcessedDocument] = []
+    replaced: list[int] = []
+    for change in changes:
+        pending.append(process_document(change.document, index.config))
+        if change.replaces is not None:
+            replaced.append(change.replaces)
+        if len(pending) >= options.batch_size:
+            matches += write_batch(index, pending, replaced)
+            done += len(pending)
+            pending, replaced = [], []
+            if progress:
+                progress(done, 0)
+    matches += write_batch(index, pending, replaced)
+    return matches
 
 
 def _skip(summary: ScanSummary, item: Skipped, warn: Warn | None) -> None:
@@ -100,14 +133,14 @@ def _skip(summary: ScanSummary, item: Skipped, warn: Warn | None) -> None:
         warn(item)
 
 
-def _load(source: Source, previous, options: ScanOptions, summary: ScanSummary, warn: Warn | None):  # type: ignore[no-untyped-def]
+def _load(source: Source, previous: StoredDocument | None, options: ScanOptions, summary: ScanSummary, warn: Warn | None) -> Document | None:
     """The loaded document if it is new or changed; ``None`` when unchanged or skipped."""
     try:
         info = source.absolute.stat()
         if previous is not None and previous.size == info.st_size and previous.mtime_ns == info.st_mtime_ns:
             summary.unchanged += 1
             return None
-        document = load_document(source, options.default_timezone)
+        document = load_document(source, options.default_timezone, max_size=options.max_file_size)
     except InputError as exc:
         _skip(summary, Skipped(source.display, str(exc)), warn)
         return None
@@ -124,14 +157,6 @@ def _load(source: Source, previous, options: ScanOptions, summary: ScanSummary, 
     return document
 
 
-def _flush(index: Index, pending: list[ProcessedDocument], replaced: list[int]) -> int:
-    """Write pending documents, replacing their old versions, in one transaction."""
-    matches = write_batch(index, pending, replaced)
-    pending.clear()
-    replaced.clear()
-    return matches
-
-
 def _reject_duplicate_displays(sources: Iterable[Source]) -> None:
     seen: dict[str, Source] = {}
     for source in sources:
@@ -141,4 +166,3 @@ def _reject_duplicate_displays(sources: Iterable[Source]) -> None:
                 f"{source.absolute}); scan them into separate indexes or from a common parent folder"
             )
         seen[source.display] = source
-

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import codecs
+import errno
 import os
 import re
 import stat
@@ -21,6 +22,7 @@ import xxhash
 
 from provenance.errors import DecodeError, InputError
 from provenance.pipeline.dates import parse_instant, url_date
+from provenance.pipeline.htmlpage import extract_html, looks_like_html
 from provenance.records import Document
 
 __all__ = ["TEXT_SUFFIXES", "Skipped", "Source", "decode_bytes", "iter_sources", "load_document", "parse_header"]
@@ -58,30 +60,44 @@ def iter_sources(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Source | S
             raise InputError(f"{raw}: no such file or directory")
         if root.is_dir():
             yield from _walk(root)
-        elif root.is_file():
-            yield Source(display=root.name, absolute=root.resolve())
         else:
-            yield Skipped(str(raw), "not a regular file")
+            yield check_file(root.name, root)
 
 
 def _walk(root: Path) -> Iterator[Source | Skipped]:
     entries: list[tuple[str, Path]] = []
-    for folder, dirnames, filenames in os.walk(root, followlinks=False):
+    for folder, dirnames, filenames in os.walk(root, followlinks=False, onerror=None):
         dirnames.sort()
         for name in filenames:
             full = Path(folder) / name
             if name.lower().endswith(TEXT_SUFFIXES):
                 entries.append((full.relative_to(root).as_posix(), full))
     for display, full in sorted(entries):
-        try:
-            mode = full.stat().st_mode
-        except OSError as exc:
-            yield Skipped(display, f"cannot stat ({exc.strerror or exc})")
-            continue
-        if not stat.S_ISREG(mode):
-            yield Skipped(display, "not a regular file")
-            continue
-        yield Source(display=display, absolute=full.resolve())
+        yield check_file(display, full)
+
+
+def check_file(display: str, full: Path) -> Source | Skipped:
+    """A readable regular file, or the reason it is skipped (never raises)."""
+    if _has_surrogates(display):
+        return Skipped(display.encode("utf-8", "backslashreplace").decode(), "file name is not valid UTF-8")
+    try:
+        info = full.stat()
+    except OSError as exc:
+        if full.is_symlink():
+            reason = "symlink loop" if exc.errno == errno.ELOOP else "broken symlink"
+            return Skipped(display, reason)
+        return Skipped(display, f"cannot stat ({exc.strerror or exc})")
+    if not stat.S_ISREG(info.st_mode):
+        return Skipped(display, "not a regular file")
+    return Source(display=display, absolute=full.resolve())
+
+
+def _has_surrogates(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def decode_bytes(raw: bytes) -> tuple[str, str]:
@@ -188,15 +204,29 @@ def _date_from_url(document: Document, default_tz: tzinfo) -> None:
             document.published, document.date_only = instant
 
 
-def load_document(source: Source, default_tz: tzinfo = UTC, raw: bytes | None = None) -> Document:
-    """Read, decode and parse one file; raises :class:`InputError` subclasses on bad input."""
+DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
+
+
+def load_document(
+    source: Source, default_tz: tzinfo = UTC, raw: bytes | None = None, max_size: int = DEFAULT_MAX_FILE_SIZE
+) -> Document:
+    """Read, decode and parse one file; raises :class:`InputError` subclasses on bad input.
+
+    The size limit is checked with ``stat`` before reading, so a huge file is never loaded.
+    """
     try:
         info = source.absolute.stat()
+        if info.st_size > max_size:
+            raise InputError(f"larger than --max-file-size ({info.st_size:,} > {max_size:,} bytes)")
         if raw is None:
             raw = source.absolute.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read ({exc.strerror or exc})") from exc
+    if not raw.strip():
+        raise InputError("empty file")
     text, encoding = decode_bytes(raw)
+    if looks_like_html(text):
+        text, encoding = extract_html(text), f"{encoding}+html"
     document = Document(
         path=source.display,
         source=str(source.absolute),
