@@ -15,16 +15,17 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from provenance import __version__
 from provenance.config import Config
-from provenance.errors import InputError, ProvenanceError
+from provenance.errors import InputError, ProvenanceError, SchemaError
 from provenance.pipeline.dates import resolve_timezone
 from provenance.pipeline.load import Skipped
-from provenance.report.model import build_report, document_texts, to_json
-from provenance.report.text import render_text
+from provenance.report.render import FORMATS, ReuseFilter, open_in_browser, render_report
 from provenance.report.trace import trace_document
 from provenance.scan import ScanOptions, scan
+from provenance.store.health import check_consistency, integrity_problems
 from provenance.store.index import Index
 
 DEFAULT_INDEX = "provenance.sqlite"
@@ -122,25 +123,41 @@ def scan_command(paths: tuple[Path, ...], index_path: Path, default_timezone: st
 
 @cli.command("report")
 @index_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="text (terminal view), json (schema v1), markdown (GitHub), csv (a row per reuse), html (one page).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file instead of stdout.")
-@click.option("--limit", type=click.IntRange(1), default=None, help="Show at most this many reuses (text).")
+@click.option("--origin", "origin_glob", metavar="PATTERN", help="Only reuses whose origin path matches this glob.")
+@click.option("--copy", "copy_glob", metavar="PATTERN", help="Only reuses whose copy path matches this glob.")
+@click.option("--limit", type=click.IntRange(1), default=None, help="Show at most this many reuses.")
 @click.option("--include-text", is_flag=True, help="JSON: add the reused text of both spans.")
-def report_command(index_path: Path, fmt: str, output: Path | None, limit: int | None, include_text: bool) -> None:
+@click.option("--open", "open_browser", is_flag=True, help="Write the HTML report (to -o or a temporary file) and open it in the browser.")
+def report_command(index_path: Path, fmt: str, output: Path | None, origin_glob: str | None, copy_glob: str | None,
+                   limit: int | None, include_text: bool, open_browser: bool) -> None:
     """Report reused passages from the index (no rescanning).
+
+    --origin, --copy and --limit select the reuses shown, in every format; the summary
+    always counts the whole index.
 
     \b
     Examples:
       provenance report
+      provenance report --origin 'cnn/*' --limit 10
+      provenance report --format html -o report.html
+      provenance report --open
+      provenance report --format markdown >> "$GITHUB_STEP_SUMMARY"
       provenance report --format json -o report.json
     """
+    if open_browser:
+        if click.get_current_context().get_parameter_source("fmt") is not ParameterSource.DEFAULT and fmt != "html":
+            raise click.UsageError(f"--open shows the HTML report; drop --format {fmt}")
+        fmt = "html"
+    terminal = output is None and not open_browser and sys.stdout.isatty()
     with Index.open(index_path, readonly=True) as index:
-        report = build_report(index, include_text=include_text)
-        if fmt == "json":
-            rendered = to_json(report)
-        else:
-            paths = {r[side]["path"] for r in report["reuses"] for side in ("origin", "copy")}
-            rendered = render_text(report, document_texts(index, paths), limit=limit, color=False if output else None)
+        rendered = render_report(index, fmt, ReuseFilter(origin_glob, copy_glob, limit), include_text=include_text, terminal=terminal)
+    if open_browser:
+        path, opened = open_in_browser(rendered, output)
+        click.echo(f"Report written to {path}" + ("" if opened else "; no browser could be started, open it from there"))
+        return
     _emit(rendered, output)
 
 
@@ -174,6 +191,27 @@ def trace_command(file: str, index_path: Path, fmt: str) -> None:
         else:
             where = {"original": "original here", "boilerplate": "boilerplate", "too-short": "too short to match"}[item.status]
         click.echo(f"[{item.start}:{item.end}] {where}\n    {preview}")
+
+
+@cli.command("doctor")
+@index_option
+@click.option("--quick", is_flag=True, help="Skip re-processing every document's text.")
+def doctor_command(index_path: Path, quick: bool) -> None:
+    """Check an index: SQLite integrity and the index's own consistency.
+
+    Opens read-only. Exit 0 when sound, 2 (with one line per problem) otherwise.
+
+    \b
+    Example:
+      provenance doctor --index cached-provenance.sqlite
+    """
+    with Index.open(index_path, readonly=True) as index:
+        problems = integrity_problems(index) + check_consistency(index, deep=not quick)
+        documents = index.connection.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+        last = index.connection.execute("SELECT finished FROM scans ORDER BY id DESC LIMIT 1").fetchone()
+    if problems:
+        raise SchemaError(f"{index_path}: {len(problems)} problem(s): " + "; ".join(problems[:20]))
+    click.echo(f"{index_path}: OK ({documents} documents, last scan {last[0] if last else 'never'})")
 
 
 def _trace_dict(item: Any) -> dict[str, Any]:
@@ -219,12 +257,17 @@ class _progress:
             self._bar.stop()
 
 
+def _one_line(message: str) -> str:
+    """Errors are one line, even when SQLite's own diagnostics span several."""
+    return " | ".join(line.strip() for line in message.splitlines() if line.strip())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI and map errors to one-line messages and exit codes."""
     try:
         cli.main(args=argv, prog_name="provenance", standalone_mode=False)
     except ProvenanceError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {_one_line(str(exc))}", err=True)
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)

@@ -21,6 +21,7 @@ from datetime import UTC, tzinfo
 
 from provenance.errors import InputError
 from provenance.pipeline.build import ProcessedDocument, process_document
+from provenance.pipeline.feeds import FeedFields, is_feed, load_feed
 from provenance.pipeline.load import DEFAULT_MAX_FILE_SIZE, Skipped, Source, iter_sources, load_document
 from provenance.records import Document
 from provenance.store.findings import refresh
@@ -38,6 +39,7 @@ class ScanOptions:
     prune: bool = False
     batch_size: int = 64
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    feed_fields: FeedFields = FeedFields()
 
 
 @dataclass(slots=True)
@@ -80,6 +82,7 @@ def scan(
         index.remove_documents(gone)
         summary.removed = len(gone)
     summary.findings = refresh(index)
+    index.record_scan(summary.seen, summary.added, summary.changed, summary.removed, len(summary.skipped), summary.findings)
     return summary
 
 
@@ -96,7 +99,13 @@ def plan_changes(
             sources.append(item)
     _reject_duplicate_displays(sources)
     path_updates: list[tuple[str, int]] = []
+    records = _stored_records_by_feed(stored)
+    gone: list[int] = []
     for source in sources:
+        if is_feed(source.absolute):
+            previous_records = records.get(str(source.absolute), {})
+            yield from _load_feed(source, previous_records, options, summary, warn, path_updates, gone)
+            continue
         summary.seen += 1
         previous = stored.get(str(source.absolute))
         document = _load(source, previous, options, summary, warn)
@@ -104,6 +113,9 @@ def plan_changes(
             yield Change(document, previous.id if previous else None)
         elif previous is not None and previous.path != source.display:
             path_updates.append((source.display, previous.id))
+    if gone:
+        index.remove_documents(gone)
+        summary.removed += len(gone)
     if path_updates:
         index.set_paths(path_updates)
 
@@ -155,6 +167,60 @@ def _load(source: Source, previous: StoredDocument | None, options: ScanOptions,
     else:
         summary.changed += 1
     return document
+
+
+def _stored_records_by_feed(stored: dict[str, StoredDocument]) -> dict[str, dict[int, StoredDocument]]:
+    """Stored feed records (source ``ABSFILE#N``) grouped by feed file, then by N."""
+    grouped: dict[str, dict[int, StoredDocument]] = {}
+    for source, document in stored.items():
+        file, sep, number = source.rpartition("#")
+        if sep and number.isdigit():
+            grouped.setdefault(file, {})[int(number)] = document
+    return grouped
+
+
+def _load_feed(
+    source: Source, previous: dict[int, StoredDocument], options: ScanOptions, summary: ScanSummary,
+    warn: Warn | None, path_updates: list[tuple[str, int]], gone: list[int],
+) -> Iterator[Change]:
+    """A feed file expanded into its records, each compared with its stored version.
+
+    An unchanged file (same size and mtime as every stored record) keeps all its
+    records unread; a changed one rewrites new and changed records (by content hash) and
+    puts the stored records no longer in it on ``gone``.
+    """
+    previous = dict(previous)
+    try:
+        info = source.absolute.stat()
+        if previous and all(p.size == info.st_size and p.mtime_ns == info.st_mtime_ns for p in previous.values()):
+            summary.seen += len(previous)
+            summary.unchanged += len(previous)
+            path_updates.extend((f"{source.display}#{n}", p.id) for n, p in previous.items() if p.path != f"{source.display}#{n}")
+            return
+        loaded = load_feed(source, options.feed_fields, options.default_timezone, options.max_file_size)
+    except InputError as exc:
+        _skip(summary, Skipped(source.display, str(exc)), warn)
+        return
+    except OSError as exc:
+        _skip(summary, Skipped(source.display, f"cannot read ({exc.strerror or exc})"), warn)
+        return
+    for item in loaded.skipped:
+        _skip(summary, item, warn)
+    for record in loaded.records:
+        summary.seen += 1
+        old = previous.pop(record.number, None)
+        document = record.document
+        if old is not None and old.content_hash == document.content_hash:
+            summary.unchanged += 1
+            if old.path != document.path:
+                path_updates.append((document.path, old.id))
+            continue
+        if old is None:
+            summary.added += 1
+        else:
+            summary.changed += 1
+        yield Change(document, old.id if old else None)
+    gone.extend(p.id for p in previous.values())
 
 
 def _reject_duplicate_displays(sources: Iterable[Source]) -> None:

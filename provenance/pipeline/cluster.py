@@ -7,10 +7,10 @@
   one, and ties are broken by the content hash, never by file name or scan order.
 * An origin is *certain* when it is dated and its instant (a whole day for date-only
   stamps) ends no later than every other member's starts, and no member is undated.
-* For each copy unit we pick the origin unit it resembles most, trim sentence-run
-  segments at either end that the other side does not contain (the span actually
-  reused), and then keep, per copy article, non-overlapping findings by most shared
-  shingles, then highest similarity.
+* Each copy unit is paired with every origin unit of its cluster it shares text with;
+  sentence-run segments at either end that the other side does not contain are
+  trimmed (the span actually reused), and per copy article the non-overlapping findings
+  with most shared shingles, then highest similarity, are kept.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class DocKey:
         return self.published_us + (DAY_US if self.date_only else 0)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # identity: shingle arrays make field equality meaningless
 class UnitInfo:
     unit: int
     doc: int
@@ -140,7 +140,7 @@ def find_reuses(
     members: dict[int, list[UnitInfo]] = defaultdict(list)
     for unit_id, root in component_of.items():
         members[root].append(units[unit_id])
-    candidates: list[tuple[tuple, Finding]] = []
+    candidates: list[_Candidate] = []
     ordered = sorted(members.values(), key=lambda group: min((docs[u.doc].order, u.start) for u in group))
     for number, group in enumerate(ordered, start=1):
         group_docs = [docs[d] for d in sorted({u.doc for u in group})]
@@ -150,9 +150,13 @@ def find_reuses(
         for copy in group:
             if copy.doc == origin.doc:
                 continue
-            best = max(origin_units, key=lambda o: (shared_count(o.shingles, copy.shingles), -o.start))
-            candidates.append(_candidate(number, best, copy, segments, paragraphs, docs, certain))
-    return _renumber(_select(candidates))
+            # Every origin unit sharing text is a candidate: a copy paragraph merged from two
+            # origin paragraphs yields one (trimmed) finding per origin paragraph.
+            related = [o for o in origin_units if shared_count(o.shingles, copy.shingles)]
+            for origin_unit in related or origin_units[:1]:
+                candidates.append(_candidate(number, origin_unit, copy, segments, docs, certain))
+    chosen = _coalesce(_select(candidates), segments)
+    return _renumber([_finding(candidate, paragraphs) for candidate in chosen])
 
 
 def _renumber(findings: list[Finding]) -> list[Finding]:
@@ -164,44 +168,108 @@ def _renumber(findings: list[Finding]) -> list[Finding]:
     ]
 
 
+@dataclass(slots=True)
+class _Candidate:
+    """A possible finding: trimmed origin/copy parts (units) and their cluster."""
+
+    cluster: int
+    certain: bool
+    origin_parts: list[UnitInfo]
+    copy_parts: list[UnitInfo]
+    shared: int
+    similarity: float
+    rank: tuple
+
+    @property
+    def copy_span(self) -> tuple[int, int]:
+        return self.copy_parts[0].start, self.copy_parts[-1].end
+
+
 def _candidate(
     number: int,
     origin: UnitInfo,
     copy: UnitInfo,
     segments: dict[tuple[int, int], list[UnitInfo]],
-    paragraphs: dict[tuple[int, int], tuple[int, int]],
     docs: dict[int, DocKey],
     certain: bool,
-) -> tuple[tuple, Finding]:
+) -> _Candidate:
     origin_parts = _trim(origin, copy.shingles, segments.get((origin.doc, origin.paragraph), []))
     copy_parts = _trim(copy, origin.shingles, segments.get((copy.doc, copy.paragraph), []))
     similarity, shared = _measure(origin_parts, copy_parts)
-    o_start, o_end = origin_parts[0].start, origin_parts[-1].end
     c_start, c_end = copy_parts[0].start, copy_parts[-1].end
-    o_para, c_para = paragraphs[(origin.doc, origin.paragraph)], paragraphs[(copy.doc, copy.paragraph)]
-    if (o_start, o_end) != o_para or (c_start, c_end) != c_para:
+    rank = (-shared, -similarity, c_end - c_start, c_start, docs[origin.doc].order, origin_parts[0].start)
+    return _Candidate(number, certain, origin_parts, copy_parts, shared, similarity, rank)
+
+
+def _select(candidates: list[_Candidate]) -> list[_Candidate]:
+    """Per copy article, keep non-overlapping copy spans, best-ranked first."""
+    by_copy: dict[int, list[_Candidate]] = defaultdict(list)
+    for candidate in candidates:
+        by_copy[candidate.copy_parts[0].doc].append(candidate)
+    chosen: list[_Candidate] = []
+    for copy_doc in sorted(by_copy):
+        taken: list[tuple[int, int]] = []
+        for candidate in sorted(by_copy[copy_doc], key=lambda c: c.rank):
+            start, end = candidate.copy_span
+            if any(start < t_end and t_start < end for t_start, t_end in taken):
+                continue
+            taken.append((start, end))
+            chosen.append(candidate)
+    return chosen
+
+
+def _position(part: UnitInfo, segments: dict[tuple[int, int], list[UnitInfo]]) -> tuple[int, int]:
+    """First and last segment index a part covers in its paragraph."""
+    ordered = segments.get((part.doc, part.paragraph), [])
+    if part.kind == "segment" and part in ordered:
+        index = ordered.index(part)
+        return index, index
+    return 0, max(0, len(ordered) - 1)
+
+
+def _adjacent(left: list[UnitInfo], right: list[UnitInfo], segments: dict[tuple[int, int], list[UnitInfo]]) -> bool:
+    last, first = left[-1], right[0]
+    if (last.doc, last.paragraph) != (first.doc, first.paragraph) or last.kind != "segment" or first.kind != "segment":
+        return False
+    return _position(first, segments)[0] == _position(last, segments)[1] + 1
+
+
+def _coalesce(chosen: list[_Candidate], segments: dict[tuple[int, int], list[UnitInfo]]) -> list[_Candidate]:
+    """Join findings that continue each other on both sides within the same paragraphs:
+    a paragraph split in two or merged from two is matched segment by segment, but what
+    was reused is the run, so that is what we report."""
+    groups: dict[tuple[int, int], list[_Candidate]] = defaultdict(list)
+    for candidate in chosen:
+        groups[(candidate.origin_parts[0].doc, candidate.copy_parts[0].doc)].append(candidate)
+    result: list[_Candidate] = []
+    for key in sorted(groups):
+        run: _Candidate | None = None
+        for candidate in sorted(groups[key], key=lambda c: c.copy_span):
+            if run is not None and _adjacent(run.copy_parts, candidate.copy_parts, segments) and _adjacent(
+                run.origin_parts, candidate.origin_parts, segments
+            ):
+                origin_parts, copy_parts = run.origin_parts + candidate.origin_parts, run.copy_parts + candidate.copy_parts
+                similarity, shared = _measure(origin_parts, copy_parts)
+                run = _Candidate(min(run.cluster, candidate.cluster), run.certain and candidate.certain,
+                                 origin_parts, copy_parts, shared, similarity, run.rank)
+                continue
+            if run is not None:
+                result.append(run)
+            run = candidate
+        if run is not None:
+            result.append(run)
+    return result
+
+
+def _finding(candidate: _Candidate, paragraphs: dict[tuple[int, int], tuple[int, int]]) -> Finding:
+    origin, copy = candidate.origin_parts, candidate.copy_parts
+    o_span, c_span = (origin[0].start, origin[-1].end), (copy[0].start, copy[-1].end)
+    partial = o_span != paragraphs[(origin[0].doc, origin[0].paragraph)] or c_span != paragraphs[(copy[0].doc, copy[0].paragraph)]
+    if partial:
         kind = "contained"
-    elif similarity >= 1.0:
+    elif candidate.similarity >= 1.0:
         kind = "verbatim"
     else:
         kind = "near-duplicate"
-    finding = Finding(number, origin.doc, o_start, o_end, copy.doc, c_start, c_end, similarity, shared, kind, certain)
-    rank = (-shared, -similarity, c_end - c_start, c_start, docs[origin.doc].order, o_start)
-    return rank, finding
-
-
-def _select(candidates: list[tuple[tuple, Finding]]) -> list[Finding]:
-    """Per copy article, keep non-overlapping copy spans, best-ranked first."""
-    by_copy: dict[int, list[tuple[tuple, Finding]]] = defaultdict(list)
-    for rank, finding in candidates:
-        by_copy[finding.copy_doc].append((rank, finding))
-    chosen: list[Finding] = []
-    for copy_doc in sorted(by_copy):
-        taken: list[tuple[int, int]] = []
-        for _, finding in sorted(by_copy[copy_doc], key=lambda item: item[0]):
-            span = (finding.copy_start, finding.copy_end)
-            if any(span[0] < end and start < span[1] for start, end in taken):
-                continue
-            taken.append(span)
-            chosen.append(finding)
-    return chosen
+    return Finding(candidate.cluster, origin[0].doc, *o_span, copy[0].doc, *c_span,
+                   candidate.similarity, candidate.shared, kind, candidate.certain)

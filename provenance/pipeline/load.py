@@ -25,9 +25,13 @@ from provenance.pipeline.dates import parse_instant, url_date
 from provenance.pipeline.htmlpage import extract_html, looks_like_html
 from provenance.records import Document
 
-__all__ = ["TEXT_SUFFIXES", "Skipped", "Source", "decode_bytes", "iter_sources", "load_document", "parse_header"]
+__all__ = [
+    "FEED_SUFFIXES", "TEXT_SUFFIXES", "Skipped", "Source", "decode_bytes", "iter_sources", "load_document", "parse_header",
+]
 
 TEXT_SUFFIXES = (".txt", ".md")
+#: One article per record (see :mod:`provenance.pipeline.feeds`), picked up beside text files.
+FEED_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz", ".csv", ".parquet")
 MAX_TITLE_CHARS = 300
 _URL_LINE = re.compile(r"^https?://\S+$")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
@@ -52,7 +56,8 @@ class Skipped:
 def iter_sources(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Source | Skipped]:
     """Walk folders recursively (sorted, symlinked folders not followed) and yield files.
 
-    A named file is taken whatever its suffix; inside folders only ``.txt``/``.md``.
+    A named file is taken whatever its suffix; inside folders only ``.txt``/``.md`` and
+    feed files (``FEED_SUFFIXES``), which the scan expands into their records.
     """
     for raw in paths:
         root = Path(raw)
@@ -70,7 +75,7 @@ def _walk(root: Path) -> Iterator[Source | Skipped]:
         dirnames.sort()
         for name in filenames:
             full = Path(folder) / name
-            if name.lower().endswith(TEXT_SUFFIXES):
+            if name.lower().endswith(TEXT_SUFFIXES + FEED_SUFFIXES):
                 entries.append((full.relative_to(root).as_posix(), full))
     for display, full in sorted(entries):
         yield check_file(display, full)

@@ -15,10 +15,12 @@ from provenance.records import Paragraph
 
 __all__ = ["ABBREVIATIONS", "split_paragraphs", "split_sentences", "group_segments"]
 
+# Written as they appear in news copy: "Jan." is an abbreviation, "jan." ending a
+# sentence is a word. Compared case-sensitively (after stripping the final period).
 ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof sen rep gov gen col lt sgt capt cmdr adm st jr sr inc co corp ltd
-    vs etc no nos jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n e.g i.e
-    a.m p.m approx dept est fig mt ft rev hon pres supt messrs""".split()
+    """Mr Mrs Ms Dr Prof Sen Rep Gov Gen Col Lt Sgt Capt Cmdr Adm St Jr Sr Inc Co Corp Ltd
+    vs etc No Nos Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec U.S U.K U.N U.S.A e.g i.e
+    a.m p.m A.M P.M approx Dept est Fig Mt Ft Rev Hon Pres Supt Messrs""".split()
 )
 _BLOCK = re.compile(r"(?:[^\r\n]*\S[^\r\n]*(?:\r\n|\r|\n|$))+")
 _LINE = re.compile(r"[^\r\n]+")
@@ -44,8 +46,8 @@ def _is_abbreviation(text: str, stop: int) -> bool:
     match = _WORD_BEFORE.search(text, 0, stop)
     if not match:
         return False
-    word = match.group(1).lstrip("\"'(\u201c\u2018[").rstrip(".").lower()
-    return word in ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+    word = match.group(1).lstrip("\"'(\u201c\u2018[").rstrip(".")
+    return word in ABBREVIATIONS or (len(word) == 1 and word.isalpha() and word.isupper())
 
 
 def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -107,6 +107,10 @@ def _document_entry(doc: tuple, paragraphs: list[tuple[int, int, int, int, int]]
     total = sum(e - s for s, e in passages)
     clipped = [(max(cs, s), min(ce, e)) for cs, ce in copied for s, e in passages if cs < e and s < ce]
     share = 1.0 if total == 0 else max(0.0, 1.0 - _union_length(clipped) / total)
+    # Characters of the whole body, boilerplate included: what the originality bar shows.
+    boilerplate_chars = sum(e - s for s, e, _, _, b in paragraphs if b)
+    body = total + boilerplate_chars
+    reused_chars = _union_length(clipped)
     return {
         "path": path,
         "url": url,
@@ -120,6 +124,11 @@ def _document_entry(doc: tuple, paragraphs: list[tuple[int, int, int, int, int]]
         "reused_passages": reused,
         "boilerplate_passages": sum(1 for *_, words, _, b in paragraphs if b),
         "original_share": round(share, 6),
+        "body_shares": {
+            "original": round((body - reused_chars - boilerplate_chars) / body, 6) if body else 1.0,
+            "reused": round(reused_chars / body, 6) if body else 0.0,
+            "boilerplate": round(boilerplate_chars / body, 6) if body else 0.0,
+        },
     }
 
 

@@ -15,19 +15,30 @@ from provenance.store.index import Index, decode_shingles
 
 __all__ = ["refresh"]
 
+# A paragraph is repeated boilerplate when its normalised text recurs in enough articles
+# of one group: the site (URL host) or the folder the file sits in (scrapers write one
+# folder per site, and undated articles have no host).
 _FREQUENT = """
-WITH frequent AS (
-    SELECT d.site AS site, p.fingerprint AS fingerprint
+WITH keyed AS (
+    SELECT p.doc_id, p.idx, p.fingerprint, 's:' || d.site AS grp
+    FROM paragraphs AS p JOIN documents AS d ON d.id = p.doc_id
+    WHERE p.words BETWEEN 1 AND :max_words AND d.site != ''
+    UNION ALL
+    SELECT p.doc_id, p.idx, p.fingerprint, 'f:' || rtrim(d.source, replace(d.source, '/', '')) AS grp
     FROM paragraphs AS p JOIN documents AS d ON d.id = p.doc_id
     WHERE p.words BETWEEN 1 AND :max_words
-    GROUP BY d.site, p.fingerprint
-    HAVING COUNT(DISTINCT p.doc_id) >= :min_documents
+),
+frequent AS (
+    SELECT grp, fingerprint FROM keyed GROUP BY grp, fingerprint
+    HAVING COUNT(DISTINCT doc_id) >= :min_documents
 )
+SELECT DISTINCT k.doc_id, k.idx FROM keyed AS k
+JOIN frequent AS f ON f.grp = k.grp AND f.fingerprint = k.fingerprint
+"""
+_MARK = """
 UPDATE paragraphs SET boilerplate = CASE
-    WHEN pattern = 1 THEN 1
-    WHEN words BETWEEN 1 AND :max_words AND EXISTS (
-        SELECT 1 FROM frequent AS f JOIN documents AS d ON d.site = f.site
-        WHERE d.id = paragraphs.doc_id AND f.fingerprint = paragraphs.fingerprint) THEN 2
+    WHEN pattern = 1 AND :patterns THEN 1
+    WHEN (doc_id, idx) IN (SELECT doc_id, idx FROM temp.repeated) THEN 2
     ELSE 0 END
 """
 
@@ -45,10 +56,12 @@ def refresh(index: Index) -> int:
     """Recompute boilerplate and findings; return the number of findings stored."""
     boilerplate = index.config.boilerplate
     with index.transaction() as db:
+        db.execute("DROP TABLE IF EXISTS temp.repeated")
         db.execute(
-            _FREQUENT if boilerplate.use_builtin_patterns else _FREQUENT.replace("WHEN pattern = 1 THEN 1", ""),
+            f"CREATE TEMP TABLE repeated AS {_FREQUENT}",
             {"max_words": boilerplate.max_words, "min_documents": boilerplate.min_documents},
         )
+        db.execute(_MARK, {"patterns": int(boilerplate.use_builtin_patterns)})
         edges = db.execute(_EDGES).fetchall()
         units, segments, paragraphs, docs = _load_context(index, {u for edge in edges for u in edge})
         findings = find_reuses(edges, units, segments, paragraphs, docs)

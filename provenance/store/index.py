@@ -7,7 +7,6 @@ boilerplate and findings in another, so a killed scan leaves whole documents or 
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import zlib
 from collections.abc import Iterator, Sequence
@@ -18,14 +17,12 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from provenance.config import Config, describe_differences
+from provenance.config import Config
 from provenance.errors import ConfigMismatchError, IndexError_, SchemaError
-from provenance.store.schema import APPLICATION_ID, DDL, MIGRATIONS, REQUIRED_TABLES, SCHEMA_VERSION
+from provenance.store.opening import check_header, connect, initialise, mismatch_message, validate
 
 __all__ = ["Index", "StoredDocument", "decode_shingles", "encode_shingles"]
 
-BUSY_TIMEOUT_MS = 30_000
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 def encode_shingles(shingles: np.ndarray) -> bytes:
@@ -71,15 +68,15 @@ class Index:
         if not exists and readonly:
             raise IndexError_(f"{path}: no index here yet; build one with 'provenance scan PATH --index {path}'")
         if exists:
-            _check_header(path)
-        connection = _connect(path, readonly)
+            check_header(path)
+        connection = connect(path, readonly)
         try:
             if not exists:
-                stored = _initialise(connection, config or Config())
+                stored = initialise(connection, config or Config())
             else:
-                stored = _validate(connection, path, readonly)
+                stored = validate(connection, path, readonly)
             if config is not None and config.fingerprint != stored.fingerprint:
-                raise ConfigMismatchError(_mismatch_message(path, stored, config))
+                raise ConfigMismatchError(mismatch_message(path, stored, config))
         except BaseException:
             connection.close()
             raise
@@ -160,95 +157,19 @@ class Index:
                 found[unit_id] = decode_shingles(blob)
         return found
 
+    def record_scan(self, seen: int, added: int, changed: int, removed: int, skipped: int, findings: int) -> None:
+        """Append to the scan log (when the index was last brought up to date, and how)."""
+        from datetime import UTC, datetime
+
+        from provenance import __version__
+
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO scans (finished, tool_version, seen, added, changed, removed, skipped, findings) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (datetime.now(UTC).isoformat(timespec="seconds"), __version__, seen, added, changed, removed, skipped, findings),
+            )
+
     def meta(self, key: str) -> str | None:
         row = self.connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
-
-
-def _check_header(path: Path) -> None:
-    try:
-        with path.open("rb") as handle:
-            magic = handle.read(16)
-    except OSError as exc:
-        raise IndexError_(f"{path}: cannot read the index ({exc.strerror or exc})") from exc
-    if magic != _SQLITE_MAGIC:
-        raise SchemaError(f"{path}: not a passage-provenance index (not an SQLite file); pass another --index or move it away")
-
-
-def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
-    mode = "ro" if readonly else "rwc"
-    uri = f"{path.resolve().as_uri()}?mode={mode}"
-    try:
-        connection = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        connection.execute("PRAGMA trusted_schema = OFF")
-        connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        connection.execute("PRAGMA foreign_keys = ON")
-        if not readonly:
-            connection.execute("PRAGMA journal_mode = WAL")
-            connection.execute("PRAGMA synchronous = NORMAL")
-    except sqlite3.DatabaseError as exc:
-        raise SchemaError(f"{path}: cannot open the index ({exc}); it may be corrupt: rebuild it with a fresh --index") from exc
-    return connection
-
-
-def _initialise(connection: sqlite3.Connection, config: Config) -> Config:
-    from provenance import __version__
-
-    # executescript commits first, so the transaction is opened inside the script; the
-    # metadata below lands in the same transaction, so a half-made index never exists.
-    connection.executescript(f"BEGIN IMMEDIATE; PRAGMA application_id = {APPLICATION_ID}; {DDL}")
-    connection.executemany(
-        "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
-        [
-            ("schema_version", str(SCHEMA_VERSION)),
-            ("config", config.to_json()),
-            ("fingerprint", config.fingerprint),
-            ("created_by", f"passage-provenance {__version__}"),
-        ],
-    )
-    connection.execute("COMMIT")
-    return config
-
-
-def _validate(connection: sqlite3.Connection, path: Path, readonly: bool) -> Config:
-    try:
-        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        application_id = connection.execute("PRAGMA application_id").fetchone()[0]
-    except sqlite3.DatabaseError as exc:
-        raise SchemaError(f"{path}: the index is corrupt ({exc}); rebuild it with a fresh --index") from exc
-    if application_id != APPLICATION_ID or not REQUIRED_TABLES <= tables:
-        raise SchemaError(f"{path}: an SQLite file, but not a passage-provenance index; pass another --index")
-    rows = dict(connection.execute("SELECT key, value FROM meta").fetchall())
-    version = int(rows.get("schema_version", "0"))
-    if version > SCHEMA_VERSION:
-        raise SchemaError(
-            f"{path}: index schema version {version} is newer than this passage-provenance understands "
-            f"({SCHEMA_VERSION}); upgrade with 'pip install -U passage-provenance'"
-        )
-    if version < SCHEMA_VERSION:
-        if readonly:
-            raise SchemaError(f"{path}: index schema version {version} is old; run 'provenance scan' once to migrate it")
-        for step in range(version, SCHEMA_VERSION):
-            with_transaction(connection, MIGRATIONS[step])
-    try:
-        return Config.from_dict(json.loads(rows["config"]))
-    except (KeyError, ValueError, TypeError) as exc:
-        raise SchemaError(f"{path}: the index's stored configuration is unreadable; rebuild it with a fresh --index") from exc
-
-
-def with_transaction(connection: sqlite3.Connection, step: object) -> None:
-    connection.execute("BEGIN IMMEDIATE")
-    try:
-        step(connection)  # type: ignore[operator]
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
-    connection.execute("COMMIT")
-
-
-def _mismatch_message(path: Path, stored: Config, wanted: Config) -> str:
-    differences = "; ".join(describe_differences(stored.to_dict(), wanted.to_dict()))
-    return (
-        f"{path} was built with another matching configuration ({differences}). "
-        "Drop those options to use the index's own, or scan into a new --index to rebuild with them."
-    )

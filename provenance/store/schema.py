@@ -10,9 +10,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-__all__ = ["APPLICATION_ID", "DDL", "MIGRATIONS", "REQUIRED_TABLES", "SCHEMA_VERSION"]
+__all__ = ["APPLICATION_ID", "DDL", "EXPECTED_COLUMNS", "MIGRATIONS", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 #: Written to the SQLite header (``PRAGMA application_id``) so foreign files are spotted.
 APPLICATION_ID = 0x50505631  # "PPV1"
 
@@ -93,9 +93,46 @@ CREATE TABLE IF NOT EXISTS reuses (
 );
 CREATE INDEX IF NOT EXISTS reuses_copy ON reuses(copy_doc);
 CREATE INDEX IF NOT EXISTS reuses_origin ON reuses(origin_doc);
+""" + """
+CREATE TABLE IF NOT EXISTS scans (
+    id INTEGER PRIMARY KEY,
+    finished TEXT NOT NULL,
+    tool_version TEXT NOT NULL,
+    seen INTEGER NOT NULL,
+    added INTEGER NOT NULL,
+    changed INTEGER NOT NULL,
+    removed INTEGER NOT NULL,
+    skipped INTEGER NOT NULL,
+    findings INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_path ON documents(path);
 """
 
-REQUIRED_TABLES = frozenset({"meta", "documents", "paragraphs", "units", "band_keys", "matches", "reuses"})
+#: Columns every table must have; checked when opening a file we did not create.
+EXPECTED_COLUMNS: dict[str, frozenset[str]] = {
+    "meta": frozenset({"key", "value"}),
+    "documents": frozenset({"id", "path", "source", "content_hash", "encoding", "url", "title", "authors",
+                            "published_us", "date_only", "site", "size", "mtime_ns", "body_start", "text"}),
+    "paragraphs": frozenset({"doc_id", "idx", "start", "end", "words", "fingerprint", "pattern", "boilerplate"}),
+    "units": frozenset({"id", "doc_id", "paragraph", "kind", "start", "end", "words", "content_key", "shingles"}),
+    "band_keys": frozenset({"band", "key", "unit_id"}),
+    "matches": frozenset({"a", "b", "similarity", "shared"}),
+    "reuses": frozenset({"id", "cluster", "origin_doc", "origin_start", "origin_end", "copy_doc", "copy_start",
+                         "copy_end", "similarity", "shared", "kind", "origin_certain"}),
+    "scans": frozenset({"id", "finished", "tool_version", "seen", "added", "changed", "removed", "skipped", "findings"}),
+}
+
+
+def _v1_to_v2(connection: sqlite3.Connection) -> None:
+    """Version 2 adds the scan log and an index on display paths (for ``trace``)."""
+    connection.execute(
+        """CREATE TABLE IF NOT EXISTS scans (id INTEGER PRIMARY KEY, finished TEXT NOT NULL,
+           tool_version TEXT NOT NULL, seen INTEGER NOT NULL, added INTEGER NOT NULL,
+           changed INTEGER NOT NULL, removed INTEGER NOT NULL, skipped INTEGER NOT NULL,
+           findings INTEGER NOT NULL)"""
+    )
+    connection.execute("CREATE INDEX IF NOT EXISTS documents_path ON documents(path)")
+
 
 #: ``from_version -> function`` upgrading a connection to ``from_version + 1``.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1_to_v2}

@@ -1,0 +1,148 @@
+"""Which reuses a rendering shows, in which order, and how it names articles.
+
+Every format (text, Markdown, CSV, HTML, JSON) applies the same :class:`ReuseFilter` to
+the report from :func:`~provenance.report.model.build_report`, and the human formats
+present it in the same *display order*: origin articles by publication (dated first,
+then the UTC instant, then the path), each origin's copies likewise, and each copy's
+passages in reading order. ``--limit`` keeps the first reuses in that order, so what the
+terminal shows and what the Markdown or HTML shows agree.
+
+The report's ``summary`` always describes the whole index; a filtered report keeps it,
+so a renderer can say "showing 3 of 5 reuses".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+__all__ = [
+    "OriginGroup",
+    "ReuseFilter",
+    "display_groups",
+    "display_order",
+    "format_published",
+    "outlet",
+    "path_matches",
+    "select_reuses",
+]
+
+Reuse = dict[str, Any]
+Document = dict[str, Any]
+
+
+def path_matches(path: str, pattern: str) -> bool:
+    """Glob match of a display path: the whole path (``*`` crosses ``/``), or its last
+    components as :meth:`PurePosixPath.match` does (``002_*`` matches ``cnn/002_x.txt``)."""
+    return fnmatchcase(path, pattern) or PurePosixPath(path).match(pattern)
+
+
+@dataclass(frozen=True, slots=True)
+class ReuseFilter:
+    """``--origin``/``--copy`` globs on display paths and ``--limit`` on reuses."""
+
+    origin: str | None = None
+    copy: str | None = None
+    limit: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.limit is not None and self.limit < 1:
+            raise ValueError(f"limit must be at least 1, got {self.limit}; leave it out to show every reuse")
+
+    def accepts(self, reuse: Reuse) -> bool:
+        """Whether the globs let this reuse through (the limit is applied afterwards)."""
+        if self.origin is not None and not path_matches(reuse["origin"]["path"], self.origin):
+            return False
+        return self.copy is None or path_matches(reuse["copy"]["path"], self.copy)
+
+    @property
+    def active(self) -> bool:
+        return self.origin is not None or self.copy is not None or self.limit is not None
+
+
+def _document_key(document: Document | None, path: str) -> tuple[bool, str, str]:
+    published = document.get("published") if document else None
+    return (published is None, published or "", path)
+
+
+def display_order(report: dict[str, Any]) -> list[Reuse]:
+    """The report's reuses in display order (see the module docstring)."""
+    documents = {d["path"]: d for d in report["documents"]}
+
+    def key(reuse: Reuse) -> tuple[Any, ...]:
+        origin, copy = reuse["origin"], reuse["copy"]
+        return (
+            _document_key(documents.get(origin["path"]), origin["path"]),
+            _document_key(documents.get(copy["path"]), copy["path"]),
+            copy["start"],
+            origin["start"],
+        )
+
+    return sorted(report["reuses"], key=key)
+
+
+def select_reuses(report: dict[str, Any], reuse_filter: ReuseFilter) -> dict[str, Any]:
+    """A shallow copy of ``report`` holding only the reuses ``reuse_filter`` lets through.
+
+    The kept reuses stay in the report's own order (so JSON output only loses entries);
+    the limit counts them in display order.
+    """
+    if not reuse_filter.active:
+        return report
+    kept = [reuse for reuse in display_order(report) if reuse_filter.accepts(reuse)]
+    if reuse_filter.limit is not None:
+        kept = kept[: reuse_filter.limit]
+    chosen = {id(reuse) for reuse in kept}
+    return {**report, "reuses": [reuse for reuse in report["reuses"] if id(reuse) in chosen]}
+
+
+@dataclass(frozen=True, slots=True)
+class OriginGroup:
+    """One origin article and, per copying article, the passages it took (display order)."""
+
+    origin: Document
+    copies: list[tuple[Document, list[Reuse]]]
+
+    @property
+    def reuses(self) -> list[Reuse]:
+        return [reuse for _, reuses in self.copies for reuse in reuses]
+
+
+def display_groups(report: dict[str, Any]) -> list[OriginGroup]:
+    """Reuses grouped by origin article, then by copying article, in display order."""
+    documents = {d["path"]: d for d in report["documents"]}
+    groups: dict[str, dict[str, list[Reuse]]] = {}
+    for reuse in display_order(report):
+        copies = groups.setdefault(reuse["origin"]["path"], {})
+        copies.setdefault(reuse["copy"]["path"], []).append(reuse)
+    return [
+        OriginGroup(
+            documents.get(origin_path, {"path": origin_path}),
+            [(documents.get(copy_path, {"path": copy_path}), reuses) for copy_path, reuses in copies.items()],
+        )
+        for origin_path, copies in groups.items()
+    ]
+
+
+def outlet(document: Document) -> str | None:
+    """Who published the article: its site, else its URL's host (``www.`` dropped)."""
+    if document.get("site"):
+        return str(document["site"])
+    url = document.get("url")
+    if not url:
+        return None
+    host = urlsplit(url).hostname or ""
+    return host.removeprefix("www.") or None
+
+
+def format_published(document: Document) -> str:
+    """``2018-05-30`` for a date-only stamp, ``2018-05-30 14:05 UTC`` otherwise, or ``undated``."""
+    published = document.get("published")
+    if not published:
+        return "undated"
+    if document.get("date_only"):
+        return published[:10]
+    return f"{published[:10]} {published[11:16]} UTC"

@@ -1,0 +1,109 @@
+"""Untrusted index files: every bad one is refused with one line and exit 2."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from provenance import Index
+from provenance.errors import SchemaError
+from provenance.store.health import check_consistency, integrity_problems
+
+
+@pytest.fixture
+def built_index(run_cli, seeds_dir, tmp_path) -> Path:
+    path = tmp_path / "built.sqlite"
+    assert run_cli("scan", str(seeds_dir), "--index", str(path)).code == 0
+    with sqlite3.connect(path) as db:  # fold the WAL in so the file alone is the index
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+def _refused(run_cli, path: Path, fragment: str) -> None:
+    for command in (("report",), ("doctor",), ("scan", str(path.parent / "nothing-here"))):
+        if command[0] == "scan":
+            (path.parent / "nothing-here").mkdir(exist_ok=True)
+        result = run_cli(*command, "--index", str(path))
+        assert result.code == 2, (command, result.err)
+        assert fragment in result.err and result.err.count("\n") == 1 and "Traceback" not in result.err
+
+
+def test_non_sqlite_file(run_cli, tmp_path):
+    path = tmp_path / "notes.sqlite"
+    path.write_bytes(b"just some notes, not a database" * 10)
+    _refused(run_cli, path, "not an SQLite file")
+
+
+def test_truncated_index(run_cli, built_index):
+    data = built_index.read_bytes()
+    built_index.write_bytes(data[: len(data) // 3])
+    _refused(run_cli, built_index, "corrupt")
+
+
+def test_truncated_header(run_cli, built_index):
+    built_index.write_bytes(built_index.read_bytes()[:40])
+    _refused(run_cli, built_index, "truncated")
+
+
+def test_corrupted_pages(run_cli, built_index):
+    data = bytearray(built_index.read_bytes())
+    page = 4096
+    for offset in range(2 * page, len(data) - page, 3 * page):
+        data[offset + 100 : offset + 400] = b"\xff" * 300
+    built_index.write_bytes(bytes(data))
+    _refused(run_cli, built_index, "corrupt")
+
+
+def test_foreign_sqlite_database(run_cli, tmp_path):
+    path = tmp_path / "other.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+    _refused(run_cli, path, "not a passage-provenance index")
+
+
+def test_newer_schema_version(run_cli, built_index):
+    with sqlite3.connect(built_index) as db:
+        db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    _refused(run_cli, built_index, "newer than this passage-provenance understands")
+
+
+def test_triggers_planted_in_an_index_are_refused(run_cli, built_index):
+    with sqlite3.connect(built_index) as db:
+        db.execute("CREATE TRIGGER evil AFTER INSERT ON documents BEGIN DELETE FROM documents; END")
+    _refused(run_cli, built_index, "triggers or views")
+
+
+def test_missing_columns_are_refused(built_index):
+    with sqlite3.connect(built_index) as db:
+        db.execute("ALTER TABLE documents DROP COLUMN site")
+    with pytest.raises(SchemaError, match="lacks column"):
+        Index.open(built_index)
+
+
+def test_version_1_index_is_migrated_and_reports_the_same(run_cli, built_index):
+    before = run_cli("report", "--format", "json", "--index", str(built_index)).out
+    with sqlite3.connect(built_index) as db:
+        db.execute("DROP TABLE scans")
+        db.execute("DROP INDEX documents_path")
+        db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    result = run_cli("report", "--index", str(built_index))
+    assert result.code == 2 and "run 'provenance scan' on it once to migrate" in result.err
+    with Index.open(built_index) as index:  # writable open migrates
+        assert index.meta("schema_version") == "2"
+        assert not integrity_problems(index) and not check_consistency(index)
+    assert run_cli("report", "--format", "json", "--index", str(built_index)).out == before
+
+
+def test_doctor_reports_a_sound_index(run_cli, built_index):
+    result = run_cli("doctor", "--index", str(built_index))
+    assert result.code == 0 and "OK (5 documents" in result.out
+
+
+def test_doctor_finds_a_half_written_document(run_cli, built_index):
+    with sqlite3.connect(built_index) as db:
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("DELETE FROM units WHERE id = (SELECT MAX(id) FROM units)")
+    result = run_cli("doctor", "--index", str(built_index))
+    assert result.code == 2 and "stored units differ from its text" in result.err
