@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,10 +20,17 @@ import click
 from click.core import ParameterSource
 
 from provenance import __version__
+from provenance.check import CheckOptions, CheckResult, baseline_entries, run_check
 from provenance.config import Config
 from provenance.errors import InputError, ProvenanceError, SchemaError
+from provenance.execution import MAX_DEFAULT_WORKERS, default_workers
 from provenance.pipeline.dates import resolve_timezone
+from provenance.pipeline.feeds import FeedFields
 from provenance.pipeline.load import Skipped
+from provenance.policy import FORMATS as CHECK_FORMATS
+from provenance.policy import CheckSettings, read_baseline, resolve_settings, write_baseline
+from provenance.report.ci_formats import append_step_summary, summary_line
+from provenance.report.ci_formats import render as render_check
 from provenance.report.render import FORMATS, ReuseFilter, open_in_browser, render_report
 from provenance.report.trace import trace_document
 from provenance.scan import ScanOptions, scan
@@ -59,6 +68,47 @@ def matching_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+_FEED_ROLES = {
+    "text": "text, content, body",
+    "date": "published, date, pubDate, published_at",
+    "url": "url, link",
+    "title": "title",
+    "authors": "authors, author",
+    "id": "id",
+}
+
+
+def feed_field_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--text-field NAME`` etc.: which field of a feed record (JSONL/CSV/Parquet) holds what."""
+    for role, defaults in reversed(_FEED_ROLES.items()):
+        func = click.option(f"--{role}-field", f"{role}_field", default=None, metavar="NAME",
+                            help=f"Feed field holding the {role} (default: first of {defaults}).")(func)
+    return func
+
+
+def check_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Options shared by ``check`` and ``baseline``; defaults may come from the config file."""
+    options = [
+        click.option("--index", "index", envvar="PROVENANCE_INDEX", default=None, metavar="FILE",
+                     help=f"Index to compare with, opened read-only (default {DEFAULT_INDEX}; also $PROVENANCE_INDEX)."),
+        click.option("--min-similarity", type=click.FloatRange(0, 1), default=None,
+                     help="Only findings at least this similar count (the index's own threshold is the floor)."),
+        click.option("--max-reused-share", type=click.FloatRange(0, 1), default=None,
+                     help="Fail only articles whose reused share of text exceeds this (default 0: any reuse)."),
+        click.option("--allow-source", "allow_source", multiple=True, metavar="PATTERN",
+                     help="Accept reuse from origins whose URL host, URL or path matches this glob (repeatable)."),
+        click.option("--default-timezone", default=None, metavar="ZONE", help="Zone for timestamps without one (default UTC)."),
+    ]
+    func = feed_field_options(func)
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _feed_fields(values: dict[str, Any]) -> FeedFields:
+    return FeedFields().with_overrides(**{role: values.pop(f"{role}_field", None) for role in _FEED_ROLES})
+
+
 def _requested_config(values: dict[str, Any]) -> Config | None:
     """``None`` (use the index's own config) unless a matching option was given."""
     overrides = {dotted: values.get(name) for name, (dotted, _, _) in _MATCHING_OPTIONS.items()}
@@ -90,11 +140,24 @@ def cli() -> None:
 @click.option("--max-file-size", type=click.IntRange(1), default=50, show_default=True, metavar="MB",
               help="Skip files larger than this many megabytes (checked before reading).")
 @click.option("--strict", is_flag=True, help="Exit 2 if any input was skipped.")
+@click.option("--workers", type=click.IntRange(1, 256), default=None, metavar="N",
+              help=f"Processes for splitting/shingling/signing (default: cores, at most {MAX_DEFAULT_WORKERS}; 1 = no "
+                   "worker processes). Results are identical for any N.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Where the per-document stages run: this machine, or a Dask cluster (pip install "
+                   "'passage-provenance[dask]'). Same index either way.")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="With --engine dask: a running Dask scheduler (tcp://host:8786) instead of a local "
+                   "cluster of --workers processes.")
+@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
+              help="Keep each batch's stage output as Parquet shards here; a rerun skips complete shards.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary line.")
 @matching_options
+@feed_field_options
 def scan_command(paths: tuple[Path, ...], index_path: Path, default_timezone: str | None, prune: bool,
-                 batch_size: int, max_file_size: int, strict: bool, quiet: bool, **matching: Any) -> None:
-    """Scan folders or files of articles (.txt/.md) into the index.
+                 batch_size: int, max_file_size: int, strict: bool, workers: int | None, engine: str,
+                 scheduler: str | None, workdir: Path | None, quiet: bool, **matching: Any) -> None:
+    """Scan folders or files of articles (.txt/.md, or feeds: .jsonl/.csv/.parquet) into the index.
 
     Unchanged files are skipped, changed files replace their passages, and findings are
     recomputed so an earlier-dated article added later becomes the origin.
@@ -104,9 +167,15 @@ def scan_command(paths: tuple[Path, ...], index_path: Path, default_timezone: st
       provenance scan seeds/
       provenance scan archive/ --index news.sqlite --default-timezone America/New_York
       provenance scan archive/ --prune
+      provenance scan archive/ --workers 1      # no worker processes
+      provenance scan feeds/ --text-field story --date-field pubdate
+      provenance scan archive/ --engine dask --workers 4
+      provenance scan archive/ --engine dask --scheduler tcp://10.0.0.5:8786
     """
     options = ScanOptions(default_timezone=resolve_timezone(default_timezone), prune=prune, batch_size=batch_size,
-                          max_file_size=max_file_size * 1024 * 1024)
+                          max_file_size=max_file_size * 1024 * 1024, feed_fields=_feed_fields(matching),
+                          workers=workers or default_workers(), engine=engine, scheduler=scheduler,
+                          workdir=str(workdir) if workdir else None)
     with Index.open(index_path, _requested_config(matching)) as index, _progress() as progress:
         summary = scan(paths, index, options, warn=_warn, progress=progress)
     if not quiet:
@@ -214,6 +283,76 @@ def doctor_command(index_path: Path, quick: bool) -> None:
     click.echo(f"{index_path}: OK ({documents} documents, last scan {last[0] if last else 'never'})")
 
 
+@cli.command("check")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--baseline", default=None, metavar="FILE", help="Accept the findings fingerprinted in FILE (see 'provenance baseline').")
+@click.option("--update", is_flag=True, help="Add the checked articles to the index (otherwise it is left untouched).")
+@click.option("--format", "format", type=click.Choice(CHECK_FORMATS), default=None, help="Output format (default text).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file; the verdict still goes to stdout.")
+@check_options
+def check_command(paths: tuple[Path, ...], update: bool, output: Path | None, **flags: Any) -> int:
+    """Fail (exit 1) when the articles reuse text of other, earlier articles.
+
+    Compares PATHs (articles or feeds) with the index and with each other. The index is
+    opened read-only unless --update is given; without one they are compared with each
+    other only. Defaults come from provenance.toml or [tool.passage-provenance] in
+    pyproject.toml; flags win. Exit 0: nothing beyond the policy; 1: findings; 2: error.
+
+    \b
+    Examples:
+      provenance check feeds/today.jsonl
+      provenance check new/ --allow-source apnews.com --allow-source '*.reuters.com'
+      provenance check new/ --baseline provenance-baseline.json --format sarif -o provenance.sarif
+      provenance check new/ --format github --max-reused-share 0.2
+    """
+    settings = resolve_settings(flags)
+    baseline = read_baseline(Path(settings.baseline)) if settings.baseline else frozenset()
+    result = _run_check(paths, settings, baseline, update)
+    _emit(render_check(result, settings.format), output)
+    if output is not None:
+        click.echo(summary_line(result))
+    if settings.format == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
+        append_step_summary(result, Path(os.environ["GITHUB_STEP_SUMMARY"]))
+    return result.exit_code
+
+
+@cli.command("baseline")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write (default: the config file's baseline, else provenance-baseline.json).")
+@check_options
+def baseline_command(paths: tuple[Path, ...], output: Path | None, **flags: Any) -> None:
+    """Record the current findings so that 'check --baseline' fails only on new reuse.
+
+    Fingerprints hash the normalised copied text with the origin and copy (URL, else
+    path), never line numbers, so they survive edits elsewhere in a file. Findings the
+    allowlist accepts are left out.
+
+    \b
+    Example:
+      provenance baseline articles/ -o provenance-baseline.json
+      provenance check articles/ --baseline provenance-baseline.json
+    """
+    settings = resolve_settings(flags)
+    result = _run_check(paths, settings, frozenset())
+    target = output or Path(settings.baseline or "provenance-baseline.json")
+    count = write_baseline(baseline_entries(result), target)
+    click.echo(
+        f"Wrote {count} fingerprint{'s' if count != 1 else ''} to {target} "
+        f"({result.count('allowlist')} suppressed by the allowlist left out). Next: provenance check PATH... --baseline {target}"
+    )
+
+
+def _run_check(paths: tuple[Path, ...], settings: CheckSettings, baseline: frozenset[str], update: bool = False) -> CheckResult:
+    scan_options = ScanOptions(default_timezone=resolve_timezone(settings.default_timezone), feed_fields=settings.feed_fields())
+    index_path = Path(settings.index or DEFAULT_INDEX)
+    result = run_check(paths, index_path, settings.policy(baseline), CheckOptions(update=update, scan=scan_options), warn=_warn)
+    if not result.index_found:
+        done = "created it with the checked articles" if update else "the articles were compared with each other only"
+        click.echo(f"note: no index at {index_path}; {done}", err=True)
+    return result
+
+
 def _trace_dict(item: Any) -> dict[str, Any]:
     return {"start": item.start, "end": item.end, "status": item.status, "sources": list(item.sources), "reused_by": item.reused_by}
 
@@ -262,10 +401,27 @@ def _one_line(message: str) -> str:
     return " | ".join(line.strip() for line in message.splitlines() if line.strip())
 
 
+class Interrupted(BaseException):
+    """Ctrl-C, raised by our SIGINT handler instead of KeyboardInterrupt: click would print
+    a stray newline for a KeyboardInterrupt, and BaseException still rolls back an open
+    transaction on its way out."""
+
+
+def _on_sigint(signum: int, frame: object) -> None:
+    raise Interrupted
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI and map errors to one-line messages and exit codes."""
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, _on_sigint)
     try:
-        cli.main(args=argv, prog_name="provenance", standalone_mode=False)
+        # A command may return its exit code (``check``: 1 when findings fail it).
+        code = cli.main(args=argv, prog_name="provenance", standalone_mode=False)
+    except Interrupted:
+        click.echo("interrupted: nothing half-written; the index holds what was committed", err=True)
+        return 130
     except ProvenanceError as exc:
         click.echo(f"error: {_one_line(str(exc))}", err=True)
         return exc.exit_code
@@ -285,9 +441,12 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - never a traceback for users; opt in to one
         if os.environ.get("PROVENANCE_DEBUG"):
             raise
-        click.echo(f"error: unexpected {type(exc).__name__}: {exc} (set PROVENANCE_DEBUG=1 for a traceback and please report it)", err=True)
+        click.echo(f"error: unexpected {type(exc).__name__}: {_one_line(str(exc))} (set PROVENANCE_DEBUG=1 for a traceback and please report it)", err=True)
         return 2
-    return 0
+    finally:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, previous)
+    return code if isinstance(code, int) else 0
 
 
 def entry() -> None:

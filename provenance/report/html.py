@@ -15,6 +15,7 @@ could neither run script nor reach the network.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from html import escape
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,8 +23,14 @@ from urllib.parse import urlsplit
 from provenance import __version__
 from provenance.report.align import align_reuse
 from provenance.report.html_assets import CSS, JS, script_hash
-from provenance.report.html_graph import render_graph
-from provenance.report.select import OriginGroup, display_groups, display_order, format_published, outlet
+from provenance.report.html_graph import render_graph, render_outlet_flows
+from provenance.report.select import (
+    OriginGroup,
+    display_groups,
+    display_order,
+    format_published,
+    outlet,
+)
 from provenance.report.text import format_lag
 
 __all__ = ["CONTEXT_CHARS", "render_html", "safe_href"]
@@ -66,7 +73,7 @@ def _paragraph_bounds(text: str, start: int, end: int) -> tuple[int, int, bool, 
     return before, after, cut_before, cut_after
 
 
-def _passage(text: str, span: tuple[int, int], segments: list[tuple[int, int, str]]) -> str:
+def _passage(text: str, span: tuple[int, int], segments: Sequence[tuple[int, int, str]]) -> str:
     """The span inside its paragraph: context dimmed, span highlighted, edits marked."""
     start, end = span
     before, after, cut_before, cut_after = _paragraph_bounds(text, start, end)
@@ -141,8 +148,10 @@ def _pair(reuse: dict[str, Any], reuse_id: str, origin: dict[str, Any], copy: di
         f'<span class="mono">origin [{o["start"]}:{o["end"]}] → copy [{c["start"]}:{c["end"]}]</span>',
     ]
     if alignment is not None and not alignment.identical:
-        counts = {m: sum(1 for *_, mark in alignment.segments(side) if mark == m)
-                  for side, m in (("copy", "changed"), ("copy", "inserted"), ("origin", "deleted"))}
+        copy_marks = [mark for *_, mark in alignment.segments("copy")]
+        origin_marks = [mark for *_, mark in alignment.segments("origin")]
+        counts = {"changed": copy_marks.count("changed"), "inserted": copy_marks.count("inserted"),
+                  "deleted": origin_marks.count("deleted")}
         edits = ", ".join(f"{n} {m}" for m, n in counts.items() if n)
         head.append(f"<span>edits: {edits}</span>")
     if not reuse["origin_certain"]:
@@ -185,7 +194,8 @@ def _origin_section(group: OriginGroup, anchor: str, ids: dict[int, str], texts:
 
 
 def _doc_cell(document: dict[str, Any]) -> str:
-    return f'<td class="doc-cell"><span class="t">{_title(document)}</span><code>{escape(document["path"])}</code></td>'
+    title = _title(document)
+    return f'<td class="doc-cell"><span class="t" title="{title}">{title}</span><code>{escape(document["path"])}</code></td>'
 
 
 def _sortable_head(columns: list[tuple[str, str, bool]]) -> str:
@@ -197,10 +207,17 @@ def _sortable_head(columns: list[tuple[str, str, bool]]) -> str:
     return f"<thead><tr>{cells}</tr></thead>"
 
 
-def _reuse_table(report: dict[str, Any], ids: dict[int, str]) -> str:
+def _opening(reuse: dict[str, Any], texts: dict[str, str], limit: int = 90) -> str:
+    """The first words of the copy's reused span, to tell the table's rows apart."""
+    copy = reuse["copy"]
+    words = " ".join(texts.get(copy["path"], "")[copy["start"] : copy["end"]].split())
+    return words if len(words) <= limit else words[: limit - 1].rsplit(" ", 1)[0] + " …"
+
+
+def _reuse_table(report: dict[str, Any], ids: dict[int, str], texts: dict[str, str]) -> str:
     documents = {d["path"]: d for d in report["documents"]}
-    head = _sortable_head([("Origin", "text", False), ("Copy", "text", False), ("Kind", "text", False),
-                           ("Similarity", "number", True), ("Lag", "number", True), ("Copy published", "text", False)])
+    head = _sortable_head([("Origin", "text", False), ("Copy", "text", False), ("Passage", "text", False),
+                           ("Kind", "text", False), ("Similarity", "number", True), ("Lag", "number", True)])
     rows = []
     for order, reuse in enumerate(display_order(report)):
         origin = documents.get(reuse["origin"]["path"], {"path": reuse["origin"]["path"]})
@@ -209,10 +226,10 @@ def _reuse_table(report: dict[str, Any], ids: dict[int, str]) -> str:
         lag = reuse["lag_seconds"]
         rows.append(
             f'<tr data-reuse="{reuse_id}" data-kind="{escape(reuse["kind"])}" data-order="{order}">'
-            f"{_doc_cell(origin)}{_doc_cell(copy)}<td>{_kind(reuse['kind'])}</td>"
-            f'<td class="num" data-value="{reuse["similarity"]}"><a href="#{reuse_id}">{reuse["similarity"]:.2f}</a></td>'
-            f'<td class="num nowrap" data-value="{"" if lag is None else lag}">{escape(format_lag(lag))}</td>'
-            f'<td class="nowrap" data-value="{escape(copy.get("published") or "")}">{escape(format_published(copy))}</td></tr>'
+            f'{_doc_cell(origin)}{_doc_cell(copy)}<td class="opening"><a href="#{reuse_id}">{escape(_opening(reuse, texts))}</a></td>'
+            f"<td>{_kind(reuse['kind'])}</td>"
+            f'<td class="num" data-value="{reuse["similarity"]}">{reuse["similarity"]:.2f}</td>'
+            f'<td class="num nowrap" data-value="{"" if lag is None else lag}">{escape(format_lag(lag))}</td></tr>'
         )
     return f'<div class="card table-card"><table class="sortable" id="reuse-table">{head}<tbody>{"".join(rows)}</tbody></table></div>'
 
@@ -315,7 +332,7 @@ def render_html(report: dict[str, Any], texts: dict[str, str]) -> str:
     if groups:
         sections = "".join(_origin_section(group, anchors[group.origin["path"]], ids, texts) for group in groups)
         empty = '<p class="card empty" data-empty hidden>No reuse matches the filter.</p>'
-        reuses = _reuse_table(report, ids)
+        reuses = _reuse_table(report, ids, texts)
     else:
         nothing = "No reused passages across articles." if report["summary"]["reuses"] == 0 else "No reuses match the filters."
         sections, empty, reuses = "", f'<p class="card empty">{nothing}</p>', ""
@@ -332,7 +349,7 @@ def render_html(report: dict[str, Any], texts: dict[str, str]) -> str:
         '<p class="hint">Each lane is an outlet, each dot an article at its publication time; arrows run from the '
         "article that published a passage first to the articles that reused it. Click to jump to the texts.</p>"
         f"{_GRAPH_LEGEND}"
-        f'<div class="card graph">{render_graph(report, ids, anchors)}</div></section>'
+        f'<div class="card graph">{render_graph(report, ids, anchors)}</div>{render_outlet_flows(report)}</section>'
         f'<section class="block" id="reuses"><h2>Reuses</h2>{reuses}</section>'
         f'<section class="block" id="side-by-side"><h2>Side by side</h2>{_LEGEND}{empty}{sections}</section>'
         f'<section class="block" id="articles"><h2>Articles</h2>{_BAR_LEGEND}{_article_table(report, anchors)}</section>'

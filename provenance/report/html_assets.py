@@ -66,6 +66,7 @@ h2 { font-size: 1.15rem; margin: 0 0 0.6rem; }
 .graph .edge path { fill: none; stroke: #64748b; stroke-opacity: 0.75; }
 .graph .edge text { font-size: 11px; fill: #475569; font-weight: 600; }
 .graph .edge.faded { opacity: 0.15; }
+.graph svg.dense .edge path { stroke-opacity: 0.35; }
 .graph a:hover circle { stroke-width: 3; }
 table { width: 100%; border-collapse: collapse; font-size: 0.9rem; }
 th, td { text-align: left; padding: 0.45rem 0.7rem; border-bottom: 1px solid var(--line); vertical-align: top; }
@@ -78,7 +79,10 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tbody tr:hover { background: #f8fafc; }
 tbody tr:last-child td { border-bottom: 0; }
 .table-card { overflow-x: auto; }
-.doc-cell .t { display: block; font-weight: 600; }
+.doc-cell .t { display: block; font-weight: 600; max-width: 17rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+#article-table .doc-cell .t { white-space: normal; max-width: none; }
+.opening { font-family: var(--serif); min-width: 16rem; }
+.opening a { color: var(--ink); }
 .doc-cell code { color: var(--muted); }
 .kind { display: inline-block; padding: 0.05rem 0.5rem; border-radius: 999px; font-size: 0.78rem; font-weight: 600; white-space: nowrap; }
 .kind-verbatim { background: #dcfce7; color: #166534; }
@@ -132,7 +136,9 @@ span.ed { background: var(--chg); color: var(--chg-ink); box-shadow: inset 0 -2p
 .bar-line .bar { max-width: 320px; }
 .swatch { display: inline-block; width: 0.8em; height: 0.8em; border-radius: 2px; vertical-align: -0.05em; margin-right: 0.3em; }
 .empty { padding: 1.2rem; color: var(--muted); }
-details.boilerplate summary { cursor: pointer; padding: 0.7rem 1rem; }
+details.boilerplate summary, details.flows summary { cursor: pointer; padding: 0.7rem 1rem; }
+details.flows { margin-top: 0.6rem; }
+details.flows table { border-top: 1px solid var(--line); }
 details.boilerplate ul { margin: 0; padding: 0 1rem 0.8rem 2.2rem; }
 details.boilerplate li { margin: 0.3rem 0; }
 details.boilerplate q { font-family: var(--serif); }
@@ -163,6 +169,12 @@ footer { color: var(--muted); font-size: 0.82rem; padding: 1rem 0 2rem; border-t
   h2, h3, h4 { break-after: avoid; }
   .cols { grid-template-columns: 1fr 1fr; }
   .passage { font-size: 10pt; }
+  .table-card { overflow: visible; }
+  table { font-size: 9pt; }
+  .doc-cell .t { white-space: normal; max-width: none; }
+  .opening, .bar-cell { min-width: 0; }
+  .graph svg { min-width: 0; }
+  th, td { padding: 0.3rem 0.4rem; }
   a { color: inherit; }
 }
 """
@@ -215,6 +227,7 @@ JS = """
     });
   }
   each("[data-kind-toggle]", function (t) { t.addEventListener("change", apply); });
+  window.addEventListener("beforeprint", function () { each("details", function (d) { d.open = true; }); });
 
   function sortKey(row, index, numeric) {
     var cell = row.cells[index];

@@ -17,16 +17,17 @@ from typing import Any
 
 from provenance.report.select import format_published, outlet
 
-__all__ = ["MAX_NODES", "render_graph"]
+__all__ = ["LABELLED_NODES", "MAX_NODES", "render_graph", "render_outlet_flows"]
 
 MAX_NODES = 150  # beyond this a picture stops informing; the busiest articles are kept
+LABELLED_NODES = 40  # up to this many dots the picture has room for titles and edge counts
 WIDTH = 1000
 LEFT = 150  # lane labels
 RIGHT_PAD = 40
 UNDATED_WIDTH = 130
 TOP = 34  # time axis
 LANE_HEIGHT = 78
-ROW_STEP = 40  # stacked dots that would overlap inside a lane
+ROW_STEP = 34  # stacked dots that would overlap inside a lane
 NODE_RADIUS = 7
 _STEPS_HOURS = (1, 3, 6, 12, 24, 48, 24 * 7, 24 * 14, 24 * 30, 24 * 91, 24 * 182, 24 * 365)
 _ROLE_COLOURS = {"origin": "#0f766e", "copy": "#1d4ed8", "both": "#7c3aed", "none": "#cbd5e1"}
@@ -45,7 +46,7 @@ class _Node:
 def _seconds(published: str | None) -> float | None:
     if not published:
         return None
-    return datetime.fromisoformat(published.replace("Z", "+00:00")).timestamp()
+    return datetime.fromisoformat(published).timestamp()
 
 
 def _ticks(start: float, end: float, whole_days: bool) -> list[tuple[float, str]]:
@@ -55,8 +56,8 @@ def _ticks(start: float, end: float, whole_days: bool) -> list[tuple[float, str]
     step_hours = next((h for h in steps if span_hours / h <= 8), steps[-1])
     step = step_hours * 3600
     first = math.ceil(start / step) * step
-    ticks = []
-    value = first
+    ticks: list[tuple[float, str]] = []
+    value = float(first)
     while value <= end:
         moment = datetime.fromtimestamp(value, tz=UTC)
         label = moment.strftime("%d %b %Y") if step_hours >= 24 else moment.strftime("%d %b %H:%M")
@@ -82,19 +83,28 @@ def _nodes(report: dict[str, Any]) -> tuple[dict[str, _Node], int]:
             roles.setdefault(path, set()).add(side)
     if not degree:
         return {}, 0
-    candidates = sorted(set(degree) | set(documents), key=lambda p: (-degree.get(p, 0), p))
-    kept = candidates[:MAX_NODES]
+    involved = sorted(degree, key=lambda p: (-degree[p], p))
+    kept = involved[:MAX_NODES]
+    context = sorted(set(documents) - set(degree))
+    if len(kept) + len(context) <= LABELLED_NODES:  # small corpora: show the untouched articles too
+        kept += context
     nodes = {}
     for path in sorted(kept):
         document = documents.get(path, {"path": path})
         taking_part = roles.get(path, set())
         role = "both" if len(taking_part) == 2 else next(iter(taking_part), "none")
         nodes[path] = _Node(path, document, _seconds(document.get("published")), role)
-    return nodes, len(candidates) - len(kept)
+    return nodes, len(involved) - min(len(involved), MAX_NODES)
 
 
-def _layout(nodes: dict[str, _Node]) -> tuple[list[tuple[str, float, float]], list[tuple[float, str]], float, bool]:
-    """Place nodes; returns lanes (label, top, height), ticks, total height, has-undated."""
+def _layout(nodes: dict[str, _Node], labelled: bool) -> tuple[list[tuple[str, float, float]], list[tuple[float, str]], float, bool]:
+    """Place nodes; returns lanes (label, top, height), ticks, total height, has-undated.
+
+    Dots that would overlap (or, with titles, whose titles would) stack in rows of a lane.
+    """
+    gap = 150 if labelled else 2 * NODE_RADIUS + 4
+    row_step = ROW_STEP if labelled else 2 * NODE_RADIUS + 4
+    first_row = 36 if labelled else 24
     dated = [n.seconds for n in nodes.values() if n.seconds is not None]
     has_undated = any(n.seconds is None for n in nodes.values())
     plot_right = WIDTH - RIGHT_PAD - (UNDATED_WIDTH if has_undated else 0)
@@ -114,24 +124,24 @@ def _layout(nodes: dict[str, _Node]) -> tuple[list[tuple[str, float, float]], li
     by_lane: dict[str, list[_Node]] = {}
     for node in sorted(nodes.values(), key=lambda n: (n.seconds is None, n.seconds or 0.0, n.path)):
         by_lane.setdefault(outlet(node.document) or "no outlet", []).append(node)
-    lanes = []
-    top = TOP
+    lanes: list[tuple[str, float, float]] = []
+    top = float(TOP)
     for label in sorted(by_lane, key=lambda name: (name == "no outlet", name)):
         rows: list[float] = []  # the rightmost x used in each stacked row of this lane
         placed = []
         for node in by_lane[label]:
-            row = next((i for i, right in enumerate(rows) if node.x - right >= 150), None)
+            row = next((i for i, right in enumerate(rows) if node.x - right >= gap), None)
             if row is None:
                 rows.append(node.x)
                 row = len(rows) - 1
             rows[row] = node.x
             placed.append((node, row))
-        height = LANE_HEIGHT + ROW_STEP * (len(rows) - 1)
+        height = (LANE_HEIGHT if labelled else 2 * first_row) + row_step * (len(rows) - 1)
         for node, row in placed:
-            node.y = top + 36 + row * ROW_STEP
+            node.y = top + first_row + row * row_step
         lanes.append((label, top, height))
         top += height
-    return lanes, ticks, top + 8, has_undated
+    return lanes, ticks, float(top + 8), has_undated
 
 
 def _edge_path(origin: _Node, copy: _Node) -> str:
@@ -150,12 +160,13 @@ def render_graph(report: dict[str, Any], reuse_ids: dict[int, str], origin_ancho
     nodes, left_out = _nodes(report)
     if not nodes:
         return '<p class="empty">No article took text from another.</p>'
-    lanes, ticks, height, has_undated = _layout(nodes)
+    labelled = len(nodes) <= LABELLED_NODES
+    lanes, ticks, height, has_undated = _layout(nodes, labelled)
     parts = [
         f'<svg viewBox="0 0 {WIDTH} {height:.0f}" role="img" aria-labelledby="graph-title" xmlns="http://www.w3.org/2000/svg">',
         '<title id="graph-title">Provenance graph: arrows run from the article that published a passage first to each article that reused it</title>',
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="11" markerHeight="11" markerUnits="userSpaceOnUse" orient="auto">'
-        '<path d="M0,0 L10,5 L0,10 z" fill="#64748b"/></marker></defs>',
+        ('<defs><marker id="arrow" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="11" markerHeight="11" '
+         'markerUnits="userSpaceOnUse" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#64748b"/></marker></defs>'),
         '<g class="axis">',
     ]
     for x, label in ticks:
@@ -169,16 +180,18 @@ def render_graph(report: dict[str, Any], reuse_ids: dict[int, str], origin_ancho
     for index, (label, top, lane_height) in enumerate(lanes):
         if index % 2:
             parts.append(f'<rect x="0" y="{top:.0f}" width="{WIDTH}" height="{lane_height:.0f}" fill="#64748b" fill-opacity="0.05"/>')
-        parts.append(f'<text class="lane-label" x="12" y="{top + 40:.0f}">{escape(_short(label, 22))}</text>')
+        parts.append(f'<text class="lane-label" x="12" y="{top + (40 if labelled else 28):.0f}">{escape(_short(label, 22))}</text>')
     edges: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for reuse in report["reuses"]:
         key = (reuse["origin"]["path"], reuse["copy"]["path"])
         if key[0] in nodes and key[1] in nodes:
             edges.setdefault(key, []).append(reuse)
+    if len(edges) > LABELLED_NODES:  # many arrows: lighter, so the crossings stay legible
+        parts[0] = parts[0].replace("<svg ", '<svg class="dense" ', 1)
     for (origin_path, copy_path), reuses in sorted(edges.items()):
         origin, copy = nodes[origin_path], nodes[copy_path]
         ids = " ".join(reuse_ids[id(r)] for r in reuses)
-        width = 1.5 + math.log2(len(reuses)) * 1.2
+        width = (1.5 if labelled else 1.0) + math.log2(len(reuses)) * 1.2
         label = f"{len(reuses)} passage{'s' if len(reuses) != 1 else ''}"
         mid_x, mid_y = (origin.x + copy.x) / 2, (origin.y + copy.y) / 2 - 6
         if abs(origin.y - copy.y) < 1:  # above the arc's top, which is 3/4 of its lift
@@ -187,7 +200,8 @@ def render_graph(report: dict[str, Any], reuse_ids: dict[int, str], origin_ancho
         parts.append(
             f'<a href="#{anchor}" class="edge" data-edge="{ids}"><title>{escape(origin_path)} → {escape(copy_path)}: {label}</title>'
             f'<path d="{_edge_path(origin, copy)}" stroke-width="{width:.1f}" marker-end="url(#arrow)"/>'
-            f'<text x="{mid_x:.1f}" y="{mid_y:.1f}" text-anchor="middle">{label}</text></a>'
+            + (f'<text x="{mid_x:.1f}" y="{mid_y:.1f}" text-anchor="middle">{label}</text>' if labelled else "")
+            + "</a>"
         )
     for node in nodes.values():
         title = node.document.get("title") or node.path
@@ -200,9 +214,34 @@ def render_graph(report: dict[str, Any], reuse_ids: dict[int, str], origin_ancho
         parts.append(
             f'<a href="#{origin_anchors.get(node.path, "articles")}"{faint}><title>{escape(tip)}</title>'
             f'<circle cx="{node.x:.1f}" cy="{node.y:.1f}" r="{NODE_RADIUS}" fill="{colour}" stroke="#fff" stroke-width="2"/>'
-            f'<text class="node-label" x="{node.x:.1f}" y="{label_y:.1f}" text-anchor="middle">{escape(_short(title, 26))}</text></a>'
+            + (f'<text class="node-label" x="{node.x:.1f}" y="{label_y:.1f}" text-anchor="middle">{escape(_short(title, 26))}</text>'
+               if labelled else "")
+            + "</a>"
         )
     parts.append("</svg>")
     if left_out:
         parts.append(f'<p class="hint">{left_out} more articles with fewer reuses are left out of the picture.</p>')
     return "".join(parts)
+
+
+def render_outlet_flows(report: dict[str, Any]) -> str:
+    """Outlet-level view of the graph (stays readable at any size): per pair of outlets,
+    how many passages and copying articles went from one to the other, busiest first."""
+    documents = {d["path"]: d for d in report["documents"]}
+    flows: dict[tuple[str, str], list[str]] = {}
+    for reuse in report["reuses"]:
+        source = outlet(documents.get(reuse["origin"]["path"], {})) or "no outlet"
+        target = outlet(documents.get(reuse["copy"]["path"], {})) or "no outlet"
+        flows.setdefault((source, target), []).append(reuse["copy"]["path"])
+    if not flows:
+        return ""
+    rows = "".join(
+        f"<tr><td>{escape(source)}</td><td>{escape(target)}</td><td class=\"num\">{len(copies)}</td>"
+        f"<td class=\"num\">{len(set(copies))}</td></tr>"
+        for (source, target), copies in sorted(flows.items(), key=lambda item: (-len(item[1]), item[0]))
+    )
+    return (
+        '<details class="card flows"><summary>Between outlets: passages taken from one outlet by another</summary>'
+        '<table><thead><tr><th>from (origin outlet)</th><th>to (copying outlet)</th><th class="num">passages</th>'
+        f'<th class="num">copying articles</th></tr></thead><tbody>{rows}</tbody></table></details>'
+    )

@@ -132,8 +132,8 @@ def _section(group: Any, texts: dict[str, str]) -> list[str]:
             o, c = reuse["origin"], reuse["copy"]
             note = "" if reuse["origin_certain"] else " · origin uncertain"
             lines += [
-                f"*{reuse['kind']}, similarity {reuse['similarity']:.2f}* · origin `[{o['start']}:{o['end']}]`"
-                f" → copy `[{c['start']}:{c['end']}]`{note}",
+                (f"*{reuse['kind']}, similarity {reuse['similarity']:.2f}* · origin `[{o['start']}:{o['end']}]`"
+                 f" → copy `[{c['start']}:{c['end']}]`{note}"),
                 "",
                 _quoted(reuse, texts),
                 "",

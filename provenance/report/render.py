@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from provenance.errors import InputError
 from provenance.report.csv_report import render_csv
 from provenance.report.html import render_html
 from provenance.report.markdown import render_markdown
@@ -69,11 +70,16 @@ def render_report(
 def open_in_browser(html: str, path: Path | None = None) -> tuple[Path, bool]:
     """Write ``html`` to ``path`` (a new temporary file when ``None``) and open it in the
     default browser; returns the file and whether a browser was started."""
-    if path is None:
-        with tempfile.NamedTemporaryFile("w", prefix="provenance-report-", suffix=".html", delete=False, encoding="utf-8") as handle:
-            handle.write(html)
-            path = Path(handle.name)
-    else:
-        path.write_text(html, encoding="utf-8")
+    try:
+        if path is None:
+            with tempfile.NamedTemporaryFile("w", prefix="provenance-report-", suffix=".html", delete=False,
+                                             encoding="utf-8") as handle:
+                handle.write(html)
+                path = Path(handle.name)
+        else:
+            path.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        where = path or tempfile.gettempdir()
+        raise InputError(f"cannot write the HTML report to {where}: {exc.strerror or exc}; pass -o FILE somewhere writable") from exc
     opened = webbrowser.open(path.resolve().as_uri())
     return path, bool(opened)

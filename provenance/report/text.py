@@ -26,7 +26,7 @@ from provenance.report.select import OriginGroup, display_groups, format_publish
 
 __all__ = ["format_lag", "render_text"]
 
-PIPED_WIDTH = 100  # tables only: text lines are never wrapped when piped
+PIPED_WIDTH = 200  # tables only (they take their natural width); text lines never wrap when piped
 OVERVIEW_ROWS = 15  # article pairs in the overview, to keep it on one screen
 
 _STYLES = {
@@ -63,7 +63,7 @@ def format_lag(seconds: int | None) -> str:
 def _console(buffer: io.StringIO, terminal: bool, width: int | None, color: bool | None) -> Console:
     use_color = (terminal if color is None else color) and not os.environ.get("NO_COLOR")
     if width is None:
-        width = shutil.get_terminal_size((PIPED_WIDTH, 24)).columns if terminal else PIPED_WIDTH
+        width = shutil.get_terminal_size((100, 24)).columns if terminal else PIPED_WIDTH
     return Console(
         file=buffer,
         width=width,

@@ -1,0 +1,377 @@
+"""``check``: do these articles reuse text published earlier? Pass or fail, for CI.
+
+The given articles are scanned into a *scratch copy* of the index (or into the index
+itself with ``update=True``), findings are recomputed exactly as ``scan`` does, and every
+finding whose copy is one of the checked articles is judged by the
+:class:`~provenance.policy.CheckPolicy`. Reusing ``scan`` keeps one definition of a
+finding: what ``check`` reports is what ``scan`` + ``report`` would report.
+
+The index is never written without ``update``: it is often a cached CI artifact, so it is
+copied with SQLite's backup API through an ``immutable`` read-only connection (no
+``-wal``/``-shm`` files appear beside it). A missing index means the articles are only
+compared with each other.
+
+Library use: ``run_check(["feeds/today.jsonl"], Path("provenance.sqlite")).exit_code``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from provenance.errors import IndexError_, InputError, SchemaError
+from provenance.pipeline.dates import format_instant
+from provenance.pipeline.feeds import is_feed
+from provenance.pipeline.load import Skipped, iter_sources
+from provenance.policy import CheckPolicy, finding_fingerprint
+from provenance.report.locations import (
+    LineSpans,
+    Location,
+    locate,
+    record_free,
+    relative_file,
+    split_source,
+)
+from provenance.scan import ScanOptions, ScanSummary, Warn, scan
+from provenance.store.index import Index
+
+__all__ = ["STATUSES", "CheckFinding", "CheckOptions", "CheckResult", "Side", "baseline_entries", "run_check"]
+
+#: A finding's fate: ``new`` fails the check; the others say what let it through.
+STATUSES = ("new", "allowlist", "baseline", "max-reused-share")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOptions:
+    """How to run a check (not what passes: that is the policy)."""
+
+    update: bool = False
+    scan: ScanOptions = field(default_factory=ScanOptions)
+    workdir: Path | None = None  # locations are relative to it (default: current directory)
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One article of a finding: its index path, metadata and the span in its text."""
+
+    doc: int
+    path: str
+    url: str | None
+    title: str | None
+    published: str | None
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class CheckFinding:
+    """A checked article's passage whose origin is another, earlier article."""
+
+    copy: Side
+    origin: Side
+    location: Location
+    similarity: float
+    kind: str
+    origin_certain: bool
+    cluster: int
+    text: str
+    fingerprint: str
+    status: str = "new"
+    allowed_by: str | None = None
+
+    @property
+    def fails(self) -> bool:
+        return self.status == "new"
+
+
+@dataclass(slots=True)
+class CheckResult:
+    """Findings with their status, plus what a report needs to describe the run."""
+
+    findings: list[CheckFinding]
+    documents: list[dict[str, Any]]
+    checked: int
+    indexed: int
+    index_found: bool
+    below_min_similarity: int
+    policy: CheckPolicy
+    config: dict[str, Any]
+    summary: ScanSummary = field(default_factory=ScanSummary)
+
+    def count(self, status: str) -> int:
+        return sum(1 for finding in self.findings if finding.status == status)
+
+    @property
+    def failing(self) -> list[CheckFinding]:
+        return [finding for finding in self.findings if finding.fails]
+
+    @property
+    def failing_articles(self) -> int:
+        return len({finding.copy.doc for finding in self.failing})
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failing else 0
+
+
+def run_check(
+    paths: Sequence[str | os.PathLike[str]],
+    index_path: Path,
+    policy: CheckPolicy | None = None,
+    options: CheckOptions | None = None,
+    warn: Warn | None = None,
+) -> CheckResult:
+    """Check ``paths`` against the index at ``index_path`` and each other."""
+    policy, options = policy or CheckPolicy(), options or CheckOptions()
+    workdir = (options.workdir or Path.cwd()).resolve()
+    with _workspace(Path(index_path), options.update) as (index, indexed, found):
+        summary = scan(paths, index, options.scan, warn=warn)
+        checked = _checked_documents(index, paths)
+        if not checked:
+            if summary.skipped:
+                raise InputError(f"nothing to check: all {len(summary.skipped)} input(s) were skipped (see the warnings above)")
+            raise InputError(f"no articles in {', '.join(map(str, paths))} (looked for .txt, .md and feed files)")
+        findings, below, documents = _evaluate(index, checked, policy, workdir)
+        return CheckResult(findings, documents, len(checked), indexed, found, below, policy,
+                           {"fingerprint": index.config.fingerprint, **index.config.to_dict()}, summary)
+
+
+def baseline_entries(result: CheckResult) -> list[dict[str, Any]]:
+    """What a baseline records per finding the allowlist does not already accept: the
+    fingerprint, plus (for people reading the diff) copy, origin, kind and a preview."""
+    return [
+        {
+            "fingerprint": finding.fingerprint,
+            "copy": finding.copy.url or finding.location.file,
+            "origin": finding.origin.url or record_free(finding.origin.path),
+            "kind": finding.kind,
+            "text": " ".join(finding.text.split())[:120],
+        }
+        for finding in result.findings
+        if finding.status != "allowlist"
+    ]
+
+
+# -- the index ----------------------------------------------------------------------------
+
+
+@contextmanager
+def _workspace(index_path: Path, update: bool) -> Iterator[tuple[Index, int, bool]]:
+    """The index to scan into: the real one (``update``) or a scratch copy of it."""
+    found = index_path.exists() and index_path.stat().st_size > 0
+    if update:
+        with Index.open(index_path) as index:
+            yield index, _document_count(index), found
+        return
+    with tempfile.TemporaryDirectory(prefix="provenance-check-") as scratch_dir:
+        scratch = Path(scratch_dir) / "index.sqlite"
+        if found:
+            _snapshot(index_path, scratch)
+        try:
+            index = Index.open(scratch)
+        except IndexError_ as exc:  # name the user's file, not our copy
+            raise type(exc)(str(exc).replace(str(scratch), str(index_path))) from exc
+        with index:
+            yield index, _document_count(index), found
+
+
+def _snapshot(original: Path, target: Path) -> None:
+    """Copy ``original`` page by page without writing anything beside it.
+
+    ``immutable`` keeps SQLite from creating ``-shm``/``-wal`` files next to a read-only
+    artifact; when a ``-wal`` is there already (a writer is active, or was killed), a plain
+    read-only connection reads through it instead.
+    """
+    wal = original.with_name(original.name + "-wal")
+    mode = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
+    try:
+        with closing(sqlite3.connect(f"{original.resolve().as_uri()}?{mode}", uri=True)) as source, \
+                closing(sqlite3.connect(target)) as destination:
+            source.backup(destination)
+    except sqlite3.DatabaseError as exc:
+        raise SchemaError(f"{original}: not a passage-provenance index ({exc}); pass another --index") from exc
+    except OSError as exc:
+        raise IndexError_(f"{original}: cannot read the index ({exc.strerror or exc})") from exc
+
+
+def _document_count(index: Index) -> int:
+    return int(index.connection.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
+
+
+def _checked_documents(index: Index, paths: Sequence[str | os.PathLike[str]]) -> list[int]:
+    """Ids of the documents the given paths hold (feed files: all their records)."""
+    stored = index.stored_documents()
+    records: dict[str, list[int]] = defaultdict(list)
+    for source, document in stored.items():
+        file, sep, number = source.rpartition("#")
+        if sep and number.isdigit():
+            records[file].append(document.id)
+    ids: set[int] = set()
+    for item in iter_sources(paths):
+        if isinstance(item, Skipped):
+            continue
+        key = str(item.absolute)
+        if is_feed(item.absolute):
+            ids.update(records.get(key, []))
+        elif key in stored:
+            ids.add(stored[key].id)
+    return sorted(ids)
+
+
+# -- findings -----------------------------------------------------------------------------
+
+
+def _evaluate(
+    index: Index, checked: list[int], policy: CheckPolicy, workdir: Path
+) -> tuple[list[CheckFinding], int, list[dict[str, Any]]]:
+    _fill_ids(index, "checked_docs", checked)
+    rows = index.connection.execute(
+        """SELECT cluster, origin_doc, origin_start, origin_end, copy_doc, copy_start, copy_end, similarity, kind,
+                  origin_certain FROM reuses WHERE copy_doc IN (SELECT id FROM temp.checked_docs)"""
+    ).fetchall()
+    docs = _documents(index, set(checked) | {row[1] for row in rows})
+    texts = {doc: index.document_text(doc) for doc in {row[4] for row in rows}}
+    passages = _passages(index)
+    feed_lines: LineSpans = {}
+    findings: list[CheckFinding] = []
+    below = 0
+    for cluster, o_doc, o_start, o_end, c_doc, c_start, c_end, similarity, kind, certain in rows:
+        if similarity < policy.min_similarity:
+            below += 1
+            continue
+        origin, copy = _side(docs[o_doc], o_start, o_end), _side(docs[c_doc], c_start, c_end)
+        text = texts[c_doc][c_start:c_end]
+        origin_file = relative_file(split_source(docs[o_doc]["source"])[0], workdir)
+        copy_file = relative_file(split_source(docs[c_doc]["source"])[0], workdir)
+        fingerprint = finding_fingerprint(text, origin.url or record_free(origin.path), copy.url or copy_file)
+        allowed = policy.allowed_by(origin.url, [origin.path, origin_file])
+        status = "allowlist" if allowed else "baseline" if fingerprint in policy.baseline else "new"
+        location = locate(docs[c_doc]["source"], docs[c_doc]["encoding"], texts[c_doc], c_start, c_end, workdir, feed_lines)
+        findings.append(CheckFinding(copy, origin, location, float(similarity), kind, bool(certain), cluster, text,
+                                     fingerprint, status, allowed))
+    findings = _apply_share_limit(findings, passages, policy.max_reused_share)
+    findings.sort(key=lambda f: (f.location.file, f.location.record or 0, f.copy.start, f.origin.path, f.origin.start))
+    documents = _document_entries(index, docs, passages, set(checked), findings, workdir)
+    return findings, below, documents
+
+
+def _fill_ids(index: Index, table: str, ids: Sequence[int]) -> None:
+    db = index.connection
+    db.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} (id INTEGER PRIMARY KEY)")
+    db.execute(f"DELETE FROM temp.{table}")
+    db.executemany(f"INSERT OR IGNORE INTO temp.{table} VALUES (?)", [(int(i),) for i in ids])
+
+
+def _apply_share_limit(
+    findings: list[CheckFinding], passages: dict[int, list[tuple[int, int, bool]]], limit: float
+) -> list[CheckFinding]:
+    """Let through the ``new`` findings of articles whose reused share stays within ``limit``."""
+    share = _reused_shares(findings, passages)
+    return [
+        replace(f, status="max-reused-share") if f.status == "new" and share.get(f.copy.doc, 0.0) <= limit else f
+        for f in findings
+    ]
+
+
+def _reused_shares(findings: list[CheckFinding], passages: dict[int, list[tuple[int, int, bool]]]) -> dict[int, float]:
+    """Per article, the share of its passage text covered by findings still ``new``."""
+    spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for finding in findings:
+        if finding.status == "new":
+            spans[finding.copy.doc].append((finding.copy.start, finding.copy.end))
+    return {doc: _covered_share(copied, passages.get(doc, [])) for doc, copied in spans.items()}
+
+
+def _covered_share(copied: list[tuple[int, int]], passages: list[tuple[int, int, bool]]) -> float:
+    """Share of the counted passages' characters inside ``copied`` spans (0 without passages)."""
+    kept = [(s, e) for s, e, counted in passages if counted]
+    total = sum(e - s for s, e in kept)
+    clipped = [(max(cs, s), min(ce, e)) for cs, ce in copied for s, e in kept if cs < e and s < ce]
+    return 0.0 if total == 0 else _union_length(clipped) / total
+
+
+def _union_length(spans: list[tuple[int, int]]) -> int:
+    total, reach = 0, -1
+    for start, end in sorted(spans):
+        if end > reach:
+            total += end - max(start, reach)
+            reach = end
+    return total
+
+
+# -- documents ----------------------------------------------------------------------------
+
+
+def _documents(index: Index, ids: set[int]) -> dict[int, dict[str, Any]]:
+    """Metadata of the documents of interest; also fills ``temp.report_docs`` with their ids."""
+    _fill_ids(index, "report_docs", sorted(ids))
+    names = ("id", "path", "source", "url", "title", "authors", "published_us", "date_only", "encoding", "site")
+    rows = index.connection.execute(
+        f"SELECT {', '.join(names)} FROM documents WHERE id IN (SELECT id FROM temp.report_docs)"
+    ).fetchall()
+    return {row[0]: dict(zip(names, row, strict=True)) for row in rows}
+
+
+def _passages(index: Index) -> dict[int, list[tuple[int, int, bool]]]:
+    """Paragraph spans of the documents in ``temp.report_docs`` and whether they count
+    toward shares (they have words and are not boilerplate), as the report counts them."""
+    found: dict[int, list[tuple[int, int, bool]]] = defaultdict(list)
+    for doc, start, end, words, boilerplate in index.connection.execute(
+        """SELECT doc_id, start, end, words, boilerplate FROM paragraphs
+           WHERE doc_id IN (SELECT id FROM temp.report_docs) ORDER BY doc_id, idx"""
+    ):
+        found[doc].append((start, end, bool(words) and not boilerplate))
+    return found
+
+
+def _instant(published_us: int | None) -> str | None:
+    return None if published_us is None else format_instant(datetime.fromtimestamp(published_us / 1_000_000, tz=UTC))
+
+
+def _side(doc: dict[str, Any], start: int, end: int) -> Side:
+    return Side(doc["id"], doc["path"], doc["url"], doc["title"], _instant(doc["published_us"]), start, end)
+
+
+def _document_entries(
+    index: Index, docs: dict[int, dict[str, Any]], passages: dict[int, list[tuple[int, int, bool]]],
+    checked: set[int], findings: list[CheckFinding], workdir: Path,
+) -> list[dict[str, Any]]:
+    """Report-schema entries for the checked articles and the origins they reuse;
+    ``reused_share`` is the share the policy judged (findings not let through)."""
+    copied: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for doc, start, end in index.connection.execute(
+        "SELECT copy_doc, copy_start, copy_end FROM reuses WHERE copy_doc IN (SELECT id FROM temp.report_docs)"
+    ):
+        copied[doc].append((start, end))
+    shares = _reused_shares(findings, passages)
+    entries = []
+    for doc_id, doc in docs.items():
+        spans, paragraphs = copied.get(doc_id, []), passages.get(doc_id, [])
+        counted = [(s, e) for s, e, ok in paragraphs if ok]
+        entries.append({
+            "path": doc["path"],
+            "file": relative_file(split_source(doc["source"])[0], workdir),
+            "checked": doc_id in checked,
+            "url": doc["url"],
+            "title": doc["title"],
+            "authors": json.loads(doc["authors"]),
+            "published": _instant(doc["published_us"]),
+            "date_only": bool(doc["date_only"]) if doc["published_us"] is not None else None,
+            "site": doc["site"] or None,
+            "encoding": doc["encoding"],
+            "passages": len(counted),
+            "reused_passages": sum(1 for s, e in counted if any(cs < e and s < ce for cs, ce in spans)),
+            "original_share": round(1.0 - _covered_share(spans, paragraphs) if counted else 1.0, 6),
+            "reused_share": round(shares.get(doc_id, 0.0), 6),
+        })
+    entries.sort(key=lambda e: (not e["checked"], e["file"], e["path"]))
+    return entries

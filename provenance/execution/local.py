@@ -1,0 +1,123 @@
+"""Run a pure stage function over a stream of work items on this machine.
+
+:class:`LocalExecutor` maps a function over items and yields the results *in input
+order*, so whatever consumes them (the parent's SQLite writer) sees the same sequence
+whether the work ran in-process (``workers=1``) or in a pool of worker processes. Output
+is therefore byte-identical for any worker count.
+
+Workers are started with the ``spawn`` method: polars (and its thread pool) is not
+fork-safe, and spawned workers import only what the task needs. At most
+``workers + prefetch`` items are in flight, so memory stays bounded by the batch size,
+not by the length of the stream. A stream of a single item never starts a pool (no
+start-up cost for small scans).
+
+Example::
+
+    with LocalExecutor(workers=2) as executor:
+        for batch in executor.map(functools.partial(process_batch, config=config), chunks):
+            write_batch(index, batch)
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Self, TypeVar
+
+__all__ = ["MAX_DEFAULT_WORKERS", "LocalExecutor", "default_workers"]
+
+#: The default never starts more workers than this, however many cores there are: the
+#: parent's single SQLite writer caps what more processes can add.
+MAX_DEFAULT_WORKERS = 8
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+def default_workers() -> int:
+    """Cores this process may run on, capped at :data:`MAX_DEFAULT_WORKERS`."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_DEFAULT_WORKERS))
+
+
+class LocalExecutor:
+    """Ordered ``map`` in this process or in ``workers`` spawned processes.
+
+    ``prefetch`` extra items are submitted beyond one per worker so a worker never waits
+    for the parent; ``function`` must be picklable (a module-level function or a
+    ``functools.partial`` of one) when ``workers > 1``.
+    """
+
+    def __init__(self, workers: int = 1, prefetch: int = 1) -> None:
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}; use 1 to run in this process")
+        self.workers = workers
+        self.prefetch = max(0, prefetch)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the workers; pending work is cancelled (used on errors and Ctrl-C too)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    @property
+    def started(self) -> bool:
+        """Whether a worker pool is running (it starts on the second item)."""
+        return self._pool is not None
+
+    def map(self, function: Callable[[Item], Result], items: Iterable[Item]) -> Iterator[Result]:
+        """``function(item)`` for each item, in order, computed ``workers`` at a time."""
+        iterator = iter(items)
+        if self.workers == 1:
+            yield from map(function, iterator)
+            return
+        first = next(iterator, _END)
+        if first is _END:
+            return
+        second = next(iterator, _END)
+        if second is _END:  # a single item: not worth starting processes
+            yield function(first)  # type: ignore[arg-type]
+            return
+        pool = self._start()
+        pending: deque[Future[Result]] = deque(pool.submit(function, item) for item in (first, second))  # type: ignore[arg-type]
+        limit = self.workers + self.prefetch
+        try:
+            for item in iterator:
+                while len(pending) >= limit:
+                    yield pending.popleft().result()
+                pending.append(pool.submit(function, item))
+            while pending:
+                yield pending.popleft().result()
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+
+    def _start(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=_ignore_interrupts)
+        return self._pool
+
+
+def _ignore_interrupts() -> None:
+    """Workers leave Ctrl-C to the parent, which cancels their work and reports once
+    (a terminal sends SIGINT to the whole process group)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+_END = object()

@@ -1,0 +1,174 @@
+"""The HTML report in a real browser: Debian's headless Chromium driven by Selenium.
+
+Uses the system ``chromium`` and ``chromedriver`` (Debian packages ``chromium`` and
+``chromium-driver``; ``.ci/run`` installs them when it runs as root), never a downloaded
+browser build. Skips only when no Chromium is installed. Each run saves screenshots in
+its tmp dir; ``docs/report.png`` (the README's picture) is written when missing or when
+``PROVENANCE_UPDATE_SNAPSHOTS=1`` is set, so ordinary runs leave the tree clean.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from provenance.report.html import render_html
+from tests.conftest import REPO
+from tests.report.conftest import UPDATE_ENV
+
+README_SCREENSHOT = REPO / "docs" / "report.png"
+WIDTH = 1280
+EXPECTED = [  # (kind, opening of the copy's reused span)
+    ("verbatim", '"Russia has far less influence'),
+    ("verbatim", '"During the Cold War'),
+    ("verbatim", "That all ended in 1991"),
+    ("near-duplicate", "However despite the fact that"),
+    ("contained", "The long-time Russian foreign minister"),
+]
+
+
+def _find(*names: str) -> str | None:
+    for name in names:
+        found = shutil.which(name) or (name if os.path.isabs(name) and os.access(name, os.X_OK) else None)
+        if found:
+            return found
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    chromium = _find("/usr/bin/chromium", "chromium", "chromium-browser")
+    if chromium is None:
+        pytest.skip("no Chromium installed (Debian: apt-get install chromium chromium-driver; .ci/run does it as root)")
+    driver_path = _find("/usr/bin/chromedriver", "chromedriver")
+    assert driver_path, f"Chromium is at {chromium} but chromedriver is missing: apt-get install chromium-driver"
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", "--hide-scrollbars", f"--user-data-dir={profile}", f"--window-size={WIDTH},900"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _load(driver: Any, path: Path, html: str) -> None:
+    path.write_text(html, encoding="utf-8")
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    driver.get(path.resolve().as_uri())
+
+
+def _screenshot(driver: Any, target: Path, max_height: int | None = None) -> None:
+    """The whole page (or its top ``max_height`` pixels), not just the window: the
+    viewport is sized to the document first."""
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    height = min(height, max_height or height)
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": WIDTH, "height": height, "deviceScaleFactor": 1, "mobile": False})
+    target.parent.mkdir(parents=True, exist_ok=True)
+    assert driver.save_screenshot(str(target)), f"could not save {target}"
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def _visible_pairs(driver: Any) -> list[Any]:
+    return [p for p in driver.find_elements("css selector", ".pair") if p.is_displayed()]
+
+
+def _copy_mark(pair: Any) -> Any:
+    return pair.find_elements("css selector", ".col")[1].find_element("css selector", "mark.span")
+
+
+def test_seed_report_in_chromium(browser, seed_corpus, tmp_path):
+    page = tmp_path / "report.html"
+    _load(browser, page, render_html(seed_corpus.report, seed_corpus.texts))
+    assert browser.title == "Passage provenance report"
+    assert browser.execute_script("return performance.getEntriesByType('resource').length") == 0  # nothing fetched
+    assert browser.find_element("id", "count").text == "5 of 5 reuses shown"
+
+    pairs = _visible_pairs(browser)
+    assert len(pairs) == 5
+    background = browser.execute_script("return getComputedStyle(arguments[0]).backgroundColor", _copy_mark(pairs[0]))
+    assert background not in ("rgba(0, 0, 0, 0)", "transparent")
+    found = {}
+    for pair in pairs:
+        mark = _copy_mark(pair)
+        assert mark.is_displayed() and mark.size["height"] > 0
+        found[mark.text[:40]] = (pair.get_attribute("data-kind"), pair)
+    for kind, opening in EXPECTED:
+        match = [key for key in found if key.startswith(opening[:30])]
+        assert match and found[match[0]][0] == kind, (opening, list(found))
+
+    edited = next(pair for k, pair in found.values() if k == "near-duplicate")
+    changed = [e.text for e in _copy_mark(edited).find_elements("css selector", "span.ed")]
+    assert changed == ["However despite", "fact that Russia and North Korea"]
+    edit_colour = browser.execute_script("return getComputedStyle(arguments[0]).backgroundColor",
+                                         _copy_mark(edited).find_element("css selector", "span.ed"))
+    assert edit_colour != background  # edits stand out from the reused span
+    contained = next(pair for k, pair in found.values() if k == "contained")
+    copy_column = contained.find_elements("css selector", ".passage")[1]
+    assert copy_column.text.startswith("On Thursday during his visit")  # the span sits inside its paragraph
+
+    _screenshot(browser, tmp_path / "report.png")
+    if os.environ.get(UPDATE_ENV) or not README_SCREENSHOT.exists():
+        # The README shows the top: summary, graph, table and the two edited passages.
+        bottom = browser.execute_script("return arguments[0].getBoundingClientRect().bottom + window.scrollY", edited)
+        _screenshot(browser, README_SCREENSHOT, max_height=int(bottom) + 24)
+    assert (tmp_path / "report.png").stat().st_size > 10_000
+
+
+def test_filter_box_and_kind_toggles_hide_rows(browser, seed_corpus, tmp_path):
+    _load(browser, tmp_path / "report.html", render_html(seed_corpus.report, seed_corpus.texts))
+    box = browser.find_element("id", "filter")
+    box.send_keys("Bechtol")
+    assert browser.find_element("id", "count").text == "2 of 5 reuses shown"
+    assert len(_visible_pairs(browser)) == 2
+    rows = browser.find_elements("css selector", "#reuse-table tbody tr")
+    assert sum(row.is_displayed() for row in rows) == 2
+    _screenshot(browser, tmp_path / "filtered.png")
+
+    box.clear()
+    box.send_keys(" ")  # clear() fires no input event; a blank query matches everything
+    assert len(_visible_pairs(browser)) == 5
+    browser.find_element("css selector", "label:has(input[value='verbatim'])").click()
+    assert browser.find_element("id", "count").text == "2 of 5 reuses shown"
+    assert {p.get_attribute("data-kind") for p in _visible_pairs(browser)} == {"near-duplicate", "contained"}
+
+    box.send_keys("no such words anywhere")
+    assert _visible_pairs(browser) == []
+    assert browser.find_element("css selector", "[data-empty]").is_displayed()
+    edge = browser.find_element("css selector", "[data-edge]")
+    assert "faded" in edge.get_attribute("class")
+
+
+def test_tables_sort_when_a_header_is_clicked(browser, seed_corpus, tmp_path):
+    _load(browser, tmp_path / "report.html", render_html(seed_corpus.report, seed_corpus.texts))
+    button = browser.find_element("xpath", "//table[@id='reuse-table']//th/button[text()='Similarity']")
+
+    def similarities() -> list[str]:
+        return [row.find_elements("css selector", "td")[4].text for row in browser.find_elements("css selector", "#reuse-table tbody tr")]
+
+    button.click()
+    assert similarities() == ["0.52", "0.70", "1.00", "1.00", "1.00"]
+    button.click()
+    assert similarities() == ["1.00", "1.00", "1.00", "0.70", "0.52"]
+
+
+def test_article_markup_does_not_run(browser, hostile_corpus, tmp_path):
+    _load(browser, tmp_path / "hostile.html", render_html(hostile_corpus.report, hostile_corpus.texts))
+    assert browser.execute_script("return window.__pwned === undefined")
+    assert browser.title == "Passage provenance report"
+    passage = browser.find_element("css selector", ".pair .passage mark.span")
+    assert "<script>window.__pwned = 1;" in passage.text and '<img src=x onerror="window.__pwned = 2">' in passage.text
+    assert browser.find_elements("css selector", ".passage img, .passage script") == []

@@ -1,0 +1,67 @@
+"""The terminal view: summary first, colour only on a terminal, no hard wraps when piped."""
+
+from __future__ import annotations
+
+import pytest
+
+from provenance.report.select import ReuseFilter, select_reuses
+from provenance.report.text import format_lag, render_text
+
+LONG_SENTENCE = "[-Even though-]{+However despite+} the [-two-]{+fact that Russia and North Korea+} nations established"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "expected"),
+    [(None, "?"), (0, "+0 min"), (59, "+0 min"), (600, "+10 min"), (86_400, "+1 day"),
+     (93_600, "+1 day 2 h"), (2 * 86_400 + 1800, "+2 days"), (7_500, "+2 h 5 min"), (-3600, "-1 h")],
+)
+def test_format_lag(seconds, expected):
+    assert format_lag(seconds) == expected
+
+
+def test_piped_output_has_no_colour_and_no_hard_wraps(seed_corpus, monkeypatch):
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    out = render_text(seed_corpus.report, seed_corpus.texts)
+    assert "\x1b[" not in out
+    assert LONG_SENTENCE in out  # the whole diff of a passage stays on one line
+    assert "https://www.cnn.com/2018/05/30/asia/russia-foreign-minister-north-korea-intl/index.html\n" in out
+    assert all(line == line.rstrip() for line in out.splitlines())
+
+
+def test_summary_comes_first_and_fits_one_screen(seed_corpus):
+    out = render_text(seed_corpus.report, seed_corpus.texts)
+    head = out.split("ORIGIN", 1)[0]
+    for label in ("documents", "passages", "reused passages", "clusters", "boilerplate passages", "undated documents"):
+        assert label in head
+    assert "000_ab536e0c04d75c66.txt   2018-05-30   002_b5b547b9f015d507.txt" in head
+    assert len(head.splitlines()) <= 24
+
+
+def test_terminal_output_is_coloured_and_fits_the_width(seed_corpus, monkeypatch):
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    out = render_text(seed_corpus.report, seed_corpus.texts, terminal=True, width=72)
+    assert "\x1b[" in out
+    plain = render_text(seed_corpus.report, seed_corpus.texts, terminal=True, width=72, color=False)
+    assert "\x1b[" not in plain
+    assert max(len(line) for line in plain.splitlines()) <= 72
+    assert "[-Even though-]" in plain
+
+
+def test_no_color_environment_wins_on_a_terminal(seed_corpus, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\x1b[" not in render_text(seed_corpus.report, seed_corpus.texts, terminal=True, width=100)
+
+
+def test_every_seed_reuse_is_shown_with_kind_and_lag(seed_corpus):
+    out = render_text(seed_corpus.report, seed_corpus.texts)
+    assert out.count("verbatim 1.00") == 3 and "near-duplicate 0.70" in out and "contained 0.52" in out
+    assert "lag +1 day" in out and out.count("identical words") == 3
+    assert "has [-previously traveled-]{+been+} to [-Pyongyang-]{+the North Korean capital before+}," in out
+
+
+def test_filtered_view_says_what_it_shows(seed_corpus):
+    report = select_reuses(seed_corpus.report, ReuseFilter(limit=2))
+    out = render_text(report, seed_corpus.texts)
+    assert "showing 2 of 5 reuses" in out and out.count("→ copy [") == 2
+    nothing = render_text(select_reuses(seed_corpus.report, ReuseFilter(copy="nope*")), seed_corpus.texts)
+    assert "No reuses match the filters (5 in the index)." in nothing

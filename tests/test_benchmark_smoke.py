@@ -1,0 +1,61 @@
+"""The benchmark suite's code, run once on a tiny corpus in the default test run (the real
+benchmarks are skipped there; see README "Benchmarks")."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pytest
+
+from benchmarks import test_throughput as throughput
+from benchmarks.conftest import Corpus
+from benchmarks.corpus import CorpusSpec, generate_corpus
+from benchmarks.measure import units_of
+from benchmarks.results import load_rows, render_markdown
+
+
+class OnceBenchmark:
+    """Stands in for pytest-benchmark's fixture: runs the function once, keeps extra_info."""
+
+    def __init__(self) -> None:
+        self.extra_info: dict[str, Any] = {}
+
+    def pedantic(self, function, setup=None, rounds=1, iterations=1):  # type: ignore[no-untyped-def]
+        if setup is not None:
+            setup()
+        return function()
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
+    root = tmp_path_factory.mktemp("bench") / "corpus"
+    truth = generate_corpus(root, CorpusSpec(num_articles=40, seed=2))
+    (root / "ground_truth.json").unlink()
+    return Corpus(40, root, truth)
+
+
+def test_scan_benchmark_runs_once_and_records_what_results_need(tiny, tmp_path):
+    benchmark = OnceBenchmark()
+    throughput.test_scan_full(benchmark, tiny, tmp_path, workers=1)
+    info = benchmark.extra_info
+    assert info["mb_per_s"] > 0 and info["passages"] > 0 and info["peak_rss_mb"] > 0
+    assert 0.0 <= info["recall"] <= 1.0 and info["corpus_articles"] == 40
+    data = {"benchmarks": [{"name": "test_scan_full[0k-1]", "params": {"workers": 1}, "extra_info": info,
+                            "stats": {"mean": info["seconds"]}}], "machine_info": {}, "datetime": "now"}
+    (tmp_path / "results.json").write_text(json.dumps(data))
+    markdown = render_markdown(*load_rows(tmp_path / "results.json"), plot_name=None)
+    assert "full `scan`, 1 process" in markdown and "| 40 |" in markdown
+
+
+def test_signers_and_candidate_search_run_on_corpus_passages(tiny):
+    passages = units_of(tiny.root, limit=300)
+    ours = throughput.sign_ours(passages)
+    assert ours.shape == (300, 128)
+    # Different shingle hashes (xxh3 words vs sha1 strings) give different signatures, but
+    # both find the same candidate structure on copied passages.
+    anchor = throughput.sign_datasketch_update_batch(passages.head(50))
+    assert anchor.shape == (50, 128) and not np.array_equal(anchor, ours[:50])
+    pairs = throughput.search_candidates(throughput.band_members(ours, passages))
+    assert pairs.columns == ["a", "b"]
