@@ -209,11 +209,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("json", type=Path, nargs="*", default=[HERE / "results.json"],
                         help="pytest-benchmark JSON file(s); several are merged")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument("--notes", type=Path, default=None,
+                        help="Markdown appended as is (e.g. a profile of the largest scan)")
     args = parser.parse_args(argv)
     rows, meta = load_rows(*args.json)
     plot = args.out.with_name("scaling.png")
     render_plot(rows, plot)
-    args.out.write_text(render_markdown(rows, meta, plot.name), encoding="utf-8")
+    notes = "\n" + args.notes.read_text(encoding="utf-8") if args.notes else ""
+    args.out.write_text(render_markdown(rows, meta, plot.name) + notes, encoding="utf-8")
     print(f"wrote {args.out} and {plot}")
     return 0
 

@@ -2,20 +2,37 @@
 
 Library first: the CLI (``provenance``) is a thin layer over these calls::
 
-    from provenance import Index, ScanOptions, scan, build_report
+    from provenance import Index, build_report, run_check, scan
 
     with Index.open("provenance.sqlite") as index:
         scan(["seeds/"], index)
         report = build_report(index)     # the JSON report as a dict
+
+    result = run_check(["feeds/today.jsonl"], Path("provenance.sqlite"))  # CI policy verdict
+    print(result.exit_code)
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from provenance.config import Config  # noqa: E402
-from provenance.errors import ProvenanceError  # noqa: E402
-from provenance.store.index import Index  # noqa: E402
-from provenance.scan import ScanOptions, ScanSummary, scan  # noqa: E402
+from provenance.check import CheckOptions, CheckResult, run_check
+from provenance.config import Config
+from provenance.errors import ProvenanceError
+from provenance.report.model import build_report
+from provenance.scan import ScanOptions, ScanSummary, scan
+from provenance.store.index import Index
 
-__all__ = ["Config", "Index", "ProvenanceError", "ScanOptions", "ScanSummary", "__version__", "scan"]
+__all__ = [
+    "CheckOptions",
+    "CheckResult",
+    "Config",
+    "Index",
+    "ProvenanceError",
+    "ScanOptions",
+    "ScanSummary",
+    "__version__",
+    "build_report",
+    "run_check",
+    "scan",
+]

@@ -20,17 +20,12 @@ import click
 from click.core import ParameterSource
 
 from provenance import __version__
-from provenance.check import CheckOptions, CheckResult, baseline_entries, run_check
 from provenance.config import Config
 from provenance.errors import InputError, ProvenanceError, SchemaError
 from provenance.execution import MAX_DEFAULT_WORKERS, default_workers
 from provenance.pipeline.dates import resolve_timezone
 from provenance.pipeline.feeds import FeedFields
 from provenance.pipeline.load import Skipped
-from provenance.policy import FORMATS as CHECK_FORMATS
-from provenance.policy import CheckSettings, read_baseline, resolve_settings, write_baseline
-from provenance.report.ci_formats import append_step_summary, summary_line
-from provenance.report.ci_formats import render as render_check
 from provenance.report.render import FORMATS, ReuseFilter, open_in_browser, render_report
 from provenance.report.trace import trace_document
 from provenance.scan import ScanOptions, scan
@@ -83,25 +78,6 @@ def feed_field_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for role, defaults in reversed(_FEED_ROLES.items()):
         func = click.option(f"--{role}-field", f"{role}_field", default=None, metavar="NAME",
                             help=f"Feed field holding the {role} (default: first of {defaults}).")(func)
-    return func
-
-
-def check_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Options shared by ``check`` and ``baseline``; defaults may come from the config file."""
-    options = [
-        click.option("--index", "index", envvar="PROVENANCE_INDEX", default=None, metavar="FILE",
-                     help=f"Index to compare with, opened read-only (default {DEFAULT_INDEX}; also $PROVENANCE_INDEX)."),
-        click.option("--min-similarity", type=click.FloatRange(0, 1), default=None,
-                     help="Only findings at least this similar count (the index's own threshold is the floor)."),
-        click.option("--max-reused-share", type=click.FloatRange(0, 1), default=None,
-                     help="Fail only articles whose reused share of text exceeds this (default 0: any reuse)."),
-        click.option("--allow-source", "allow_source", multiple=True, metavar="PATTERN",
-                     help="Accept reuse from origins whose URL host, URL or path matches this glob (repeatable)."),
-        click.option("--default-timezone", default=None, metavar="ZONE", help="Zone for timestamps without one (default UTC)."),
-    ]
-    func = feed_field_options(func)
-    for option in reversed(options):
-        func = option(func)
     return func
 
 
@@ -182,7 +158,7 @@ def scan_command(paths: tuple[Path, ...], index_path: Path, default_timezone: st
         skipped = f", {len(summary.skipped)} skipped" if summary.skipped else ""
         removed = f", {summary.removed} removed" if summary.removed else ""
         click.echo(
-            f"Scanned {summary.seen} files: {summary.added} added, {summary.changed} changed, "
+            f"Scanned {summary.seen} documents: {summary.added} added, {summary.changed} changed, "
             f"{summary.unchanged} unchanged{removed}{skipped}. {summary.findings} reused passages in the index "
             f"{index_path}. Next: provenance report" + ("" if str(index_path) == DEFAULT_INDEX else f" --index {index_path}")
         )
@@ -283,76 +259,6 @@ def doctor_command(index_path: Path, quick: bool) -> None:
     click.echo(f"{index_path}: OK ({documents} documents, last scan {last[0] if last else 'never'})")
 
 
-@cli.command("check")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--baseline", default=None, metavar="FILE", help="Accept the findings fingerprinted in FILE (see 'provenance baseline').")
-@click.option("--update", is_flag=True, help="Add the checked articles to the index (otherwise it is left untouched).")
-@click.option("--format", "format", type=click.Choice(CHECK_FORMATS), default=None, help="Output format (default text).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file; the verdict still goes to stdout.")
-@check_options
-def check_command(paths: tuple[Path, ...], update: bool, output: Path | None, **flags: Any) -> int:
-    """Fail (exit 1) when the articles reuse text of other, earlier articles.
-
-    Compares PATHs (articles or feeds) with the index and with each other. The index is
-    opened read-only unless --update is given; without one they are compared with each
-    other only. Defaults come from provenance.toml or [tool.passage-provenance] in
-    pyproject.toml; flags win. Exit 0: nothing beyond the policy; 1: findings; 2: error.
-
-    \b
-    Examples:
-      provenance check feeds/today.jsonl
-      provenance check new/ --allow-source apnews.com --allow-source '*.reuters.com'
-      provenance check new/ --baseline provenance-baseline.json --format sarif -o provenance.sarif
-      provenance check new/ --format github --max-reused-share 0.2
-    """
-    settings = resolve_settings(flags)
-    baseline = read_baseline(Path(settings.baseline)) if settings.baseline else frozenset()
-    result = _run_check(paths, settings, baseline, update)
-    _emit(render_check(result, settings.format), output)
-    if output is not None:
-        click.echo(summary_line(result))
-    if settings.format == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
-        append_step_summary(result, Path(os.environ["GITHUB_STEP_SUMMARY"]))
-    return result.exit_code
-
-
-@cli.command("baseline")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="File to write (default: the config file's baseline, else provenance-baseline.json).")
-@check_options
-def baseline_command(paths: tuple[Path, ...], output: Path | None, **flags: Any) -> None:
-    """Record the current findings so that 'check --baseline' fails only on new reuse.
-
-    Fingerprints hash the normalised copied text with the origin and copy (URL, else
-    path), never line numbers, so they survive edits elsewhere in a file. Findings the
-    allowlist accepts are left out.
-
-    \b
-    Example:
-      provenance baseline articles/ -o provenance-baseline.json
-      provenance check articles/ --baseline provenance-baseline.json
-    """
-    settings = resolve_settings(flags)
-    result = _run_check(paths, settings, frozenset())
-    target = output or Path(settings.baseline or "provenance-baseline.json")
-    count = write_baseline(baseline_entries(result), target)
-    click.echo(
-        f"Wrote {count} fingerprint{'s' if count != 1 else ''} to {target} "
-        f"({result.count('allowlist')} suppressed by the allowlist left out). Next: provenance check PATH... --baseline {target}"
-    )
-
-
-def _run_check(paths: tuple[Path, ...], settings: CheckSettings, baseline: frozenset[str], update: bool = False) -> CheckResult:
-    scan_options = ScanOptions(default_timezone=resolve_timezone(settings.default_timezone), feed_fields=settings.feed_fields())
-    index_path = Path(settings.index or DEFAULT_INDEX)
-    result = run_check(paths, index_path, settings.policy(baseline), CheckOptions(update=update, scan=scan_options), warn=_warn)
-    if not result.index_found:
-        done = "created it with the checked articles" if update else "the articles were compared with each other only"
-        click.echo(f"note: no index at {index_path}; {done}", err=True)
-    return result
-
-
 def _trace_dict(item: Any) -> dict[str, Any]:
     return {"start": item.start, "end": item.end, "status": item.status, "sources": list(item.sources), "reused_by": item.reused_by}
 
@@ -438,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except Exception as exc:  # noqa: BLE001 - never a traceback for users; opt in to one
+    except Exception as exc:
         if os.environ.get("PROVENANCE_DEBUG"):
             raise
         click.echo(f"error: unexpected {type(exc).__name__}: {_one_line(str(exc))} (set PROVENANCE_DEBUG=1 for a traceback and please report it)", err=True)
@@ -447,6 +353,10 @@ def main(argv: list[str] | None = None) -> int:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, previous)
     return code if isinstance(code, int) else 0
+
+
+# The CI commands live in their own module; importing it registers them on ``cli``.
+from provenance import cli_check  # noqa: F401
 
 
 def entry() -> None:

@@ -45,7 +45,7 @@ class DecodeError(InputError):
     """A file's bytes could not be decoded as text."""
 
 
-class IndexError_(ProvenanceError):  # noqa: N801 - avoid shadowing the builtin IndexError
+class IndexError_(ProvenanceError):
     """The index file cannot be opened or used."""
 
 

@@ -27,7 +27,13 @@ from provenance.execution.local import default_workers
 from provenance.execution.shards import sharded
 from provenance.pipeline.batch import process_batch
 from provenance.pipeline.feeds import FeedFields, is_feed, load_feed
-from provenance.pipeline.load import DEFAULT_MAX_FILE_SIZE, Skipped, Source, iter_sources, load_document
+from provenance.pipeline.load import (
+    DEFAULT_MAX_FILE_SIZE,
+    Skipped,
+    Source,
+    iter_sources,
+    load_document,
+)
 from provenance.records import Document
 from provenance.store.findings import refresh
 from provenance.store.index import Index, StoredDocument
@@ -97,9 +103,9 @@ def scan(
     changes = plan_changes(paths, index, options, summary, warn)
     summary.matches = apply_changes(index, changes, options, progress)
     if options.prune:
-        gone = [doc.id for source, doc in index.stored_documents().items() if not os.path.exists(source.split("#", 1)[0])]
+        gone = [doc.id for source, doc in index.stored_documents().items() if not _source_exists(source)]
         index.remove_documents(gone)
-        summary.removed = len(gone)
+        summary.removed += len(gone)
     summary.findings = refresh(index)
     index.record_scan(summary.seen, summary.added, summary.changed, summary.removed, len(summary.skipped), summary.findings)
     return summary
@@ -173,6 +179,15 @@ def apply_changes(index: Index, changes: Iterable[Change], options: ScanOptions,
             if progress and documents:
                 progress(done, 0)
     return matches
+
+
+def _source_exists(source: str) -> bool:
+    """A stored source is a file path, or ``FEED#N`` for a feed record (``#`` may also be
+    part of an ordinary file name, so the file itself is tried first)."""
+    if os.path.exists(source):
+        return True
+    feed, _, record = source.rpartition("#")
+    return bool(feed) and record.isdigit() and os.path.exists(feed)
 
 
 def _skip(summary: ScanSummary, item: Skipped, warn: Warn | None) -> None:

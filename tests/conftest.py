@@ -4,11 +4,10 @@ mapping included), and a writer for small synthetic articles."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
-
-import os
 
 import pytest
 from hypothesis import HealthCheck, settings

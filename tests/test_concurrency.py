@@ -23,7 +23,7 @@ def provenance(*args: str) -> list[str]:
 @pytest.fixture(scope="module")
 def halves(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     root = tmp_path_factory.mktemp("concurrency")
-    generate_corpus(root / "all", CorpusSpec(num_articles=160, seed=9))
+    generate_corpus(root / "all", CorpusSpec(num_articles=90, seed=9))
     first, second = root / "first", root / "second"
     for target in (first, second):
         target.mkdir()
@@ -74,11 +74,11 @@ def test_readers_work_while_a_scan_writes_and_see_committed_data(halves, tmp_pat
     writer = subprocess.Popen(provenance("scan", str(root / "all"), "--index", str(index), "--batch-size", "2", "-q"))
     seen = []
     try:
-        while writer.poll() is None and len(seen) < 20:
-            done = subprocess.run(provenance("report", "--format", "json", "--index", str(index)), capture_output=True, text=True)
+        while writer.poll() is None and len(seen) < 8:
+            done = subprocess.run(provenance("report", "--format", "json", "--index", str(index)), capture_output=True, text=True, check=False)
             assert done.returncode == 0, done.stderr
             seen.append(len(json.loads(done.stdout)["documents"]))
-            trace = subprocess.run(provenance("doctor", "--quick", "--index", str(index)), capture_output=True, text=True)
+            trace = subprocess.run(provenance("doctor", "--quick", "--index", str(index)), capture_output=True, text=True, check=False)
             assert trace.returncode == 0, trace.stderr
             time.sleep(0.2)
     finally:

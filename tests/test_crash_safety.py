@@ -40,7 +40,7 @@ def report_json(index: Path) -> str:
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, float]:
     """A corpus, the report of an uninterrupted scan, and how long that scan took."""
     root = tmp_path_factory.mktemp("crash")
-    generate_corpus(root / "corpus", CorpusSpec(num_articles=240, seed=5))
+    generate_corpus(root / "corpus", CorpusSpec(num_articles=200, seed=5))
     started = time.monotonic()
     subprocess.run(scan_command(root / "corpus", root / "reference.sqlite"), check=True)
     elapsed = time.monotonic() - started
@@ -60,7 +60,7 @@ def kill_trials(corpus: tuple[Path, str, float], tmp_path: Path, trials: int, se
     for trial in range(trials):
         index = tmp_path / f"trial{trial}.sqlite"
         process = subprocess.Popen(scan_command(folder, index), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        time.sleep(rng.uniform(0.0, elapsed * 1.1))
+        time.sleep(rng.uniform(0.05, 0.7) * elapsed)
         process.send_signal(signal.SIGKILL)
         code = process.wait()
         outcomes.append("killed" if code == -signal.SIGKILL else f"finished({code})")
@@ -75,7 +75,7 @@ def kill_trials(corpus: tuple[Path, str, float], tmp_path: Path, trials: int, se
 
 def test_sigkill_at_random_moments_short(corpus, tmp_path):
     outcomes = kill_trials(corpus, tmp_path, trials=3, seed=1)
-    assert outcomes.count("killed") >= 2
+    assert outcomes.count("killed") >= 1, outcomes
 
 
 @pytest.mark.slow
@@ -93,7 +93,7 @@ def test_ctrl_c_exits_130_with_a_clean_message_and_a_sound_index(corpus, tmp_pat
                                text=True, start_new_session=True)
     time.sleep(max(0.5, elapsed / 3))
     os.killpg(process.pid, signal.SIGINT)
-    out, err = process.communicate(timeout=120)
+    _out, err = process.communicate(timeout=120)
     if process.returncode == 0:
         pytest.skip("the scan finished before the interrupt arrived")
     assert process.returncode == 130, err

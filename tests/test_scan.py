@@ -9,8 +9,8 @@ import shutil
 import pytest
 
 from provenance import Index, ScanOptions, scan
-from provenance.errors import ConfigMismatchError
 from provenance.config import Config
+from provenance.errors import ConfigMismatchError
 from provenance.report.model import build_report, to_json
 from tests.conftest import prose
 
@@ -121,7 +121,7 @@ def test_tie_between_identical_instants_is_broken_by_content_not_name(tmp_path, 
         write_article(names[1], "https://b.example/y", "2020-01-05 10:00:00", "Two", [SHARED, prose(8)], root=root)
     _, first = _report(tmp_path / "1.sqlite", [tmp_path / "p.txt"])
     _, second = _report(tmp_path / "2.sqlite", [tmp_path / "q.txt"])
-    title = lambda report, path: next(d["title"] for d in report["documents"] if d["path"] == path)  # noqa: E731
+    title = lambda report, path: next(d["title"] for d in report["documents"] if d["path"] == path)
     assert title(first, first["reuses"][0]["origin"]["path"]) == title(second, second["reuses"][0]["origin"]["path"])
 
 

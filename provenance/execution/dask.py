@@ -36,9 +36,12 @@ Example::
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from provenance.errors import ConfigError
@@ -173,11 +176,31 @@ class DaskExecutor:
                     "(e.g. tcp://host:8786) or leave it out to start a local cluster"
                 ) from None
             return client
-        self._cluster = LocalCluster(
-            n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=None,
-            silence_logs=logging.ERROR, host="127.0.0.1",
-        )
+        with _workers_ignore_interrupts():
+            self._cluster = LocalCluster(
+                n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                silence_logs=logging.ERROR, host="127.0.0.1",
+            )
         return Client(self._cluster)
+
+
+@contextmanager
+def _workers_ignore_interrupts() -> Iterator[None]:
+    """Spawn the LocalCluster's worker processes with SIGINT ignored, then restore ours.
+
+    A terminal's Ctrl-C reaches the whole process group: the workers would each print a
+    KeyboardInterrupt traceback. An ignored signal stays ignored across ``exec`` and
+    Python then installs no handler, so only this process reacts: it cancels the
+    futures and closes the cluster.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _task_name(function: Callable[..., Any]) -> str:

@@ -134,7 +134,7 @@ def decode_bytes(raw: bytes) -> tuple[str, str]:
 
 def _lines(text: str, limit: int) -> list[tuple[int, int, str]]:
     """The first ``limit`` lines as (start, end_with_newline, content_without_newline)."""
-    found = []
+    found: list[tuple[int, int, str]] = []
     for match in _LINE.finditer(text):
         if match.start() == len(text) and found:
             break

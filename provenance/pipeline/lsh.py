@@ -108,7 +108,15 @@ def candidate_pairs(members: pl.DataFrame, config: LSHConfig, first_new: int) ->
     chained = later.filter(has_copy).select("unit", pl.col("copy_unit").alias("other"))
     # The first limit + 1 members pair with all before them: join only that head.
     head = later.filter(pl.col("pos") <= limit).join(earlier.filter(pl.col("other_pos") < limit), on=["band", "key"])
-    rest = later.filter((pl.col("pos") > limit) & ~has_copy.fill_null(False)).join(earlier, on=["band", "key"])
+    # Past the head, a member's window is the ``limit`` positions before it: join by blocks
+    # of ``limit`` positions (its own and the previous block) instead of the whole bucket,
+    # so a bucket of n near-copies costs O(n * limit), not O(n ** 2).
+    blocked = earlier.with_columns((pl.col("other_pos") // limit).alias("block"))
+    rest_members = later.filter((pl.col("pos") > limit) & ~has_copy.fill_null(False))
+    rest = pl.concat([
+        rest_members.with_columns((pl.col("pos") // limit - shift).alias("block")).join(blocked, on=["band", "key", "block"]).drop("block")
+        for shift in (0, 1)
+    ])
     windows = pl.concat([head, rest]).filter(
         (pl.col("other_pos") < pl.col("pos"))
         & (pl.col("pos") - pl.col("other_pos") <= limit)

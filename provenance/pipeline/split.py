@@ -13,14 +13,12 @@ import re
 
 from provenance.records import Paragraph
 
-__all__ = ["ABBREVIATIONS", "split_paragraphs", "split_sentences", "group_segments"]
+__all__ = ["ABBREVIATIONS", "group_segments", "split_paragraphs", "split_sentences"]
 
 # Written as they appear in news copy: "Jan." is an abbreviation, "jan." ending a
 # sentence is a word. Compared case-sensitively (after stripping the final period).
 ABBREVIATIONS = frozenset(
-    """Mr Mrs Ms Dr Prof Sen Rep Gov Gen Col Lt Sgt Capt Cmdr Adm St Jr Sr Inc Co Corp Ltd
-    vs etc No Nos Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec U.S U.K U.N U.S.A e.g i.e
-    a.m p.m A.M P.M approx Dept est Fig Mt Ft Rev Hon Pres Supt Messrs""".split()
+    ["Mr", "Mrs", "Ms", "Dr", "Prof", "Sen", "Rep", "Gov", "Gen", "Col", "Lt", "Sgt", "Capt", "Cmdr", "Adm", "St", "Jr", "Sr", "Inc", "Co", "Corp", "Ltd", "vs", "etc", "No", "Nos", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "U.S", "U.K", "U.N", "U.S.A", "e.g", "i.e", "a.m", "p.m", "A.M", "P.M", "approx", "Dept", "est", "Fig", "Mt", "Ft", "Rev", "Hon", "Pres", "Supt", "Messrs"]
 )
 _BLOCK = re.compile(r"(?:[^\r\n]*\S[^\r\n]*(?:\r\n|\r|\n|$))+")
 _LINE = re.compile(r"[^\r\n]+")

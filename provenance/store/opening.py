@@ -16,11 +16,17 @@ from pathlib import Path
 
 from provenance.config import Config, describe_differences
 from provenance.errors import IndexError_, SchemaError
-from provenance.store.schema import APPLICATION_ID, DDL, EXPECTED_COLUMNS, MIGRATIONS, SCHEMA_VERSION
+from provenance.store.schema import (
+    APPLICATION_ID,
+    DDL,
+    EXPECTED_COLUMNS,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+)
 
 __all__ = ["BUSY_TIMEOUT_MS", "check_header", "connect", "initialise", "mismatch_message", "validate"]
 
-BUSY_TIMEOUT_MS = 30_000
+BUSY_TIMEOUT_MS = 120_000
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _REBUILD = "rebuild it by scanning into a fresh --index"
 
@@ -105,7 +111,7 @@ def validate(connection: sqlite3.Connection, path: Path, readonly: bool) -> Conf
     _check_columns(connection, path)
     try:
         return Config.from_dict(json.loads(rows["config"]))
-    except Exception as exc:  # noqa: BLE001 - any unreadable config means the same thing
+    except Exception as exc:
         raise SchemaError(f"{path}: the index's stored configuration is unreadable; {_REBUILD}") from exc
 
 

@@ -33,7 +33,7 @@ def test_mojibake_quotes_case_and_spacing_compare_equal():
 
 def test_mojibake_token_maps_back_to_the_mojibake_bytes():
     text = "Then Russiaâ€™s envoy"
-    token = [t for t in tokenise(text) if t.text == "russias"][0]
+    token = next(t for t in tokenise(text) if t.text == "russias")
     assert text[token.start : token.end] == "Russiaâ€™s"
 
 

@@ -3,7 +3,12 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from provenance.pipeline.split import group_segments, split_document, split_paragraphs, split_sentences
+from provenance.pipeline.split import (
+    group_segments,
+    split_document,
+    split_paragraphs,
+    split_sentences,
+)
 
 
 def test_paragraphs_are_blank_line_separated_and_trimmed():
