@@ -41,6 +41,7 @@ from provenance.report.locations import (
     relative_file,
     split_source,
 )
+from provenance.report.model import union_length
 from provenance.scan import ScanOptions, ScanSummary, Warn, scan
 from provenance.store.index import Index
 
@@ -296,16 +297,7 @@ def _covered_share(copied: list[tuple[int, int]], passages: list[tuple[int, int,
     kept = [(s, e) for s, e, counted in passages if counted]
     total = sum(e - s for s, e in kept)
     clipped = [(max(cs, s), min(ce, e)) for cs, ce in copied for s, e in kept if cs < e and s < ce]
-    return 0.0 if total == 0 else _union_length(clipped) / total
-
-
-def _union_length(spans: list[tuple[int, int]]) -> int:
-    total, reach = 0, -1
-    for start, end in sorted(spans):
-        if end > reach:
-            total += end - max(start, reach)
-            reach = end
-    return total
+    return 0.0 if total == 0 else union_length(clipped) / total
 
 
 # -- documents ----------------------------------------------------------------------------

@@ -27,7 +27,8 @@ def _instant(published_us: int | None) -> str | None:
     return format_instant(datetime.fromtimestamp(published_us / 1_000_000, tz=UTC))
 
 
-def _union_length(spans: list[tuple[int, int]]) -> int:
+def union_length(spans: list[tuple[int, int]]) -> int:
+    """Characters covered by possibly overlapping ``[start, end)`` spans."""
     total, reach = 0, -1
     for start, end in sorted(spans):
         if end > reach:
@@ -106,11 +107,11 @@ def _document_entry(doc: tuple, paragraphs: list[tuple[int, int, int, int, int]]
     reused = sum(1 for s, e in passages if any(cs < e and s < ce for cs, ce in copied))
     total = sum(e - s for s, e in passages)
     clipped = [(max(cs, s), min(ce, e)) for cs, ce in copied for s, e in passages if cs < e and s < ce]
-    share = 1.0 if total == 0 else max(0.0, 1.0 - _union_length(clipped) / total)
+    share = 1.0 if total == 0 else max(0.0, 1.0 - union_length(clipped) / total)
     # Characters of the whole body, boilerplate included: what the originality bar shows.
     boilerplate_chars = sum(e - s for s, e, _, _, b in paragraphs if b)
     body = total + boilerplate_chars
-    reused_chars = _union_length(clipped)
+    reused_chars = union_length(clipped)
     return {
         "path": path,
         "url": url,

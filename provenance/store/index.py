@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Self
 
 import numpy as np
-import polars as pl
 
 from provenance.config import Config
 from provenance.errors import ConfigMismatchError, IndexError_, SchemaError
@@ -130,24 +129,6 @@ class Index:
         return int(doc), int(unit)
 
     # -- matching support ----------------------------------------------------------
-    def bucket_members(self, unit_ids: Sequence[int]) -> pl.DataFrame:
-        """Every stored unit sharing a ``(band, key)`` with one of ``unit_ids``."""
-        db = self.connection
-        db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted_units (id INTEGER PRIMARY KEY)")
-        db.execute("DELETE FROM temp.wanted_units")
-        db.executemany("INSERT OR IGNORE INTO temp.wanted_units VALUES (?)", [(int(i),) for i in unit_ids])
-        rows = db.execute(
-            """
-            SELECT bk.band, bk.key, bk.unit_id, u.doc_id, u.content_key
-            FROM (SELECT DISTINCT band, key FROM band_keys
-                  WHERE unit_id IN (SELECT id FROM temp.wanted_units)) AS nk
-            JOIN band_keys AS bk ON bk.band = nk.band AND bk.key = nk.key
-            JOIN units AS u ON u.id = bk.unit_id
-            """
-        ).fetchall()
-        schema = {"band": pl.Int64, "key": pl.Int64, "unit": pl.Int64, "doc": pl.Int64, "order": pl.Int64}
-        return pl.DataFrame(rows, schema=schema, orient="row")
-
     def shingles_of(self, unit_ids: Sequence[int]) -> dict[int, np.ndarray]:
         found: dict[int, np.ndarray] = {}
         ids = [int(i) for i in unit_ids]
