@@ -106,7 +106,8 @@ def scan(
         gone = [doc.id for source, doc in index.stored_documents().items() if not _source_exists(source)]
         index.remove_documents(gone)
         summary.removed += len(gone)
-    summary.findings = refresh(index)
+    # Findings depend on the whole index; recompute them only when a write made them stale.
+    summary.findings = index.findings_count() if index.findings_current else refresh(index)
     index.record_scan(summary.seen, summary.added, summary.changed, summary.removed, len(summary.skipped), summary.findings)
     return summary
 

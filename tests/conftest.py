@@ -90,3 +90,15 @@ def prose(seed: int, sentences: int = 3, words: int = 14) -> str:
         body = " ".join("".join(rng.choice(syllables) for _ in range(rng.randint(1, 3))) for _ in range(words))
         out.append(body[0].upper() + body[1:] + ".")
     return " ".join(out)
+
+
+@pytest.fixture(scope="session")
+def generated_corpus_150(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 150-article generated corpus (seed 3) without its truth file, shared by the
+    engine and worker-count comparisons."""
+    from benchmarks.corpus import CorpusSpec, generate_corpus
+
+    root = tmp_path_factory.mktemp("generated") / "corpus"
+    generate_corpus(root, CorpusSpec(num_articles=150, seed=3))
+    (root / "ground_truth.json").unlink()
+    return root

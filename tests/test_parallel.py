@@ -8,15 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.corpus import CorpusSpec, generate_corpus
-
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("parallel") / "corpus"
-    generate_corpus(root, CorpusSpec(num_articles=150, seed=3))
-    (root / "ground_truth.json").unlink()
-    return root
+def corpus(generated_corpus_150: Path) -> Path:
+    return generated_corpus_150
 
 
 def _report(run_cli, corpus: Path, index: str, *scan_args: str) -> str:

@@ -132,3 +132,21 @@ def test_index_built_with_another_config_is_refused(tmp_path, write_article):
         Index.open(tmp_path / "ix.sqlite", Config().with_overrides(**{"verify.min_similarity": 0.7}))
     shutil.copy(tmp_path / "ix.sqlite", tmp_path / "copy.sqlite")
     assert Index.open(tmp_path / "copy.sqlite").config == Config()
+
+
+def test_unchanged_rescan_skips_the_refresh_but_a_stale_index_is_refreshed(tmp_path, write_article, monkeypatch):
+    import sys
+
+    scan_module = sys.modules["provenance.scan"]  # the package exports the function under the same name
+
+    _corpus(write_article)
+    _, first = _report(tmp_path / "ix.sqlite", [tmp_path / "corpus"])
+    calls = []
+    real_refresh = scan_module.refresh
+    monkeypatch.setattr(scan_module, "refresh", lambda index: calls.append(1) or real_refresh(index))
+    summary, second = _report(tmp_path / "ix.sqlite", [tmp_path / "corpus"])
+    assert calls == [] and summary.findings == len(first["reuses"]) and to_json(second) == to_json(first)
+    with Index.open(tmp_path / "ix.sqlite") as index, index.transaction():
+        pass  # any write (e.g. a batch of a scan killed before its refresh) marks findings stale
+    _, third = _report(tmp_path / "ix.sqlite", [tmp_path / "corpus"])
+    assert calls == [1] and to_json(third) == to_json(first)

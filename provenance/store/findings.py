@@ -80,7 +80,7 @@ WHERE pa.boilerplate = 0 AND pb.boilerplate = 0
 def refresh(index: Index) -> int:
     """Recompute boilerplate and findings; return the number of findings stored."""
     boilerplate = index.config.boilerplate
-    with index.transaction() as db:
+    with index.transaction(findings_current=True) as db:
         db.execute("DROP TABLE IF EXISTS temp.repeated")
         db.execute(
             f"CREATE TEMP TABLE repeated AS {_FREQUENT}",

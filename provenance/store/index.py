@@ -92,15 +92,32 @@ class Index:
         self.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """``BEGIN IMMEDIATE`` ... ``COMMIT``; rolled back on any exception (incl. Ctrl-C)."""
+    def transaction(self, findings_current: bool | None = False) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT``; rolled back on any exception (incl. Ctrl-C).
+
+        A write marks the stored findings stale (``findings_current=False``) in the same
+        transaction, so a scan killed before its refresh is refreshed by the next one;
+        the refresh marks them current (``True``); ``None`` leaves the mark alone.
+        """
         self.connection.execute("BEGIN IMMEDIATE")
         try:
             yield self.connection
+            if findings_current is not None:
+                self.connection.execute(
+                    "INSERT OR REPLACE INTO meta(key, value) VALUES ('findings_current', ?)", (str(int(findings_current)),)
+                )
         except BaseException:
             self.connection.execute("ROLLBACK")
             raise
         self.connection.execute("COMMIT")
+
+    @property
+    def findings_current(self) -> bool:
+        """Whether the stored findings reflect every committed write (a missing mark: no)."""
+        return self.meta("findings_current") == "1"
+
+    def findings_count(self) -> int:
+        return int(self.connection.execute("SELECT COUNT(*) FROM reuses").fetchone()[0])
 
     # -- documents -----------------------------------------------------------------
     def stored_documents(self) -> dict[str, StoredDocument]:
@@ -108,7 +125,7 @@ class Index:
         return {row[2]: StoredDocument(*row) for row in rows}
 
     def set_paths(self, updates: Sequence[tuple[str, int]]) -> None:
-        with self.transaction() as db:
+        with self.transaction(findings_current=None) as db:  # display paths are read at report time
             db.executemany("UPDATE documents SET path = ? WHERE id = ?", updates)
 
     def remove_documents(self, doc_ids: Sequence[int]) -> None:
@@ -129,23 +146,13 @@ class Index:
         return int(doc), int(unit)
 
     # -- matching support ----------------------------------------------------------
-    def shingles_of(self, unit_ids: Sequence[int]) -> dict[int, np.ndarray]:
-        found: dict[int, np.ndarray] = {}
-        ids = [int(i) for i in unit_ids]
-        for offset in range(0, len(ids), 500):
-            chunk = ids[offset : offset + 500]
-            marks = ",".join("?" * len(chunk))
-            for unit_id, blob in self.connection.execute(f"SELECT id, shingles FROM units WHERE id IN ({marks})", chunk):
-                found[unit_id] = decode_shingles(blob)
-        return found
-
     def record_scan(self, seen: int, added: int, changed: int, removed: int, skipped: int, findings: int) -> None:
         """Append to the scan log (when the index was last brought up to date, and how)."""
         from datetime import UTC, datetime
 
         from provenance import __version__
 
-        with self.transaction() as db:
+        with self.transaction(findings_current=None) as db:
             db.execute(
                 "INSERT INTO scans (finished, tool_version, seen, added, changed, removed, skipped, findings) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

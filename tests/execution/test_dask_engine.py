@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.corpus import CorpusSpec, generate_corpus
 from provenance.scan import ScanOptions, scan
 from provenance.store.index import Index
 
@@ -24,11 +23,8 @@ needs_dask = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("dask") / "corpus"
-    generate_corpus(root, CorpusSpec(num_articles=150, seed=3))
-    (root / "ground_truth.json").unlink()
-    return root
+def corpus(generated_corpus_150: Path) -> Path:
+    return generated_corpus_150
 
 
 @pytest.fixture(scope="module")
