@@ -108,7 +108,9 @@ def build_base_index(corpus: Corpus) -> Path:
     from provenance import Index, ScanOptions, scan
     from provenance.store.findings import refresh
 
-    target = corpus.root.parent / f"index-{corpus.root.name}-base.sqlite"
+    from provenance.store.schema import SCHEMA_VERSION
+
+    target = corpus.root.parent / f"index-{corpus.root.name}-base-v{SCHEMA_VERSION}.sqlite"
     if not target.exists():
         building = target.with_suffix(".building")
         for leftover in building.parent.glob(building.name + "*"):

@@ -6,7 +6,9 @@ Two halves, so each can grow on its own:
   are new or changed, with the id of the version they replace; unchanged files (same
   size and mtime, or same content hash) and unreadable ones are dealt with here;
 * :func:`apply_changes` (the process/write stage) turns them into units and band keys
-  and writes them in batches, one transaction each (old version out, new one in).
+  and writes them in batches, one transaction each (old version out, new one in), then
+  finds and verifies the new units' matches in one pass per band
+  (:func:`provenance.store.matching.match_pending`).
 
 Findings are recomputed at the end, so provenance never depends on scan order or on
 which run a file came in; ``prune`` drops documents whose files are gone.
@@ -37,6 +39,7 @@ from provenance.pipeline.load import (
 from provenance.records import Document
 from provenance.store.findings import refresh
 from provenance.store.index import Index, StoredDocument
+from provenance.store.matching import match_pending
 from provenance.store.writer import write_batch
 
 __all__ = ["Change", "ScanOptions", "ScanSummary", "apply_changes", "plan_changes", "scan"]
@@ -167,7 +170,7 @@ def apply_changes(index: Index, changes: Iterable[Change], options: ScanOptions,
             in_flight.append((documents, replaced))
             yield documents
 
-    matches, done = 0, 0
+    done = 0
     task = partial(process_batch, config=index.config, keep_documents=False)
     if options.workdir is not None:
         task = sharded(task, options.workdir, index.config)  # type: ignore[assignment]
@@ -175,11 +178,13 @@ def apply_changes(index: Index, changes: Iterable[Change], options: ScanOptions,
         for batch in executor.map(task, batches()):
             documents, replaced = in_flight.popleft()
             batch.documents = documents
-            matches += write_batch(index, batch, replaced)
+            write_batch(index, batch, replaced)
             done += len(documents)
             if progress and documents:
                 progress(done, 0)
-    return matches
+        # The candidate stage, by band: on the cluster with Dask; here, polars already
+        # uses every core, so shipping bands to worker processes would only add copies.
+        return match_pending(index, executor.map if options.engine == "dask" else None)
 
 
 def _source_exists(source: str) -> bool:

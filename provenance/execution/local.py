@@ -8,8 +8,8 @@ is therefore byte-identical for any worker count.
 Workers are started with the ``spawn`` method: polars (and its thread pool) is not
 fork-safe, and spawned workers import only what the task needs. At most
 ``workers + prefetch`` items are in flight, so memory stays bounded by the batch size,
-not by the length of the stream. A stream of a single item never starts a pool (no
-start-up cost for small scans).
+not by the length of the stream. A stream of a few items (:data:`SMALL_STREAM`) never
+starts a pool (no start-up cost for small scans).
 
 Example::
 
@@ -25,6 +25,7 @@ import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Self, TypeVar
 
@@ -33,6 +34,9 @@ __all__ = ["MAX_DEFAULT_WORKERS", "LocalExecutor", "default_workers"]
 #: The default never starts more workers than this, however many cores there are: the
 #: parent's single SQLite writer caps what more processes can add.
 MAX_DEFAULT_WORKERS = 8
+#: Streams of at most this many items run in this process: spawning workers (each
+#: importing numpy and polars) costs more than a few batches of work.
+SMALL_STREAM = 3
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -85,15 +89,12 @@ class LocalExecutor:
         if self.workers == 1:
             yield from map(function, iterator)
             return
-        first = next(iterator, _END)
-        if first is _END:
-            return
-        second = next(iterator, _END)
-        if second is _END:  # a single item: not worth starting processes
-            yield function(first)  # type: ignore[arg-type]
+        head = list(islice(iterator, SMALL_STREAM + 1))
+        if len(head) <= SMALL_STREAM:  # a short stream: not worth starting processes
+            yield from map(function, head)
             return
         pool = self._start()
-        pending: deque[Future[Result]] = deque(pool.submit(function, item) for item in (first, second))  # type: ignore[arg-type]
+        pending: deque[Future[Result]] = deque(pool.submit(function, item) for item in head)
         limit = self.workers + self.prefetch
         try:
             for item in iterator:
@@ -119,5 +120,3 @@ def _ignore_interrupts() -> None:
     (a terminal sends SIGINT to the whole process group)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
-
-_END = object()

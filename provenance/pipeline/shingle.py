@@ -15,7 +15,7 @@ import numpy as np
 import xxhash
 
 from provenance.config import Config
-from provenance.pipeline.normalise import tokenise
+from provenance.pipeline.normalise import tokenise_columns
 from provenance.records import Document, Paragraph, Unit
 
 __all__ = ["build_units", "paragraph_fingerprint", "shingle_hash32", "shingle_hashes", "word_hashes"]
@@ -68,8 +68,7 @@ def build_units(document: Document, paragraphs: list[Paragraph], config: Config)
     units: list[Unit] = []
     stats: list[tuple[int, int]] = []
     for index, paragraph in enumerate(paragraphs):
-        tokens = tokenise(document.text, paragraph.start, paragraph.end)
-        words = [token.text for token in tokens]
+        words, token_starts, _ = tokenise_columns(document.text, paragraph.start, paragraph.end)
         stats.append((len(words), paragraph_fingerprint(words)))
         if len(words) < min_words or paragraph.boilerplate_pattern:
             continue
@@ -77,7 +76,7 @@ def build_units(document: Document, paragraphs: list[Paragraph], config: Config)
         units.append(Unit(index, "paragraph", paragraph.start, paragraph.end, np.unique(shingle_hashes(hashes, size)), len(words)))
         if len(paragraph.segments) < 2:
             continue
-        starts = np.fromiter((token.start for token in tokens), dtype=np.int64, count=len(tokens))
+        starts = np.asarray(token_starts, dtype=np.int64)
         for seg_start, seg_end in paragraph.segments:
             first, last = np.searchsorted(starts, [seg_start, seg_end])
             if last - first < max(3, min(size, min_words)):

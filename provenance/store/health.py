@@ -1,7 +1,7 @@
 """The index's own consistency check (``provenance doctor``).
 
 SQLite's ``integrity_check`` proves the file is sound; this proves the *index* is: no
-row without its owner, every unit with all its band keys, every finding pointing at
+row without its owner, every unit with all its band keys in a key run, every finding pointing at
 stored documents and slicing their text, and every document complete — its stored
 paragraphs and units are exactly what processing its stored text gives again. A
 document is written in one transaction, so a killed scan must leave none half-written;
@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import zlib
 
+import numpy as np
+
 from provenance.pipeline.build import process_document
 from provenance.pipeline.lsh import lsh_params
 from provenance.records import Document
+from provenance.store import keyruns
 from provenance.store.index import Index
 
 __all__ = ["check_consistency", "integrity_problems"]
@@ -22,7 +25,10 @@ __all__ = ["check_consistency", "integrity_problems"]
 _ORPHANS = {
     "paragraphs without a document": "SELECT COUNT(*) FROM paragraphs WHERE doc_id NOT IN (SELECT id FROM documents)",
     "units without a document": "SELECT COUNT(*) FROM units WHERE doc_id NOT IN (SELECT id FROM documents)",
-    "band keys without a unit": "SELECT COUNT(*) FROM band_keys WHERE unit_id NOT IN (SELECT id FROM units)",
+    "units outside every key run": (
+        "SELECT COUNT(*) FROM units AS u WHERE NOT EXISTS "
+        "(SELECT 1 FROM key_runs AS r WHERE r.first_unit <= u.id AND u.id < r.stop_unit)"
+    ),
     "matches without their units": "SELECT COUNT(*) FROM matches WHERE a NOT IN (SELECT id FROM units) OR b NOT IN (SELECT id FROM units)",
     "findings without their documents": (
         "SELECT COUNT(*) FROM reuses WHERE origin_doc NOT IN (SELECT id FROM documents) "
@@ -43,12 +49,7 @@ def check_consistency(index: Index, deep: bool = True) -> list[str]:
     problems = [f"{count} {what}" for what, sql in _ORPHANS.items() if (count := db.execute(sql).fetchone()[0])]
     num_bands, _ = lsh_params(index.config.lsh.threshold, index.config.minhash.num_perm,
                               index.config.lsh.false_positive_weight, index.config.lsh.false_negative_weight)
-    short = db.execute(
-        "SELECT COUNT(*) FROM units AS u WHERE (SELECT COUNT(*) FROM band_keys AS b WHERE b.unit_id = u.id) != ?",
-        (num_bands,),
-    ).fetchone()[0]
-    if short:
-        problems.append(f"{short} units without all {num_bands} band keys")
+    problems.extend(_run_problems(index, num_bands))
     lengths = {}
     for doc_id, path, blob, body_start in db.execute("SELECT id, path, text, body_start FROM documents"):
         text = zlib.decompress(blob).decode("utf-8", "surrogatepass")
@@ -64,6 +65,42 @@ def check_consistency(index: Index, deep: bool = True) -> list[str]:
     return problems
 
 
+def _run_problems(index: Index, num_bands: int) -> list[str]:
+    """Key runs must tile the unit ids without overlap and hold every band of every unit;
+    no stored unit may be marked dead."""
+    problems = []
+    previous_stop = None
+    for first, stop, bands, keys, docs, contents in index.connection.execute(
+        "SELECT first_unit, stop_unit, bands, length(keys), length(docs), length(contents) FROM key_runs ORDER BY first_unit"
+    ):
+        size = stop - first
+        if size <= 0 or bands != num_bands or keys != 8 * size * num_bands or docs != 8 * size or contents != 8 * size:
+            problems.append(f"key run of units [{first}, {stop}) is malformed (not all {num_bands} band keys of each unit)")
+        if previous_stop is not None and first < previous_stop:
+            problems.append(f"key runs overlap at unit {first}")
+        previous_stop = stop
+    dead_but_stored = index.connection.execute(
+        "SELECT COUNT(*) FROM units AS u WHERE EXISTS (SELECT 1 FROM dead_units AS d WHERE d.first <= u.id AND u.id < d.stop)"
+    ).fetchone()[0]
+    if dead_but_stored:
+        problems.append(f"{dead_but_stored} stored units are marked deleted")
+    return problems
+
+
+def _stored_keys(index: Index, doc_id: int, num_bands: int) -> np.ndarray:
+    """The band keys stored for a document's units, ``units x bands``."""
+    db = index.connection
+    ids = [row[0] for row in db.execute("SELECT id FROM units WHERE doc_id = ? ORDER BY id", (doc_id,))]
+    if not ids:
+        return np.zeros((0, num_bands), dtype=np.int64)
+    row = db.execute("SELECT id, first_unit, stop_unit FROM key_runs WHERE first_unit <= ? ORDER BY first_unit DESC LIMIT 1",
+                     (ids[0],)).fetchone()
+    if row is None or ids[-1] >= row[2] or ids != list(range(ids[0], ids[-1] + 1)):
+        return np.zeros((0, num_bands), dtype=np.int64)  # reported as a difference
+    run = keyruns.Run(*row)
+    return np.stack([keyruns.read_band(db, run, band, range(ids[0], ids[-1] + 1)) for band in range(num_bands)], axis=1)
+
+
 def _document_problems(index: Index, doc_id: int, path: str, text: str, body_start: int) -> list[str]:
     document = Document(path=path, source="", text=text, content_hash="", encoding="", body_start=body_start)
     expected = process_document(document, index.config)
@@ -75,4 +112,6 @@ def _document_problems(index: Index, doc_id: int, path: str, text: str, body_sta
         problems.append(f"{path}: stored passages differ from its text ({len(paragraphs)} stored, {len(expected.paragraphs)} expected)")
     if units != [(u.kind, u.start, u.end) for u in expected.units]:
         problems.append(f"{path}: stored units differ from its text ({len(units)} stored, {len(expected.units)} expected)")
+    elif not np.array_equal(_stored_keys(index, doc_id, expected.keys.shape[1]), expected.keys):
+        problems.append(f"{path}: stored band keys differ from its text")
     return problems

@@ -21,7 +21,7 @@ from provenance.config import Config
 from provenance.errors import ConfigMismatchError, IndexError_, SchemaError
 from provenance.store.opening import check_header, connect, initialise, mismatch_message, validate
 
-__all__ = ["Index", "StoredDocument", "decode_shingles", "encode_shingles"]
+__all__ = ["Index", "StoredDocument", "decode_shingles", "delete_documents", "encode_shingles"]
 
 
 
@@ -33,6 +33,15 @@ def decode_shingles(blob: bytes) -> np.ndarray:
     if len(blob) % 4:
         raise SchemaError("index holds a malformed shingle set; rebuild it with a fresh --index")
     return np.frombuffer(blob, dtype="<u4").astype(np.uint32)
+
+
+def delete_documents(db: sqlite3.Connection, doc_ids: Sequence[int]) -> None:
+    """Delete documents (and, by cascade, their passages, units and matches); their
+    units' band keys are marked dead in the same transaction."""
+    from provenance.store.keyruns import record_dead
+
+    record_dead(db, doc_ids)
+    db.executemany("DELETE FROM documents WHERE id = ?", [(int(i),) for i in doc_ids])
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +141,7 @@ class Index:
         if not doc_ids:
             return
         with self.transaction() as db:
-            db.executemany("DELETE FROM documents WHERE id = ?", [(i,) for i in doc_ids])
+            delete_documents(db, doc_ids)
 
     def document_text(self, doc_id: int) -> str:
         row = self.connection.execute("SELECT text FROM documents WHERE id = ?", (doc_id,)).fetchone()
@@ -141,9 +150,27 @@ class Index:
         return zlib.decompress(row[0]).decode("utf-8", "surrogatepass")
 
     def next_ids(self) -> tuple[int, int]:
+        """Ids for the next document and unit. Unit ids are never reused (band-key runs
+        address units by position), so the high-water mark is kept in ``meta``."""
         doc = self.connection.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM documents").fetchone()[0]
         unit = self.connection.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM units").fetchone()[0]
-        return int(doc), int(unit)
+        return int(doc), max(int(unit), self.meta_int("next_unit", 1))
+
+    @property
+    def matched_through(self) -> int:
+        """Units with smaller ids have had their candidates found and verified."""
+        return self.meta_int("matched_through", 1)
+
+    def meta_int(self, key: str, default: int) -> int:
+        value = self.meta(key)
+        try:
+            return default if value is None else int(value)
+        except ValueError as exc:
+            raise SchemaError(f"{self.path}: the index's {key} mark is unreadable; rebuild it with a fresh --index") from exc
+
+    def set_meta(self, db: sqlite3.Connection, key: str, value: object) -> None:
+        """Inside a transaction: store ``meta[key]``."""
+        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, str(value)))
 
     # -- matching support ----------------------------------------------------------
     def record_scan(self, seen: int, added: int, changed: int, removed: int, skipped: int, findings: int) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 __all__ = ["APPLICATION_ID", "DDL", "EXPECTED_COLUMNS", "MIGRATIONS", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: Written to the SQLite header (``PRAGMA application_id``) so foreign files are spotted.
 APPLICATION_ID = 0x50505631  # "PPV1"
 
@@ -62,13 +62,19 @@ CREATE TABLE IF NOT EXISTS units (
     shingles BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS units_doc ON units(doc_id);
-CREATE TABLE IF NOT EXISTS band_keys (
-    band INTEGER NOT NULL,
-    key INTEGER NOT NULL,
-    unit_id INTEGER NOT NULL REFERENCES units(id) ON DELETE CASCADE,
-    PRIMARY KEY (band, key, unit_id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS band_keys_unit ON band_keys(unit_id);
+CREATE TABLE IF NOT EXISTS key_runs (
+    id INTEGER PRIMARY KEY,
+    first_unit INTEGER NOT NULL UNIQUE,
+    stop_unit INTEGER NOT NULL,
+    bands INTEGER NOT NULL,
+    keys BLOB NOT NULL,
+    docs BLOB NOT NULL,
+    contents BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS dead_units (
+    first INTEGER PRIMARY KEY,
+    stop INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS matches (
     a INTEGER NOT NULL REFERENCES units(id) ON DELETE CASCADE,
     b INTEGER NOT NULL REFERENCES units(id) ON DELETE CASCADE,
@@ -115,7 +121,8 @@ EXPECTED_COLUMNS: dict[str, frozenset[str]] = {
                             "published_us", "date_only", "site", "size", "mtime_ns", "body_start", "text"}),
     "paragraphs": frozenset({"doc_id", "idx", "start", "end", "words", "fingerprint", "pattern", "boilerplate"}),
     "units": frozenset({"id", "doc_id", "paragraph", "kind", "start", "end", "words", "content_key", "shingles"}),
-    "band_keys": frozenset({"band", "key", "unit_id"}),
+    "key_runs": frozenset({"id", "first_unit", "stop_unit", "bands", "keys", "docs", "contents"}),
+    "dead_units": frozenset({"first", "stop"}),
     "matches": frozenset({"a", "b", "similarity", "shared"}),
     "reuses": frozenset({"id", "cluster", "origin_doc", "origin_start", "origin_end", "copy_doc", "copy_start",
                          "copy_end", "similarity", "shared", "kind", "origin_certain"}),
@@ -134,5 +141,44 @@ def _v1_to_v2(connection: sqlite3.Connection) -> None:
     connection.execute("CREATE INDEX IF NOT EXISTS documents_path ON documents(path)")
 
 
+def _v2_to_v3(connection: sqlite3.Connection) -> None:
+    """Version 3 stores band keys as runs (:mod:`provenance.store.keyruns`) instead of one
+    row per key: the stored rows become one run over every stored unit (ids missing
+    from ``units`` recorded as dead), all marked matched."""
+    import numpy as np
+
+    for statement in _V3_TABLES.split(";"):  # not executescript: it would commit the migration
+        if statement.strip():
+            connection.execute(statement)
+    bounds = connection.execute("SELECT MIN(id), MAX(id) FROM units").fetchone()
+    if bounds[0] is not None:
+        first, last = int(bounds[0]), int(bounds[1])
+        bands = int(connection.execute("SELECT COALESCE(MAX(band), -1) + 1 FROM band_keys").fetchone()[0])
+        size = last + 1 - first
+        keys = np.zeros((bands, size), dtype=np.int64)
+        for band, key, unit in connection.execute("SELECT band, key, unit_id FROM band_keys"):
+            keys[band, unit - first] = key
+        docs = np.zeros(size, dtype=np.int64)
+        contents = np.zeros(size, dtype=np.int64)
+        live = np.zeros(size, dtype=bool)
+        for unit, doc, content in connection.execute("SELECT id, doc_id, content_key FROM units"):
+            docs[unit - first], contents[unit - first], live[unit - first] = doc, content, True
+        connection.execute(
+            "INSERT INTO key_runs (first_unit, stop_unit, bands, keys, docs, contents) VALUES (?, ?, ?, ?, ?, ?)",
+            (first, last + 1, bands, keys.astype("<i8").tobytes(), docs.astype("<i8").tobytes(),
+             contents.astype("<i8").tobytes()),
+        )
+        gaps = np.flatnonzero(np.diff(np.concatenate([[1], live.astype(np.int8), [1]])))
+        connection.executemany(
+            "INSERT INTO dead_units (first, stop) VALUES (?, ?)",
+            [(first + int(start), first + int(stop)) for start, stop in zip(gaps[::2], gaps[1::2], strict=True)],
+        )
+        connection.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('next_unit', ?)", (str(last + 1),))
+        connection.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('matched_through', ?)", (str(last + 1),))
+    connection.execute("DROP TABLE IF EXISTS band_keys")
+
+
+_V3_TABLES = DDL[DDL.index("CREATE TABLE IF NOT EXISTS key_runs") : DDL.index("CREATE TABLE IF NOT EXISTS matches")]
+
 #: ``from_version -> function`` upgrading a connection to ``from_version + 1``.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1_to_v2}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}

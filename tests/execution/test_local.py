@@ -8,6 +8,7 @@ import os
 import pytest
 
 from provenance.execution import MAX_DEFAULT_WORKERS, LocalExecutor, default_workers
+from provenance.execution.local import SMALL_STREAM
 
 
 def square(value: int) -> int:
@@ -36,9 +37,9 @@ def test_one_worker_runs_in_this_process():
         assert not executor.started
 
 
-def test_a_single_item_never_starts_a_pool():
+def test_a_short_stream_never_starts_a_pool():
     with LocalExecutor(2) as executor:
-        assert list(executor.map(worker_pid, [0])) == [os.getpid()]
+        assert list(executor.map(worker_pid, range(SMALL_STREAM))) == [os.getpid()] * SMALL_STREAM
         assert not executor.started
 
 
@@ -66,7 +67,7 @@ def test_items_are_consumed_lazily():
     with LocalExecutor(2, prefetch=1) as executor:
         results = executor.map(square, items())
         assert next(results) == 0
-        assert len(pulled) <= 2 + 1 + 1  # workers + prefetch in flight, one waiting; not the whole stream
+        assert len(pulled) <= max(2 + 1, SMALL_STREAM + 1) + 1  # in flight, one waiting; not the whole stream
         assert list(results)[-1] == 99 * 99
 
 

@@ -65,3 +65,12 @@ def test_equal_bands_give_equal_keys_and_different_bands_differ():
     keys = band_keys(signatures, 2, 2)
     assert keys[0, 0] == keys[1, 0] and keys[0, 1] == keys[2, 1]
     assert keys[0, 1] != keys[1, 1] and keys[0, 0] != keys[2, 0]
+
+
+def test_precomputed_bands_and_rows_equal_datasketch():
+    from datasketch.lsh import _optimal_param
+
+    from provenance.pipeline.lsh import KNOWN_PARAMS
+
+    for (threshold, num_perm, fp_weight, fn_weight), expected in KNOWN_PARAMS.items():
+        assert _optimal_param(threshold, num_perm, fp_weight, fn_weight) == expected

@@ -9,6 +9,8 @@ import pytest
 
 from provenance import Index
 from provenance.errors import SchemaError
+from provenance.store.schema import SCHEMA_VERSION
+from provenance.store import keyruns
 from provenance.store.health import check_consistency, integrity_problems
 
 
@@ -82,18 +84,61 @@ def test_missing_columns_are_refused(built_index):
         Index.open(built_index)
 
 
-def test_version_1_index_is_migrated_and_reports_the_same(run_cli, built_index):
+def _downgrade_to_v2(path: Path) -> int:
+    """Rewrite a current index in the version-2 layout (one ``band_keys`` row per key,
+    no runs); returns how many key rows it wrote."""
+    with Index.open(path) as index:
+        db = index.connection
+        rows = []
+        for run in keyruns.runs(db):
+            bands = db.execute("SELECT bands FROM key_runs WHERE id = ?", (run.rowid,)).fetchone()[0]
+            for band in range(bands):
+                rows.extend((band, key, unit) for unit, key in
+                            enumerate(keyruns.read_band(db, run, band).tolist(), start=run.first_unit))
+        stored = {row[0] for row in db.execute("SELECT id FROM units")}
+    rows = [row for row in rows if row[2] in stored]
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE band_keys (band INTEGER NOT NULL, key INTEGER NOT NULL, unit_id INTEGER NOT NULL "
+                   "REFERENCES units(id) ON DELETE CASCADE, PRIMARY KEY (band, key, unit_id)) WITHOUT ROWID")
+        db.execute("CREATE INDEX band_keys_unit ON band_keys(unit_id)")
+        db.executemany("INSERT INTO band_keys VALUES (?, ?, ?)", rows)
+        db.execute("DROP TABLE key_runs")
+        db.execute("DROP TABLE dead_units")
+        db.execute("DELETE FROM meta WHERE key IN ('next_unit', 'matched_through')")
+        db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    return len(rows)
+
+
+def _append_line(article: Path, line: str) -> None:
+    article.write_text(article.read_text(encoding="utf-8") + f"\n{line}\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_old_index_is_migrated_and_reports_the_same(run_cli, built_index, seeds_dir, version):
+    # A changed article first, so the old file has a gap in its unit ids.
+    changed = seeds_dir
+    _append_line(sorted(changed.iterdir())[-1], "A correction was appended to this article after it was first published.")
+    assert run_cli("scan", str(changed), "--index", str(built_index)).code == 0
     before = run_cli("report", "--format", "json", "--index", str(built_index)).out
-    with sqlite3.connect(built_index) as db:
-        db.execute("DROP TABLE scans")
-        db.execute("DROP INDEX documents_path")
-        db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    assert _downgrade_to_v2(built_index) > 0
+    if version == 1:
+        with sqlite3.connect(built_index) as db:
+            db.execute("DROP TABLE scans")
+            db.execute("DROP INDEX documents_path")
+            db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     result = run_cli("report", "--index", str(built_index))
     assert result.code == 2 and "run 'provenance scan' on it once to migrate" in result.err
     with Index.open(built_index) as index:  # writable open migrates
-        assert index.meta("schema_version") == "2"
+        assert index.meta("schema_version") == str(SCHEMA_VERSION)
         assert not integrity_problems(index) and not check_consistency(index)
     assert run_cli("report", "--format", "json", "--index", str(built_index)).out == before
+    # The migrated index keeps working: a rescan with one article changed matches as a fresh index does.
+    _append_line(sorted(changed.iterdir())[0], "One more closing line for this article, added later on.")
+    assert run_cli("scan", str(changed), "--index", str(built_index)).code == 0
+    fresh = built_index.parent / "fresh.sqlite"
+    assert run_cli("scan", str(changed), "--index", str(fresh)).code == 0
+    assert run_cli("report", "--format", "json", "--index", str(built_index)).out == \
+        run_cli("report", "--format", "json", "--index", str(fresh)).out
 
 
 def test_doctor_reports_a_sound_index(run_cli, built_index):
