@@ -27,6 +27,8 @@ _LABELS = {
     "candidate_search": "candidate search (polars, band by band)",
     "scan_full-workers1": "full `scan`, 1 process",
     "scan_full-workers2": "full `scan`, 2 workers",
+    "scan_dask-workers1": "full `scan --engine dask`, 1 worker",
+    "scan_dask-workers2": "full `scan --engine dask`, 2 workers",
     "scan_incremental": "incremental `scan` of the held-out articles",
     "check": "`check` of 100 articles",
 }
@@ -140,6 +142,7 @@ def render_markdown(rows: list[Row], meta: dict[str, Any], plot_name: str | None
         cells.append(_ratio(by.get(("scan_full-workers2", size)), by.get(("signatures_rensa", size))))
         cells.append(_ratio(by.get(("scan_full-workers2", size)), by.get(("scan_full-workers1", size))))
         lines.append(f"| {size:,} | " + " | ".join("–" if c is None else f"{c:.2f}×" for c in cells) + " |")
+    lines += _engines(by, sizes)
     lines += ["", "## Growth with corpus size", ""]
     for name in ("scan_full-workers1", "scan_full-workers2", "candidate_search"):
         points = [(size, by[(name, size)]["seconds"]) for size in sizes if (name, size) in by]
@@ -151,6 +154,29 @@ def render_markdown(rows: list[Row], meta: dict[str, Any], plot_name: str | None
     lines += ["", "## Targets of issue 3", "", "| target | measured | met |", "| --- | --- | --- |"]
     lines += _targets(by, sizes)
     return "\n".join(lines) + "\n"
+
+
+def _engines(by: dict[tuple[str, int], Row], sizes: list[int]) -> list[str]:
+    """Local vs Dask at each size both ran: overhead and scaling from 1 to 2 workers."""
+    rows = []
+    for size in sizes:
+        runs = {key: by.get((f"scan_{key}", size)) for key in ("full-workers1", "full-workers2", "dask-workers1", "dask-workers2")}
+        if not (runs["dask-workers1"] or runs["dask-workers2"]):
+            continue
+        cells = [_fmt(run and run["seconds"], 1) for run in runs.values()]
+        cells += [_ratio(runs["dask-workers1"], runs["full-workers1"], "seconds"),
+                  _ratio(runs["dask-workers2"], runs["full-workers2"], "seconds"),
+                  _ratio(runs["full-workers1"], runs["full-workers2"], "seconds"),
+                  _ratio(runs["dask-workers1"], runs["dask-workers2"], "seconds")]
+        rows.append(f"| {size:,} | " + " | ".join(c if isinstance(c, str) else ("–" if c is None else f"{c:.2f}×")
+                                                   for c in cells) + " |")
+    if not rows:
+        return []
+    return ["", "## Engines: local vs Dask (same run)", "",
+            "Seconds of a full scan; *overhead* is Dask's time ÷ local's at the same worker count, *scaling* "
+            "is 1 worker's time ÷ 2 workers'.", "",
+            "| articles | local 1 | local 2 | Dask 1 | Dask 2 | overhead (1) | overhead (2) | scaling local | scaling Dask |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |", *rows]
 
 
 def _targets(by: dict[tuple[str, int], Row], sizes: list[int]) -> list[str]:

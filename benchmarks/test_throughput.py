@@ -167,11 +167,12 @@ def test_candidate_search(benchmark, corpus, passages):
 # -- scan, incremental scan, check -----------------------------------------------------------
 
 
-def run_scan(corpus: Corpus, index_path: Path, workers: int, peak: PeakRSS, batch_size: int = 256) -> dict[str, Any]:
+def run_scan(corpus: Corpus, index_path: Path, workers: int, peak: PeakRSS, batch_size: int = 256,
+             engine: str = "local") -> dict[str, Any]:
     """``provenance scan`` of the whole corpus into ``index_path``, as a command (so its
     peak memory, workers included, is its own); then what the benchmark records."""
     command = [sys.executable, "-m", "provenance", "scan", str(corpus.root), "--index", str(index_path),
-               "--workers", str(workers), "--batch-size", str(batch_size), "-q"]
+               "--workers", str(workers), "--batch-size", str(batch_size), "--engine", engine, "-q"]
     with peak:
         done, seconds = timed(subprocess.run, command)
     assert done.returncode == 0, f"{' '.join(command)} exited with {done.returncode}"

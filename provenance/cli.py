@@ -30,6 +30,7 @@ from provenance.report.render import FORMATS, ReuseFilter, open_in_browser, rend
 from provenance.report.trace import trace_document
 from provenance.scan import ScanOptions, scan
 from provenance.store.health import check_consistency, integrity_problems
+from provenance.store.matching import pending_units
 from provenance.store.index import Index
 
 DEFAULT_INDEX = "provenance.sqlite"
@@ -254,9 +255,11 @@ def doctor_command(index_path: Path, quick: bool) -> None:
         problems = integrity_problems(index) + check_consistency(index, deep=not quick)
         documents = index.connection.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
         last = index.connection.execute("SELECT finished FROM scans ORDER BY id DESC LIMIT 1").fetchone()
+        pending = pending_units(index)
     if problems:
         raise SchemaError(f"{index_path}: {len(problems)} problem(s): " + "; ".join(problems[:20]))
-    click.echo(f"{index_path}: OK ({documents} documents, last scan {last[0] if last else 'never'})")
+    waiting = f"; {pending} passages not matched yet (an interrupted scan): the next scan matches them" if pending else ""
+    click.echo(f"{index_path}: OK ({documents} documents, last scan {last[0] if last else 'never'}{waiting})")
 
 
 def _trace_dict(item: Any) -> dict[str, Any]:

@@ -10,6 +10,7 @@ used as the ``hashfunc`` that makes datasketch produce our signatures.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 import xxhash
@@ -25,13 +26,17 @@ _MASK64 = (1 << 64) - 1
 _EMPTY = np.zeros(0, dtype=np.uint32)
 
 
+@lru_cache(maxsize=1 << 17)
+def _word_hash(word: str) -> int:
+    return xxhash.xxh3_64_intdigest(word.encode("utf-8", "surrogatepass"))
+
+
 def word_hashes(words: Sequence[str]) -> np.ndarray:
-    """xxh3-64 of each word's UTF-8 bytes (lone surrogates kept via ``surrogatepass``)."""
-    return np.fromiter(
-        (xxhash.xxh3_64_intdigest(word.encode("utf-8", "surrogatepass")) for word in words),
-        dtype=np.uint64,
-        count=len(words),
-    )
+    """xxh3-64 of each word's UTF-8 bytes (lone surrogates kept via ``surrogatepass``).
+
+    Memoised per word (news vocabulary is Zipfian), and mapped in C: ~3x faster than
+    hashing every occurrence."""
+    return np.fromiter(map(_word_hash, words), dtype=np.uint64, count=len(words))
 
 
 def shingle_hashes(hashes: np.ndarray, size: int) -> np.ndarray:
@@ -73,14 +78,17 @@ def build_units(document: Document, paragraphs: list[Paragraph], config: Config)
         if len(words) < min_words or paragraph.boilerplate_pattern:
             continue
         hashes = word_hashes(words)
-        units.append(Unit(index, "paragraph", paragraph.start, paragraph.end, np.unique(shingle_hashes(hashes, size)), len(words)))
+        windows = shingle_hashes(hashes, size)
+        units.append(Unit(index, "paragraph", paragraph.start, paragraph.end, np.unique(windows), len(words)))
         if len(paragraph.segments) < 2:
             continue
         starts = np.asarray(token_starts, dtype=np.int64)
         for seg_start, seg_end in paragraph.segments:
-            first, last = np.searchsorted(starts, [seg_start, seg_end])
+            first, last = (int(i) for i in np.searchsorted(starts, [seg_start, seg_end]))
             if last - first < max(3, min(size, min_words)):
                 continue
-            shingles = np.unique(shingle_hashes(hashes[first:last], size))
+            # A segment's windows are the paragraph's windows that lie inside it.
+            inside = windows[first : last - size + 1] if last - first >= size else shingle_hashes(hashes[first:last], size)
+            shingles = np.unique(inside)
             units.append(Unit(index, "segment", seg_start, seg_end, shingles, int(last - first)))
     return units, stats

@@ -1,0 +1,87 @@
+"""The candidate stage over key runs: resumable, order-independent, compacted, deletion-safe."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from provenance import Index
+from provenance.store import keyruns
+from provenance.store.health import check_consistency
+from provenance.store.matching import pending_units
+
+
+def _report(run_cli, index: Path) -> str:
+    result = run_cli("report", "--format", "json", "--index", str(index))
+    assert result.code == 0, result.err
+    return result.out
+
+
+def test_units_left_unmatched_by_an_interrupted_scan_are_matched_by_the_next(run_cli, seeds_dir, tmp_path):
+    index = tmp_path / "index.sqlite"
+    assert run_cli("scan", str(seeds_dir), "--index", str(index)).code == 0
+    expected = _report(run_cli, index)
+    # What a scan killed between writing its batches and matching them leaves behind.
+    with sqlite3.connect(index) as db:
+        db.execute("DELETE FROM matches")
+        db.execute("UPDATE meta SET value = '1' WHERE key = 'matched_through'")
+        db.execute("UPDATE meta SET value = '0' WHERE key = 'findings_current'")
+    with Index.open(index, readonly=True) as opened:
+        assert pending_units(opened) > 0
+    doctor = run_cli("doctor", "--index", str(index))
+    assert doctor.code == 0 and "not matched yet" in doctor.out
+    assert run_cli("scan", str(seeds_dir), "--index", str(index)).code == 0  # nothing changed on disk
+    with Index.open(index, readonly=True) as opened:
+        assert pending_units(opened) == 0
+    assert _report(run_cli, index) == expected
+
+
+def test_many_small_batches_are_compacted_and_find_the_same(run_cli, generated_corpus_150, tmp_path):
+    one_batch, tiny_batches = tmp_path / "one.sqlite", tmp_path / "tiny.sqlite"
+    assert run_cli("scan", str(generated_corpus_150), "--index", str(one_batch), "--batch-size", "1000",
+                   "--workers", "1").code == 0
+    assert run_cli("scan", str(generated_corpus_150), "--index", str(tiny_batches), "--batch-size", "2",
+                   "--workers", "1").code == 0
+    with Index.open(tiny_batches, readonly=True) as opened:
+        runs = keyruns.runs(opened.connection)
+        assert len(runs) <= keyruns.MAX_RUNS
+        assert [run.first_unit for run in runs[1:]] == [run.stop_unit for run in runs[:-1]]  # contiguous tiling
+        assert not check_consistency(opened, deep=True)
+    assert _report(run_cli, tiny_batches) == _report(run_cli, one_batch)
+
+
+def test_changed_articles_leave_dead_keys_that_never_match(run_cli, generated_corpus_150, tmp_path):
+    import shutil
+
+    folder = tmp_path / "corpus"
+    shutil.copytree(generated_corpus_150, folder)
+    index = tmp_path / "index.sqlite"
+    assert run_cli("scan", str(folder), "--index", str(index), "--workers", "1").code == 0
+    # Replace every tenth article by the text of the next one: their old passages die.
+    articles = sorted(folder.rglob("*.txt"))
+    for before, after in list(zip(articles, articles[1:], strict=False))[::10]:
+        before.write_text(after.read_text(encoding="utf-8").replace("\n\n", "\n\nAn editor's note was added here.\n\n", 1),
+                          encoding="utf-8")
+    assert run_cli("scan", str(folder), "--index", str(index), "--workers", "1").code == 0
+    with Index.open(index, readonly=True) as opened:
+        dead = opened.connection.execute("SELECT COUNT(*) FROM dead_units").fetchone()[0]
+        assert dead >= len(articles[::10]) - 1
+        assert not check_consistency(opened, deep=False)
+    fresh = tmp_path / "fresh.sqlite"
+    assert run_cli("scan", str(folder), "--index", str(fresh), "--workers", "1").code == 0
+    assert _report(run_cli, index) == _report(run_cli, fresh)
+
+
+@pytest.mark.parametrize("damage", ["truncated keys", "overlapping runs"])
+def test_doctor_finds_damaged_key_runs(run_cli, seeds_dir, tmp_path, damage):
+    index = tmp_path / "index.sqlite"
+    assert run_cli("scan", str(seeds_dir), "--index", str(index), "--batch-size", "2", "--workers", "1").code == 0
+    with sqlite3.connect(index) as db:
+        if damage == "truncated keys":
+            db.execute("UPDATE key_runs SET keys = substr(keys, 1, 64) WHERE id = (SELECT MIN(id) FROM key_runs)")
+        else:
+            db.execute("UPDATE key_runs SET first_unit = first_unit - 1 WHERE id = (SELECT MAX(id) FROM key_runs)")
+    result = run_cli("doctor", "--index", str(index), "--quick")
+    assert result.code == 2 and "key run" in result.err
