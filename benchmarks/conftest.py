@@ -107,7 +107,6 @@ def build_base_index(corpus: Corpus) -> Path:
     builds it ahead of a benchmark run."""
     from provenance import Index, ScanOptions, scan
     from provenance.store.findings import refresh
-
     from provenance.store.schema import SCHEMA_VERSION
 
     target = corpus.root.parent / f"index-{corpus.root.name}-base-v{SCHEMA_VERSION}.sqlite"

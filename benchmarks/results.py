@@ -173,8 +173,8 @@ def _engines(by: dict[tuple[str, int], Row], sizes: list[int]) -> list[str]:
     if not rows:
         return []
     return ["", "## Engines: local vs Dask (same run)", "",
-            "Seconds of a full scan; *overhead* is Dask's time ÷ local's at the same worker count, *scaling* "
-            "is 1 worker's time ÷ 2 workers'.", "",
+            ("Seconds of a full scan; *overhead* is Dask's time ÷ local's at the same worker count, *scaling* "
+            "is 1 worker's time ÷ 2 workers'."), "",
             "| articles | local 1 | local 2 | Dask 1 | Dask 2 | overhead (1) | overhead (2) | scaling local | scaling Dask |",
             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |", *rows]
 

@@ -30,8 +30,8 @@ from provenance.report.render import FORMATS, ReuseFilter, open_in_browser, rend
 from provenance.report.trace import trace_document
 from provenance.scan import ScanOptions, scan
 from provenance.store.health import check_consistency, integrity_problems
-from provenance.store.matching import pending_units
 from provenance.store.index import Index
+from provenance.store.matching import pending_units
 
 DEFAULT_INDEX = "provenance.sqlite"
 

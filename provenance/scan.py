@@ -24,7 +24,7 @@ from datetime import UTC, tzinfo
 from functools import partial
 
 from provenance.errors import InputError
-from provenance.execution.engines import check_engine, open_executor
+from provenance.execution.engines import check_engine, component_labeller, open_executor
 from provenance.execution.local import default_workers
 from provenance.execution.shards import sharded
 from provenance.pipeline.batch import process_batch
@@ -110,7 +110,8 @@ def scan(
         index.remove_documents(gone)
         summary.removed += len(gone)
     # Findings depend on the whole index; recompute them only when a write made them stale.
-    summary.findings = index.findings_count() if index.findings_current else refresh(index)
+    summary.findings = index.findings_count() if index.findings_current else refresh(
+        index, labeller=component_labeller(options.engine, options.scheduler, options.workers, options.workdir))
     index.record_scan(summary.seen, summary.added, summary.changed, summary.removed, len(summary.skipped), summary.findings)
     return summary
 

@@ -143,7 +143,7 @@ def test_unchanged_rescan_skips_the_refresh_but_a_stale_index_is_refreshed(tmp_p
     _, first = _report(tmp_path / "ix.sqlite", [tmp_path / "corpus"])
     calls = []
     real_refresh = scan_module.refresh
-    monkeypatch.setattr(scan_module, "refresh", lambda index: calls.append(1) or real_refresh(index))
+    monkeypatch.setattr(scan_module, "refresh", lambda index, **options: calls.append(1) or real_refresh(index, **options))
     summary, second = _report(tmp_path / "ix.sqlite", [tmp_path / "corpus"])
     assert calls == [] and summary.findings == len(first["reuses"]) and to_json(second) == to_json(first)
     with Index.open(tmp_path / "ix.sqlite") as index, index.transaction():

@@ -23,10 +23,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from itertools import islice
 from typing import Self, TypeVar
 
 __all__ = ["MAX_DEFAULT_WORKERS", "LocalExecutor", "default_workers"]
@@ -111,12 +114,60 @@ class LocalExecutor:
     def _start(self) -> ProcessPoolExecutor:
         if self._pool is None:
             context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=_ignore_interrupts)
+            pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=_start_worker,
+                                       initargs=(os.getpid(),))
+            # Each submit spawns a process until there are ``workers``: start them all
+            # now, with SIGINT ignored, so a Ctrl-C while they import cannot reach them.
+            with spawning_without_interrupts():
+                for _ in range(self.workers):
+                    pool.submit(int)
+            self._pool = pool
         return self._pool
 
 
-def _ignore_interrupts() -> None:
+def _start_worker(parent: int) -> None:
     """Workers leave Ctrl-C to the parent, which cancels their work and reports once
-    (a terminal sends SIGINT to the whole process group)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    (a terminal sends SIGINT to the whole process group), and exit when the parent is
+    gone: a parent killed outright (SIGKILL, the OOM killer) never closes the pool, and
+    its workers would otherwise wait on the task queue forever."""
+    ignore_interrupts()
+    threading.Thread(target=_exit_without_parent, args=(parent,), name="provenance-parent-watch", daemon=True).start()
+
+
+@contextmanager
+def spawning_without_interrupts() -> Iterator[None]:
+    """Start worker processes inside this block: SIGINT is ignored here meanwhile, then
+    restored.
+
+    A terminal's Ctrl-C reaches the whole process group: workers would each print a
+    KeyboardInterrupt traceback. An ignored signal stays ignored across ``exec`` and
+    Python then installs no handler, so a worker is safe from its first instruction;
+    :func:`ignore_interrupts` keeps it so once polars is imported. Only the parent
+    reacts: it cancels the work and stops the workers.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def ignore_interrupts() -> None:
+    """Ignore SIGINT in this (worker) process, after importing polars: polars installs a
+    SIGINT handler of its own when first imported (to turn Ctrl-C into
+    ``KeyboardInterrupt`` inside long queries), which would override an inherited
+    "ignore" and make a worker fail its task with a traceback on Ctrl-C."""
+    import polars  # noqa: F401
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _exit_without_parent(parent: int, interval: float = 1.0) -> None:
+    while os.getppid() == parent:
+        time.sleep(interval)
+    os._exit(1)
 

@@ -27,18 +27,20 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
 import xxhash
 
 from provenance.config import Config
-from provenance.pipeline.batch import ProcessedBatch
+from provenance.pipeline.batch import ProcessedBatch, process_batch
 from provenance.pipeline.lsh import lsh_params
 from provenance.records import Document
 
-__all__ = ["ShardedStage", "read_shard", "shard_key", "sharded", "write_shard"]
+__all__ = ["ShardedStage", "read_shard", "shard_key", "sharded", "stage_in", "write_shard"]
 
 _PARTS = ("documents", "paragraphs", "units")
 _PARAGRAPH_COLUMNS = ("paragraph_doc", "paragraph_start", "paragraph_end", "paragraph_words", "paragraph_fingerprint")
@@ -134,3 +136,14 @@ def sharded(function: Callable[[Sequence[Document]], ProcessedBatch], workdir: s
     num_bands, _ = lsh_params(config.lsh.threshold, config.minhash.num_perm, config.lsh.false_positive_weight,
                               config.lsh.false_negative_weight)
     return ShardedStage(function, os.fspath(workdir), config.fingerprint, num_bands)
+
+
+def stage_in(function: Callable[..., Any], workdir: str | os.PathLike[str]) -> Callable[..., Any]:
+    """``function`` made resumable in ``workdir`` when it is the batch stage
+    (``partial(process_batch, config=...)``, as ``scan`` maps it) and not already
+    sharded; any other function is returned as it is (it has no shard format)."""
+    if isinstance(function, partial) and function.func is process_batch and not function.args:
+        config = function.keywords.get("config")
+        if isinstance(config, Config):
+            return sharded(function, workdir, config)
+    return function

@@ -122,10 +122,10 @@ def tokenise_columns(text: str, start: int = 0, end: int | None = None) -> tuple
         return words, starts, ends
     repaired, start_map, end_map = _repair_mojibake(text, start, end)
     for match in _WORD.finditer(repaired):
-        parts = _normalised(match.group())
-        words.extend(parts)
-        starts.extend([start_map[match.start()]] * len(parts))
-        ends.extend([end_map[match.end() - 1]] * len(parts))
+        folded = _normalised(match.group())
+        words.extend(folded)
+        starts.extend([start_map[match.start()]] * len(folded))
+        ends.extend([end_map[match.end() - 1]] * len(folded))
     return words, starts, ends
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import polars as pl
@@ -39,6 +39,9 @@ from provenance.store.index import Index, decode_shingles
 __all__ = ["refresh"]
 
 _FETCH_ROWS = 100_000
+
+#: ``(left, right) -> (units, labels)``: connected components of the match pairs.
+Labeller = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 # A paragraph is repeated boilerplate when its normalised text recurs in enough articles
 # of one group: the site (URL host) or the folder the file sits in (scrapers write one
@@ -77,8 +80,13 @@ WHERE pa.boilerplate = 0 AND pb.boilerplate = 0
 """
 
 
-def refresh(index: Index) -> int:
-    """Recompute boilerplate and findings; return the number of findings stored."""
+def refresh(index: Index, *, labeller: Labeller = label_components) -> int:
+    """Recompute boilerplate and findings; return the number of findings stored.
+
+    ``labeller`` labels the connected components of the match pairs (the contract of
+    :func:`~provenance.pipeline.cluster.label_components`, the default; see
+    :func:`provenance.execution.engines.component_labeller` for the Dask one).
+    """
     boilerplate = index.config.boilerplate
     with index.transaction(findings_current=True) as db:
         db.execute("DROP TABLE IF EXISTS temp.repeated")
@@ -87,7 +95,7 @@ def refresh(index: Index) -> int:
             {"max_words": boilerplate.max_words, "min_documents": boilerplate.min_documents},
         )
         db.execute(_MARK, {"patterns": int(boilerplate.use_builtin_patterns)})
-        findings = compute_findings(db)
+        findings = compute_findings(db, labeller=labeller)
         db.execute("DELETE FROM reuses")
         db.executemany(
             """INSERT INTO reuses (cluster, origin_doc, origin_start, origin_end, copy_doc, copy_start,
@@ -101,10 +109,11 @@ def refresh(index: Index) -> int:
     return len(findings)
 
 
-def compute_findings(db: sqlite3.Connection) -> list[Finding]:
-    """Findings from the stored matches and the current boilerplate flags (no writes)."""
+def compute_findings(db: sqlite3.Connection, *, labeller: Labeller = label_components) -> list[Finding]:
+    """Findings from the stored matches and the current boilerplate flags (no writes);
+    ``labeller`` as in :func:`refresh`."""
     left, right = _edges(db)
-    units, labels = label_components(left, right)
+    units, labels = labeller(left, right)
     if not len(units):
         return []
     meta = _fill(db, "edge_units", ["id"], [units.tolist()], "SELECT u.id, u.doc_id, u.start, u.end FROM temp.edge_units AS e JOIN units AS u ON u.id = e.id")

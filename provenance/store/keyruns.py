@@ -17,6 +17,7 @@ them. Runs are merged when they grow numerous, so their count stays small.
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -132,7 +133,7 @@ def compact(db: sqlite3.Connection, matched_through: int, bands: int) -> int:
 
 
 def _merge(db: sqlite3.Connection, group: Sequence[Run], bands: int) -> None:
-    for before, after in zip(group, group[1:], strict=False):
+    for before, after in itertools.pairwise(group):
         if before.stop_unit != after.first_unit:
             raise sqlite3.DatabaseError("key runs are not contiguous; rebuild the index")
     keys = np.concatenate([np.stack([read_band(db, run, band) for band in range(bands)]) for run in group], axis=1)

@@ -4,59 +4,19 @@ engine is a one-line configuration error."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
 import sys
+import tempfile
 import time
-from pathlib import Path
 
 import pytest
 
 from provenance.scan import ScanOptions, scan
 from provenance.store.index import Index
-
-HAVE_DASK = importlib.util.find_spec("distributed") is not None
-needs_dask = pytest.mark.skipif(
-    not HAVE_DASK, reason="dask[distributed] is not installed (pip install 'passage-provenance[dask]' or '.[test]')"
-)
-
-
-@pytest.fixture(scope="module")
-def corpus(generated_corpus_150: Path) -> Path:
-    return generated_corpus_150
-
-
-@pytest.fixture(scope="module")
-def local_report(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
-    index = tmp_path_factory.mktemp("dask-local") / "local.sqlite"
-    return _scan_and_report(corpus, index, "--workers", "1", "--batch-size", "8")
-
-
-def _cli(*args: str) -> tuple[int, str, str]:
-    """Run the CLI in a subprocess-free way, capturing stdout and stderr."""
-    import contextlib
-    import io
-
-    from provenance.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(args))
-    return code, out.getvalue(), err.getvalue()
-
-
-def _scan_and_report(corpus: Path, index: Path, *scan_args: str) -> str:
-    code, _, err = _cli("scan", str(corpus), "--index", str(index), "-q", *scan_args)
-    assert code == 0, err
-    return _report(index)
-
-
-def _report(index: Path) -> str:
-    code, out, err = _cli("report", "--format", "json", "--index", str(index))
-    assert code == 0, err
-    assert '"reuses": [\n    {' in out  # there is something to compare
-    return out
+from tests.execution.conftest import cli as _cli
+from tests.execution.conftest import json_report as _report
+from tests.execution.conftest import needs_dask
 
 
 @pytest.fixture
@@ -73,11 +33,29 @@ def cluster():
 
 
 @needs_dask
-def test_dask_engine_gives_the_local_engines_report_byte_for_byte(corpus, local_report, tmp_path):
+def test_dask_engine_gives_the_local_engines_report_byte_for_byte(corpus, local_report, tmp_path, monkeypatch):
+    from provenance.execution import dask_components
+
+    # Components on the cluster too, however few the pairs (the default labels fewer
+    # than a million on the client, with scipy).
+    monkeypatch.setattr(dask_components, "LOCAL_BELOW", 0)
+    labelled = []
+    labels = dask_components.dask_component_labels
+
+    def spy(*args, **kwargs):
+        labelled.append(result := labels(*args, **kwargs))
+        return result
+
+    monkeypatch.setattr(dask_components, "dask_component_labels", spy)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # where mkdtemp puts its directories
     code, _, err = _cli("scan", str(corpus), "--index", str(tmp_path / "dask.sqlite"), "-q",
                         "--engine", "dask", "--workers", "2", "--batch-size", "8")
     assert code == 0, err
     assert err == ""  # no Dask log noise and no progress bar when stderr is not a terminal
+    assert len(labelled) == 1 and labelled[0].npartitions == 2  # the findings' components, on 2 workers
+    assert list(scratch.iterdir()) == []  # the stage shards and pair shards went to temporary directories
     assert _report(tmp_path / "dask.sqlite") == local_report
 
 
@@ -150,3 +128,13 @@ def test_scheduler_needs_the_dask_engine(seeds_dir, tmp_path):
     code, _, err = _cli("scan", str(seeds_dir), "--index", str(tmp_path / "x.sqlite"), "--scheduler", "tcp://127.0.0.1:1")
     assert code == 2
     assert "--scheduler needs --engine dask" in err
+
+
+@needs_dask
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads the signal mask from /proc (Linux)")
+def test_local_cluster_workers_ignore_ctrl_c():
+    from provenance.execution.dask import DaskExecutor
+    from tests.execution.test_local import sigint_ignored
+
+    with DaskExecutor(2) as executor:
+        assert list(executor.client.run(sigint_ignored).values()) == [True, True]

@@ -1,14 +1,19 @@
 """The local executor: ordered results, in-process for one worker or one item, a spawn
-pool otherwise, errors surfaced in the parent."""
+pool otherwise, errors surfaced in the parent, no worker outliving a killed parent."""
 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
 from provenance.execution import MAX_DEFAULT_WORKERS, LocalExecutor, default_workers
 from provenance.execution.local import SMALL_STREAM
+from tests.conftest import REPO
 
 
 def square(value: int) -> int:
@@ -78,3 +83,54 @@ def test_bad_worker_count_says_how_to_fix_it():
 
 def test_default_workers_is_capped():
     assert 1 <= default_workers() <= MAX_DEFAULT_WORKERS
+
+
+def slow_pid(_: int) -> int:
+    time.sleep(0.3)
+    return os.getpid()
+
+
+def test_workers_exit_when_the_parent_is_killed():
+    # SIGKILL (or the OOM killer) gives the parent no chance to stop its pool; the
+    # workers must notice on their own instead of waiting on the task queue forever.
+    code = (
+        "from provenance.execution.local import LocalExecutor\n"
+        "from tests.execution.test_local import slow_pid\n"
+        "if __name__ == '__main__':\n"
+        "    with LocalExecutor(2) as executor:\n"
+        "        for pid in executor.map(slow_pid, range(1000)):\n"
+        "            print(pid, flush=True)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        workers = {int(parent.stdout.readline()) for _ in range(4)}  # type: ignore[union-attr]
+    finally:
+        parent.kill()
+        parent.wait()
+    assert workers and parent.pid not in workers
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in workers)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ")[-1][0] != "Z"  # a zombie has exited
+    except FileNotFoundError:
+        return False
+
+
+def sigint_ignored(_: int = 0) -> bool:
+    """Whether the kernel ignores SIGINT for this process (what a Ctrl-C then does to it)."""
+    with open(f"/proc/{os.getpid()}/status") as status:
+        ignored = int(next(line for line in status if line.startswith("SigIgn:")).split()[1], 16)
+    return bool(ignored & (1 << (signal.SIGINT - 1)))
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads the signal mask from /proc (Linux)")
+def test_workers_ignore_ctrl_c_even_after_importing_polars():
+    # polars installs a SIGINT handler when imported, over the "ignore" a worker inherits.
+    with LocalExecutor(2) as executor:
+        assert all(executor.map(sigint_ignored, range(4)))

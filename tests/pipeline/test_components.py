@@ -1,8 +1,10 @@
-"""Min-label propagation gives exactly the components union-find gives, on any graph,
-from a DataFrame or from Parquet shards."""
+"""Min-label hooking, pointer jumping and contraction give exactly the components
+union-find gives, on any graph (long chains with shuffled ids too), from a DataFrame or
+from Parquet shards, in O(log n) rounds."""
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import polars as pl
@@ -10,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from provenance.pipeline import components
 from provenance.pipeline.cluster import connected_components
 from provenance.pipeline.components import component_labels, components_as_dict
 
@@ -33,11 +36,41 @@ def test_equal_to_union_find_on_random_sparse_graphs(seed):
     assert labels["unit"].is_sorted()
 
 
-def test_a_long_chain_converges_in_few_rounds():
-    # Unit ids against the chain's direction: plain propagation would need 5,000 rounds.
-    chain = [(i, i + 1) for i in range(5_000)][::-1]
+def _count_rounds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    rounds: list[int] = []
+    hook = components.hook
+
+    def counted(edges: pl.DataFrame) -> pl.DataFrame:
+        rounds.append(len(edges))
+        return hook(edges)
+
+    monkeypatch.setattr(components, "hook", counted)
+    return rounds
+
+
+@pytest.mark.parametrize("order", ["against", "along", "shuffled"])
+def test_a_long_chain_converges_in_few_rounds(order, monkeypatch):
+    # Plain propagation needs a round per link against the ids' order; with pointer
+    # jumping alone (no contraction) a chain with shuffled ids still needed ~1,200.
+    ids = list(range(5_000))
+    if order == "against":
+        ids.reverse()
+    elif order == "shuffled":
+        random.Random(6).shuffle(ids)
+    chain = [(ids[i], ids[i + 1]) for i in range(len(ids) - 1)]
+    rounds = _count_rounds(monkeypatch)
     labels = component_labels(_pairs(chain))
-    assert labels["component"].unique().to_list() == [0]
+    assert labels["component"].unique().to_list() == [0] and labels.height == 5_000
+    assert len(rounds) <= 16  # about log2(5,000) = 12
+    assert all(later < earlier for earlier, later in itertools.pairwise(rounds))  # contraction
+
+
+def test_a_star_and_a_clique_take_at_most_two_rounds(monkeypatch):
+    star = [(1_000, leaf) for leaf in range(1, 500)]
+    clique = [(a, b) for a in range(2_000, 2_040) for b in range(a + 1, 2_040)]
+    rounds = _count_rounds(monkeypatch)
+    assert components_as_dict(component_labels(_pairs(star + clique))) == connected_components(star + clique)
+    assert len(rounds) <= 2
 
 
 def test_reads_pair_shards_lazily(tmp_path):
@@ -50,3 +83,9 @@ def test_reads_pair_shards_lazily(tmp_path):
 
 def test_no_pairs_no_labels():
     assert component_labels(_pairs([])).is_empty()
+
+
+def test_self_pairs_and_duplicates_label_their_units():
+    assert components_as_dict(component_labels(_pairs([(5, 5), (3, 4), (4, 3), (3, 4), (9, 9)]))) == {
+        3: 3, 4: 3, 5: 5, 9: 9,
+    }

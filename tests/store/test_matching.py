@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from pathlib import Path
 
@@ -61,7 +62,7 @@ def test_changed_articles_leave_dead_keys_that_never_match(run_cli, generated_co
     assert run_cli("scan", str(folder), "--index", str(index), "--workers", "1").code == 0
     # Replace every tenth article by the text of the next one: their old passages die.
     articles = sorted(folder.rglob("*.txt"))
-    for before, after in list(zip(articles, articles[1:], strict=False))[::10]:
+    for before, after in list(itertools.pairwise(articles))[::10]:
         before.write_text(after.read_text(encoding="utf-8").replace("\n\n", "\n\nAn editor's note was added here.\n\n", 1),
                           encoding="utf-8")
     assert run_cli("scan", str(folder), "--index", str(index), "--workers", "1").code == 0

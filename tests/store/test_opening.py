@@ -9,9 +9,9 @@ import pytest
 
 from provenance import Index
 from provenance.errors import SchemaError
-from provenance.store.schema import SCHEMA_VERSION
 from provenance.store import keyruns
 from provenance.store.health import check_consistency, integrity_problems
+from provenance.store.schema import SCHEMA_VERSION
 
 
 @pytest.fixture
@@ -117,7 +117,7 @@ def _append_line(article: Path, line: str) -> None:
 def test_old_index_is_migrated_and_reports_the_same(run_cli, built_index, seeds_dir, version):
     # A changed article first, so the old file has a gap in its unit ids.
     changed = seeds_dir
-    _append_line(sorted(changed.iterdir())[-1], "A correction was appended to this article after it was first published.")
+    _append_line(max(changed.iterdir()), "A correction was appended to this article after it was first published.")
     assert run_cli("scan", str(changed), "--index", str(built_index)).code == 0
     before = run_cli("report", "--format", "json", "--index", str(built_index)).out
     assert _downgrade_to_v2(built_index) > 0
@@ -133,7 +133,7 @@ def test_old_index_is_migrated_and_reports_the_same(run_cli, built_index, seeds_
         assert not integrity_problems(index) and not check_consistency(index)
     assert run_cli("report", "--format", "json", "--index", str(built_index)).out == before
     # The migrated index keeps working: a rescan with one article changed matches as a fresh index does.
-    _append_line(sorted(changed.iterdir())[0], "One more closing line for this article, added later on.")
+    _append_line(min(changed.iterdir()), "One more closing line for this article, added later on.")
     assert run_cli("scan", str(changed), "--index", str(built_index)).code == 0
     fresh = built_index.parent / "fresh.sqlite"
     assert run_cli("scan", str(changed), "--index", str(fresh)).code == 0
