@@ -36,7 +36,7 @@ from provenance.pipeline.cluster import (
 )
 from provenance.store.index import Index, decode_shingles
 
-__all__ = ["refresh"]
+__all__ = ["fill_temp", "refresh"]
 
 _FETCH_ROWS = 100_000
 
@@ -116,7 +116,7 @@ def compute_findings(db: sqlite3.Connection, *, labeller: Labeller = label_compo
     units, labels = labeller(left, right)
     if not len(units):
         return []
-    meta = _fill(db, "edge_units", ["id"], [units.tolist()], "SELECT u.id, u.doc_id, u.start, u.end FROM temp.edge_units AS e JOIN units AS u ON u.id = e.id")
+    meta = fill_temp(db, "edge_units", ["id"], [units.tolist()], "SELECT u.id, u.doc_id, u.start, u.end FROM temp.edge_units AS e JOIN units AS u ON u.id = e.id")
     frame = pl.DataFrame({"unit": units, "label": labels}).join(
         pl.DataFrame(meta, schema={"unit": pl.Int64, "doc": pl.Int64, "start": pl.Int64, "end": pl.Int64}, orient="row"),
         on="unit",
@@ -149,7 +149,7 @@ def _edges(db: sqlite3.Connection) -> tuple[np.ndarray, np.ndarray]:
     return edges[:, 0], edges[:, 1]
 
 
-def _fill(db: sqlite3.Connection, table: str, columns: list[str], values: list[list[int]], query: str) -> list[tuple]:
+def fill_temp(db: sqlite3.Connection, table: str, columns: list[str], values: list[list[int]], query: str) -> list[tuple]:
     """Load ``values`` into ``temp.<table>`` (primary key ``columns``) and run ``query``."""
     db.execute(f"DROP TABLE IF EXISTS temp.{table}")
     db.execute(f"CREATE TEMP TABLE {table} ({', '.join(columns)}, PRIMARY KEY ({', '.join(columns)})) WITHOUT ROWID")
@@ -158,7 +158,7 @@ def _fill(db: sqlite3.Connection, table: str, columns: list[str], values: list[l
 
 
 def _doc_keys(db: sqlite3.Connection, doc_ids: Iterable[int]) -> dict[int, DocKey]:
-    rows = _fill(db, "edge_docs", ["id"], [sorted(doc_ids)],
+    rows = fill_temp(db, "edge_docs", ["id"], [sorted(doc_ids)],
                  """SELECT d.id, d.published_us, d.date_only, d.content_hash
                     FROM temp.edge_docs AS e JOIN documents AS d ON d.id = e.id""")
     return {doc: DocKey(doc, published, bool(date_only), content_hash) for doc, published, date_only, content_hash in rows}
@@ -170,11 +170,11 @@ def _load_units(
     """The units of multi-article clusters with their shingles, the segment units of their
     paragraphs (to report the span reused) and those paragraphs' spans."""
     columns = "u.id, u.doc_id, u.paragraph, u.kind, u.start, u.end, u.shingles"
-    rows = _fill(db, "cluster_units", ["id"], [sorted(unit_ids.tolist())],
+    rows = fill_temp(db, "cluster_units", ["id"], [sorted(unit_ids.tolist())],
                  f"SELECT {columns} FROM temp.cluster_units AS c JOIN units AS u ON u.id = c.id")
     infos = {row[0]: _unit_info(row) for row in rows}
     places = sorted({(info.doc, info.paragraph) for info in infos.values()})
-    segment_rows = _fill(
+    segment_rows = fill_temp(
         db, "cluster_paragraphs", ["doc_id", "paragraph"], [[p[0] for p in places], [p[1] for p in places]],
         f"""SELECT {columns} FROM temp.cluster_paragraphs AS c
             JOIN units AS u ON u.doc_id = c.doc_id AND u.paragraph = c.paragraph

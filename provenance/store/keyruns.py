@@ -112,8 +112,9 @@ def compact(db: sqlite3.Connection, matched_through: int, bands: int) -> int:
     """Merge small runs (all already matched) once there are more than :data:`MAX_RUNS`;
     returns the number of runs rewritten. Dead units inside merged runs stay as entries
     (ids are positional), so merging never changes what a lookup returns."""
-    stored = [run for run in runs(db) if run.stop_unit <= matched_through]
-    if len(runs(db)) <= MAX_RUNS or len(stored) < 2:
+    every = runs(db)
+    stored = [run for run in every if run.stop_unit <= matched_through]
+    if len(every) <= MAX_RUNS or len(stored) < 2:
         return 0
     target = max(1, sum(run.size for run in stored) // TARGET_RUNS)
     groups: list[list[Run]] = [[]]

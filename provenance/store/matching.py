@@ -27,6 +27,7 @@ from provenance.config import Config
 from provenance.pipeline.lsh import MEMBER_SCHEMA, candidate_pairs, lsh_params
 from provenance.pipeline.verify import ShingleTable, verify_pairs
 from provenance.store import keyruns
+from provenance.store.findings import fill_temp
 from provenance.store.index import Index
 
 __all__ = ["band_members", "match_pending", "pending_units"]
@@ -152,12 +153,8 @@ def _verify(db: sqlite3.Connection, config: Config, pairs: pl.DataFrame) -> list
 
 def _shingles(db: sqlite3.Connection, unit_ids: np.ndarray) -> ShingleTable:
     """Shingle sets of the given units (only those, via a temporary id table)."""
-    db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted_units (id INTEGER PRIMARY KEY)")
-    db.execute("DELETE FROM temp.wanted_units")
-    db.executemany("INSERT INTO temp.wanted_units VALUES (?)", ((u,) for u in unit_ids.tolist()))
-    rows = db.execute(
-        "SELECT u.id, u.shingles FROM temp.wanted_units AS w JOIN units AS u ON u.id = w.id ORDER BY u.id"
-    ).fetchall()
+    rows = fill_temp(db, "wanted_units", ["id"], [unit_ids.tolist()],
+                     "SELECT u.id, u.shingles FROM temp.wanted_units AS w JOIN units AS u ON u.id = w.id ORDER BY u.id")
     ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
     blobs = [row[1] for row in rows]
     lengths = np.fromiter((len(blob) for blob in blobs), dtype=np.int64, count=len(blobs))
@@ -174,9 +171,7 @@ def _still_stored(rows: list[tuple[int, int, float, int]], dead: tuple[np.ndarra
     firsts, stops = dead
     if not rows or not len(firsts):
         return rows
-
-    def alive(unit: int) -> bool:
-        at = int(np.searchsorted(firsts, unit, side="right")) - 1
-        return at < 0 or unit >= stops[at]
-
-    return [row for row in rows if alive(row[0]) and alive(row[1])]
+    pairs = np.asarray([row[:2] for row in rows], dtype=np.int64)
+    at = np.searchsorted(firsts, pairs, side="right") - 1
+    alive = ((at < 0) | (pairs >= stops[np.maximum(at, 0)])).all(axis=1)
+    return [row for row, keep in zip(rows, alive, strict=True) if keep]

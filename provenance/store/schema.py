@@ -147,6 +147,8 @@ def _v2_to_v3(connection: sqlite3.Connection) -> None:
     from ``units`` recorded as dead), all marked matched."""
     import numpy as np
 
+    from provenance.store.keyruns import append_run
+
     for statement in _V3_TABLES.split(";"):  # not executescript: it would commit the migration
         if statement.strip():
             connection.execute(statement)
@@ -163,11 +165,7 @@ def _v2_to_v3(connection: sqlite3.Connection) -> None:
         live = np.zeros(size, dtype=bool)
         for unit, doc, content in connection.execute("SELECT id, doc_id, content_key FROM units"):
             docs[unit - first], contents[unit - first], live[unit - first] = doc, content, True
-        connection.execute(
-            "INSERT INTO key_runs (first_unit, stop_unit, bands, keys, docs, contents) VALUES (?, ?, ?, ?, ?, ?)",
-            (first, last + 1, bands, keys.astype("<i8").tobytes(), docs.astype("<i8").tobytes(),
-             contents.astype("<i8").tobytes()),
-        )
+        append_run(connection, first, keys.T, docs, contents)
         gaps = np.flatnonzero(np.diff(np.concatenate([[1], live.astype(np.int8), [1]])))
         connection.executemany(
             "INSERT INTO dead_units (first, stop) VALUES (?, ?)",
