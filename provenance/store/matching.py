@@ -173,5 +173,5 @@ def _still_stored(rows: list[tuple[int, int, float, int]], dead: tuple[np.ndarra
         return rows
     pairs = np.asarray([row[:2] for row in rows], dtype=np.int64)
     at = np.searchsorted(firsts, pairs, side="right") - 1
-    alive: list[bool] = ((at < 0) | (pairs >= stops[np.maximum(at, 0)])).all(axis=1).tolist()
-    return [row for row, keep in zip(rows, alive, strict=True) if keep]
+    alive = np.all((at < 0) | (pairs >= stops[np.maximum(at, 0)]), axis=1)
+    return [row for row, keep in zip(rows, np.asarray(alive, dtype=bool).tolist(), strict=True) if keep]
