@@ -14,20 +14,31 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from benchmarks.corpus_plan import KINDS, Plan, Span, Truth, make_plan
-from benchmarks.corpus_text import TextModel, build_text_model, jaccard, normalise, shingles
+from benchmarks.corpus_eval import evaluate, evaluate_files, format_table
+from benchmarks.corpus_negatives import decorate
+from benchmarks.corpus_plan import KINDS, NEGATIVE_KINDS, make_plan, realise
+from benchmarks.corpus_text import (
+    TextModel,
+    build_text_model,
+    containment,
+    jaccard,
+    normalise,
+    shingles,
+)
+from benchmarks.corpus_truth import Plan, Span, Truth
 from benchmarks.corpus_world import World, make_world
 
-__all__ = ["KINDS", "CorpusSpec", "cached_corpus", "evaluate", "generate_corpus", "jaccard",
-           "load_truth", "normalise", "shingles"]
+__all__ = ["KINDS", "NEGATIVE_KINDS", "CorpusSpec", "cached_corpus", "containment", "evaluate",
+           "format_table", "generate_corpus", "jaccard", "load_truth", "normalise", "shingles"]
 
-GENERATOR_VERSION = 2  # bump when output changes, so cached corpora are rebuilt
+GENERATOR_VERSION = 3  # bump when output changes, so cached corpora are rebuilt
 MARKER = ".complete"
 TRUTH = "ground_truth.json"
 DEFAULT_CACHE = Path(__file__).resolve().parent / ".corpus-cache"
@@ -39,11 +50,15 @@ class CorpusSpec:
 
     num_articles: int
     seed: int = 0
+    kinds: tuple[str, ...] = KINDS  # planted kinds, planned in equal numbers
+    min_events_per_kind: int = 0  # plant at least this many events of every kind
     num_outlets: int = 8
     reuse_rate: float = 0.3  # share of dated articles that contain planted copies
     undated_share: float = 0.03  # no header, no date; never part of planted reuse
     reuses_per_copy: float = 1.5  # planted reuse events per copying article
     negative_rate: float = 0.1  # negatives (half rewritten, half common-phrase) per article
+    story_rate: float = 0.03  # same-story negatives (2-4 articles each) per article
+    stock_share: float = 0.02  # share of articles with each stock phrase / shared notice
     date_only_share: float = 0.02  # 'YYYY-MM-DD 00:00:00' stamps, at most one per day
     boilerplate_min_share: float = 0.65  # each boilerplate line is in >= this share of its outlet
     num_topics: int = 24
@@ -69,10 +84,7 @@ def _article_text(model: TextModel, world: World, plan: Plan, i: int
     for c in counts:
         paras.append(sents[at:at + c])
         at += c
-    for p, name in plan.forced.get(i, {}).items():
-        toks = paras[p][0].split(" ")
-        toks[len(toks) // 2:len(toks) // 2] = model.topic_names[topic][name]
-        paras[p][0] = " ".join(toks)
+    decorate(model, plan, world.seed, i, topic, paras)
     return rng, title, repr(authors[: 1 + int(rng.random() < 0.4)]), paras
 
 
@@ -115,7 +127,7 @@ def _write_articles(out_dir: Path, model: TextModel, world: World, plan: Plan
         urls.append(head.split("\n", 1)[0] if world.ts[i] >= 0 else None)
         parts, at = [head], len(head)
         for key in plan.layout(rng, world, i):
-            sents = plan.block_sentences(key, paras, world.outlets[int(world.outlet[i])])
+            sents = plan.block_sentences(i, key, paras, world.outlets[int(world.outlet[i])])
             if len(parts) > 1:
                 parts.append("\n\n")
                 at += 2
@@ -139,23 +151,28 @@ def _sentence_offsets(sents: list[str], at: int) -> list[tuple[int, int]]:
 
 def _span_json(world: World, span: Span, offsets: dict) -> dict:
     sents = offsets[(span.article, span.block)]
-    return {"path": world.path(span.article), "start": sents[span.lo][0],
-            "end": sents[span.hi - 1][1]}
+    return {"path": world.path(span.article), "start": sents[span.lo][0] + span.skip,
+            "end": sents[span.hi - 1][1] - span.cut}
 
 
 def _reuse_json(world: World, reuse: Truth, offsets: dict) -> dict:
-    out = {"kind": reuse.kind, "origin": _span_json(world, reuse.origin, offsets),
-           "copy": _span_json(world, reuse.copy, offsets), "jaccard": reuse.jaccard}
+    out = {"kind": reuse.kind, "event": reuse.event,
+           "origin": _span_json(world, reuse.origin, offsets),
+           "copy": _span_json(world, reuse.copy, offsets), "jaccard": reuse.jaccard,
+           "containment": reuse.containment}
     if reuse.via is not None:
         out["via"] = _span_json(world, reuse.via, offsets)
     return out
 
 
 def _negative_json(out_dir: Path, world: World, neg: Truth, offsets: dict) -> dict:
-    """Negative pair with its measured Jaccard (read back, since name phrases are added late)."""
+    """Negative pair with its measured Jaccard (read back: negatives are decorated late)."""
     a, b = _span_json(world, neg.origin, offsets), _span_json(world, neg.copy, offsets)
     texts = [_read(out_dir / s["path"])[s["start"]:s["end"]] for s in (a, b)]
-    return {"kind": neg.kind, "a": a, "b": b, "jaccard": jaccard(texts[0], texts[1])}
+    out = {"kind": neg.kind, "a": a, "b": b, "jaccard": jaccard(texts[0], texts[1])}
+    if neg.group is not None:
+        out["group"] = neg.group
+    return out
 
 
 def _read(path: Path) -> str:
@@ -168,8 +185,8 @@ def generate_corpus(out_dir: Path, spec: CorpusSpec) -> dict:
     out_dir = Path(out_dir)
     model = build_text_model(spec.seed, spec.vocab_size, spec.num_topics)
     world = make_world(spec, model)
-    plan = make_plan(spec, world)
-    plan.realise(model, world, _origin_paragraphs(model, world, plan))
+    plan = make_plan(spec, world, model)
+    realise(plan, model, world, _origin_paragraphs(model, world, plan))
     offsets, urls = _write_articles(out_dir, model, world, plan)
     truth = {
         "spec": asdict(spec),
@@ -219,143 +236,39 @@ def cached_corpus(spec: CorpusSpec, cache_root: Path | None = None) -> Path:
     return target
 
 
-# --------------------------------------------------------------------------- scoring
-
-_Span = tuple[str, int, int]
-
-
-def _span(obj: dict) -> _Span:
-    return obj["path"].replace("\\", "/"), int(obj["start"]), int(obj["end"])
-
-
-def _overlap(a: _Span, b: _Span) -> int:
-    return max(0, min(a[2], b[2]) - max(a[1], b[1])) if a[0] == b[0] else 0
-
-
-def _covered(span: _Span, others: list[_Span]) -> int:
-    """Characters of ``span`` inside the union of ``others`` (same path assumed)."""
-    cuts = sorted((max(span[1], o[1]), min(span[2], o[2])) for o in others if _overlap(span, o))
-    total, reach = 0, span[1]
-    for lo, hi in cuts:
-        lo = max(lo, reach)
-        if hi > lo:
-            total, reach = total + hi - lo, hi
-    return total
-
-
-def _ratio(num: float, den: float) -> float:
-    return num / den if den else 1.0
-
-
-def evaluate(report: dict, truth: dict, min_overlap: float = 0.5) -> dict[str, dict]:
-    """Recall and precision of a provenance report against the ground truth, per reuse kind.
-
-    * A truth entry is *found* when some reported reuse has the same copy and origin paths,
-      its copy span covers >= ``min_overlap`` of the truth copy span, and its origin span
-      overlaps the truth origin span.
-    * A reported reuse is *correct* when >= ``min_overlap`` of its copy span lies inside the
-      union of truth copy spans with the same copy/origin paths whose origin spans it
-      overlaps (so one report covering a whole merged paragraph is correct, and for a chain
-      A -> B -> C only A counts as C's origin).
-    * Each reported reuse is attributed to the kind of the truth entry (same copy path) whose
-      copy span it overlaps most, or to ``"unmatched"`` if it overlaps none (boilerplate,
-      negatives, invented reuse). Unmatched reports are charged to the kinds in proportion to
-      their matched reports: ``precision = correct / (reported + unmatched * reported /
-      max(1, matched))``. ``"overall"`` is plain ``correct / all reported``.
-    * ``"negatives"`` counts negative pairs hit by a report (copy span overlapping one side
-      and origin span the other, in either direction). Empty ratios are 1.0.
-    """
-    truths = [(t["kind"], _span(t["origin"]), _span(t["copy"])) for t in truth["reuses"]]
-    reports = [(_span(r["origin"]), _span(r["copy"])) for r in report.get("reuses", [])]
-    stats: dict[str, dict[str, float]] = {
-        kind: {"planted": 0, "found": 0, "reported": 0, "correct": 0}
-        for kind in (*KINDS, *(t[0] for t in truths))
-    }
-    for (kind, _, _), hit in zip(truths, _found(truths, reports, min_overlap)):
-        stats[kind]["planted"] += 1
-        stats[kind]["found"] += hit
-    unmatched = _attribute(truths, reports, min_overlap, stats)
-    matched = sum(s["reported"] for s in stats.values())
-    for s in stats.values():
-        share = unmatched * s["reported"] / max(1, matched)
-        s["recall"] = _ratio(s["found"], s["planted"])
-        s["precision"] = _ratio(s["correct"], s["reported"] + share)
-    total = {key: sum(s[key] for s in stats.values()) for key in ("planted", "found", "correct")}
-    stats["overall"] = {**total, "reported": len(reports),
-                        "recall": _ratio(total["found"], total["planted"]),
-                        "precision": _ratio(total["correct"], len(reports))}
-    stats["unmatched"] = {"reported": unmatched}
-    stats["negatives"] = _negatives_hit(reports, truth.get("negatives", []))
-    return stats
-
-
-_Truths = list[tuple[str, _Span, _Span]]
-_Reports = list[tuple[_Span, _Span]]
-
-
-def _by_pair(pairs: list[tuple[_Span, _Span]]) -> dict[tuple[str, str], list[int]]:
-    """Indices grouped by (copy path, origin path)."""
-    index: dict[tuple[str, str], list[int]] = {}
-    for k, (origin, copy) in enumerate(pairs):
-        index.setdefault((copy[0], origin[0]), []).append(k)
-    return index
-
-
-def _found(truths: _Truths, reports: _Reports, min_overlap: float) -> list[bool]:
-    """Per truth entry: some report with its paths covers enough of its copy span."""
-    index = _by_pair(reports)
-    return [any(_overlap(reports[j][1], c) >= min_overlap * (c[2] - c[1])
-                and _overlap(reports[j][0], o) > 0 for j in index.get((c[0], o[0]), []))
-            for _, o, c in truths]
-
-
-def _attribute(truths: _Truths, reports: _Reports, min_overlap: float,
-               stats: dict[str, dict[str, float]]) -> int:
-    """Count reports (and correct ones) per kind; return how many overlap no truth copy span."""
-    pairs = _by_pair([(o, c) for _, o, c in truths])
-    by_copy: dict[str, list[int]] = {}
-    for k, (_, _, c) in enumerate(truths):
-        by_copy.setdefault(c[0], []).append(k)
-    unmatched = 0
-    for o, c in reports:
-        best = max(by_copy.get(c[0], []), key=lambda k: _overlap(c, truths[k][2]), default=None)
-        if best is None or not _overlap(c, truths[best][2]):
-            unmatched += 1
-            continue
-        same = [truths[k][2] for k in pairs.get((c[0], o[0]), []) if _overlap(o, truths[k][1])]
-        kind = truths[best][0]
-        stats[kind]["reported"] += 1
-        stats[kind]["correct"] += _covered(c, same) >= min_overlap * max(1, c[2] - c[1])
-    return unmatched
-
-
-def _negatives_hit(reports: _Reports, negatives: list[dict]) -> dict[str, float]:
-    """How many negative pairs some report connects (either direction)."""
-    out: dict[str, float] = {"planted": len(negatives), "reported": 0}
-    for neg in negatives:
-        a, b = _span(neg["a"]), _span(neg["b"])
-        hit = any((_overlap(c, b) and _overlap(o, a)) or (_overlap(c, a) and _overlap(o, b))
-                  for o, c in reports)
-        out.setdefault(neg["kind"], 0)
-        out[neg["kind"]] += hit
-        out["reported"] += hit
-    return out
-
-
 # --------------------------------------------------------------------------- CLI
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m benchmarks.corpus OUT_DIR --articles N --seed S``"""
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.corpus", description=__doc__)
+    """``python -m benchmarks.corpus [generate] OUT_DIR --articles N --seed S`` writes a corpus;
+    ``python -m benchmarks.corpus evaluate REPORT.json CORPUS_DIR`` prints the per-kind table
+    of a ``provenance report --format json`` file (``--json`` for the numbers)."""
+    args_in = sys.argv[1:] if argv is None else list(argv)
+    if args_in[:1] == ["evaluate"]:
+        return _evaluate_command(args_in[1:])
+    return _generate_command(args_in[1:] if args_in[:1] == ["generate"] else args_in)
+
+
+def _generate_command(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.corpus [generate]",
+                                     description="Write a generated corpus and its ground truth.")
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--articles", type=int, default=300)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--outlets", type=int, default=8)
     parser.add_argument("--reuse-rate", type=float, default=0.3)
+    parser.add_argument("--min-per-kind", type=int, default=0,
+                        help="plant at least this many events of every kind")
+    parser.add_argument("--kinds", default=",".join(KINDS),
+                        help="comma-separated planted kinds (default: all)")
     args = parser.parse_args(argv)
+    kinds = tuple(k for k in args.kinds.split(",") if k)
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown:
+        parser.error(f"--kinds: unknown kind(s) {', '.join(unknown)}; choose from {', '.join(KINDS)}")
     spec = CorpusSpec(args.articles, seed=args.seed, num_outlets=args.outlets,
-                      reuse_rate=args.reuse_rate)
+                      reuse_rate=args.reuse_rate, kinds=kinds,
+                      min_events_per_kind=args.min_per_kind)
     started = time.perf_counter()
     truth = generate_corpus(args.out_dir, spec)
     counts: dict[str, int] = {}
@@ -364,6 +277,26 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - started
     print(f"{len(truth['articles'])} articles in {args.out_dir} ({elapsed:.1f} s)")
     print(", ".join(f"{kind}: {n}" for kind, n in counts.items()))
+    return 0
+
+
+def _evaluate_command(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.corpus evaluate",
+        description="Score a provenance JSON report against a generated corpus, per kind "
+                    "(definitions: benchmarks/corpus_eval.py).",
+        epilog="example: provenance scan corpus --index x.sqlite -q; provenance report "
+               "--format json --index x.sqlite -o r.json; "
+               "python -m benchmarks.corpus evaluate r.json corpus")
+    parser.add_argument("report", type=Path, help="provenance report --format json output")
+    parser.add_argument("corpus_dir", type=Path, help="folder holding ground_truth.json")
+    parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
+    args = parser.parse_args(argv)
+    for path, what in ((args.report, "report"), (args.corpus_dir / TRUTH, "ground truth")):
+        if not path.is_file():
+            parser.error(f"{what} {path} not found")
+    stats = evaluate_files(args.report, args.corpus_dir)
+    print(json.dumps(stats, indent=1) if args.json else format_table(stats))
     return 0
 
 

@@ -9,12 +9,12 @@ caller-supplied numpy ``Generator`` so a corpus is reproducible from its seed.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["TextModel", "build_text_model", "jaccard", "normalise", "shingles"]
+__all__ = ["TextModel", "build_text_model", "containment", "jaccard", "normalise", "shingles"]
 
 FUNCTION_WORDS = (
     "the", "of", "and", "to", "in", "a", "said", "that", "for", "on", "is", "was", "with", "he",
@@ -43,7 +43,23 @@ _ONSETS = (
 _VOWELS = ("a", "e", "i", "o", "u", "a", "e", "i", "o", "ai", "ea", "ou", "io")
 _CODAS = ("", "", "", "n", "r", "s", "l", "t", "m", "nd", "st")
 _P = {"topic": 0.08, "comma": 0.05, "function": 0.36, "abbr": 0.004,
-      "opener": 0.06, "name": 0.15, "quote": 0.05}
+      "opener": 0.06, "name": 0.15, "quote": 0.05, "aside": 0.4, "tail": 0.25}
+# Clauses a sub-editor can drop without breaking the sentence: asides set off by commas
+# (", officers believe,") and trailing clauses (", according to the timetable the court
+# heard."). "{w}" is a content word, "{n}" the topic's name phrase.
+ASIDES = (
+    ("police", "said"), ("officers", "believe"), ("officials", "said"), ("it", "is", "understood"),
+    ("{n}", "said"), ("according", "to", "{w}", "{w}"), ("the", "court", "heard"),
+    ("sources", "said"), ("who", "{w}", "the", "{w}", "{w}"), ("which", "{w}", "{w}", "{w}"),
+    ("as", "{w}", "{w}", "{w}", "{w}"), ("it", "emerged"), ("{n}", "told", "reporters"),
+    ("according", "to", "the", "{w}", "{w}", "the", "court", "heard"),
+)
+TAILS = (
+    ("according", "to", "{w}", "{w}", "{w}"), ("after", "{w}", "{w}", "the", "{w}", "{w}"),
+    ("while", "{w}", "{w}", "{w}"), ("which", "{w}", "{w}", "{w}", "{w}", "{w}"),
+    ("police", "said"), ("as", "{w}", "{w}", "{w}", "to", "{w}"), ("{n}", "said"),
+    ("before", "{w}", "{w}", "{w}"), ("the", "court", "heard"), ("despite", "{w}", "{w}", "{w}"),
+)
 TOPIC_WORDS = 40
 _TABLE = 1 << 20
 
@@ -69,6 +85,12 @@ def shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:
     if len(words) < n:
         return {tuple(words)} if words else set()
     return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+
+
+def containment(part: str, whole: str, n: int = 3) -> float:
+    """Share of ``part``'s n-gram shingles found in ``whole`` (0.0 when ``part`` has none)."""
+    sp = shingles(part, n)
+    return len(sp & shingles(whole, n)) / len(sp) if sp else 0.0
 
 
 def jaccard(a: str, b: str, n: int = 3) -> float:
@@ -112,8 +134,8 @@ class TextModel:
 
     def content_words(self, rng: np.random.Generator, k: int) -> list[str]:
         """k content words from the global Zipf distribution."""
-        ids = np.searchsorted(self.content_cdf, rng.random(k), side="right")
-        return [self.words[i] for i in ids.tolist()]
+        ids = self.content_table[(rng.random(k) * _TABLE).astype(np.int64)]
+        return self.word_array[ids].tolist()
 
     def person(self, rng: np.random.Generator) -> str:
         """A 'First Last' pseudo-name."""
@@ -127,39 +149,70 @@ class TextModel:
         return " ".join(w.capitalize() for w in words)
 
     def sentences(self, rng: np.random.Generator, topic: int, n: int) -> list[str]:
-        """n sentences of 12-30 words; vectorised word draws, light per-sentence decoration."""
+        """n sentences of 12-30 words (plus clauses); vectorised word draws, light decoration.
+
+        About a third of the sentences carry an aside set off by commas and a fifth a
+        trailing clause: the clauses abridged copies drop.
+        """
         lengths = rng.integers(12, 31, n)
-        r = rng.random((n, 3))
-        pick = rng.integers(0, 1 << 30, (n, 3))
+        r = rng.random((n, 5))
+        pick = rng.integers(0, 1 << 30, (n, 5))
         names = self.topic_names[topic]
         name_len = np.array([len(x) for x in names])[pick[:, 1] % len(names)]
         open_keys = list(OPENERS)
         opener = r[:, 0] < _P["opener"]
         named = r[:, 1] < _P["name"]
         quoted = (r[:, 2] < _P["quote"]) & (lengths >= 16)
-        extras = named * name_len + quoted * (name_len + 1) + opener * 2
+        aside = r[:, 3] < _P["aside"]
+        tail = (r[:, 4] < _P["tail"]) & ~quoted
+        aside_k, tail_k = pick[:, 3] % len(ASIDES), pick[:, 4] % len(TAILS)
+        clause_len = (aside * (_ASIDE_LEN[aside_k] + _ASIDE_NAMED[aside_k] * (name_len - 1))
+                      + tail * (_TAIL_LEN[tail_k] + _TAIL_NAMED[tail_k] * (name_len - 1)))
+        extras = named * name_len + quoted * (name_len + 1) + opener * 2 + clause_len
         base = np.maximum(8, lengths - extras)
         words, starts = self._word_stream(rng, topic, base)
+        fill = iter(self.content_words(rng, 8 * n))
         out = []
         for k, (op, nm, qt, p0, p1, p2) in enumerate(
-            zip(opener.tolist(), named.tolist(), quoted.tolist(), *pick.T.tolist())
+            zip(opener.tolist(), named.tolist(), quoted.tolist(), *pick[:, :3].T.tolist())
         ):
             toks = words[starts[k]:starts[k + 1]]
+            name_at, name = -1, names[p1 % len(names)]
             if nm:
-                pos = p2 % (len(toks) + 1)
-                toks[pos:pos] = names[p1 % len(names)]
+                name_at = p2 % (len(toks) + 1)
+                toks[name_at:name_at] = name
+            if aside[k]:
+                at = 2 + p2 % max(1, len(toks) - 3)
+                if nm and name_at < at <= name_at + len(name):  # not inside or right after
+                    at = name_at + len(name) + 1  # the name: "<name> it is understood"
+                if at < len(toks):
+                    toks[at - 1] = toks[at - 1].rstrip(",") + ","
+                    toks[at:at] = _clause(ASIDES[aside_k[k]], name, fill, ",")
+            if tail[k]:
+                toks[-1] = toks[-1].rstrip(",") + ","
+                toks.extend(_clause(TAILS[tail_k[k]], name, fill, ""))
             if op:
                 toks[:0] = open_keys[p0 % len(open_keys)].split()
             toks[0] = toks[0][:1].upper() + toks[0][1:]
             if qt:
                 toks[0] = '"' + toks[0]
-                toks[-1] += ',"'
+                toks[-1] = toks[-1].rstrip(",") + ',"'
                 toks.extend(names[(p1 + 1) % len(names)])
                 toks.append("said.")
             else:
-                toks[-1] += "."
+                toks[-1] = toks[-1].rstrip(",") + "."
             out.append(" ".join(toks))
         return out
+
+    def quote(self, rng: np.random.Generator, topic: int) -> str:
+        """A long quoted sentence with its attribution: '"..., " Name said.' (15+ quoted words)."""
+        body = max((s for s in self.sentences(rng, topic, 4) if '"' not in s),
+                   key=lambda s: s.count(" "), default="")
+        while body.count(" ") < 14:
+            body = body + " " + self.sentences(rng, topic, 1)[0].replace('"', "")
+        names = self.topic_names[topic]
+        name = names[int(rng.integers(0, len(names)))]
+        return '"' + body[:-1] + ',"' + " " + " ".join(name) + " said."
 
     def _word_stream(self, rng: np.random.Generator, topic: int, lengths: np.ndarray
                      ) -> tuple[list[str], list[int]]:
@@ -252,6 +305,20 @@ class TextModel:
 
 
 FUNCTION_WORDS_SET = frozenset(FUNCTION_WORDS)
+
+
+_ASIDE_LEN, _TAIL_LEN = (np.array([len(t) for t in ts]) for ts in (ASIDES, TAILS))
+_ASIDE_NAMED, _TAIL_NAMED = (np.array(["{n}" in t for t in ts]) for ts in (ASIDES, TAILS))
+
+
+def _clause(template: tuple[str, ...], name: tuple[str, ...], fill: Iterator[str], end: str
+            ) -> list[str]:
+    """Tokens of one clause: content words and the name filled in, ``end`` on the last."""
+    toks: list[str] = []
+    for part in template:
+        toks.extend(name if part == "{n}" else [next(fill)] if part == "{w}" else [part])
+    toks[-1] += end
+    return toks
 
 
 def _zipf_cdf(n: int, s: float, q: float) -> np.ndarray:

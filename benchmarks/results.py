@@ -31,6 +31,7 @@ _LABELS = {
     "scan_dask-workers2": "full `scan --engine dask`, 2 workers",
     "scan_incremental": "incremental `scan` of the held-out articles",
     "check": "`check` of 100 articles",
+    "detection_quality": "full `scan`, 2 workers, scored per kind",
 }
 
 Row = dict[str, Any]
@@ -153,7 +154,29 @@ def render_markdown(rows: list[Row], meta: dict[str, Any], plot_name: str | None
         lines += ["", f"![time and peak memory against corpus size]({plot_name})"]
     lines += ["", "## Targets of issue 3", "", "| target | measured | met |", "| --- | --- | --- |"]
     lines += _targets(by, sizes)
+    lines += _quality(by, sizes)
     return "\n".join(lines) + "\n"
+
+
+def _quality(by: dict[tuple[str, int], Row], sizes: list[int]) -> list[str]:
+    """Per-kind detection quality (``benchmarks/test_quality.py``; definitions in
+    ``benchmarks/corpus_eval.py``) at each size it ran."""
+    out: list[str] = []
+    for size in sizes:
+        row = by.get(("detection_quality", size))
+        if not row or "quality" not in row:
+            continue
+        out += ["", f"## Detection quality per kind ({size:,} articles)", "",
+                "| kind | planted | recall | span accuracy | origin accuracy | precision |",
+                "| --- | ---: | ---: | ---: | ---: | ---: |"]
+        for kind, q in row["quality"].items():
+            out.append(f"| {kind} | {q['planted']} | {q['recall']:.3f} | {q['span_accuracy']:.3f} | "
+                       f"{q['origin_accuracy']:.3f} | {q['precision']:.3f} |")
+        negatives = ", ".join(f"{kind} {n['findings']}" for kind, n in row.get("hard_negatives", {}).items())
+        summary = (f"Findings on hard negatives: {row.get('negative_findings')} ({negatives}); "
+                   f"reports overlapping no planted copy: {row.get('unmatched')}.")
+        out += ["", summary]
+    return out
 
 
 def _engines(by: dict[tuple[str, int], Row], sizes: list[int]) -> list[str]:

@@ -170,7 +170,8 @@ def test_candidate_search(benchmark, corpus, passages):
 def run_scan(corpus: Corpus, index_path: Path, workers: int, peak: PeakRSS, batch_size: int = 256,
              engine: str = "local") -> dict[str, Any]:
     """``provenance scan`` of the whole corpus into ``index_path``, as a command (so its
-    peak memory, workers included, is its own); then what the benchmark records."""
+    peak memory, workers included, is its own); then what the benchmark records (``stats``:
+    the full per-kind :func:`benchmarks.corpus.evaluate` of its report)."""
     command = [sys.executable, "-m", "provenance", "scan", str(corpus.root), "--index", str(index_path),
                "--workers", str(workers), "--batch-size", str(batch_size), "--engine", engine, "-q"]
     with peak:
@@ -180,9 +181,10 @@ def run_scan(corpus: Corpus, index_path: Path, workers: int, peak: PeakRSS, batc
         passages = index.connection.execute("SELECT COUNT(*) FROM units").fetchone()[0]
         documents = index.connection.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
         report = build_report(index)
-    quality = evaluate(report, corpus.truth)["overall"]
+    stats = evaluate(report, corpus.truth)
+    quality = stats["overall"]
     return {"seconds": seconds, "passages": passages, "documents": documents, "findings": len(report["reuses"]),
-            "recall": round(quality["recall"], 4), "precision": round(quality["precision"], 4)}
+            "recall": round(quality["recall"], 4), "precision": round(quality["precision"], 4), "stats": stats}
 
 
 @pytest.mark.parametrize("workers", [1, 2], ids=lambda n: f"workers{n}")

@@ -1,6 +1,9 @@
 """passage-provenance: find reused passages across news articles and who published first.
 
-Library first: the CLI (``provenance``) is a thin layer over these calls::
+Library first: the CLI (``provenance``) is a thin layer over these calls (run from the
+repository root; ``tests/test_docs.py`` runs this example)::
+
+    from pathlib import Path
 
     from provenance import Index, build_report, run_check, scan
 
@@ -8,8 +11,8 @@ Library first: the CLI (``provenance``) is a thin layer over these calls::
         scan(["seeds/"], index)
         report = build_report(index)     # the JSON report as a dict
 
-    result = run_check(["feeds/today.jsonl"], Path("provenance.sqlite"))  # CI policy verdict
-    print(result.exit_code)
+    result = run_check(["seeds/002_b5b547b9f015d507.txt"], Path("provenance.sqlite"))  # CI policy verdict
+    print(result.exit_code)              # 1: it reuses text of an earlier article
 """
 
 from __future__ import annotations

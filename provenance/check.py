@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from provenance.check_order import Reuse, order_for_check
 from provenance.errors import IndexError_, InputError, SchemaError
 from provenance.pipeline.dates import format_instant
 from provenance.pipeline.feeds import is_feed
@@ -44,6 +45,7 @@ from provenance.report.locations import (
 )
 from provenance.report.model import union_length
 from provenance.scan import ScanOptions, ScanSummary, Warn, scan
+from provenance.store.health import UnfinishedWork, unfinished_work
 from provenance.store.index import Index
 
 __all__ = ["STATUSES", "CheckFinding", "CheckOptions", "CheckResult", "Side", "baseline_entries", "run_check"]
@@ -89,6 +91,7 @@ class CheckFinding:
     fingerprint: str
     status: str = "new"
     allowed_by: str | None = None
+    order_basis: str = "published"  # or "arrival": see provenance.check_order
 
     @property
     def fails(self) -> bool:
@@ -108,6 +111,8 @@ class CheckResult:
     policy: CheckPolicy
     config: dict[str, Any]
     summary: ScanSummary = field(default_factory=ScanSummary)
+    #: What an interrupted scan left undone in the index (the check's copy finished it).
+    unfinished: UnfinishedWork = field(default_factory=lambda: UnfinishedWork(0, False))
 
     def count(self, status: str) -> int:
         return sum(1 for finding in self.findings if finding.status == status)
@@ -136,7 +141,11 @@ def run_check(
     policy, options = policy or CheckPolicy(), options or CheckOptions()
     workdir = (options.workdir or Path.cwd()).resolve()
     with _workspace(Path(index_path), options.update) as (index, indexed, found):
-        summary = scan(paths, index, options.scan, warn=warn)
+        # A scratch copy keeps paths as given (check's messages name files so); --update
+        # writes the real index, whose paths are relative to its root like any scan's.
+        scan_options = options.scan if options.update else replace(options.scan, paths_from_root=False)
+        unfinished = UnfinishedWork(0, False) if options.update else unfinished_work(index)
+        summary = scan(paths, index, scan_options, warn=warn)
         checked = _checked_documents(index, paths)
         if not checked:
             if summary.skipped:
@@ -144,7 +153,7 @@ def run_check(
             raise InputError(f"no articles in {', '.join(map(str, paths))} (looked for .txt, .md and feed files)")
         findings, below, documents = _evaluate(index, checked, policy, workdir)
         return CheckResult(findings, documents, len(checked), indexed, found, below, policy,
-                           {"fingerprint": index.config.fingerprint, **index.config.to_dict()}, summary)
+                           {"fingerprint": index.config.fingerprint, **index.config.to_dict()}, summary, unfinished)
 
 
 def baseline_entries(result: CheckResult) -> list[dict[str, Any]]:
@@ -179,11 +188,10 @@ def _workspace(index_path: Path, update: bool) -> Iterator[tuple[Index, int, boo
         if found:
             _snapshot(index_path, scratch)
         try:
-            index = Index.open(scratch)
+            with Index.open(scratch) as index:
+                yield index, _document_count(index), found
         except IndexError_ as exc:  # name the user's file, not our copy
             raise type(exc)(str(exc).replace(str(scratch), str(index_path))) from exc
-        with index:
-            yield index, _document_count(index), found
 
 
 def _snapshot(original: Path, target: Path) -> None:
@@ -245,33 +253,37 @@ def _evaluate(
     index: Index, checked: list[int], policy: CheckPolicy, workdir: Path
 ) -> tuple[list[CheckFinding], int, list[dict[str, Any]]]:
     _fill_ids(index, "checked_docs", checked)
-    rows = index.connection.execute(
+    stored = index.connection.execute(
         """SELECT cluster, origin_doc, origin_start, origin_end, copy_doc, copy_start, copy_end, similarity, kind,
-                  origin_certain FROM reuses WHERE copy_doc IN (SELECT id FROM temp.checked_docs)"""
+                  origin_certain FROM reuses WHERE copy_doc IN (SELECT id FROM temp.checked_docs)
+                  OR origin_doc IN (SELECT id FROM temp.checked_docs)"""
     ).fetchall()
-    docs = _documents(index, set(checked) | {row[1] for row in rows})
-    texts = {doc: index.document_text(doc) for doc in {row[4] for row in rows}}
+    touched = _documents(index, {row[1] for row in stored} | {row[4] for row in stored})
+    reuses = order_for_check(stored, {doc: (d["published_us"], bool(d["date_only"])) for doc, d in touched.items()}, set(checked))
+    docs = _documents(index, set(checked) | {reuse.origin_doc for reuse in reuses})
+    texts = {doc: index.document_text(doc) for doc in {reuse.copy_doc for reuse in reuses}}
     passages = _passages(index)
     feed_lines: LineSpans = {}
     findings: list[CheckFinding] = []
     below = 0
-    for cluster, o_doc, o_start, o_end, c_doc, c_start, c_end, similarity, kind, certain in rows:
-        if similarity < policy.min_similarity:
+    for r in reuses:
+        if r.similarity < policy.min_similarity:
             below += 1
             continue
-        origin, copy = _side(docs[o_doc], o_start, o_end), _side(docs[c_doc], c_start, c_end)
-        text = texts[c_doc][c_start:c_end]
-        origin_file = relative_file(split_source(docs[o_doc]["source"])[0], workdir)
-        copy_file = relative_file(split_source(docs[c_doc]["source"])[0], workdir)
+        origin, copy = _side(docs[r.origin_doc], r.origin_start, r.origin_end), _side(docs[r.copy_doc], r.copy_start, r.copy_end)
+        text = texts[r.copy_doc][r.copy_start : r.copy_end]
+        origin_file = relative_file(split_source(docs[r.origin_doc]["source"])[0], workdir)
+        copy_file = relative_file(split_source(docs[r.copy_doc]["source"])[0], workdir)
         fingerprint = finding_fingerprint(text, origin.url or record_free(origin.path), copy.url or copy_file)
         allowed = policy.allowed_by(origin.url, [origin.path, origin_file])
         status = "allowlist" if allowed else "baseline" if fingerprint in policy.baseline else "new"
-        location = locate(docs[c_doc]["source"], docs[c_doc]["encoding"], texts[c_doc], c_start, c_end, workdir, feed_lines)
-        findings.append(CheckFinding(copy, origin, location, float(similarity), kind, bool(certain), cluster, text,
-                                     fingerprint, status, allowed))
+        location = locate(docs[r.copy_doc]["source"], docs[r.copy_doc]["encoding"], texts[r.copy_doc], r.copy_start,
+                          r.copy_end, workdir, feed_lines)
+        findings.append(CheckFinding(copy, origin, location, float(r.similarity), r.kind, r.origin_certain, r.cluster, text,
+                                     fingerprint, status, allowed, r.order_basis))
     findings = _apply_share_limit(findings, passages, policy.max_reused_share)
     findings.sort(key=lambda f: (f.location.file, f.location.record or 0, f.copy.start, f.origin.path, f.origin.start))
-    documents = _document_entries(index, docs, passages, set(checked), findings, workdir)
+    documents = _document_entries(index, docs, passages, set(checked), findings, workdir, [r for r in reuses if r.turned])
     return findings, below, documents
 
 
@@ -345,7 +357,7 @@ def _side(doc: dict[str, Any], start: int, end: int) -> Side:
 
 def _document_entries(
     index: Index, docs: dict[int, dict[str, Any]], passages: dict[int, list[tuple[int, int, bool]]],
-    checked: set[int], findings: list[CheckFinding], workdir: Path,
+    checked: set[int], findings: list[CheckFinding], workdir: Path, turned: list[Reuse],
 ) -> list[dict[str, Any]]:
     """Report-schema entries for the checked articles and the origins they reuse;
     ``reused_share`` is the share the policy judged (findings not let through)."""
@@ -354,6 +366,9 @@ def _document_entries(
         "SELECT copy_doc, copy_start, copy_end FROM reuses WHERE copy_doc IN (SELECT id FROM temp.report_docs)"
     ):
         copied[doc].append((start, end))
+    for reuse in turned:  # the check's order: the checked article copied, the indexed one did not
+        copied[reuse.origin_doc].remove((reuse.origin_start, reuse.origin_end))
+        copied[reuse.copy_doc].append((reuse.copy_start, reuse.copy_end))
     shares = _reused_shares(findings, passages)
     entries = []
     for doc_id, doc in docs.items():

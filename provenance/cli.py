@@ -12,7 +12,6 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,78 +19,36 @@ import click
 from click.core import ParameterSource
 
 from provenance import __version__
-from provenance.config import Config
+from provenance.cli_options import (
+    DEFAULT_INDEX,
+    common_options,
+    feed_field_options,
+    feed_fields,
+    index_given_on_command_line,
+    matching_options,
+    read_config,
+    requested_config,
+    resolve_index,
+)
+from provenance.cli_progress import ScanDisplay
 from provenance.errors import InputError, ProvenanceError, SchemaError
 from provenance.execution import MAX_DEFAULT_WORKERS, default_workers
 from provenance.pipeline.dates import resolve_timezone
-from provenance.pipeline.feeds import FeedFields
 from provenance.pipeline.load import Skipped
 from provenance.report.render import FORMATS, ReuseFilter, open_in_browser, render_report
+from provenance.report.schema import report_schema_text
 from provenance.report.trace import trace_document
 from provenance.scan import ScanOptions, scan
-from provenance.store.health import check_consistency, integrity_problems
+from provenance.settings import ConfigFile, matching_differences
+from provenance.store.health import (
+    check_consistency,
+    finish_work,
+    integrity_problems,
+    unfinished_work,
+)
 from provenance.store.index import Index
-from provenance.store.matching import pending_units
 
-DEFAULT_INDEX = "provenance.sqlite"
-
-_MATCHING_OPTIONS: dict[str, tuple[str, type, str]] = {
-    "shingle_size": ("shingle.size", int, "Words per shingle (default 3)."),
-    "num_perm": ("minhash.num_perm", int, "MinHash permutations (default 128)."),
-    "seed": ("minhash.seed", int, "MinHash seed (default 1, as datasketch)."),
-    "lsh_threshold": ("lsh.threshold", float, "Jaccard threshold LSH bands are tuned for (default 0.3)."),
-    "min_similarity": ("verify.min_similarity", float, "Exact word-shingle Jaccard a match needs (default 0.5)."),
-    "min_words": ("segment.min_words", int, "Shortest passage or sentence run matched, in words (default 8)."),
-    "boilerplate_min_docs": ("boilerplate.min_documents", int, "Articles of one site repeating a line to call it boilerplate (default 4)."),
-}
-
-
-def index_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--index",
-        "index_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        envvar="PROVENANCE_INDEX",
-        default=DEFAULT_INDEX,
-        show_default=True,
-        help="Index file (also $PROVENANCE_INDEX).",
-    )(func)
-
-
-def matching_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    for name, (_, kind, help_text) in reversed(_MATCHING_OPTIONS.items()):
-        func = click.option(f"--{name.replace('_', '-')}", name, type=kind, default=None, help=help_text)(func)
-    return func
-
-
-_FEED_ROLES = {
-    "text": "text, content, body",
-    "date": "published, date, pubDate, published_at",
-    "url": "url, link",
-    "title": "title",
-    "authors": "authors, author",
-    "id": "id",
-}
-
-
-def feed_field_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """``--text-field NAME`` etc.: which field of a feed record (JSONL/CSV/Parquet) holds what."""
-    for role, defaults in reversed(_FEED_ROLES.items()):
-        func = click.option(f"--{role}-field", f"{role}_field", default=None, metavar="NAME",
-                            help=f"Feed field holding the {role} (default: first of {defaults}).")(func)
-    return func
-
-
-def _feed_fields(values: dict[str, Any]) -> FeedFields:
-    return FeedFields().with_overrides(**{role: values.pop(f"{role}_field", None) for role in _FEED_ROLES})
-
-
-def _requested_config(values: dict[str, Any]) -> Config | None:
-    """``None`` (use the index's own config) unless a matching option was given."""
-    overrides = {dotted: values.get(name) for name, (dotted, _, _) in _MATCHING_OPTIONS.items()}
-    if all(value is None for value in overrides.values()):
-        return None
-    return Config().with_overrides(**overrides)
+__all__ = ["DEFAULT_INDEX", "cli", "entry", "feed_field_options", "main"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -110,8 +67,9 @@ def cli() -> None:
 
 @cli.command("scan")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@index_option
-@click.option("--default-timezone", default=None, metavar="ZONE", help="Zone for timestamps without one (default UTC).")
+@common_options
+@click.option("--default-timezone", default=None, metavar="ZONE",
+              help="Zone for timestamps without one: an IANA name or an offset such as +05:00 or UTC-3 (default UTC).")
 @click.option("--prune", is_flag=True, help="Drop indexed documents whose files are gone.")
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=64, show_default=True, help="Documents per transaction.")
 @click.option("--max-file-size", type=click.IntRange(1), default=50, show_default=True, metavar="MB",
@@ -128,16 +86,20 @@ def cli() -> None:
                    "cluster of --workers processes.")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
               help="Keep each batch's stage output as Parquet shards here; a rerun skips complete shards.")
-@click.option("-q", "--quiet", is_flag=True, help="No summary line.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object (keys in the README).")
 @matching_options
 @feed_field_options
-def scan_command(paths: tuple[Path, ...], index_path: Path, default_timezone: str | None, prune: bool,
-                 batch_size: int, max_file_size: int, strict: bool, workers: int | None, engine: str,
-                 scheduler: str | None, workdir: Path | None, quiet: bool, **matching: Any) -> None:
+def scan_command(paths: tuple[Path, ...], index_path: Path | None, config_path: Path | None, quiet: bool,
+                 default_timezone: str | None, prune: bool, batch_size: int, max_file_size: int, strict: bool,
+                 workers: int | None, engine: str, scheduler: str | None, workdir: Path | None, as_json: bool,
+                 **matching: Any) -> None:
     """Scan folders or files of articles (.txt/.md, or feeds: .jsonl/.csv/.parquet) into the index.
 
     Unchanged files are skipped, changed files replace their passages, and findings are
-    recomputed so an earlier-dated article added later becomes the origin.
+    recomputed so an earlier-dated article added later becomes the origin. A PATH holding
+    no article is an error (exit 2) unless another PATH holds some (then a warning).
+    Defaults for --index, --default-timezone, the feed fields and the matching options
+    ([matching]) come from the config file; flags win.
 
     \b
     Examples:
@@ -148,27 +110,35 @@ def scan_command(paths: tuple[Path, ...], index_path: Path, default_timezone: st
       provenance scan feeds/ --text-field story --date-field pubdate
       provenance scan archive/ --engine dask --workers 4
       provenance scan archive/ --engine dask --scheduler tcp://10.0.0.5:8786
+      provenance scan archive/ --json -q         # a machine-readable summary, no progress
     """
-    options = ScanOptions(default_timezone=resolve_timezone(default_timezone), prune=prune, batch_size=batch_size,
-                          max_file_size=max_file_size * 1024 * 1024, feed_fields=_feed_fields(matching),
+    settings = read_config(config_path)
+    index_path = resolve_index(index_path, settings)
+    zone = default_timezone or settings.string("default_timezone")
+    options = ScanOptions(default_timezone=resolve_timezone(zone), prune=prune, batch_size=batch_size,
+                          max_file_size=max_file_size * 1024 * 1024, feed_fields=feed_fields(matching, settings),
                           workers=workers or default_workers(), engine=engine, scheduler=scheduler,
                           workdir=str(workdir) if workdir else None)
-    with Index.open(index_path, _requested_config(matching)) as index, _progress() as progress:
-        summary = scan(paths, index, options, warn=_warn, progress=progress)
-    if not quiet:
+    with Index.open(index_path, requested_config(matching, settings)) as index, ScanDisplay(not quiet) as observe:
+        summary = scan(paths, index, options, warn=_warn, observe=observe)
+    if as_json:
+        click.echo(json.dumps({"index": str(index_path), **summary.to_dict()}, ensure_ascii=False))
+    elif not quiet:
         skipped = f", {len(summary.skipped)} skipped" if summary.skipped else ""
         removed = f", {summary.removed} removed" if summary.removed else ""
+        again = f" --index {index_path}" if index_given_on_command_line() and str(index_path) != DEFAULT_INDEX else ""
+        again += f" --config {config_path}" if config_path else ""
         click.echo(
             f"Scanned {summary.seen} documents: {summary.added} added, {summary.changed} changed, "
             f"{summary.unchanged} unchanged{removed}{skipped}. {summary.findings} reused passages in the index "
-            f"{index_path}. Next: provenance report" + ("" if str(index_path) == DEFAULT_INDEX else f" --index {index_path}")
+            f"{index_path}. Next: provenance report{again}"
         )
     if strict and summary.skipped:
         raise InputError(f"{len(summary.skipped)} input(s) skipped and --strict was given (see the warnings above)")
 
 
 @cli.command("report")
-@index_option
+@common_options
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text (terminal view), json (schema v1), markdown (GitHub), csv (a row per reuse), html (one page).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file instead of stdout.")
@@ -177,8 +147,10 @@ def scan_command(paths: tuple[Path, ...], index_path: Path, default_timezone: st
 @click.option("--limit", type=click.IntRange(1), default=None, help="Show at most this many reuses.")
 @click.option("--include-text", is_flag=True, help="JSON: add the reused text of both spans.")
 @click.option("--open", "open_browser", is_flag=True, help="Write the HTML report (to -o or a temporary file) and open it in the browser.")
-def report_command(index_path: Path, fmt: str, output: Path | None, origin_glob: str | None, copy_glob: str | None,
-                   limit: int | None, include_text: bool, open_browser: bool) -> None:
+@click.option("--schema", is_flag=True, help="Print the JSON Schema that --format json follows (to -o or stdout) and stop.")
+def report_command(index_path: Path | None, config_path: Path | None, quiet: bool, fmt: str, output: Path | None,
+                   origin_glob: str | None, copy_glob: str | None, limit: int | None, include_text: bool,
+                   open_browser: bool, schema: bool) -> None:
     """Report reused passages from the index (no rescanning).
 
     --origin, --copy and --limit select the reuses shown, in every format; the summary
@@ -192,34 +164,53 @@ def report_command(index_path: Path, fmt: str, output: Path | None, origin_glob:
       provenance report --open
       provenance report --format markdown >> "$GITHUB_STEP_SUMMARY"
       provenance report --format json -o report.json
+      provenance report --schema > report.schema.json
     """
+    if schema:
+        _emit(report_schema_text(), output)
+        return
+    settings = read_config(config_path)
+    index_path = resolve_index(index_path, settings)
     if open_browser:
         if click.get_current_context().get_parameter_source("fmt") is not ParameterSource.DEFAULT and fmt != "html":
             raise click.UsageError(f"--open shows the HTML report; drop --format {fmt}")
         fmt = "html"
     terminal = output is None and not open_browser and sys.stdout.isatty()
     with Index.open(index_path, readonly=True) as index:
+        _warn_matching(settings, index)
+        _warn_unfinished(index)
         rendered = render_report(index, fmt, ReuseFilter(origin_glob, copy_glob, limit), include_text=include_text, terminal=terminal)
     if open_browser:
         path, opened = open_in_browser(rendered, output)
-        click.echo(f"Report written to {path}" + ("" if opened else "; no browser could be started, open it from there"))
+        if not quiet or not opened:
+            click.echo(f"Report written to {path}" + ("" if opened else "; no browser could be started, open it from there"))
         return
     _emit(rendered, output)
 
 
 @cli.command("trace")
 @click.argument("file")
-@index_option
+@common_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def trace_command(file: str, index_path: Path, fmt: str) -> None:
+def trace_command(file: str, index_path: Path | None, config_path: Path | None, quiet: bool, fmt: str) -> None:
     """For each passage of one article: original here, or first seen where and when.
 
+    FILE is one article, or FILE#N for record N of a feed. A warning says when the file
+    changed since it was scanned (the trace shows the scanned version).
+
     \b
-    Example:
+    Examples:
       provenance trace seeds/002_b5b547b9f015d507.txt
+      provenance trace feeds/today.jsonl#3 --format json
     """
-    with Index.open(index_path, readonly=True) as index:
+    settings = read_config(config_path)
+    with Index.open(resolve_index(index_path, settings), readonly=True) as index:
+        _warn_matching(settings, index)
+        _warn_unfinished(index)
         meta, traces = trace_document(index, file)
+    if meta.get("changed_since_scan"):
+        click.echo(f"warning: {file}: {meta['changed_since_scan']}; this trace shows the scanned version "
+                   f"(rescan it with 'provenance scan')", err=True)
     if fmt == "json":
         data = {**meta, "passages": [_trace_dict(t) for t in traces]}
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
@@ -229,7 +220,10 @@ def trace_command(file: str, index_path: Path, fmt: str) -> None:
         preview = " ".join(item.text.split())[:90]
         if item.status == "reused":
             source = item.sources[0]
-            where = f"first seen in {source['path']} ({source['published'] or 'undated'}), {source['kind']} {source['similarity']:.2f}"
+            where = (f"first seen in {source['path']} ({source['published'] or 'undated'}), {source['kind']} "
+                     f"{source['similarity']:.2f}, kept {source['kept_words']} of {source['origin_words']} origin words")
+            if source["dropped"]:
+                where += "; dropped or changed: " + " | ".join(" ".join(d.split()) for d in source["dropped"][:3])
             if not source["origin_certain"]:
                 where += ", origin uncertain"
         elif item.status == "original" and item.reused_by:
@@ -240,26 +234,43 @@ def trace_command(file: str, index_path: Path, fmt: str) -> None:
 
 
 @cli.command("doctor")
-@index_option
+@common_options
 @click.option("--quick", is_flag=True, help="Skip re-processing every document's text.")
-def doctor_command(index_path: Path, quick: bool) -> None:
+@click.option("--repair", is_flag=True, help="Finish what an interrupted scan left (match pending passages, recompute "
+              "findings) and mend damage earlier versions left, then check. Opens the index for writing.")
+def doctor_command(index_path: Path | None, config_path: Path | None, quiet: bool, quick: bool, repair: bool) -> None:
     """Check an index: SQLite integrity and the index's own consistency.
 
-    Opens read-only. Exit 0 when sound, 2 (with one line per problem) otherwise.
+    Opens read-only unless --repair is given. Exit 0 when sound, 2 (with one line per
+    problem) otherwise.
 
     \b
-    Example:
+    Examples:
       provenance doctor --index cached-provenance.sqlite
+      provenance doctor --repair      # after an interrupted scan
     """
-    with Index.open(index_path, readonly=True) as index:
+    index_path = resolve_index(index_path, read_config(config_path))
+    with Index.open(index_path, readonly=not repair) as index:
+        if repair:
+            repaired = finish_work(index)
+            if not quiet:
+                click.echo(f"{index_path}: repaired: {repaired.describe()}")
         problems = integrity_problems(index) + check_consistency(index, deep=not quick)
         documents = index.connection.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
         last = index.connection.execute("SELECT finished FROM scans ORDER BY id DESC LIMIT 1").fetchone()
-        pending = pending_units(index)
+        pending = unfinished_work(index).pending_passages
     if problems:
         raise SchemaError(f"{index_path}: {len(problems)} problem(s): " + "; ".join(problems[:20]))
-    waiting = f"; {pending} passages not matched yet (an interrupted scan): the next scan matches them" if pending else ""
-    click.echo(f"{index_path}: OK ({documents} documents, last scan {last[0] if last else 'never'}{waiting})")
+    waiting = (f"; {pending} passages not matched yet (an interrupted scan): 'provenance doctor --repair' or the next "
+               "scan matches them") if pending else ""
+    if not quiet:
+        click.echo(f"{index_path}: OK ({documents} documents, last scan {last[0] if last else 'never'}{waiting})")
+
+
+def _warn_unfinished(index: Index) -> None:
+    """Say on stderr when an interrupted scan left work undone: the output misses reuse."""
+    if message := unfinished_work(index).warning(index.path):
+        click.echo(f"warning: {message}", err=True)
 
 
 def _trace_dict(item: Any) -> dict[str, Any]:
@@ -282,27 +293,12 @@ def _warn(skipped: Skipped) -> None:
     click.echo(f"warning: {path}: {skipped.reason}", err=True)
 
 
-class _progress:
-    """A rich progress bar on stderr, only when stderr is a terminal."""
-
-    def __enter__(self) -> Callable[[int, int], None] | None:
-        if not sys.stderr.isatty():
-            self._bar = None
-            return None
-        from rich.progress import Progress
-
-        self._bar = Progress(transient=True, console=None)
-        self._bar.start()
-        self._task = self._bar.add_task("scanning", total=None)
-        return self._update
-
-    def _update(self, done: int, total: int) -> None:
-        assert self._bar is not None
-        self._bar.update(self._task, completed=done, total=total)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.stop()
+def _warn_matching(settings: ConfigFile, index: Index) -> None:
+    """Readers use the index's own matching configuration; say so when the config file asks for another."""
+    differences = matching_differences(settings, index.config)
+    if differences:
+        click.echo(f"warning: {index.path} was built with other matching options than {settings.name}'s [matching] "
+                   f"({differences}); 'provenance scan' refuses it until you rebuild into a fresh --index", err=True)
 
 
 def _one_line(message: str) -> str:

@@ -15,6 +15,7 @@ import click
 
 from provenance.check import CheckOptions, CheckResult, baseline_entries, run_check
 from provenance.cli import DEFAULT_INDEX, _emit, _warn, cli, feed_field_options
+from provenance.cli_options import config_option, quiet_option
 from provenance.pipeline.dates import resolve_timezone
 from provenance.policy import FORMATS as CHECK_FORMATS
 from provenance.policy import CheckSettings, read_baseline, resolve_settings, write_baseline
@@ -38,7 +39,7 @@ def check_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      help="Accept reuse from origins whose URL host, URL or path matches this glob (repeatable)."),
         click.option("--default-timezone", default=None, metavar="ZONE", help="Zone for timestamps without one (default UTC)."),
     ]
-    func = feed_field_options(func)
+    func = config_option(quiet_option(feed_field_options(func)))
     for option in reversed(options):
         func = option(func)
     return func
@@ -57,8 +58,9 @@ def check_command(paths: tuple[Path, ...], update: bool, output: Path | None, **
 
     Compares PATHs (articles or feeds) with the index and with each other. The index is
     opened read-only unless --update is given; without one they are compared with each
-    other only. Defaults come from provenance.toml or [tool.passage-provenance] in
-    pyproject.toml; flags win. Exit 0: nothing beyond the policy; 1: findings; 2: error.
+    other only. Defaults come from the config file (--config, else provenance.toml or
+    [tool.passage-provenance] in pyproject.toml); flags win. Exit 0: nothing beyond the
+    policy; 1: findings; 2: error.
 
     \b
     Examples:
@@ -67,11 +69,12 @@ def check_command(paths: tuple[Path, ...], update: bool, output: Path | None, **
       provenance check new/ --baseline provenance-baseline.json --format sarif -o provenance.sarif
       provenance check new/ --format github --max-reused-share 0.2
     """
-    settings = resolve_settings(flags)
+    quiet = flags.pop("quiet")
+    settings = resolve_settings(flags, config=flags.pop("config_path"))
     baseline = read_baseline(Path(settings.baseline)) if settings.baseline else frozenset()
-    result = _run_check(paths, settings, baseline, update)
+    result = _run_check(paths, settings, baseline, update, quiet)
     _emit(render_check(result, settings.format), output)
-    if output is not None:
+    if output is not None and not quiet:
         click.echo(summary_line(result))
     if settings.format == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
         append_step_summary(result, Path(os.environ["GITHUB_STEP_SUMMARY"]))
@@ -95,21 +98,27 @@ def baseline_command(paths: tuple[Path, ...], output: Path | None, **flags: Any)
       provenance baseline articles/ -o provenance-baseline.json
       provenance check articles/ --baseline provenance-baseline.json
     """
-    settings = resolve_settings(flags)
-    result = _run_check(paths, settings, frozenset())
+    quiet = flags.pop("quiet")
+    settings = resolve_settings(flags, config=flags.pop("config_path"))
+    result = _run_check(paths, settings, frozenset(), quiet=quiet)
     target = output or Path(settings.baseline or "provenance-baseline.json")
     count = write_baseline(baseline_entries(result), target)
+    if quiet:
+        return
     click.echo(
         f"Wrote {count} fingerprint{'s' if count != 1 else ''} to {target} "
         f"({result.count('allowlist')} suppressed by the allowlist left out). Next: provenance check PATH... --baseline {target}"
     )
 
 
-def _run_check(paths: tuple[Path, ...], settings: CheckSettings, baseline: frozenset[str], update: bool = False) -> CheckResult:
+def _run_check(paths: tuple[Path, ...], settings: CheckSettings, baseline: frozenset[str], update: bool = False,
+               quiet: bool = False) -> CheckResult:
     scan_options = ScanOptions(default_timezone=resolve_timezone(settings.default_timezone), feed_fields=settings.feed_fields())
     index_path = Path(settings.index or DEFAULT_INDEX)
     result = run_check(paths, index_path, settings.policy(baseline), CheckOptions(update=update, scan=scan_options), warn=_warn)
-    if not result.index_found:
+    if message := result.unfinished.warning(index_path, copied=True):
+        click.echo(f"warning: {message}", err=True)
+    if not result.index_found and not quiet:
         done = "created it with the checked articles" if update else "the articles were compared with each other only"
         click.echo(f"note: no index at {index_path}; {done}", err=True)
     return result

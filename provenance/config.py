@@ -18,6 +18,7 @@ import xxhash
 from provenance.errors import ConfigError
 
 __all__ = [
+    "AlignConfig",
     "BoilerplateConfig",
     "Config",
     "LSHConfig",
@@ -112,6 +113,46 @@ class VerifyConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class AlignConfig:
+    """Candidates from shared anchors and their word-level alignment (see pipeline/align.py).
+
+    ``anchor_size``-word n-grams are winnowed over windows of ``anchor_window`` of them, so
+    any verbatim run of ``anchor_size + anchor_window - 1`` words shared by two paragraphs
+    shares an anchor. An anchor pairs only the first ``max_anchor_units`` paragraphs
+    (by arrival) that hold it (stock phrases). Scores: ``match`` per equal word, ``mismatch`` per substituted word,
+    ``gap_open + gap_extend * n`` for ``n`` words dropped or added on one side. A region is
+    accepted with at least ``--min-words`` matched words, that share of its shorter
+    side matched (``verify.min_similarity``, the ``--min-similarity`` option), no gap over
+    ``max_gap`` words, and either one verbatim run of ``long_run`` words or
+    ``min_scattered`` matched words in all (names, titles and short quotes that two
+    independent reports share come in shorter runs).
+    """
+
+    anchor_size: int = 5
+    anchor_window: int = 6
+    max_anchor_units: int = 50
+    match: float = 1.0
+    mismatch: float = 0.5
+    gap_open: float = 1.0
+    gap_extend: float = 0.25
+    max_gap: int = 30
+    long_run: int = 10
+    min_scattered: int = 12
+
+    def __post_init__(self) -> None:
+        if not 2 <= self.anchor_size <= 12:
+            raise ConfigError(f"anchor_size must be between 2 and 12, got {self.anchor_size}")
+        if not 1 <= self.anchor_window <= 64:
+            raise ConfigError(f"anchor_window must be between 1 and 64, got {self.anchor_window}")
+        if self.max_anchor_units < 2:
+            raise ConfigError("max_anchor_units must be at least 2")
+        if self.match <= 0 or min(self.mismatch, self.gap_open, self.gap_extend) < 0:
+            raise ConfigError("alignment scores: match must be positive, penalties not negative")
+        if self.max_gap < 0:
+            raise ConfigError("max_gap must not be negative")
+
+
+@dataclass(frozen=True, slots=True)
 class BoilerplateConfig:
     """Lines a site repeats: ``min_documents`` articles of one site, at most ``max_words``."""
 
@@ -133,6 +174,7 @@ class Config:
     minhash: MinHashConfig = field(default_factory=MinHashConfig)
     lsh: LSHConfig = field(default_factory=LSHConfig)
     verify: VerifyConfig = field(default_factory=VerifyConfig)
+    align: AlignConfig = field(default_factory=AlignConfig)
     boilerplate: BoilerplateConfig = field(default_factory=BoilerplateConfig)
 
     def to_dict(self) -> dict[str, Any]:
@@ -155,6 +197,7 @@ class Config:
             "minhash": MinHashConfig,
             "lsh": LSHConfig,
             "verify": VerifyConfig,
+            "align": AlignConfig,
             "boilerplate": BoilerplateConfig,
         }
         for name, section_type in sections.items():

@@ -6,10 +6,10 @@ allowlist (accepted sources such as wire services), its fingerprint is in the ba
 text stays within ``max_reused_share``. Boilerplate never reaches the policy: it is kept
 out of findings when they are computed.
 
-Defaults are read from ``provenance.toml`` (top-level keys) or, when there is none, from
-the ``[tool.passage-provenance]`` table of ``pyproject.toml``, both in the current
-directory; command-line flags win. Unknown keys are refused, so a typo never silently
-switches a policy off.
+Defaults are read from the config file (``--config FILE``, else ``provenance.toml`` or the
+``[tool.passage-provenance]`` table of ``pyproject.toml`` in the current directory; see
+:mod:`provenance.settings`); command-line flags win. Unknown keys are refused, so a typo
+never silently switches a policy off.
 
 Baseline fingerprints hash the *normalised* copied text with the origin's and the copy's
 identity (URL, else path; a feed record's path without its ``#N``), never line numbers or
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from fnmatch import fnmatchcase
@@ -31,6 +30,7 @@ from urllib.parse import urlsplit
 from provenance.errors import ConfigError
 from provenance.pipeline.feeds import FeedFields
 from provenance.pipeline.normalise import normalise_text
+from provenance.settings import read_config
 
 __all__ = [
     "BASELINE_VERSION",
@@ -46,8 +46,6 @@ __all__ = [
 
 FORMATS = ("text", "json", "sarif", "github", "junit")
 BASELINE_VERSION = 1
-CONFIG_FILE = "provenance.toml"
-PYPROJECT_TABLE = "tool.passage-provenance"
 _FIELD_ROLES = ("text", "date", "url", "title", "authors", "id")
 
 
@@ -127,25 +125,15 @@ class CheckSettings:
 _KEYS = tuple(f.name for f in fields(CheckSettings) if f.name != "read_from")
 
 
-def read_settings(directory: Path | None = None) -> tuple[dict[str, Any], str | None]:
-    """Raw defaults from ``provenance.toml`` or ``pyproject.toml`` and the file's name."""
-    directory = directory or Path.cwd()
-    own, pyproject = directory / CONFIG_FILE, directory / "pyproject.toml"
-    if own.is_file():
-        return _normalise_keys(_load_toml(own), CONFIG_FILE, ""), CONFIG_FILE
-    if pyproject.is_file():
-        table = _load_toml(pyproject).get("tool", {}).get("passage-provenance")
-        if table is None:
-            return {}, None
-        if not isinstance(table, dict):
-            raise ConfigError(f"pyproject.toml: [{PYPROJECT_TABLE}] must be a table")
-        return _normalise_keys(table, "pyproject.toml", f" in [{PYPROJECT_TABLE}]"), "pyproject.toml"
-    return {}, None
+def read_settings(directory: Path | None = None, config: Path | None = None) -> tuple[dict[str, Any], str | None]:
+    """Raw defaults from the config file (``config``, else the one in ``directory``) and its name."""
+    found = read_config(config, directory)
+    return dict(found.values), found.name
 
 
-def resolve_settings(flags: dict[str, Any], directory: Path | None = None) -> CheckSettings:
+def resolve_settings(flags: dict[str, Any], directory: Path | None = None, config: Path | None = None) -> CheckSettings:
     """Config-file defaults overlaid with the flags that were given (``None``/empty = not given)."""
-    values, read_from = read_settings(directory)
+    values, read_from = read_settings(directory, config)
     where = {key: f"{read_from}: {key.replace('_', '-')}" for key in values}
     for key, value in flags.items():
         if key not in _KEYS:
@@ -155,27 +143,6 @@ def resolve_settings(flags: dict[str, Any], directory: Path | None = None) -> Ch
             where[key] = f"--{key.replace('_', '-')}"
     checked = {key: _validate(key, value, where[key]) for key, value in values.items()}
     return CheckSettings(**checked, read_from=read_from)
-
-
-def _load_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path.name}: not valid TOML ({exc})") from exc
-    except OSError as exc:
-        raise ConfigError(f"{path.name}: cannot read ({exc.strerror or exc})") from exc
-
-
-def _normalise_keys(table: dict[str, Any], name: str, within: str) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for key, value in table.items():
-        normal = key.replace("-", "_")
-        if normal not in _KEYS:
-            known = ", ".join(k.replace("_", "-") for k in _KEYS)
-            raise ConfigError(f"{name}: unknown key {key!r}{within}; known keys: {known}")
-        values[normal] = value
-    return values
 
 
 def _validate(key: str, value: Any, where: str) -> Any:

@@ -18,9 +18,10 @@ __all__ = ["Document", "Paragraph", "Unit"]
 class Document:
     """One article: its decoded text and the metadata parsed from it.
 
-    ``path`` is the display path (relative to the scanned root, ``/`` separators);
-    ``source`` is what identifies the file on disk (absolute path) so rescans and
-    ``--prune`` can find it again.
+    ``path`` is the display path (relative to the index's root folder, ``/``
+    separators; see :mod:`provenance.pipeline.roots`): a name for reports, which may
+    change when the root moves up. ``source`` is what identifies the file on disk
+    (absolute path) so rescans and ``--prune`` can find it again.
     """
 
     path: str
@@ -75,3 +76,6 @@ class Unit:
     shingles: np.ndarray
     words: int = 0
     text_hash: int = 0
+    #: Paragraph units only: what alignment and anchoring need (see pipeline/anchors.py).
+    tokens: bytes = b""
+    anchors: np.ndarray | None = None

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from functools import partial
+from typing import Any
 
 from provenance.errors import InputError
 from provenance.execution.engines import check_engine, component_labeller, open_executor
@@ -35,14 +36,16 @@ from provenance.pipeline.load import (
     Source,
     iter_sources,
     load_document,
+    no_articles,
 )
+from provenance.pipeline.roots import settle_root
 from provenance.records import Document
 from provenance.store.findings import refresh
 from provenance.store.index import Index, StoredDocument
 from provenance.store.matching import match_pending
 from provenance.store.writer import write_batch
 
-__all__ = ["Change", "ScanOptions", "ScanSummary", "apply_changes", "plan_changes", "scan"]
+__all__ = ["Change", "ScanOptions", "ScanProgress", "ScanSummary", "apply_changes", "plan_changes", "scan"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,10 @@ class ScanOptions:
     #: Keep each batch's stage output as Parquet shards here (with completion markers),
     #: so a rerun skips batches already computed; ``None`` keeps nothing.
     workdir: str | None = None
+    #: Display paths relative to the index's root folder (:mod:`provenance.pipeline.roots`),
+    #: so different files never share one; ``False`` keeps them relative to each PATH, as
+    #: ``check`` does in its scratch copy so that its messages name files as they were given.
+    paths_from_root: bool = True
 
     def __post_init__(self) -> None:
         check_engine(self.engine, self.scheduler)  # fail before the index is touched
@@ -81,6 +88,29 @@ class ScanSummary:
     findings: int = 0
     skipped: list[Skipped] = field(default_factory=list)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as ``scan --json`` prints it (its keys are listed in the README)."""
+        counts = {name: getattr(self, name) for name in ("seen", "added", "changed", "unchanged", "removed", "matches", "findings")}
+        return {**counts, "skipped": [{"path": item.path, "reason": item.reason} for item in self.skipped]}
+
+
+@dataclass(slots=True)
+class ScanProgress:
+    """Where a scan is, for a progress display (``scan(observe=...)``).
+
+    ``phase`` is ``loading`` (files read and their passages written, in batches), then
+    ``matching`` (candidates of the new passages, verified) and ``refreshing findings``.
+    ``files_total`` is known once the inputs are listed, so a display can show a rate and
+    an ETA; ``articles`` counts what was read (a feed counts its records), ``passages`` what
+    was written.
+    """
+
+    phase: str = "loading"
+    files: int = 0
+    files_total: int = 0
+    articles: int = 0
+    passages: int = 0
+
 
 @dataclass(frozen=True, slots=True)
 class Change:
@@ -90,8 +120,23 @@ class Change:
     replaces: int | None
 
 
+#: Called after each committed batch with (articles written, articles read and waiting or written).
 Progress = Callable[[int, int], None]
 Warn = Callable[[Skipped], None]
+Observe = Callable[[ScanProgress], None]
+
+
+class _Tracker:
+    """Keeps one :class:`ScanProgress` and hands it to the observer on every change."""
+
+    def __init__(self, observe: Observe | None) -> None:
+        self.state, self.observe = ScanProgress(), observe
+
+    def update(self, **changes: object) -> None:
+        for name, value in changes.items():
+            setattr(self.state, name, value)
+        if self.observe is not None:
+            self.observe(self.state)
 
 
 def scan(
@@ -100,16 +145,22 @@ def scan(
     options: ScanOptions = ScanOptions(),
     warn: Warn | None = None,
     progress: Progress | None = None,
+    observe: Observe | None = None,
 ) -> ScanSummary:
-    """Scan ``paths`` into ``index`` and recompute findings; returns what happened."""
+    """Scan ``paths`` into ``index`` and recompute findings; returns what happened.
+
+    ``observe`` is called with a :class:`ScanProgress` whenever the scan moves on.
+    """
     summary = ScanSummary()
-    changes = plan_changes(paths, index, options, summary, warn)
-    summary.matches = apply_changes(index, changes, options, progress)
+    tracker = _Tracker(observe)
+    changes = plan_changes(paths, index, options, summary, warn, tracker)
+    summary.matches = apply_changes(index, changes, options, progress, tracker)
     if options.prune:
         gone = [doc.id for source, doc in index.stored_documents().items() if not _source_exists(source)]
         index.remove_documents(gone)
         summary.removed += len(gone)
     # Findings depend on the whole index; recompute them only when a write made them stale.
+    tracker.update(phase="refreshing findings")
     summary.findings = index.findings_count() if index.findings_current else refresh(
         index, labeller=component_labeller(options.engine, options.scheduler, options.workers, options.workdir))
     index.record_scan(summary.seen, summary.added, summary.changed, summary.removed, len(summary.skipped), summary.findings)
@@ -117,32 +168,52 @@ def scan(
 
 
 def plan_changes(
-    paths: Sequence[str | os.PathLike[str]], index: Index, options: ScanOptions, summary: ScanSummary, warn: Warn | None
+    paths: Sequence[str | os.PathLike[str]], index: Index, options: ScanOptions, summary: ScanSummary, warn: Warn | None,
+    tracker: _Tracker | None = None,
 ) -> Iterator[Change]:
     """The load stage: new or changed documents, in deterministic order."""
-    stored = index.stored_documents()
+    tracker = tracker or _Tracker(None)
+
+    def stored_paths() -> list[tuple[int, str, str]]:
+        return [(doc.id, doc.path, source) for source, doc in index.stored_documents().items()]
+
+    root, rebased = settle_root(paths, index.root, stored_paths) if options.paths_from_root else (None, None)
     sources: list[Source] = []
-    for item in iter_sources(paths):
-        if isinstance(item, Skipped):
-            _skip(summary, item, warn)
-        else:
-            sources.append(item)
+    empty: list[str] = []
+    for raw in paths:
+        found = 0
+        for found, item in enumerate(iter_sources([raw], root), start=1):
+            if isinstance(item, Skipped):
+                _skip(summary, item, warn)
+            else:
+                sources.append(item)
+        if not found:
+            empty.append(str(raw))
+    if empty and len(empty) == len(paths) and not options.prune:
+        raise InputError(no_articles(", ".join(empty)))
+    for raw in empty:
+        _skip(summary, Skipped(raw, no_articles()), warn)
+    if root is not None and rebased is not None:
+        index.set_root(root, rebased)
     _reject_duplicate_displays(sources)
+    tracker.update(files_total=len(sources))
+    stored = index.stored_documents()
     path_updates: list[tuple[str, int]] = []
     records = _stored_records_by_feed(stored)
     gone: list[int] = []
-    for source in sources:
+    for number, source in enumerate(sources, start=1):
         if is_feed(source.absolute):
             previous_records = records.get(str(source.absolute), {})
             yield from _load_feed(source, previous_records, options, summary, warn, path_updates, gone)
-            continue
-        summary.seen += 1
-        previous = stored.get(str(source.absolute))
-        document = _load(source, previous, options, summary, warn)
-        if document is not None:
-            yield Change(document, previous.id if previous else None)
-        elif previous is not None and previous.path != source.display:
-            path_updates.append((source.display, previous.id))
+        else:
+            summary.seen += 1
+            previous = stored.get(str(source.absolute))
+            document = _load(source, previous, options, summary, warn)
+            if document is not None:
+                yield Change(document, previous.id if previous else None)
+            elif previous is not None and previous.path != source.display:
+                path_updates.append((source.display, previous.id))
+        tracker.update(files=number, articles=summary.seen)
     if gone:
         index.remove_documents(gone)
         summary.removed += len(gone)
@@ -150,7 +221,10 @@ def plan_changes(
         index.set_paths(path_updates)
 
 
-def apply_changes(index: Index, changes: Iterable[Change], options: ScanOptions, progress: Progress | None = None) -> int:
+def apply_changes(
+    index: Index, changes: Iterable[Change], options: ScanOptions, progress: Progress | None = None,
+    tracker: _Tracker | None = None,
+) -> int:
     """The process/write stage: batches of ``options.batch_size`` documents are split,
     shingled, signed and banded by ``options.workers`` processes, and written by this
     process in input order, one transaction per batch (old versions out, new ones in)."""
@@ -172,6 +246,7 @@ def apply_changes(index: Index, changes: Iterable[Change], options: ScanOptions,
             yield documents
 
     done = 0
+    tracker = tracker or _Tracker(None)
     task = partial(process_batch, config=index.config, keep_documents=False)
     if options.workdir is not None:
         task = sharded(task, options.workdir, index.config)  # type: ignore[assignment]
@@ -181,10 +256,12 @@ def apply_changes(index: Index, changes: Iterable[Change], options: ScanOptions,
             batch.documents = documents
             write_batch(index, batch, replaced)
             done += len(documents)
+            tracker.update(passages=tracker.state.passages + len(batch.paragraph_doc))
             if progress and documents:
-                progress(done, 0)
+                progress(done, done + sum(len(waiting) for waiting, _ in in_flight))
         # The candidate stage, by band: on the cluster with Dask; here, polars already
         # uses every core, so shipping bands to worker processes would only add copies.
+        tracker.update(phase="matching")
         return match_pending(index, executor.map if options.engine == "dask" else None)
 
 

@@ -241,3 +241,32 @@ def test_library_call_returns_statuses(newsroom):
     result = run_check([newsroom / "new"], newsroom / "provenance.sqlite", policy, CheckOptions(workdir=newsroom))
     assert [(f.location.file, f.status, f.kind) for f in result.findings] == [("new/copy.txt", "new", "verbatim")]
     assert result.exit_code == 1 and result.checked == 2 and result.indexed == 2
+
+
+def test_a_dated_copy_of_an_undated_indexed_article_fails_by_arrival(newsroom, run_cli, write_article):
+    """Issue 11, item 6: text already in the index came first unless a stored date says
+    otherwise, so a dated record copying an undated archive article is a copy."""
+    archived = [prose(60), prose(61), prose(62)]
+    write_article("archive/old.txt", None, None, "Old", archived)
+    assert run_cli("scan", "corpus").code == 0
+    feeds = newsroom / "feeds"
+    feeds.mkdir()
+    (feeds / "today.jsonl").write_text(json.dumps({"text": "\n\n".join(archived), "published": "2020-02-01T09:00:00Z"}) + "\n")
+    result = run_cli("check", "feeds", "--format", "json")
+    assert result.code == 1, result.out
+    data = result.json()
+    assert [(r["origin"]["path"], r["copy"]["path"], r["order_basis"], r["origin_certain"]) for r in data["reuses"]] == [
+        ("archive/old.txt", "today.jsonl#1", "arrival", False)
+    ] * len(archived)  # one finding per paragraph
+    assert {d["path"]: d["reused_passages"] for d in data["documents"]} == {"today.jsonl#1": 3, "archive/old.txt": 0}
+    text = run_cli("check", "feeds")
+    assert "copy of archive/old.txt, published undated; similarity 1.00; origin uncertain (it was in the index first)" in text.out
+    dated = run_cli("check", "new", "--format", "json").json()["reuses"]
+    assert [r["order_basis"] for r in dated] == ["published"]
+
+
+def test_an_indexed_article_dated_later_than_the_checked_one_is_not_its_origin(newsroom, run_cli):
+    feeds = newsroom / "feeds"
+    feeds.mkdir()
+    (feeds / "early.jsonl").write_text(json.dumps({"text": f"{prose(90)}\n\n{SHARED}", "published": "2019-12-01T09:00:00Z"}) + "\n")
+    assert run_cli("check", "feeds").code == 0  # a.txt (2020-01-01) copied it, not the other way round

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from provenance import __version__
-from provenance.cli import cli
+from provenance.cli import cli, main
+from tests.conftest import prose
 
 
 def test_version(run_cli):
@@ -89,3 +90,69 @@ def test_unreadable_file_is_skipped_with_a_warning(run_cli, tmp_path):
     result = run_cli("scan", str(corpus))
     assert result.code == 0
     assert "warning: bin.txt: binary file" in result.err and "1 skipped" in result.out
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_every_command_takes_quiet_and_config(run_cli, command):
+    help_text = run_cli(command, "--help").out
+    assert "-q, --quiet" in help_text and "--config FILE" in help_text
+
+
+def test_quiet_leaves_only_the_requested_output(run_cli, seeds_dir):
+    assert run_cli("scan", str(seeds_dir), "-q").out == ""
+    assert run_cli("doctor", "--quick", "--quiet").out == ""
+    assert run_cli("report", "-q", "--format", "json").json()["summary"]["reuses"] == 5
+    assert run_cli("trace", "-q", str(seeds_dir / "002_b5b547b9f015d507.txt")).out.count("first seen in") == 5
+    assert run_cli("baseline", str(seeds_dir), "-q").out == ""
+    checked = run_cli("check", str(seeds_dir), "-q", "-o", "check.txt", "--index", "absent.sqlite")
+    assert (checked.code, checked.out, checked.err) == (1, "", "")
+
+
+def test_scan_json_summary(run_cli, seeds_dir):
+    result = run_cli("scan", str(seeds_dir), "--json")
+    assert result.code == 0
+    assert result.json() == {"index": "provenance.sqlite", "seen": 5, "added": 5, "changed": 0, "unchanged": 0,
+                             "removed": 0, "matches": result.json()["matches"], "findings": 5, "skipped": []}
+    (seeds_dir / "bin.txt").write_bytes(b"\x00binary")
+    again = run_cli("scan", str(seeds_dir), "--json", "-q")
+    assert again.json()["unchanged"] == 5 and again.json()["skipped"] == [{"path": "bin.txt", "reason": "binary file (NUL byte in the first 8 KiB)"}]
+
+
+@pytest.mark.parametrize("content", [None, "notes.json"])
+def test_a_folder_without_articles_is_an_error_naming_what_is_read(run_cli, tmp_path, content):
+    (tmp_path / "empty").mkdir()
+    if content:
+        (tmp_path / "empty" / content).write_text("{}")
+    result = run_cli("scan", "empty")
+    assert (result.code, result.out) == (2, "")
+    assert result.err == "error: no articles found under empty (read: .txt .md .jsonl .ndjson .jsonl.gz .ndjson.gz .csv .parquet)\n"
+
+
+def test_an_empty_folder_beside_articles_is_a_warning_and_strict_fails_on_it(run_cli, seeds_dir, tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = run_cli("scan", str(seeds_dir), "empty")
+    assert result.code == 0 and "5 added" in result.out and "1 skipped" in result.out
+    assert result.err == "warning: empty: no articles found here (read: .txt .md .jsonl .ndjson .jsonl.gz .ndjson.gz .csv .parquet)\n"
+    assert run_cli("scan", str(seeds_dir), "empty", "--strict").code == 2
+    assert run_cli("scan", "empty", "--prune").code == 0  # pruning an emptied folder is what prune is for
+
+
+def test_a_named_json_array_is_refused_in_one_line(run_cli, tmp_path):
+    (tmp_path / "records.json").write_text('[{"text": "An article in a JSON array."}]')
+    result = run_cli("scan", "records.json")
+    assert result.code == 2
+    assert result.err == ("error: records.json: a JSON file is not read (an article is .txt/.md; a feed is JSON Lines, "
+                          "one record per line); convert an array of records with: jq -c '.[]' records.json > records.jsonl\n")
+
+
+def test_default_timezone_takes_fixed_offsets(run_cli, tmp_path, write_article):
+    write_article("a.txt", "https://one.example/a", "2020-01-01 10:00:00", "A", [prose(1)])
+    assert run_cli("scan", "corpus", "--default-timezone", "UTC+05:30").code == 0
+    assert run_cli("report", "--format", "json").json()["documents"][0]["published"] == "2020-01-01T04:30:00Z"
+
+
+def test_shell_completion_script(monkeypatch, capsys):
+    monkeypatch.setenv("_PROVENANCE_COMPLETE", "bash_source")
+    with pytest.raises(SystemExit) as exit_info:
+        main([])
+    assert exit_info.value.code == 0 and "_provenance_completion()" in capsys.readouterr().out

@@ -150,3 +150,44 @@ def test_unchanged_rescan_skips_the_refresh_but_a_stale_index_is_refreshed(tmp_p
         pass  # any write (e.g. a batch of a scan killed before its refresh) marks findings stale
     _, third = _report(tmp_path / "ix.sqlite", [tmp_path / "corpus"])
     assert calls == [1] and to_json(third) == to_json(first)
+
+
+def _twins(write_article, tmp_path):
+    """Two folders each holding an ``x.txt``; b's copies a passage of a's."""
+    write_article("x.txt", "https://one.example/2020/01/01/a/", "2020-01-01 10:00:00", "A", [prose(10), SHARED], root=tmp_path / "a")
+    write_article("x.txt", "https://two.example/2020/01/02/b/", "2020-01-02 10:00:00", "B", [prose(20), SHARED], root=tmp_path / "b")
+
+
+def test_folders_scanned_one_after_the_other_never_share_a_path(tmp_path, write_article):
+    _twins(write_article, tmp_path)
+    _, first = _report(tmp_path / "ix.sqlite", [tmp_path / "a"])
+    assert [d["path"] for d in first["documents"]] == ["x.txt"]  # one folder: paths as always
+    _, both = _report(tmp_path / "ix.sqlite", [tmp_path / "b"])
+    assert _origins(both) == [("a/x.txt", "b/x.txt", "verbatim")]
+    summary, again = _report(tmp_path / "ix.sqlite", [tmp_path / "a"])  # the root never moves down
+    assert summary.unchanged == 1 and _origins(again) == _origins(both)
+
+
+def test_rescans_and_prune_find_documents_by_source_after_the_root_moved(tmp_path, write_article):
+    _twins(write_article, tmp_path)
+    _report(tmp_path / "ix.sqlite", [tmp_path / "a"])
+    _report(tmp_path / "ix.sqlite", [tmp_path / "b"])
+    (tmp_path / "b" / "x.txt").unlink()
+    summary, pruned = _report(tmp_path / "ix.sqlite", [tmp_path / "a"], prune=True)
+    assert (summary.unchanged, summary.removed) == (1, 1)
+    assert [d["path"] for d in pruned["documents"]] == ["a/x.txt"]
+
+
+def test_an_index_written_before_roots_were_stored_is_rebased_on_the_next_scan(tmp_path, write_article):
+    _twins(write_article, tmp_path)
+    _report(tmp_path / "ix.sqlite", [tmp_path / "a"])
+    with Index.open(tmp_path / "ix.sqlite") as index, index.transaction(findings_current=None) as db:
+        db.execute("DELETE FROM meta WHERE key = 'path_root'")  # as an older version left it
+    _, report = _report(tmp_path / "ix.sqlite", [tmp_path / "b"])
+    assert _origins(report) == [("a/x.txt", "b/x.txt", "verbatim")]
+
+
+def test_files_named_from_two_folders_in_one_scan_are_told_apart(tmp_path, write_article):
+    _twins(write_article, tmp_path)
+    _, report = _report(tmp_path / "ix.sqlite", [tmp_path / "a" / "x.txt", tmp_path / "b" / "x.txt"])
+    assert _origins(report) == [("a/x.txt", "b/x.txt", "verbatim")]

@@ -42,7 +42,7 @@ from provenance.records import Document
 
 __all__ = ["ShardedStage", "read_shard", "shard_key", "sharded", "stage_in", "write_shard"]
 
-_PARTS = ("documents", "paragraphs", "units")
+_PARTS = ("documents", "paragraphs", "units", "anchors")
 _PARAGRAPH_COLUMNS = ("paragraph_doc", "paragraph_start", "paragraph_end", "paragraph_words", "paragraph_fingerprint")
 _UNIT_COLUMNS = ("unit_doc", "unit_paragraph", "unit_start", "unit_end", "unit_words", "unit_content_key")
 
@@ -58,7 +58,7 @@ def shard_key(documents: Sequence[Document], fingerprint: str) -> str:
 
 
 def write_shard(batch: ProcessedBatch, directory: Path, key: str) -> None:
-    """Write the three Parquet parts, then the marker (atomic renames, so a reader never
+    """Write the Parquet parts, then the marker (atomic renames, so a reader never
     sees a part half-written and a marker always means all parts are complete)."""
     directory.mkdir(parents=True, exist_ok=True)
     offsets = batch.shingle_offsets
@@ -73,7 +73,10 @@ def write_shard(batch: ProcessedBatch, directory: Path, key: str) -> None:
             "shingles": pl.Series([batch.shingles[offsets[i] : offsets[i + 1]] for i in range(batch.num_units)],
                                   dtype=pl.List(pl.UInt32)),
             "keys": pl.Series(list(batch.keys), dtype=pl.List(pl.Int64)),
+            "tokens": pl.Series(batch.unit_tokens, dtype=pl.Binary),
         }),
+        "anchors": pl.DataFrame({"value": batch.anchor_values, "unit": batch.anchor_unit},
+                                schema={"value": pl.Int64, "unit": pl.Int64}),
     }
     for part, frame in frames.items():
         target = directory / f"{key}.{part}.parquet"
@@ -90,7 +93,7 @@ def read_shard(directory: Path, key: str, num_bands: int) -> ProcessedBatch | No
     marker = directory / f"{key}.done"
     if not marker.exists():
         return None
-    documents, paragraphs, units = (pl.read_parquet(directory / f"{key}.{part}.parquet") for part in _PARTS)
+    documents, paragraphs, units, anchors = (pl.read_parquet(directory / f"{key}.{part}.parquet") for part in _PARTS)
     lengths = units["shingles"].list.len().to_numpy().astype(np.int64)
     offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
@@ -106,6 +109,9 @@ def read_shard(directory: Path, key: str, num_bands: int) -> ProcessedBatch | No
         unit_is_segment=units["unit_is_segment"].to_numpy().astype(bool),
         shingle_offsets=offsets, shingles=shingles, keys=keys,
         text_bytes=int(marker.read_text().strip() or 0),
+        unit_tokens=units["tokens"].to_list(),
+        anchor_values=anchors["value"].to_numpy().astype(np.int64),
+        anchor_unit=anchors["unit"].to_numpy().astype(np.int64),
     )
 
 

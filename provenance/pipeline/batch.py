@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC
 
 import numpy as np
@@ -64,6 +64,11 @@ class ProcessedBatch:
     shingles: np.ndarray
     keys: np.ndarray
     text_bytes: int = 0
+    #: Paragraph units' token streams (``b""`` for segments), see :mod:`~provenance.pipeline.anchors`.
+    unit_tokens: list[bytes] = field(default_factory=list)
+    #: Anchors as pairs of columns: value, and the unit's position in this batch.
+    anchor_values: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    anchor_unit: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     @property
     def num_units(self) -> int:
@@ -86,6 +91,9 @@ def process_batch(documents: Sequence[Document], config: Config, *, keep_documen
     paragraph_cols: list[list[int]] = [[], [], [], [], [], []]
     unit_cols: list[list[int]] = [[], [], [], [], [], [], []]
     sets: list[np.ndarray] = []
+    tokens: list[bytes] = []
+    anchors: list[np.ndarray] = []
+    anchor_units: list[int] = []
     for position, document in enumerate(documents):
         paragraphs = split_document(document.text, document.body_start, config.segment.min_words, pattern)
         units, stats = build_units(document, paragraphs, config)
@@ -97,7 +105,11 @@ def process_batch(documents: Sequence[Document], config: Config, *, keep_documen
             for column, value in zip(unit_cols, (position, unit.paragraph, int(unit.kind == "segment"), unit.start,
                                                  unit.end, unit.words, _content_key(unit.shingles)), strict=True):
                 column.append(value)
+            if unit.anchors is not None and len(unit.anchors):
+                anchors.append(unit.anchors)
+                anchor_units.extend([len(sets)] * len(unit.anchors))
             sets.append(unit.shingles)
+            tokens.append(unit.tokens)
     num_bands, rows_per_band = lsh_params(
         config.lsh.threshold, config.minhash.num_perm, config.lsh.false_positive_weight, config.lsh.false_negative_weight
     )
@@ -120,4 +132,7 @@ def process_batch(documents: Sequence[Document], config: Config, *, keep_documen
         shingles=np.concatenate(sets).astype(np.uint32) if sets else np.zeros(0, np.uint32),
         keys=keys,
         text_bytes=sum(len(data) for data in encoded),
+        unit_tokens=tokens,
+        anchor_values=np.concatenate(anchors) if anchors else np.zeros(0, np.int64),
+        anchor_unit=np.asarray(anchor_units, dtype=np.int64),
     )

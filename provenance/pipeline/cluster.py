@@ -1,33 +1,43 @@
-"""From verified unit matches to reuse findings: clusters, origins and reused spans.
+"""From aligned matches to reuse findings: clusters of spans, origins and reused regions.
 
-* Matches form clusters (connected components), so in a chain A -> B -> C, C lands in
-  A's cluster even when C no longer resembles A enough to match it directly.
+* Every match joins two **spans** (a paragraph's aligned region in each article). Spans of
+  one paragraph that overlap by at least half of the shorter one are the same passage,
+  so they are joined too: clusters are connected components over spans. In a chain
+  A -> B -> C, C lands in A's cluster even when B's span taken from A and B's span taken
+  by C are different regions of B, as long as they overlap.
 * The origin is the member article with the earliest publication instant. The order
   key is ``(undated, instant, content hash)``: an undated article never outranks a dated
   one, and ties are broken by the content hash, never by file name or scan order.
 * An origin is *certain* when it is dated and its instant (a whole day for date-only
   stamps) ends no later than every other member's starts, and no member is undated.
-* Each copy unit is paired with every origin unit of its cluster it shares text with;
-  sentence-run segments at either end that the other side does not contain are
-  trimmed (the span actually reused), and per copy article the non-overlapping findings
-  with most shared shingles, then highest similarity, are kept.
+* For each span of a copy article in the cluster, the origin side is the origin's spans
+  it matched directly (or, in a chain, the nearest origin span through the cluster), and
+  the pair is aligned once more so the finding reports the aligned words only. Per copy
+  article, non-overlapping regions with most matched words, then highest similarity,
+  are kept: one finding per reused region.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from provenance.pipeline.verify import shared_count
+from provenance.config import Config
+from provenance.pipeline.align import best_chain_region
+from provenance.pipeline.anchors import TokenStream
+from provenance.pipeline.verify import measure
 
-__all__ = ["DocKey", "Finding", "UnitInfo", "connected_components", "find_reuses", "label_components",
-           "reuses_in_clusters", "unit_order"]
+__all__ = ["DocKey", "Finding", "SpanMatch", "findings_from_matches", "label_components"]
 
 DAY_US = 86_400_000_000
-_CONTAINMENT_TO_KEEP = 0.5
+_OVERLAP_TO_JOIN = 0.5
+#: A region spanning less than this share of its paragraph's words (either side) is "contained".
+_PARAGRAPH_SHARE = 2 / 3
+_OPENING = "\"'\u201c\u2018([\u00ab"
+_CLOSING = ".,;:!?\"'\u201d\u2019)]\u2026\u00bb"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,15 +60,20 @@ class DocKey:
         return self.published_us + (DAY_US if self.date_only else 0)
 
 
-@dataclass(slots=True, eq=False)  # identity: shingle arrays make field equality meaningless
-class UnitInfo:
-    unit: int
-    doc: int
-    paragraph: int
-    kind: str
-    start: int
-    end: int
-    shingles: np.ndarray
+@dataclass(frozen=True, slots=True)
+class SpanMatch:
+    """A stored match: paragraph units ``a``/``b`` of articles ``a_doc``/``b_doc``, the
+    aligned ``str`` spans on each side and the words matched."""
+
+    a: int
+    a_doc: int
+    a_start: int
+    a_end: int
+    b: int
+    b_doc: int
+    b_start: int
+    b_end: int
+    matched: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,25 +89,34 @@ class Finding:
     shared: int
     kind: str
     origin_certain: bool
+    jaccard: float = 0.0
+    containment: float = 0.0
+    matched: int = 0
 
 
-def connected_components(edges: Iterable[tuple[int, int]]) -> dict[int, int]:
-    """Union-find: unit -> smallest unit id of its component."""
-    parent: dict[int, int] = {}
+# A span node: (unit, doc, start, end).
+Node = tuple[int, int, int, int]
+#: ``(left, right) -> (ids, labels)``: connected components of an edge list.
+Labeller = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
-    def find(item: int) -> int:
-        root = parent.setdefault(item, item)
-        while root != parent[root]:
-            root = parent[root]
-        while parent[item] != root:
-            parent[item], item = root, parent[item]
-        return root
 
-    for left, right in edges:
-        a, b = find(left), find(right)
-        if a != b:
-            parent[max(a, b)] = min(a, b)
-    return {item: find(item) for item in parent}
+def label_components(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Connected components of the edges ``left[i] - right[i]``, vectorised (scipy).
+
+    Returns ``(ids, labels)``: every id on an edge, ascending, and its component label
+    (equal labels, same component).
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components as scipy_components
+
+    ids, inverse = np.unique(np.concatenate([left, right]), return_inverse=True)
+    count = len(ids)
+    if count == 0:
+        return ids, np.zeros(0, dtype=np.int64)
+    half = len(left)
+    graph = coo_matrix((np.ones(half, dtype=np.int8), (inverse[:half], inverse[half:])), shape=(count, count))
+    _, labels = scipy_components(graph, directed=False)
+    return ids, labels.astype(np.int64)
 
 
 def _origin_certain(origin: DocKey, members: list[DocKey]) -> bool:
@@ -106,100 +130,220 @@ def _origin_certain(origin: DocKey, members: list[DocKey]) -> bool:
     return True
 
 
-def _trim(unit: UnitInfo, other: np.ndarray, parts: list[UnitInfo]) -> list[UnitInfo]:
-    """Drop leading/trailing segments of ``unit`` mostly absent from ``other``."""
-    if unit.kind != "paragraph" or len(parts) < 2:
-        return [unit]
-    kept = [p for p in parts if len(p.shingles) and shared_count(p.shingles, other) / len(p.shingles) >= _CONTAINMENT_TO_KEEP]
-    if not kept:
-        return [unit]
-    first, last = parts.index(kept[0]), parts.index(kept[-1])
-    return parts[first : last + 1] if (first, last) != (0, len(parts) - 1) else [unit]
+def _overlaps(a: Node, b: Node) -> bool:
+    shared = min(a[3], b[3]) - max(a[2], b[2])
+    return shared > 0 and shared >= _OVERLAP_TO_JOIN * min(a[3] - a[2], b[3] - b[2])
 
 
-def _measure(origin_parts: list[UnitInfo], copy_parts: list[UnitInfo]) -> tuple[float, int]:
-    left = origin_parts[0].shingles if len(origin_parts) == 1 else np.unique(np.concatenate([p.shingles for p in origin_parts]))
-    right = copy_parts[0].shingles if len(copy_parts) == 1 else np.unique(np.concatenate([p.shingles for p in copy_parts]))
-    shared = shared_count(left, right)
-    union = len(left) + len(right) - shared
-    return (shared / union if union else 0.0), shared
+class _Graph:
+    """Span nodes, match edges (with matched words) and same-paragraph overlap edges."""
+
+    def __init__(self, matches: list[SpanMatch]) -> None:
+        ids: dict[Node, int] = {}
+        self.nodes: list[Node] = []
+        self.matched: dict[tuple[int, int], int] = {}
+        self.adjacent: dict[int, set[int]] = defaultdict(set)
+        left: list[int] = []
+        right: list[int] = []
+        for m in matches:
+            a = self._id(ids, (m.a, m.a_doc, m.a_start, m.a_end))
+            b = self._id(ids, (m.b, m.b_doc, m.b_start, m.b_end))
+            left.append(a)
+            right.append(b)
+            key = (min(a, b), max(a, b))
+            self.matched[key] = max(self.matched.get(key, 0), m.matched)
+        by_unit: dict[int, list[int]] = defaultdict(list)
+        for node_id, node in enumerate(self.nodes):
+            by_unit[node[0]].append(node_id)
+        for members in by_unit.values():
+            for i, first in enumerate(members):
+                for second in members[i + 1 :]:
+                    if _overlaps(self.nodes[first], self.nodes[second]):
+                        left.append(first)
+                        right.append(second)
+        for a, b in zip(left, right, strict=True):
+            self.adjacent[a].add(b)
+            self.adjacent[b].add(a)
+        self.left = np.asarray(left, dtype=np.int64)
+        self.right = np.asarray(right, dtype=np.int64)
+
+    def _id(self, ids: dict[Node, int], node: Node) -> int:
+        if node not in ids:
+            ids[node] = len(self.nodes)
+            self.nodes.append(node)
+        return ids[node]
+
+    def origin_side(self, region: list[int], origin_doc: int) -> list[int]:
+        """Origin nodes matched directly by the region (best-matched unit only), else the
+        nearest origin node through the cluster (breadth first, lowest id on ties)."""
+        direct: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for node in region:
+            for other in self.adjacent[node]:
+                key = (min(node, other), max(node, other))
+                if self.nodes[other][1] == origin_doc and key in self.matched:
+                    direct[self.nodes[other][0]].append((self.matched[key], other))
+        if direct:
+            unit = max(sorted(direct), key=lambda u: sum(score for score, _ in direct[u]))
+            return sorted({other for _, other in direct[unit]})
+        seen, queue = set(region), deque(sorted(region))
+        while queue:
+            node = queue.popleft()
+            for other in sorted(self.adjacent[node]):
+                if other in seen:
+                    continue
+                if self.nodes[other][1] == origin_doc:
+                    return [other]
+                seen.add(other)
+                queue.append(other)
+        return []
 
 
-def find_reuses(
-    edges: list[tuple[int, int]],
-    units: dict[int, UnitInfo],
-    segments: dict[tuple[int, int], list[UnitInfo]],
-    paragraphs: dict[tuple[int, int], tuple[int, int]],
+@dataclass(slots=True)
+class _Candidate:
+    cluster: int
+    certain: bool
+    origin_doc: int
+    copy_doc: int
+    origin_unit: int
+    copy_unit: int
+    origin_words: tuple[int, int]
+    copy_words: tuple[int, int]
+    similarity: float
+    shared: int
+    jaccard: float
+    containment: float
+    matched: int
+    rank: tuple
+
+
+def findings_from_matches(
+    matches: list[SpanMatch],
     docs: dict[int, DocKey],
+    streams: dict[int, TokenStream],
+    paragraphs: dict[int, tuple[int, int]],
+    texts: Callable[[int], str],
+    config: Config,
+    labeller: Labeller = label_components,
 ) -> list[Finding]:
-    """Reuse findings from verified edges (boilerplate already removed).
+    """Findings from stored matches (boilerplate already removed).
 
-    ``segments`` maps ``(doc, paragraph)`` to its segment units in text order and
-    ``paragraphs`` to the paragraph span; both are used to report the reused span.
-    Everything is in memory here; :func:`provenance.store.findings.refresh` computes the
-    same result at index scale with :func:`label_components` and :func:`reuses_in_clusters`.
+    ``streams`` and ``paragraphs`` give every matched paragraph unit's token stream and
+    ``str`` span; ``texts(doc)`` an article's text (for the punctuation at span ends).
     """
-    component_of = connected_components(edges)
-    members: dict[int, list[UnitInfo]] = defaultdict(list)
-    for unit_id, root in component_of.items():
-        members[root].append(units[unit_id])
-    ordered = sorted(members.values(), key=lambda group: min(unit_order(u, docs) for u in group))
-    return reuses_in_clusters(ordered, segments, paragraphs, docs)
-
-
-def unit_order(unit: UnitInfo, docs: dict[int, DocKey]) -> tuple[tuple[bool, int, str], int, int, int]:
-    """Clusters are numbered by their earliest unit: publication order of its article,
-    then its offsets; the document id breaks the tie between identical articles."""
-    return docs[unit.doc].order, unit.doc, unit.start, unit.end
-
-
-def label_components(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Connected components of the edges ``left[i] - right[i]``, vectorised (scipy).
-
-    Returns ``(units, labels)``: every unit id on an edge, ascending, and its component
-    label (equal labels, same component).
-    """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components as scipy_components
-
-    units, inverse = np.unique(np.concatenate([left, right]), return_inverse=True)
-    count = len(units)
-    if count == 0:
-        return units, np.zeros(0, dtype=np.int64)
-    half = len(left)
-    graph = coo_matrix((np.ones(half, dtype=np.int8), (inverse[:half], inverse[half:])), shape=(count, count))
-    _, labels = scipy_components(graph, directed=False)
-    return units, labels.astype(np.int64)
-
-
-def reuses_in_clusters(
-    clusters: list[list[UnitInfo]],
-    segments: dict[tuple[int, int], list[UnitInfo]],
-    paragraphs: dict[tuple[int, int], tuple[int, int]],
-    docs: dict[int, DocKey],
-) -> list[Finding]:
-    """Findings from clusters given in numbering order (see :func:`unit_order`).
-
-    Clusters whose units all sit in one article give nothing and may be left out: only
-    the relative order of the others matters for the final, dense numbers.
-    """
+    graph = _Graph(matches)
+    ids, labels = labeller(graph.left, graph.right)
+    clusters: dict[int, list[int]] = defaultdict(list)
+    for node_id, label in zip(ids.tolist(), labels.tolist(), strict=True):
+        clusters[label].append(node_id)
+    ordered = sorted(clusters.values(), key=lambda group: min(_node_order(graph.nodes[n], docs) for n in group))
     candidates: list[_Candidate] = []
-    for number, members in enumerate(clusters, start=1):
-        group = sorted(members, key=lambda u: unit_order(u, docs))
-        group_docs = [docs[d] for d in sorted({u.doc for u in group})]
+    for number, group in enumerate(ordered, start=1):
+        group_docs = [docs[d] for d in sorted({graph.nodes[n][1] for n in group})]
+        if len(group_docs) < 2:
+            continue
         origin = min(group_docs, key=lambda key: key.order)
         certain = _origin_certain(origin, group_docs)
-        origin_units = sorted((u for u in group if u.doc == origin.doc), key=lambda u: (u.start, u.end))
-        for copy in group:
-            if copy.doc == origin.doc:
+        by_doc: dict[int, list[int]] = defaultdict(list)
+        for node in group:
+            by_doc[graph.nodes[node][1]].append(node)
+        for copy_doc in sorted(by_doc):
+            if copy_doc == origin.doc:
                 continue
-            # Every origin unit sharing text is a candidate: a copy paragraph merged from two
-            # origin paragraphs yields one (trimmed) finding per origin paragraph.
-            related = [o for o in origin_units if shared_count(o.shingles, copy.shingles)]
-            for origin_unit in related or origin_units[:1]:
-                candidates.append(_candidate(number, origin_unit, copy, segments, docs, certain))
-    chosen = _coalesce(_select(candidates), segments)
-    return _renumber([_finding(candidate, paragraphs) for candidate in chosen])
+            # One candidate per copy span: a span bridging two regions (another copy of a
+            # merged paragraph) must not hide them; selection keeps the best of overlaps.
+            for node in sorted(by_doc[copy_doc], key=lambda n: graph.nodes[n]):
+                found = graph.origin_side([node], origin.doc)
+                if found:
+                    candidates.append(_candidate(number, certain, graph, [node], found, streams, docs, config))
+    chosen = _select(candidates)
+    return _renumber([_finding(c, streams, paragraphs, texts, config.shingle.size) for c in chosen])
+
+
+def _node_order(node: Node, docs: dict[int, DocKey]) -> tuple:
+    return docs[node[1]].order, node[1], node[2], node[3]
+
+
+def _words(stream: TokenStream, nodes: list[Node]) -> tuple[int, int]:
+    return stream.word_range(min(n[2] for n in nodes), max(n[3] for n in nodes))
+
+
+def _candidate(number: int, certain: bool, graph: _Graph, region: list[int], origin_nodes: list[int],
+               streams: dict[int, TokenStream], docs: dict[int, DocKey], config: Config) -> _Candidate:
+    copy_nodes = [graph.nodes[n] for n in region]
+    source_nodes = [graph.nodes[n] for n in origin_nodes]
+    copy_unit, origin_unit = copy_nodes[0][0], source_nodes[0][0]
+    copy_stream, origin_stream = streams[copy_unit], streams[origin_unit]
+    copy_words, origin_words = _words(copy_stream, copy_nodes), _words(origin_stream, source_nodes)
+    region_found = best_chain_region(origin_stream.shingles, origin_words, copy_stream.shingles, copy_words,
+                                     config.shingle.size, config.align)
+    matched = 0
+    if region_found is not None:
+        matched = region_found.matched
+        origin_words = (region_found.a_start, min(region_found.a_end, len(origin_stream)))
+        copy_words = (region_found.b_start, min(region_found.b_end, len(copy_stream)))
+    similarity, shared, jaccard, containment = measure(origin_stream, origin_words, copy_stream, copy_words, matched,
+                                                       config.shingle.size)
+    copy_doc, origin_doc = copy_nodes[0][1], source_nodes[0][1]
+    start = int(copy_stream.starts[copy_words[0]])
+    rank = (-matched, -similarity, copy_words[1] - copy_words[0], start, docs[origin_doc].order,
+            int(origin_stream.starts[origin_words[0]]))
+    return _Candidate(number, certain, origin_doc, copy_doc, origin_unit, copy_unit, origin_words, copy_words,
+                      similarity, shared, jaccard, containment, matched, rank)
+
+
+def _select(candidates: list[_Candidate]) -> list[_Candidate]:
+    """Per copy article, keep non-overlapping copy regions, best-ranked first."""
+    by_copy: dict[int, list[_Candidate]] = defaultdict(list)
+    for candidate in candidates:
+        by_copy[candidate.copy_doc].append(candidate)
+    chosen: list[_Candidate] = []
+    for copy_doc in sorted(by_copy):
+        taken: list[tuple[int, int, int]] = []
+        for candidate in sorted(by_copy[copy_doc], key=lambda c: c.rank):
+            unit, (first, last) = candidate.copy_unit, candidate.copy_words
+            if any(unit == t_unit and first < t_last and t_first < last for t_unit, t_first, t_last in taken):
+                continue
+            taken.append((unit, first, last))
+            chosen.append(candidate)
+    return chosen
+
+
+def _span(stream: TokenStream, words: tuple[int, int], paragraph: tuple[int, int], text: str) -> tuple[int, int]:
+    """``str`` span of a word range: the whole paragraph when it holds every word, else
+    from the first word to the last, with adjoining quotes and closing punctuation."""
+    first, last = words
+    if first == 0 and last >= len(stream):
+        return paragraph
+    start, end = int(stream.starts[first]), int(stream.ends[last - 1])
+    while start > paragraph[0] and text[start - 1] in _OPENING:
+        start -= 1
+    while end < paragraph[1] and text[end] in _CLOSING:
+        end += 1
+    return start, end
+
+
+def _finding(candidate: _Candidate, streams: dict[int, TokenStream], paragraphs: dict[int, tuple[int, int]],
+             texts: Callable[[int], str], size: int) -> Finding:
+    """A region spanning most of both paragraphs is the paragraph reused (edited or
+    abridged): reported whole, so the edits at its ends show; a smaller region of either
+    paragraph is ``contained`` and reported as its aligned words."""
+    origin_stream, copy_stream = streams[candidate.origin_unit], streams[candidate.copy_unit]
+    origin_paragraph, copy_paragraph = paragraphs[candidate.origin_unit], paragraphs[candidate.copy_unit]
+    o_share = (candidate.origin_words[1] - candidate.origin_words[0]) / max(1, len(origin_stream))
+    c_share = (candidate.copy_words[1] - candidate.copy_words[0]) / max(1, len(copy_stream))
+    measures = (candidate.similarity, candidate.shared, candidate.jaccard, candidate.containment)
+    if min(o_share, c_share) < _PARAGRAPH_SHARE:
+        kind = "contained"
+        o_span = _span(origin_stream, candidate.origin_words, origin_paragraph, texts(candidate.origin_doc))
+        c_span = _span(copy_stream, candidate.copy_words, copy_paragraph, texts(candidate.copy_doc))
+    else:
+        o_span, c_span = origin_paragraph, copy_paragraph
+        measures = measure(origin_stream, (0, len(origin_stream)), copy_stream, (0, len(copy_stream)),
+                           candidate.matched, size)
+        kind = "verbatim" if measures[0] >= 1.0 else "near-duplicate"
+    similarity, shared, jacc, containment = measures
+    return Finding(candidate.cluster, candidate.origin_doc, *o_span, candidate.copy_doc, *c_span,
+                   similarity, shared, kind, candidate.certain, jacc, containment, candidate.matched)
 
 
 def _renumber(findings: list[Finding]) -> list[Finding]:
@@ -209,110 +353,3 @@ def _renumber(findings: list[Finding]) -> list[Finding]:
         Finding(numbers[f.cluster], *(getattr(f, name) for name in Finding.__slots__[1:]))  # type: ignore[arg-type]
         for f in findings
     ]
-
-
-@dataclass(slots=True)
-class _Candidate:
-    """A possible finding: trimmed origin/copy parts (units) and their cluster."""
-
-    cluster: int
-    certain: bool
-    origin_parts: list[UnitInfo]
-    copy_parts: list[UnitInfo]
-    shared: int
-    similarity: float
-    rank: tuple
-
-    @property
-    def copy_span(self) -> tuple[int, int]:
-        return self.copy_parts[0].start, self.copy_parts[-1].end
-
-
-def _candidate(
-    number: int,
-    origin: UnitInfo,
-    copy: UnitInfo,
-    segments: dict[tuple[int, int], list[UnitInfo]],
-    docs: dict[int, DocKey],
-    certain: bool,
-) -> _Candidate:
-    origin_parts = _trim(origin, copy.shingles, segments.get((origin.doc, origin.paragraph), []))
-    copy_parts = _trim(copy, origin.shingles, segments.get((copy.doc, copy.paragraph), []))
-    similarity, shared = _measure(origin_parts, copy_parts)
-    c_start, c_end = copy_parts[0].start, copy_parts[-1].end
-    rank = (-shared, -similarity, c_end - c_start, c_start, docs[origin.doc].order, origin_parts[0].start)
-    return _Candidate(number, certain, origin_parts, copy_parts, shared, similarity, rank)
-
-
-def _select(candidates: list[_Candidate]) -> list[_Candidate]:
-    """Per copy article, keep non-overlapping copy spans, best-ranked first."""
-    by_copy: dict[int, list[_Candidate]] = defaultdict(list)
-    for candidate in candidates:
-        by_copy[candidate.copy_parts[0].doc].append(candidate)
-    chosen: list[_Candidate] = []
-    for copy_doc in sorted(by_copy):
-        taken: list[tuple[int, int]] = []
-        for candidate in sorted(by_copy[copy_doc], key=lambda c: c.rank):
-            start, end = candidate.copy_span
-            if any(start < t_end and t_start < end for t_start, t_end in taken):
-                continue
-            taken.append((start, end))
-            chosen.append(candidate)
-    return chosen
-
-
-def _position(part: UnitInfo, segments: dict[tuple[int, int], list[UnitInfo]]) -> tuple[int, int]:
-    """First and last segment index a part covers in its paragraph."""
-    ordered = segments.get((part.doc, part.paragraph), [])
-    if part.kind == "segment" and part in ordered:
-        index = ordered.index(part)
-        return index, index
-    return 0, max(0, len(ordered) - 1)
-
-
-def _adjacent(left: list[UnitInfo], right: list[UnitInfo], segments: dict[tuple[int, int], list[UnitInfo]]) -> bool:
-    last, first = left[-1], right[0]
-    if (last.doc, last.paragraph) != (first.doc, first.paragraph) or last.kind != "segment" or first.kind != "segment":
-        return False
-    return _position(first, segments)[0] == _position(last, segments)[1] + 1
-
-
-def _coalesce(chosen: list[_Candidate], segments: dict[tuple[int, int], list[UnitInfo]]) -> list[_Candidate]:
-    """Join findings that continue each other on both sides within the same paragraphs:
-    a paragraph split in two or merged from two is matched segment by segment, but what
-    was reused is the run, so that is what we report."""
-    groups: dict[tuple[int, int], list[_Candidate]] = defaultdict(list)
-    for candidate in chosen:
-        groups[(candidate.origin_parts[0].doc, candidate.copy_parts[0].doc)].append(candidate)
-    result: list[_Candidate] = []
-    for key in sorted(groups):
-        run: _Candidate | None = None
-        for candidate in sorted(groups[key], key=lambda c: c.copy_span):
-            if run is not None and _adjacent(run.copy_parts, candidate.copy_parts, segments) and _adjacent(
-                run.origin_parts, candidate.origin_parts, segments
-            ):
-                origin_parts, copy_parts = run.origin_parts + candidate.origin_parts, run.copy_parts + candidate.copy_parts
-                similarity, shared = _measure(origin_parts, copy_parts)
-                run = _Candidate(min(run.cluster, candidate.cluster), run.certain and candidate.certain,
-                                 origin_parts, copy_parts, shared, similarity, run.rank)
-                continue
-            if run is not None:
-                result.append(run)
-            run = candidate
-        if run is not None:
-            result.append(run)
-    return result
-
-
-def _finding(candidate: _Candidate, paragraphs: dict[tuple[int, int], tuple[int, int]]) -> Finding:
-    origin, copy = candidate.origin_parts, candidate.copy_parts
-    o_span, c_span = (origin[0].start, origin[-1].end), (copy[0].start, copy[-1].end)
-    partial = o_span != paragraphs[(origin[0].doc, origin[0].paragraph)] or c_span != paragraphs[(copy[0].doc, copy[0].paragraph)]
-    if partial:
-        kind = "contained"
-    elif candidate.similarity >= 1.0:
-        kind = "verbatim"
-    else:
-        kind = "near-duplicate"
-    return Finding(candidate.cluster, origin[0].doc, *o_span, copy[0].doc, *c_span,
-                   candidate.similarity, candidate.shared, kind, candidate.certain)

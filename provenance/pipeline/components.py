@@ -1,7 +1,7 @@
 """Connected components of match pairs by min-label hooking, pointer jumping and
 contraction, in relational steps (polars here, shuffle-joins on Dask).
 
-:func:`provenance.pipeline.cluster.connected_components` (union-find over a Python dict)
+a union-find over a Python dict (the tests' reference)
 and :func:`~provenance.pipeline.cluster.label_components` (scipy, one sparse matrix)
 both need every pair in one process's memory. At archive scale the pairs live in many
 Parquet shards; this module labels components with joins and group-bys only, which
@@ -124,7 +124,7 @@ def resolve(pointers: list[pl.DataFrame]) -> pl.DataFrame:
 
 
 def components_as_dict(labels: pl.DataFrame) -> dict[int, int]:
-    """The labels as :func:`provenance.pipeline.cluster.connected_components` returns them."""
+    """The labels as a dict: id -> smallest id of its component (as a union-find gives)."""
     return dict(zip(labels["unit"].to_list(), labels["component"].to_list(), strict=True))
 
 

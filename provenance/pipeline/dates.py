@@ -8,7 +8,7 @@ matters when deciding whether an origin is certain.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,17 +20,33 @@ Instant = tuple[datetime, bool]  # (aware UTC datetime, date_only)
 
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?=/|$|[-_.])")
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: A fixed offset: ``+05:00``, ``-0330``, ``UTC-3``, ``GMT+05:30`` (hours up to 23).
+_OFFSET = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
 
 
 def resolve_timezone(name: str | None) -> tzinfo:
-    """The zone for stamps that carry none; ``None`` or ``"UTC"`` mean UTC."""
-    if name is None or name.upper() in {"UTC", "Z"}:
+    """The zone for stamps that carry none: an IANA name or a fixed offset (``+05:00``,
+    ``UTC-3``, ``UTC+05:30``; the sign is east of UTC, as in ISO 8601, unlike the inverted
+    IANA ``Etc/GMT+3``); ``None`` or ``"UTC"`` mean UTC.
+
+    >>> resolve_timezone("UTC+05:30").utcoffset(None)
+    datetime.timedelta(seconds=19800)
+    """
+    if name is None or name.strip().upper() in {"UTC", "Z", "GMT"}:
         return UTC
+    offset = _OFFSET.match(name.strip())
+    if offset:
+        sign, hours, minutes = offset.group(1), int(offset.group(2)), int(offset.group(3) or 0)
+        if hours > 23 or minutes > 59:
+            raise ConfigError(f"time zone offset {name!r} for --default-timezone is out of range (at most ±23:59)")
+        delta = timedelta(hours=hours, minutes=minutes)
+        return UTC if not delta else timezone(-delta if sign == "-" else delta)
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ConfigError(
-            f"unknown time zone {name!r} for --default-timezone; use an IANA name such as 'Europe/Berlin'"
+            f"unknown time zone {name!r} for --default-timezone; use an IANA name such as 'Europe/Berlin' "
+            "or an offset such as '+05:00' or 'UTC-3'"
         ) from exc
 
 

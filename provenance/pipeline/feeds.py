@@ -233,7 +233,8 @@ def _json_problem(line: str) -> str | None:
     try:
         value = json.loads(line)
     except json.JSONDecodeError as exc:
-        return f"invalid JSON ({exc.msg} at column {exc.colno})"
+        # Some of json's messages already end in "at" ("Unterminated string starting at").
+        return f"invalid JSON ({exc.msg.removesuffix(' at')} at column {exc.colno})"
     except ValueError as exc:
         return f"invalid JSON ({exc})"
     if not isinstance(value, dict):

@@ -23,10 +23,12 @@ import xxhash
 from provenance.errors import DecodeError, InputError
 from provenance.pipeline.dates import parse_instant, url_date
 from provenance.pipeline.htmlpage import extract_html, looks_like_html
+from provenance.pipeline.roots import input_base, prefix
 from provenance.records import Document
 
 __all__ = [
-    "FEED_SUFFIXES", "TEXT_SUFFIXES", "Skipped", "Source", "decode_bytes", "iter_sources", "load_document", "parse_header",
+    "FEED_SUFFIXES", "TEXT_SUFFIXES", "Skipped", "Source", "decode_bytes", "iter_sources", "load_document", "no_articles",
+    "parse_header",
 ]
 
 TEXT_SUFFIXES = (".txt", ".md")
@@ -39,7 +41,8 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """A file to load: ``display`` is relative to the scanned root with ``/`` separators."""
+    """A file to load: ``display`` is relative to the index's root (or the scanned PATH)
+    with ``/`` separators; ``absolute`` identifies the file (see :mod:`~provenance.pipeline.roots`)."""
 
     display: str
     absolute: Path
@@ -53,30 +56,46 @@ class Skipped:
     reason: str
 
 
-def iter_sources(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Source | Skipped]:
+def iter_sources(paths: Iterable[str | os.PathLike[str]], root: str | None = None) -> Iterator[Source | Skipped]:
     """Walk folders recursively (sorted, symlinked folders not followed) and yield files.
 
-    A named file is taken whatever its suffix; inside folders only ``.txt``/``.md`` and
-    feed files (``FEED_SUFFIXES``), which the scan expands into their records.
+    A named file is taken whatever its suffix but ``.json`` (a JSON document is no article,
+    and a JSON array of records is refused rather than misread: JSON Lines is the feed
+    format); inside folders only ``.txt``/``.md`` and feed files (``FEED_SUFFIXES``), which
+    the scan expands into their records. Display paths are relative to ``root`` when it is
+    given (the index's root folder), else to each PATH.
     """
     for raw in paths:
-        root = Path(raw)
-        if not root.exists() and not root.is_symlink():
+        path = Path(raw)
+        if not path.exists() and not path.is_symlink():
             raise InputError(f"{raw}: no such file or directory")
-        if root.is_dir():
-            yield from _walk(root)
+        lead = prefix(input_base(raw), root) if root is not None else ""
+        if path.is_dir():
+            yield from _walk(path, lead)
+        elif path.name.lower().endswith(".json"):
+            raise InputError(
+                f"{raw}: a JSON file is not read (an article is .txt/.md; a feed is JSON Lines, one record per line); "
+                f"convert an array of records with: jq -c '.[]' {raw} > {path.with_suffix('.jsonl').name}"
+            )
         else:
-            yield check_file(root.name, root)
+            yield check_file(lead + path.name, path)
 
 
-def _walk(root: Path) -> Iterator[Source | Skipped]:
+def no_articles(path: str | os.PathLike[str] | None = None) -> str:
+    """Why a PATH gave nothing to read (``under PATH``, or ``here`` without one), naming
+    the kinds of file that are read."""
+    where = "here" if path is None else f"under {path}"
+    return f"no articles found {where} (read: {' '.join(TEXT_SUFFIXES + FEED_SUFFIXES)})"
+
+
+def _walk(root: Path, lead: str = "") -> Iterator[Source | Skipped]:
     entries: list[tuple[str, Path]] = []
     for folder, dirnames, filenames in os.walk(root, followlinks=False, onerror=None):
         dirnames.sort()
         for name in filenames:
             full = Path(folder) / name
             if name.lower().endswith(TEXT_SUFFIXES + FEED_SUFFIXES):
-                entries.append((full.relative_to(root).as_posix(), full))
+                entries.append((lead + full.relative_to(root).as_posix(), full))
     for display, full in sorted(entries):
         yield check_file(display, full)
 

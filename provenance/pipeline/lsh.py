@@ -1,8 +1,8 @@
 """LSH banding: bands/rows as datasketch derives them, band keys and candidate pairs.
 
 Band keys are 64-bit hashes of each band's rows, computed for a whole batch of units at
-once (one numpy pass per row *within* a band, all bands together). The candidate search
-works on ``(band, key)`` columns with polars instead of a dict of Python sets per band.
+once by the native core. The candidate search works on ``(band, key)`` columns with
+polars instead of a dict of Python sets per band.
 
 Which members of a bucket are paired is decided by each member's *position* in the
 bucket (arrival order, i.e. unit id), so an incremental scan proposes exactly the pairs
@@ -28,12 +28,10 @@ from functools import lru_cache
 import numpy as np
 import polars as pl
 
+from provenance import _native
 from provenance.config import LSHConfig
 
 __all__ = ["MEMBER_SCHEMA", "band_keys", "candidate_pairs", "lsh_params"]
-
-_PRIME = np.uint64(0x100000001B3)
-_KEY_CHUNK = 2048
 
 #: Columns of the bucket-member frames :func:`candidate_pairs` takes.
 MEMBER_SCHEMA = {"band": pl.Int64, "key": pl.Int64, "unit": pl.Int64, "doc": pl.Int64, "content": pl.Int64}
@@ -57,31 +55,15 @@ def lsh_params(threshold: float, num_perm: int, false_positive_weight: float = 0
     return int(num_bands), int(rows_per_band)
 
 
-def _fmix64(values: np.ndarray) -> np.ndarray:
-    values = values ^ (values >> np.uint64(33))
-    values = values * np.uint64(0xFF51AFD7ED558CCD)
-    values = values ^ (values >> np.uint64(33))
-    values = values * np.uint64(0xC4CEB9FE1A85EC53)
-    return values ^ (values >> np.uint64(33))
-
-
 def band_keys(signatures: np.ndarray, num_bands: int, rows_per_band: int) -> np.ndarray:
     """``(units, num_bands)`` int64 keys; equal keys mean equal band rows (up to 2**-64).
 
     Band ``i`` hashes rows ``i * rows_per_band ...`` in order: ``key = fmix64(key * P + row)``
-    starting from ``(i + 1) * P``. All bands advance together, one row at a time.
+    starting from ``(i + 1) * P`` (all mod 2**64, ``P = 0x100000001B3``; the key's 64 bits
+    read as signed). Stored indexes hold these keys: the function never changes. Computed
+    by the native core (``native/src/lsh.rs``) for the whole batch.
     """
-    count = signatures.shape[0]
-    keys = np.empty((count, num_bands), dtype=np.uint64)
-    seeds = (np.arange(1, num_bands + 1, dtype=np.uint64) * _PRIME)[:, None]
-    for start in range(0, count, _KEY_CHUNK):  # chunks keep the temporaries in cache
-        block = signatures[start : start + _KEY_CHUNK, : num_bands * rows_per_band]
-        rows = block.T.reshape(num_bands, rows_per_band, -1).astype(np.uint64)
-        key = np.repeat(seeds, rows.shape[2], axis=1)
-        for row in range(rows_per_band):
-            key = _fmix64(key * _PRIME + rows[:, row, :])
-        keys[start : start + _KEY_CHUNK] = key.T
-    return keys.view(np.int64)
+    return _native.band_keys(np.ascontiguousarray(signatures, dtype=np.uint32), num_bands, rows_per_band)
 
 
 def candidate_pairs(members: pl.DataFrame, config: LSHConfig, first_new: int) -> pl.DataFrame:

@@ -2,62 +2,45 @@
 
 Each normalised word is hashed once with xxh3-64; the hash of a word n-gram is the
 polynomial ``(((w0 * M) + w1) * M + w2) mod 2**64`` folded to 32 bits (high xor low),
-computed for a whole paragraph at once with numpy. 32-bit values are what datasketch's
-``affine32`` scheme takes. :func:`shingle_hash32` is the same function over one shingle,
-used as the ``hashfunc`` that makes datasketch produce our signatures.
+computed for a whole paragraph at once by the native core (``native/src/shingle.rs``).
+32-bit values are what datasketch's ``affine32`` scheme takes. :func:`shingle_hash32` is
+the same function over one shingle, used as the ``hashfunc`` that makes datasketch
+produce our signatures.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import lru_cache
 
 import numpy as np
 import xxhash
 
+from provenance import _native
 from provenance.config import Config
+from provenance.pipeline.anchors import encode_tokens, winnowed_anchors
 from provenance.pipeline.normalise import tokenise_columns
 from provenance.records import Document, Paragraph, Unit
 
 __all__ = ["build_units", "paragraph_fingerprint", "shingle_hash32", "shingle_hashes", "word_hashes"]
 
-_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
-_MASK64 = (1 << 64) - 1
-_EMPTY = np.zeros(0, dtype=np.uint32)
-
-
-@lru_cache(maxsize=1 << 17)
-def _word_hash(word: str) -> int:
-    return xxhash.xxh3_64_intdigest(word.encode("utf-8", "surrogatepass"))
-
 
 def word_hashes(words: Sequence[str]) -> np.ndarray:
-    """xxh3-64 of each word's UTF-8 bytes (lone surrogates kept via ``surrogatepass``).
-
-    Memoised per word (news vocabulary is Zipfian), and mapped in C: ~3x faster than
-    hashing every occurrence."""
-    return np.fromiter(map(_word_hash, words), dtype=np.uint64, count=len(words))
+    """uint64 xxh3-64 of each word's UTF-8 bytes (a lone surrogate is encoded as
+    ``surrogatepass`` does, so every ``str`` has a hash)."""
+    return _native.word_hashes(words)
 
 
 def shingle_hashes(hashes: np.ndarray, size: int) -> np.ndarray:
-    """32-bit hashes of every ``size``-word window (one window if there are fewer words)."""
-    if len(hashes) == 0:
-        return _EMPTY
-    size = min(size, len(hashes))
-    count = len(hashes) - size + 1
-    combined = np.zeros(count, dtype=np.uint64)
-    for offset in range(size):
-        combined = combined * _MULTIPLIER + hashes[offset : offset + count]
-    return ((combined ^ (combined >> np.uint64(32))) & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    """uint32 hashes of every ``size``-word window of word hashes (one window over all
+    the words if there are fewer than ``size``; none for no words)."""
+    return _native.shingle_hashes(np.ascontiguousarray(hashes, dtype=np.uint64), size)
 
 
 def shingle_hash32(words: Sequence[str]) -> int:
     """The hash of one shingle, equal to :func:`shingle_hashes` for that window."""
-    combined = 0
-    for word in words:
-        digest = xxhash.xxh3_64_intdigest(word.encode("utf-8", "surrogatepass"))
-        combined = (combined * int(_MULTIPLIER) + digest) & _MASK64
-    return (combined ^ (combined >> 32)) & 0xFFFFFFFF
+    if not words:
+        return 0
+    return int(shingle_hashes(word_hashes(words), len(words))[0])
 
 
 def paragraph_fingerprint(words: Sequence[str]) -> int:
@@ -73,13 +56,15 @@ def build_units(document: Document, paragraphs: list[Paragraph], config: Config)
     units: list[Unit] = []
     stats: list[tuple[int, int]] = []
     for index, paragraph in enumerate(paragraphs):
-        words, token_starts, _ = tokenise_columns(document.text, paragraph.start, paragraph.end)
+        words, token_starts, token_ends = tokenise_columns(document.text, paragraph.start, paragraph.end)
         stats.append((len(words), paragraph_fingerprint(words)))
         if len(words) < min_words or paragraph.boilerplate_pattern:
             continue
         hashes = word_hashes(words)
         windows = shingle_hashes(hashes, size)
-        units.append(Unit(index, "paragraph", paragraph.start, paragraph.end, np.unique(windows), len(words)))
+        units.append(Unit(index, "paragraph", paragraph.start, paragraph.end, np.unique(windows), len(words),
+                          tokens=encode_tokens(token_starts, token_ends, windows),
+                          anchors=winnowed_anchors(hashes, config.align.anchor_size, config.align.anchor_window)))
         if len(paragraph.segments) < 2:
             continue
         starts = np.asarray(token_starts, dtype=np.int64)

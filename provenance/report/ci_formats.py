@@ -80,6 +80,8 @@ def _origin_text(finding: CheckFinding) -> str:
 def _message(finding: CheckFinding) -> str:
     label = {"verbatim": "verbatim copy", "near-duplicate": "edited copy", "contained": "passage reused"}[finding.kind]
     certainty = "" if finding.origin_certain else "; origin uncertain"
+    if finding.order_basis == "arrival":
+        certainty += " (it was in the index first)"
     return f"{label} of {_origin_text(finding)}; similarity {finding.similarity:.2f}{certainty}"
 
 
@@ -127,6 +129,7 @@ def _reuse_dict(finding: CheckFinding) -> dict[str, Any]:
         "similarity": round(finding.similarity, 6),
         "kind": finding.kind,
         "origin_certain": finding.origin_certain,
+        "order_basis": finding.order_basis,
         "status": finding.status,
         "suppressed": not finding.fails,
         "allowed_by": finding.allowed_by,
@@ -235,6 +238,7 @@ def _sarif_result(finding: CheckFinding, rule_index: int) -> dict[str, Any]:
             "originUrl": finding.origin.url,
             "originPublished": finding.origin.published,
             "originCertain": finding.origin_certain,
+            "orderBasis": finding.order_basis,
             "copyPath": finding.copy.path,
         },
     }

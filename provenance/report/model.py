@@ -53,12 +53,13 @@ def build_report(index: Index, include_text: bool = False) -> dict[str, Any]:
         paragraphs[doc_id].append((start, end, words, fingerprint, boilerplate))
     rows = db.execute(
         """SELECT cluster, origin_doc, origin_start, origin_end, copy_doc, copy_start, copy_end,
-                  similarity, shared, kind, origin_certain FROM reuses"""
+                  similarity, shared, kind, origin_certain, jaccard, containment, matched FROM reuses"""
     ).fetchall()
     copied: dict[int, list[tuple[int, int]]] = defaultdict(list)
     reuses = []
     texts: dict[int, str] = {}
-    for cluster, o_doc, o_start, o_end, c_doc, c_start, c_end, similarity, shared, kind, certain in rows:
+    for (cluster, o_doc, o_start, o_end, c_doc, c_start, c_end, similarity, shared, kind, certain, jacc, containment,
+         matched) in rows:
         copied[c_doc].append((c_start, c_end))
         origin, copy = docs[o_doc], docs[c_doc]
         entry: dict[str, Any] = {
@@ -66,6 +67,9 @@ def build_report(index: Index, include_text: bool = False) -> dict[str, Any]:
             "origin": {"path": origin[1], "start": o_start, "end": o_end, "published": _instant(origin[5])},
             "copy": {"path": copy[1], "start": c_start, "end": c_end, "published": _instant(copy[5])},
             "similarity": round(float(similarity), 6),
+            "jaccard": round(float(jacc), 6),
+            "containment": round(float(containment), 6),
+            "matched_words": int(matched),
             "shared_shingles": shared,
             "kind": kind,
             "origin_certain": bool(certain),

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import xxhash
+
 from provenance.errors import InputError
+from provenance.pipeline.feeds import is_feed
+from provenance.pipeline.normalise import tokenise
+from provenance.report.align import align
 from provenance.report.model import _instant
 from provenance.store.index import Index
 
-__all__ = ["PassageTrace", "trace_document"]
+__all__ = ["PassageTrace", "changed_since_scan", "trace_document"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +31,10 @@ class PassageTrace:
 
 def _find_document(index: Index, target: str) -> tuple[int, str]:
     """Match ``target`` against stored sources (absolute) first, then display paths."""
+    if os.path.isdir(target):
+        raise InputError(f"{target}: a folder; give one article, or FILE#N for record N of a feed")
+    if is_feed(target) and os.path.isfile(target):
+        raise InputError(f"{target}: a feed file holds many articles; give one article, or FILE#N ({target}#1 is its first record)")
     candidates = [str(Path(target).resolve()), target.replace("\\", "/")]
     db = index.connection
     for column, value in (("source", candidates[0]), ("path", candidates[1])):
@@ -41,10 +51,12 @@ def trace_document(index: Index, target: str) -> tuple[dict[str, Any], list[Pass
     doc_id, path = _find_document(index, target)
     db = index.connection
     text = index.document_text(doc_id)
-    url, title, published = db.execute("SELECT url, title, published_us FROM documents WHERE id = ?", (doc_id,)).fetchone()
+    url, title, published, source, size, mtime_ns, content_hash = db.execute(
+        "SELECT url, title, published_us, source, size, mtime_ns, content_hash FROM documents WHERE id = ?", (doc_id,)
+    ).fetchone()
     incoming = db.execute(
         """SELECT r.copy_start, r.copy_end, r.similarity, r.kind, r.origin_certain, o.path, o.url, o.published_us,
-                  r.origin_start, r.origin_end
+                  r.origin_start, r.origin_end, r.origin_doc
            FROM reuses AS r JOIN documents AS o ON o.id = r.origin_doc WHERE r.copy_doc = ?""",
         (doc_id,),
     ).fetchall()
@@ -58,8 +70,9 @@ def trace_document(index: Index, target: str) -> tuple[dict[str, Any], list[Pass
                 "path": o_path, "url": o_url, "published": _instant(o_published), "similarity": round(sim, 6),
                 "kind": kind, "origin_certain": bool(certain), "copy_start": cs, "copy_end": ce,
                 "origin_start": os_, "origin_end": oe,
+                **_kept(index, origin_doc, (os_, oe), text, (cs, ce)),
             }
-            for cs, ce, sim, kind, certain, o_path, o_url, o_published, os_, oe in incoming
+            for cs, ce, sim, kind, certain, o_path, o_url, o_published, os_, oe, origin_doc in incoming
             if cs < end and start < ce
         )
         reused_by = sum(1 for os_, oe in outgoing if os_ < end and start < oe)
@@ -72,5 +85,37 @@ def trace_document(index: Index, target: str) -> tuple[dict[str, Any], list[Pass
         else:
             status = "original"
         traces.append(PassageTrace(start, end, text[start:end], status, sources, reused_by))
-    meta = {"path": path, "url": url, "title": title, "published": _instant(published)}
+    meta = {"path": path, "url": url, "title": title, "published": _instant(published),
+            "changed_since_scan": changed_since_scan(source, size, mtime_ns, content_hash)}
     return meta, traces
+
+
+def _kept(index: Index, origin_doc: int, origin_span: tuple[int, int], copy_text: str,
+          copy_span: tuple[int, int]) -> dict[str, Any]:
+    """Which origin words the passage kept: counts, and the origin's dropped or changed
+    word runs (``dropped``), from the report's word alignment."""
+    origin_text = index.document_text(origin_doc)
+    alignment = align(origin_text, origin_span, copy_text, copy_span)
+    dropped = [origin_text[a:b] for a, b, mark in alignment.segments("origin") if mark in ("deleted", "changed")]
+    kept = sum(len(tokenise(origin_text, a, b)) for a, b, mark in alignment.segments("origin") if mark == "same")
+    return {"origin_words": alignment.origin_words, "kept_words": kept, "dropped": dropped}
+
+
+def changed_since_scan(source: str, size: int, mtime_ns: int, content_hash: str) -> str | None:
+    """Why the file on disk is no longer what was scanned (``None`` when it is the same).
+
+    Same size and modification time is the same file, as for a rescan; otherwise a plain
+    file's bytes are hashed, so a touched but unchanged file is not reported. A feed
+    record's file is compared by size and time only (its hash is the record's).
+    """
+    record = source.rpartition("#")
+    file = record[0] if record[1] and record[2].isdigit() and not os.path.exists(source) else source
+    try:
+        info = os.stat(file)
+        if info.st_size == size and info.st_mtime_ns == mtime_ns:
+            return None
+        if file == source and xxhash.xxh3_64_hexdigest(Path(file).read_bytes()) == content_hash:
+            return None
+    except OSError:
+        return "the file is gone or unreadable since it was scanned"
+    return "the feed file changed since it was scanned" if file != source else "the file changed since it was scanned"

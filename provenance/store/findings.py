@@ -21,22 +21,24 @@ The result is exactly :func:`provenance.pipeline.cluster.find_reuses` over every
 from __future__ import annotations
 
 import sqlite3
-from collections import defaultdict
+import zlib
 from collections.abc import Callable, Iterable
 
 import numpy as np
-import polars as pl
 
+from provenance.config import Config
+from provenance.errors import SchemaError
+from provenance.pipeline.anchors import TokenStream, decode_tokens
 from provenance.pipeline.cluster import (
     DocKey,
     Finding,
-    UnitInfo,
+    SpanMatch,
+    findings_from_matches,
     label_components,
-    reuses_in_clusters,
 )
-from provenance.store.index import Index, decode_shingles
+from provenance.store.index import Index
 
-__all__ = ["fill_temp", "refresh"]
+__all__ = ["compute_findings", "fill_temp", "read_streams", "refresh"]
 
 _FETCH_ROWS = 100_000
 
@@ -70,20 +72,21 @@ _FLAG = """CASE
 # Only rows whose flag changes are written: a rescan that changes nothing rewrites nothing.
 _MARK = f"UPDATE paragraphs SET boilerplate = {_FLAG} WHERE boilerplate IS NOT {_FLAG}"
 
-_EDGES = """
-SELECT m.a, m.b FROM matches AS m
+_MATCHES = """
+SELECT m.a, ua.doc_id, m.a_start, m.a_end, m.b, ub.doc_id, m.b_start, m.b_end, m.matched FROM matches AS m
 JOIN units AS ua ON ua.id = m.a
 JOIN units AS ub ON ub.id = m.b
 JOIN paragraphs AS pa ON pa.doc_id = ua.doc_id AND pa.idx = ua.paragraph
 JOIN paragraphs AS pb ON pb.doc_id = ub.doc_id AND pb.idx = ub.paragraph
 WHERE pa.boilerplate = 0 AND pb.boilerplate = 0
+ORDER BY m.a, m.b, m.a_start, m.b_start
 """
 
 
 def refresh(index: Index, *, labeller: Labeller = label_components) -> int:
     """Recompute boilerplate and findings; return the number of findings stored.
 
-    ``labeller`` labels the connected components of the match pairs (the contract of
+    ``labeller`` labels the connected components of the span graph (the contract of
     :func:`~provenance.pipeline.cluster.label_components`, the default; see
     :func:`provenance.execution.engines.component_labeller` for the Dask one).
     """
@@ -95,58 +98,65 @@ def refresh(index: Index, *, labeller: Labeller = label_components) -> int:
             {"max_words": boilerplate.max_words, "min_documents": boilerplate.min_documents},
         )
         db.execute(_MARK, {"patterns": int(boilerplate.use_builtin_patterns)})
-        findings = compute_findings(db, labeller=labeller)
+        findings = compute_findings(db, index.config, labeller=labeller)
         db.execute("DELETE FROM reuses")
         db.executemany(
             """INSERT INTO reuses (cluster, origin_doc, origin_start, origin_end, copy_doc, copy_start,
-               copy_end, similarity, shared, kind, origin_certain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               copy_end, similarity, shared, kind, origin_certain, jaccard, containment, matched)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
                 (f.cluster, f.origin_doc, f.origin_start, f.origin_end, f.copy_doc, f.copy_start, f.copy_end,
-                 f.similarity, f.shared, f.kind, int(f.origin_certain))
+                 f.similarity, f.shared, f.kind, int(f.origin_certain), f.jaccard, f.containment, f.matched)
                 for f in findings
             ],
         )
     return len(findings)
 
 
-def compute_findings(db: sqlite3.Connection, *, labeller: Labeller = label_components) -> list[Finding]:
+def compute_findings(db: sqlite3.Connection, config: Config, *, labeller: Labeller = label_components) -> list[Finding]:
     """Findings from the stored matches and the current boilerplate flags (no writes);
     ``labeller`` as in :func:`refresh`."""
-    left, right = _edges(db)
-    units, labels = labeller(left, right)
-    if not len(units):
-        return []
-    meta = fill_temp(db, "edge_units", ["id"], [units.tolist()], "SELECT u.id, u.doc_id, u.start, u.end FROM temp.edge_units AS e JOIN units AS u ON u.id = e.id")
-    frame = pl.DataFrame({"unit": units, "label": labels}).join(
-        pl.DataFrame(meta, schema={"unit": pl.Int64, "doc": pl.Int64, "start": pl.Int64, "end": pl.Int64}, orient="row"),
-        on="unit",
-    )
-    docs = _doc_keys(db, frame["doc"].unique().to_list())
-    ranked = sorted(docs.values(), key=lambda key: (key.order, key.doc))
-    rank = pl.DataFrame({"doc": [key.doc for key in ranked], "rank": range(len(ranked))}, schema={"doc": pl.Int64, "rank": pl.Int64})
-    # Clusters in numbering order: by their earliest unit (see cluster.unit_order). A
-    # cluster inside one article gives no finding, so it is not loaded at all.
-    frame = frame.join(rank, on="doc").sort(["label", "rank", "start", "end"])
-    clusters = (
-        frame.group_by("label", maintain_order=True)
-        .agg(pl.col("doc").n_unique().alias("docs"), pl.col("rank").first(), pl.col("start").first(),
-             pl.col("end").first(), pl.col("unit"))
-        .filter(pl.col("docs") > 1)
-        .sort(["rank", "start", "end"])
-    )
-    wanted = clusters["unit"].explode().to_numpy()
-    infos, segments, paragraphs = _load_units(db, wanted)
-    groups = [[infos[unit] for unit in members] for members in clusters["unit"].to_list()]
-    return reuses_in_clusters(groups, segments, paragraphs, docs)
-
-
-def _edges(db: sqlite3.Connection) -> tuple[np.ndarray, np.ndarray]:
-    cursor = db.execute(_EDGES)
-    chunks = [np.zeros((0, 2), dtype=np.int64)]
+    cursor = db.execute(_MATCHES)
+    matches: list[SpanMatch] = []
     while rows := cursor.fetchmany(_FETCH_ROWS):
-        chunks.append(np.asarray(rows, dtype=np.int64))
-    edges = np.concatenate(chunks)
-    return edges[:, 0], edges[:, 1]
+        matches.extend(SpanMatch(*row) for row in rows)
+    if not matches:
+        return []
+    units = sorted({m.a for m in matches} | {m.b for m in matches})
+    streams = read_streams(db, np.asarray(units, dtype=np.int64))
+    paragraphs = {unit: (start, end) for unit, start, end in fill_temp(
+        db, "match_units", ["id"], [units], "SELECT u.id, u.start, u.end FROM temp.match_units AS w JOIN units AS u ON u.id = w.id")}
+    docs = _doc_keys(db, {m.a_doc for m in matches} | {m.b_doc for m in matches})
+    texts = _Texts(db)
+    return findings_from_matches(matches, docs, streams, paragraphs, texts, config, labeller)
+
+
+def read_streams(db: sqlite3.Connection, unit_ids: np.ndarray) -> dict[int, TokenStream]:
+    """Token streams of the given paragraph units (those that have one)."""
+    rows = fill_temp(db, "wanted_units", ["id"], [np.asarray(unit_ids).tolist()],
+                     """SELECT u.id, u.tokens FROM temp.wanted_units AS w JOIN units AS u ON u.id = w.id
+                        WHERE u.tokens IS NOT NULL""")
+    streams: dict[int, TokenStream] = {}
+    for unit, blob in rows:
+        try:
+            streams[unit] = decode_tokens(blob)
+        except ValueError as exc:
+            raise SchemaError(f"unit {unit}: {exc}; rebuild the index with a fresh --index") from exc
+    return streams
+
+
+class _Texts:
+    """Article texts on demand, each decompressed once."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        self._cache: dict[int, str] = {}
+
+    def __call__(self, doc: int) -> str:
+        if doc not in self._cache:
+            row = self._db.execute("SELECT text FROM documents WHERE id = ?", (doc,)).fetchone()
+            self._cache[doc] = zlib.decompress(row[0]).decode("utf-8", "surrogatepass") if row else ""
+        return self._cache[doc]
 
 
 def fill_temp(db: sqlite3.Connection, table: str, columns: list[str], values: list[list[int]], query: str) -> list[tuple]:
@@ -162,35 +172,3 @@ def _doc_keys(db: sqlite3.Connection, doc_ids: Iterable[int]) -> dict[int, DocKe
                  """SELECT d.id, d.published_us, d.date_only, d.content_hash
                     FROM temp.edge_docs AS e JOIN documents AS d ON d.id = e.id""")
     return {doc: DocKey(doc, published, bool(date_only), content_hash) for doc, published, date_only, content_hash in rows}
-
-
-def _load_units(
-    db: sqlite3.Connection, unit_ids: np.ndarray
-) -> tuple[dict[int, UnitInfo], dict[tuple[int, int], list[UnitInfo]], dict[tuple[int, int], tuple[int, int]]]:
-    """The units of multi-article clusters with their shingles, the segment units of their
-    paragraphs (to report the span reused) and those paragraphs' spans."""
-    columns = "u.id, u.doc_id, u.paragraph, u.kind, u.start, u.end, u.shingles"
-    rows = fill_temp(db, "cluster_units", ["id"], [sorted(unit_ids.tolist())],
-                 f"SELECT {columns} FROM temp.cluster_units AS c JOIN units AS u ON u.id = c.id")
-    infos = {row[0]: _unit_info(row) for row in rows}
-    places = sorted({(info.doc, info.paragraph) for info in infos.values()})
-    segment_rows = fill_temp(
-        db, "cluster_paragraphs", ["doc_id", "paragraph"], [[p[0] for p in places], [p[1] for p in places]],
-        f"""SELECT {columns} FROM temp.cluster_paragraphs AS c
-            JOIN units AS u ON u.doc_id = c.doc_id AND u.paragraph = c.paragraph
-            WHERE u.kind = 'segment' ORDER BY u.doc_id, u.paragraph, u.start""",
-    )
-    segments: dict[tuple[int, int], list[UnitInfo]] = defaultdict(list)
-    for row in segment_rows:
-        info = infos.get(row[0]) or _unit_info(row)
-        segments[(info.doc, info.paragraph)].append(info)
-    spans = db.execute(
-        """SELECT p.doc_id, p.idx, p.start, p.end FROM temp.cluster_paragraphs AS c
-           JOIN paragraphs AS p ON p.doc_id = c.doc_id AND p.idx = c.paragraph"""
-    ).fetchall()
-    return infos, dict(segments), {(doc, idx): (start, end) for doc, idx, start, end in spans}
-
-
-def _unit_info(row: tuple) -> UnitInfo:
-    unit, doc, paragraph, kind, start, end, blob = row
-    return UnitInfo(unit, doc, paragraph, kind, start, end, decode_shingles(blob))

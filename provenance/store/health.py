@@ -11,6 +11,7 @@ this is how the crash tests (and users) check that.
 from __future__ import annotations
 
 import zlib
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -18,9 +19,11 @@ from provenance.pipeline.build import process_document
 from provenance.pipeline.lsh import lsh_params
 from provenance.records import Document
 from provenance.store import keyruns
+from provenance.store.findings import refresh
 from provenance.store.index import Index
+from provenance.store.matching import match_pending, pending_units
 
-__all__ = ["check_consistency", "integrity_problems"]
+__all__ = ["Repair", "UnfinishedWork", "check_consistency", "finish_work", "integrity_problems", "unfinished_work"]
 
 _ORPHANS = {
     "paragraphs without a document": "SELECT COUNT(*) FROM paragraphs WHERE doc_id NOT IN (SELECT id FROM documents)",
@@ -35,6 +38,59 @@ _ORPHANS = {
         "OR copy_doc NOT IN (SELECT id FROM documents)"
     ),
 }
+
+
+@dataclass(frozen=True, slots=True)
+class UnfinishedWork:
+    """What an interrupted scan left: passages whose matches were never searched for, and
+    stored findings older than the last write. Reports read from such an index miss reuse."""
+
+    pending_passages: int
+    findings_stale: bool
+
+    def __bool__(self) -> bool:
+        return bool(self.pending_passages) or self.findings_stale
+
+    def warning(self, path: object, copied: bool = False) -> str | None:
+        """One line for stderr naming the command that finishes the work; ``copied``:
+        the caller (``check``) finished it in a scratch copy of the index."""
+        fix = f"run 'provenance doctor --repair --index {path}'"
+        if self.pending_passages:
+            head = f"{self.pending_passages} passages of {path} are not matched yet (an interrupted scan?)"
+            if copied:
+                return f"{head}; this check matched them in its copy of the index, which takes longer: {fix} to finish them"
+            return f"{head}, so reuse may be missing; {fix} (or scan the same paths again) to finish"
+        if self.findings_stale and not copied:
+            return f"the findings in {path} are out of date (an interrupted scan?); {fix} to recompute them"
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Repair:
+    """What ``provenance doctor --repair`` did."""
+
+    mended: tuple[str, ...]  # damage opening the index mended (``Index.repaired``)
+    matched_passages: int
+    findings: int | None  # findings recomputed, or None when they were current
+
+    def describe(self) -> str:
+        done = [*self.mended, f"matched {self.matched_passages} pending passages"]
+        if self.findings is not None:
+            done.append(f"recomputed the findings ({self.findings} reused passages)")
+        return ", ".join(done)
+
+
+def unfinished_work(index: Index) -> UnfinishedWork:
+    return UnfinishedWork(pending_units(index), not index.findings_current)
+
+
+def finish_work(index: Index) -> Repair:
+    """Do what the end of a scan does: match pending passages, recompute stale findings.
+    ``provenance doctor --repair`` runs it on a writable index, so no paths need
+    scanning again."""
+    pending = pending_units(index)
+    match_pending(index)
+    return Repair(index.repaired, pending, None if index.findings_current else refresh(index))
 
 
 def integrity_problems(index: Index) -> list[str]:
@@ -74,7 +130,10 @@ def _run_problems(index: Index, num_bands: int) -> list[str]:
         "SELECT first_unit, stop_unit, bands, length(keys), length(docs), length(contents) FROM key_runs ORDER BY first_unit"
     ):
         size = stop - first
-        if size <= 0 or bands != num_bands or keys != 8 * size * num_bands or docs != 8 * size or contents != 8 * size:
+        if size <= 0:
+            problems.append(f"key run of units [{first}, {stop}) is empty (an earlier version wrote it for articles too short "
+                            "to match); 'provenance doctor --repair' or the next scan removes it")
+        elif bands != num_bands or keys != 8 * size * num_bands or docs != 8 * size or contents != 8 * size:
             problems.append(f"key run of units [{first}, {stop}) is malformed (not all {num_bands} band keys of each unit)")
         if previous_stop is not None and first < previous_stop:
             problems.append(f"key runs overlap at unit {first}")

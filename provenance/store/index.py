@@ -19,7 +19,17 @@ import numpy as np
 
 from provenance.config import Config
 from provenance.errors import ConfigMismatchError, IndexError_, SchemaError
-from provenance.store.opening import check_header, connect, initialise, mismatch_message, validate
+from provenance.store.opening import (
+    absent_companions,
+    check_header,
+    check_writable,
+    connect,
+    initialise,
+    mismatch_message,
+    release,
+    translate,
+    validate,
+)
 
 __all__ = ["Index", "StoredDocument", "decode_shingles", "delete_documents", "encode_shingles"]
 
@@ -62,6 +72,9 @@ class Index:
         self.connection = connection
         self.config = config
         self.readonly = readonly
+        #: What opening mended (damage earlier versions left), one phrase each.
+        self.repaired: tuple[str, ...] = ()
+        self._absent_companions: tuple[Path, ...] = ()
 
     # -- opening -------------------------------------------------------------------
     @classmethod
@@ -70,35 +83,59 @@ class Index:
 
         ``config`` is the matching configuration asked for; ``None`` means "whatever the
         index was built with" (or the defaults for a new index). A different config is
-        refused rather than mixing incompatible signatures.
+        refused rather than mixing incompatible signatures. A read-only open writes
+        nothing, not even beside the file; a writable one fails at once on a file or
+        folder it cannot write, and mends damage earlier versions left (:attr:`repaired`).
         """
         path = Path(path)
+        if not readonly and not path.parent.is_dir():
+            raise IndexError_(f"{path}: folder {path.parent} does not exist; create it or pass another --index")
         exists = path.exists() and path.stat().st_size > 0
         if not exists and readonly:
             raise IndexError_(f"{path}: no index here yet; build one with 'provenance scan PATH --index {path}'")
         if exists:
             check_header(path)
+        absent = absent_companions(path) if readonly else ()
         connection = connect(path, readonly)
         try:
-            if not exists:
-                stored = initialise(connection, config or Config())
-            else:
+            stored = None if readonly else initialise(connection, config or Config())
+            if stored is None:
                 stored = validate(connection, path, readonly)
             if config is not None and config.fingerprint != stored.fingerprint:
                 raise ConfigMismatchError(mismatch_message(path, stored, config))
-        except BaseException:
-            connection.close()
+            index = cls(path, connection, stored, readonly)
+            index._absent_companions = absent
+            if not readonly:
+                check_writable(connection)
+                index.repaired = index._repair()
+        except BaseException as exc:
+            release(connection, path, absent)
+            if isinstance(exc, sqlite3.Error) and (error := translate(exc, path)) is not None:
+                raise error from exc
             raise
-        return cls(path, connection, stored, readonly)
+        return index
+
+    def _repair(self) -> tuple[str, ...]:
+        """Mend what earlier versions left and a writer can fix in place (never a rebuild)."""
+        from provenance.store.keyruns import drop_empty_runs
+
+        if not self.connection.execute("SELECT 1 FROM key_runs WHERE stop_unit <= first_unit LIMIT 1").fetchone():
+            return ()
+        with self.transaction(findings_current=None) as db:
+            dropped = drop_empty_runs(db)
+        return (f"removed {dropped} empty key run{'s' if dropped != 1 else ''}",) if dropped else ()
 
     def close(self) -> None:
-        self.connection.close()
+        release(self.connection, self.path, self._absent_companions)
 
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, traceback: object) -> None:
+        """Close; an ``sqlite3`` error of a known kind leaves as a :class:`ProvenanceError`."""
         self.close()
+        if isinstance(exc, sqlite3.Error) and (error := translate(exc, self.path)) is not None:
+            raise error from exc
 
     @contextmanager
     def transaction(self, findings_current: bool | None = False) -> Iterator[sqlite3.Connection]:
@@ -136,6 +173,19 @@ class Index:
     def set_paths(self, updates: Sequence[tuple[str, int]]) -> None:
         with self.transaction(findings_current=None) as db:  # display paths are read at report time
             db.executemany("UPDATE documents SET path = ? WHERE id = ?", updates)
+
+    @property
+    def root(self) -> str | None:
+        """The folder display paths are relative to (:mod:`provenance.pipeline.roots`);
+        ``None`` for an index written before roots were stored."""
+        return self.meta("path_root")
+
+    def set_root(self, root: str, updates: Sequence[tuple[str, int]]) -> None:
+        """Store a new root with the display paths it changes, in one transaction (a
+        killed scan never leaves paths relative to one root and the other stored)."""
+        with self.transaction(findings_current=None) as db:
+            db.executemany("UPDATE documents SET path = ? WHERE id = ?", updates)
+            self.set_meta(db, "path_root", root)
 
     def remove_documents(self, doc_ids: Sequence[int]) -> None:
         if not doc_ids:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Run", "append_run", "compact", "dead_ranges", "live_mask", "read_band", "read_columns", "record_dead", "runs"]
+__all__ = ["Run", "append_anchors", "append_run", "read_anchors", "compact", "dead_ranges", "drop_empty_runs", "live_mask", "read_band", "read_columns", "record_dead", "runs"]
 
 #: More runs than this triggers a merge of the small ones (see :func:`compact`).
 MAX_RUNS = 32
@@ -48,17 +48,47 @@ def _blob(array: np.ndarray) -> bytes:
 
 
 def append_run(db: sqlite3.Connection, first_unit: int, keys: np.ndarray, docs: np.ndarray, contents: np.ndarray) -> None:
-    """Store the keys (``units x bands``) of units ``first_unit ...`` as one run."""
+    """Store the keys (``units x bands``) of units ``first_unit ...`` as one run; no units,
+    no run (an empty run would claim ``first_unit``, which the next batch starts at)."""
     count, bands = keys.shape
+    if count == 0:
+        return
     db.execute(
         "INSERT INTO key_runs (first_unit, stop_unit, bands, keys, docs, contents) VALUES (?, ?, ?, ?, ?, ?)",
         (first_unit, first_unit + count, bands, _blob(keys.T), _blob(docs), _blob(contents)),
     )
 
 
+def append_anchors(db: sqlite3.Connection, first_unit: int, count: int, values: np.ndarray, units: np.ndarray) -> None:
+    """Store a batch's anchors (units ``first_unit ... first_unit + count``) as one run;
+    a batch without anchors stores nothing."""
+    if len(values) == 0:
+        return
+    db.execute("INSERT INTO anchor_runs (first_unit, stop_unit, anchors, units) VALUES (?, ?, ?, ?)",
+               (first_unit, first_unit + count, _blob(values), _blob(units)))
+
+
+def read_anchors(db: sqlite3.Connection) -> tuple[np.ndarray, np.ndarray]:
+    """``(values, units)`` of every stored anchor, dead units included, in unit order."""
+    values, units = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for blob_values, blob_units in db.execute("SELECT anchors, units FROM anchor_runs ORDER BY first_unit"):
+        if len(blob_values) != len(blob_units) or len(blob_values) % 8:
+            raise sqlite3.DatabaseError("an anchor run is malformed")
+        values.append(np.frombuffer(blob_values, dtype="<i8").astype(np.int64))
+        units.append(np.frombuffer(blob_units, dtype="<i8").astype(np.int64))
+    return np.concatenate(values), np.concatenate(units)
+
+
 def runs(db: sqlite3.Connection) -> list[Run]:
     """All runs, in unit order."""
     return [Run(*row) for row in db.execute("SELECT id, first_unit, stop_unit FROM key_runs ORDER BY first_unit")]
+
+
+def drop_empty_runs(db: sqlite3.Connection) -> int:
+    """Delete runs of no units (earlier versions wrote one for a batch of articles
+    too short to match, and every later batch then failed on ``first_unit``); returns
+    how many. Nothing refers to a run, so deleting one loses nothing."""
+    return db.execute("DELETE FROM key_runs WHERE stop_unit <= first_unit").rowcount
 
 
 def read_band(db: sqlite3.Connection, run: Run, band: int, units: range | None = None) -> np.ndarray:

@@ -25,15 +25,15 @@ import polars as pl
 
 from provenance.config import Config
 from provenance.pipeline.lsh import MEMBER_SCHEMA, candidate_pairs, lsh_params
-from provenance.pipeline.verify import ShingleTable, verify_pairs
+from provenance.pipeline.verify import verify_pairs
 from provenance.store import keyruns
-from provenance.store.findings import fill_temp
+from provenance.store.findings import fill_temp, read_streams
 from provenance.store.index import Index
 
-__all__ = ["band_members", "match_pending", "pending_units"]
+__all__ = ["anchor_pairs", "band_members", "match_pending", "pending_units"]
 
-#: Candidate pairs verified per chunk (bounds the shingle sets loaded at once).
-_VERIFY_CHUNK = 1 << 19
+#: Paragraph pairs aligned per chunk (bounds the token streams loaded at once).
+_VERIFY_CHUNK = 1 << 16
 
 Mapper = Callable[[Callable[[pl.DataFrame], pl.DataFrame], Iterator[pl.DataFrame]], Iterator[pl.DataFrame]]
 
@@ -45,7 +45,7 @@ def pending_units(index: Index) -> int:
 
 
 def match_pending(index: Index, mapper: Mapper | None = None) -> int:
-    """Find, verify and store the matches of every pending unit; returns how many.
+    """Find, align and store the matches of every pending unit; returns how many.
 
     ``mapper`` runs the per-band pairing (``map``-like, in order); ``None`` runs it here.
     """
@@ -65,16 +65,57 @@ def match_pending(index: Index, mapper: Mapper | None = None) -> int:
         frames = (band_members(db, runs, masks, band, first_new, columns) for band in range(num_bands))
         task = partial(candidate_pairs, config=config.lsh, first_new=first_new)
         pair_frames = list((mapper or map)(task, frames))  # type: ignore[operator]
-        pairs = pl.concat(pair_frames).unique().sort(["b", "a"]) if pair_frames else pl.DataFrame()
+        pair_frames.append(anchor_pairs(db, dead, first_new, columns, config.align.max_anchor_units))
+        pairs = pl.concat([frame.select("a", "b") for frame in pair_frames]).unique()
         rows = _verify(db, config, pairs)
     finally:
         db.execute("COMMIT")
     with index.transaction() as tx:
         rows = _still_stored(rows, keyruns.dead_ranges(tx))
-        tx.executemany("INSERT OR IGNORE INTO matches (a, b, similarity, shared) VALUES (?, ?, ?, ?)", rows)
+        tx.executemany(
+            """INSERT OR IGNORE INTO matches (a, b, a_start, a_end, b_start, b_end, similarity, shared, jaccard,
+               containment, matched) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows)
         index.set_meta(tx, "matched_through", max(stop, index.matched_through))
         keyruns.compact(tx, max(stop, index.matched_through), num_bands)
     return len(rows)
+
+
+def anchor_pairs(db: sqlite3.Connection, dead: tuple[np.ndarray, np.ndarray], first_new: int, columns: _Columns,
+                 max_units: int) -> pl.DataFrame:
+    """Unit pairs ``a < b`` (``b`` pending) of different articles sharing an anchor.
+
+    An anchor pairs only the first ``max_units`` units (by arrival: unit id) that hold
+    it, so a stock phrase proposes a bounded number of pairs, and a scan in several
+    batches proposes exactly the pairs one scan of the same sequence would. Vectorised:
+    rows sorted by (anchor, unit), then every group size's pairs at once.
+    """
+    values, units = keyruns.read_anchors(db)
+    firsts, stops = dead
+    if len(firsts) and len(units):
+        at = np.searchsorted(firsts, units, side="right") - 1
+        alive = (at < 0) | (units >= stops[np.maximum(at, 0)])
+        values, units = values[alive], units[alive]
+    order = np.lexsort((units, values))
+    values, units = values[order], units[order]
+    starts = np.flatnonzero(np.concatenate([[True], values[1:] != values[:-1]])) if len(values) else np.zeros(0, np.int64)
+    sizes = np.diff(np.concatenate([starts, [len(values)]]))
+    capped = np.minimum(sizes, max_units)
+    # A group proposes pairs only if its last kept unit is pending (units ascend in it).
+    useful = (capped >= 2) & (units[starts + capped - 1] >= first_new) if len(starts) else np.zeros(0, bool)
+    left_parts, right_parts = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for size in np.unique(capped[useful]).tolist():
+        group_starts = starts[useful & (capped == size)]
+        i, j = np.triu_indices(size, 1)
+        left_parts.append((group_starts[:, None] + i[None, :]).ravel())
+        right_parts.append((group_starts[:, None] + j[None, :]).ravel())
+    a, b = units[np.concatenate(left_parts)], units[np.concatenate(right_parts)]
+    pending = b >= first_new
+    a, b = a[pending], b[pending]
+    if len(a):
+        docs_a, _ = columns.lookup(a)
+        docs_b, _ = columns.lookup(b)
+        a, b = a[docs_a != docs_b], b[docs_a != docs_b]
+    return pl.DataFrame({"a": a, "b": b}, schema={"a": pl.Int64, "b": pl.Int64}).unique()
 
 
 def _num_bands(config: Config) -> int:
@@ -141,32 +182,37 @@ def _cat(parts: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
-def _verify(db: sqlite3.Connection, config: Config, pairs: pl.DataFrame) -> list[tuple[int, int, float, int]]:
-    rows: list[tuple[int, int, float, int]] = []
-    for start in range(0, len(pairs), _VERIFY_CHUNK):
-        chunk = pairs.slice(start, _VERIFY_CHUNK)
-        a, b = chunk["a"].to_numpy(), chunk["b"].to_numpy()
-        table = _shingles(db, np.unique(np.concatenate([a, b])))
-        rows.extend(verify_pairs(a, b, table, config.verify).rows())
+def _verify(db: sqlite3.Connection, config: Config, pairs: pl.DataFrame) -> list[tuple]:
+    """Align the paragraphs of every candidate unit pair (each paragraph pair once)."""
+    rows: list[tuple] = []
+    paragraph_pairs = _paragraph_pairs(db, pairs)
+    for start in range(0, len(paragraph_pairs), _VERIFY_CHUNK):
+        chunk = paragraph_pairs[start : start + _VERIFY_CHUNK]
+        streams = read_streams(db, np.unique(chunk))
+        rows.extend(match.row() for match in verify_pairs(chunk.tolist(), streams, config))
     return rows
 
 
-def _shingles(db: sqlite3.Connection, unit_ids: np.ndarray) -> ShingleTable:
-    """Shingle sets of the given units (only those, via a temporary id table)."""
-    rows = fill_temp(db, "wanted_units", ["id"], [unit_ids.tolist()],
-                     "SELECT u.id, u.shingles FROM temp.wanted_units AS w JOIN units AS u ON u.id = w.id ORDER BY u.id")
-    ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-    blobs = [row[1] for row in rows]
-    lengths = np.fromiter((len(blob) for blob in blobs), dtype=np.int64, count=len(blobs))
-    if np.any(lengths % 4):
-        raise sqlite3.DatabaseError("index holds a malformed shingle set")
-    offsets = np.zeros(len(blobs) + 1, dtype=np.int64)
-    np.cumsum(lengths // 4, out=offsets[1:])
-    values = np.frombuffer(b"".join(blobs), dtype="<u4").astype(np.uint32)
-    return ShingleTable(ids, offsets, values)
+def _paragraph_pairs(db: sqlite3.Connection, pairs: pl.DataFrame) -> np.ndarray:
+    """``(a, b)`` rows of the paragraph units holding each pair's units, ``a < b``, of
+    different articles, unique and sorted."""
+    if not len(pairs):
+        return np.zeros((0, 2), dtype=np.int64)
+    units = np.unique(np.concatenate([pairs["a"].to_numpy(), pairs["b"].to_numpy()]))
+    rows = fill_temp(db, "pair_units", ["id"], [units.tolist()],
+                     """SELECT u.id, p.id FROM temp.pair_units AS w JOIN units AS u ON u.id = w.id
+                        JOIN units AS p ON p.doc_id = u.doc_id AND p.paragraph = u.paragraph AND p.kind = 'paragraph'
+                        WHERE u.doc_id IS NOT NULL""")
+    mapping = pl.DataFrame(rows, schema={"unit": pl.Int64, "paragraph": pl.Int64}, orient="row")
+    mapped = (pairs.join(mapping.rename({"unit": "a", "paragraph": "pa"}), on="a")
+                   .join(mapping.rename({"unit": "b", "paragraph": "pb"}), on="b")
+                   .filter(pl.col("pa") != pl.col("pb"))
+                   .select(pl.min_horizontal("pa", "pb").alias("a"), pl.max_horizontal("pa", "pb").alias("b"))
+                   .unique().sort("a", "b"))
+    return mapped.to_numpy().astype(np.int64).reshape(-1, 2)
 
 
-def _still_stored(rows: list[tuple[int, int, float, int]], dead: tuple[np.ndarray, np.ndarray]) -> list[tuple[int, int, float, int]]:
+def _still_stored(rows: list[tuple], dead: tuple[np.ndarray, np.ndarray]) -> list[tuple]:
     """Drop matches of units deleted (by a concurrent scan) since they were read."""
     firsts, stops = dead
     if not rows or not len(firsts):

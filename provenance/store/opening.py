@@ -6,16 +6,22 @@ off (and the defensive flag on where Python exposes it), triggers and views are 
 every table must have the columns we expect, ``PRAGMA quick_check`` must pass, and the
 schema version must be one we can read (older ones are migrated in a transaction).
 Every failure is a :class:`SchemaError` naming the file, what is wrong and what to do.
+
+Readers never write, not even beside the file (:func:`connect`, :func:`release`), and
+every ``sqlite3`` error of a known kind (read-only, busy, corrupt, disk full) becomes an
+error of the project's tree here (:func:`translate`), so none reaches a user as a crash.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
+from contextlib import closing
 from pathlib import Path
 
 from provenance.config import Config, describe_differences
-from provenance.errors import IndexError_, SchemaError
+from provenance.errors import IndexError_, ProvenanceError, SchemaError
 from provenance.store.schema import (
     APPLICATION_ID,
     DDL,
@@ -24,11 +30,13 @@ from provenance.store.schema import (
     SCHEMA_VERSION,
 )
 
-__all__ = ["BUSY_TIMEOUT_MS", "check_header", "connect", "initialise", "mismatch_message", "validate"]
+__all__ = ["BUSY_TIMEOUT_MS", "absent_companions", "check_header", "check_writable", "connect", "initialise",
+           "mismatch_message", "release", "translate", "validate"]
 
 BUSY_TIMEOUT_MS = 120_000
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _REBUILD = "rebuild it by scanning into a fresh --index"
+_READ_ONLY_HINT = "scan into a copy of it in a folder you can write ('provenance check' never writes the index)"
 
 
 def check_header(path: Path) -> None:
@@ -45,45 +53,153 @@ def check_header(path: Path) -> None:
 
 
 def connect(path: Path, readonly: bool) -> sqlite3.Connection:
-    mode = "ro" if readonly else "rwc"
-    uri = f"{path.resolve().as_uri()}?mode={mode}"
+    """A configured connection: read-write (creating the file), or read-only.
+
+    A reader opens with ``mode=ro``. A WAL index needs ``-wal`` and ``-shm`` files beside
+    it; when SQLite cannot create them (a read-only folder or medium) and no writer has
+    changes waiting in a ``-wal``, the file is opened ``immutable`` instead, which reads
+    the file alone. Files ``mode=ro`` had to create are removed by :func:`release`.
+    """
+    if not readonly:
+        connection = _configured(path, "mode=rwc")
+        try:
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.Error as exc:
+            connection.close()
+            raise _translated(exc, path) from exc
+        return connection
+    connection = _configured(path, "mode=ro")
     try:
-        connection = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        connection.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # opens the WAL
+    except sqlite3.Error as exc:
+        connection.close()
+        wal = path.with_name(path.name + "-wal")
+        if getattr(exc, "sqlite_errorname", "") != "SQLITE_CANTOPEN" or (wal.exists() and wal.stat().st_size):
+            raise _translated(exc, path) from exc
+        return _configured(path, "mode=ro&immutable=1")
+    return connection
+
+
+def _configured(path: Path, query: str) -> sqlite3.Connection:
+    try:
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?{query}", uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                                     isolation_level=None)
+    except sqlite3.Error as exc:
+        raise _translated(exc, path) from exc
+    try:
         if hasattr(connection, "setconfig") and hasattr(sqlite3, "SQLITE_DBCONFIG_DEFENSIVE"):
             connection.setconfig(sqlite3.SQLITE_DBCONFIG_DEFENSIVE, True)  # Python >= 3.12
         connection.execute("PRAGMA trusted_schema = OFF")
         connection.execute("PRAGMA cell_size_check = ON")
         connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         connection.execute("PRAGMA foreign_keys = ON")
-        if not readonly:
-            connection.execute("PRAGMA journal_mode = WAL")
-            connection.execute("PRAGMA synchronous = NORMAL")
-    except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            raise IndexError_(f"{path}: the index is busy (another scan holds it); try again when it has finished") from exc
-        raise SchemaError(f"{path}: cannot open the index ({exc}); {_REBUILD}") from exc
-    except sqlite3.DatabaseError as exc:
-        raise SchemaError(f"{path}: cannot open the index ({exc}); it may be corrupt: {_REBUILD}") from exc
+    except sqlite3.Error as exc:
+        connection.close()
+        raise _translated(exc, path) from exc
     return connection
 
 
-def initialise(connection: sqlite3.Connection, config: Config) -> Config:
-    """Create the schema and metadata in one transaction (no half-made index exists)."""
+def absent_companions(path: Path) -> tuple[Path, ...]:
+    """The ``-wal``/``-shm`` files not beside ``path`` now (a reader must not leave them)."""
+    return tuple(p for p in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")) if not p.exists())
+
+
+def release(connection: sqlite3.Connection, path: Path, absent: Sequence[Path] = ()) -> None:
+    """Close ``connection``, then remove the ``-wal``/``-shm`` files among ``absent`` that
+    opening it created.
+
+    SQLite removes them when the last connection able to write closes, and only then, so
+    a connection that could write is opened and closed without writing: a writer that
+    started meanwhile keeps its files, and a ``-wal`` holding changes is left to its writer.
+    """
+    connection.close()
+    wal = path.with_name(path.name + "-wal")
+    if not any(p.exists() for p in absent) or (wal.exists() and wal.stat().st_size):
+        return
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True)) as tidy:
+            tidy.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+    except (sqlite3.Error, OSError):
+        pass  # the files are harmless; SQLite removes them after the next write
+
+
+def translate(exc: sqlite3.Error, path: Path) -> ProvenanceError | None:
+    """The project's error for an ``sqlite3`` error on the index at ``path``; ``None`` for
+    the kinds that are bugs of ours (API misuse, broken constraints), which stay crashes."""
+    if isinstance(exc, sqlite3.InterfaceError | sqlite3.ProgrammingError | sqlite3.IntegrityError | sqlite3.NotSupportedError):
+        return None
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    if name.startswith("SQLITE_READONLY"):
+        return IndexError_(f"{path}: the index is read-only ({exc}); {_READ_ONLY_HINT}")
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return IndexError_(f"{path}: the index is busy (another scan holds it); try again when it has finished")
+    if name.startswith("SQLITE_CANTOPEN"):
+        folder = path.parent
+        if not folder.is_dir():
+            return IndexError_(f"{path}: folder {folder} does not exist; create it or pass another --index")
+        if path.exists():
+            return IndexError_(f"{path}: the index is read-only (SQLite cannot create its -wal and -shm files in folder "
+                               f"{folder}); {_READ_ONLY_HINT}")
+        return IndexError_(f"{path}: cannot create the index: folder {folder} is not writable; pass another --index")
+    if name.startswith("SQLITE_FULL"):
+        return IndexError_(f"{path}: the disk is full ({exc}); free some space and run again: the index holds what was committed")
+    if name.startswith("SQLITE_IOERR"):
+        return IndexError_(f"{path}: cannot read or write the index ({exc})")
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or (not name and isinstance(exc, sqlite3.DatabaseError)):
+        return SchemaError(f"{path}: the index is corrupt ({exc}); {_REBUILD}")  # no name: raised by our own checks
+    return None
+
+
+def _translated(exc: sqlite3.Error, path: Path) -> ProvenanceError:
+    """:func:`translate`, with anything unknown while opening taken as a damaged file."""
+    return translate(exc, path) or SchemaError(f"{path}: cannot open the index ({exc}); {_REBUILD}")
+
+
+def initialise(connection: sqlite3.Connection, config: Config) -> Config | None:
+    """Create the schema and metadata if the file holds nothing yet; ``None`` when it does
+    (then :func:`validate` it).
+
+    The check and the creation happen under one write lock (``BEGIN IMMEDIATE``): SQLite
+    writes the file's header before a creator commits the schema, so two scans creating
+    one index at the same moment would otherwise see each other's half-made file.
+    """
     from provenance import __version__
 
-    # executescript commits first, so the transaction is opened inside the script.
-    connection.executescript(f"BEGIN IMMEDIATE; PRAGMA application_id = {APPLICATION_ID}; {DDL}")
-    connection.executemany(
-        "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
-        [
-            ("schema_version", str(SCHEMA_VERSION)),
-            ("config", config.to_json()),
-            ("fingerprint", config.fingerprint),
-            ("created_by", f"passage-provenance {__version__}"),
-        ],
-    )
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        empty = (connection.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0] == 0
+                 and connection.execute("PRAGMA application_id").fetchone()[0] == 0)
+        if empty:
+            connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            for statement in DDL.split(";"):  # not executescript: it would commit first
+                if statement.strip():
+                    connection.execute(statement)
+            connection.executemany(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                [
+                    ("schema_version", str(SCHEMA_VERSION)),
+                    ("config", config.to_json()),
+                    ("fingerprint", config.fingerprint),
+                    ("created_by", f"passage-provenance {__version__}"),
+                ],
+            )
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
     connection.execute("COMMIT")
-    return config
+    return config if empty else None
+
+
+def check_writable(connection: sqlite3.Connection) -> None:
+    """Fail now, not after a scan's work, when the index cannot be written: SQLite opens
+    a file it may not write read-only without a word. A write that changes nothing,
+    rolled back, raises ``SQLITE_READONLY`` there."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        connection.execute("DELETE FROM meta WHERE 0")
+    finally:
+        connection.execute("ROLLBACK")
 
 
 def validate(connection: sqlite3.Connection, path: Path, readonly: bool) -> Config:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 __all__ = ["APPLICATION_ID", "DDL", "EXPECTED_COLUMNS", "MIGRATIONS", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 #: Written to the SQLite header (``PRAGMA application_id``) so foreign files are spotted.
 APPLICATION_ID = 0x50505631  # "PPV1"
 
@@ -59,7 +59,8 @@ CREATE TABLE IF NOT EXISTS units (
     end INTEGER NOT NULL,
     words INTEGER NOT NULL,
     content_key INTEGER NOT NULL,
-    shingles BLOB NOT NULL
+    shingles BLOB NOT NULL,
+    tokens BLOB
 );
 CREATE INDEX IF NOT EXISTS units_doc ON units(doc_id);
 CREATE TABLE IF NOT EXISTS key_runs (
@@ -75,12 +76,26 @@ CREATE TABLE IF NOT EXISTS dead_units (
     first INTEGER PRIMARY KEY,
     stop INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS anchor_runs (
+    id INTEGER PRIMARY KEY,
+    first_unit INTEGER NOT NULL UNIQUE,
+    stop_unit INTEGER NOT NULL,
+    anchors BLOB NOT NULL,
+    units BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS matches (
     a INTEGER NOT NULL REFERENCES units(id) ON DELETE CASCADE,
     b INTEGER NOT NULL REFERENCES units(id) ON DELETE CASCADE,
+    a_start INTEGER NOT NULL,
+    a_end INTEGER NOT NULL,
+    b_start INTEGER NOT NULL,
+    b_end INTEGER NOT NULL,
     similarity REAL NOT NULL,
     shared INTEGER NOT NULL,
-    PRIMARY KEY (a, b)
+    jaccard REAL NOT NULL,
+    containment REAL NOT NULL,
+    matched INTEGER NOT NULL,
+    PRIMARY KEY (a, b, a_start, b_start)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS matches_b ON matches(b);
 CREATE TABLE IF NOT EXISTS reuses (
@@ -95,7 +110,10 @@ CREATE TABLE IF NOT EXISTS reuses (
     similarity REAL NOT NULL,
     shared INTEGER NOT NULL,
     kind TEXT NOT NULL,
-    origin_certain INTEGER NOT NULL
+    origin_certain INTEGER NOT NULL,
+    jaccard REAL NOT NULL DEFAULT 0,
+    containment REAL NOT NULL DEFAULT 0,
+    matched INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS reuses_copy ON reuses(copy_doc);
 CREATE INDEX IF NOT EXISTS reuses_origin ON reuses(origin_doc);
@@ -120,12 +138,16 @@ EXPECTED_COLUMNS: dict[str, frozenset[str]] = {
     "documents": frozenset({"id", "path", "source", "content_hash", "encoding", "url", "title", "authors",
                             "published_us", "date_only", "site", "size", "mtime_ns", "body_start", "text"}),
     "paragraphs": frozenset({"doc_id", "idx", "start", "end", "words", "fingerprint", "pattern", "boilerplate"}),
-    "units": frozenset({"id", "doc_id", "paragraph", "kind", "start", "end", "words", "content_key", "shingles"}),
+    "units": frozenset({"id", "doc_id", "paragraph", "kind", "start", "end", "words", "content_key", "shingles",
+                        "tokens"}),
+    "anchor_runs": frozenset({"id", "first_unit", "stop_unit", "anchors", "units"}),
     "key_runs": frozenset({"id", "first_unit", "stop_unit", "bands", "keys", "docs", "contents"}),
     "dead_units": frozenset({"first", "stop"}),
-    "matches": frozenset({"a", "b", "similarity", "shared"}),
+    "matches": frozenset({"a", "b", "a_start", "a_end", "b_start", "b_end", "similarity", "shared", "jaccard",
+                          "containment", "matched"}),
     "reuses": frozenset({"id", "cluster", "origin_doc", "origin_start", "origin_end", "copy_doc", "copy_start",
-                         "copy_end", "similarity", "shared", "kind", "origin_certain"}),
+                         "copy_end", "similarity", "shared", "kind", "origin_certain", "jaccard", "containment",
+                         "matched"}),
     "scans": frozenset({"id", "finished", "tool_version", "seen", "added", "changed", "removed", "skipped", "findings"}),
 }
 
@@ -176,7 +198,34 @@ def _v2_to_v3(connection: sqlite3.Connection) -> None:
     connection.execute("DROP TABLE IF EXISTS band_keys")
 
 
-_V3_TABLES = DDL[DDL.index("CREATE TABLE IF NOT EXISTS key_runs") : DDL.index("CREATE TABLE IF NOT EXISTS matches")]
+def _v3_to_v4(connection: sqlite3.Connection) -> None:
+    """Version 4 verifies by alignment: paragraph units keep their token stream, anchors
+    are stored as runs and matches are aligned spans. Nothing stored can be converted
+    (the token streams come from the texts), so every document is marked for re-reading:
+    the next scan of its file rebuilds it and its matches; findings are stale until then."""
+    def columns(table: str) -> set[str]:
+        return {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+
+    if "tokens" not in columns("units"):
+        connection.execute("ALTER TABLE units ADD COLUMN tokens BLOB")
+    connection.execute("UPDATE units SET tokens = NULL")
+    connection.execute(_V4_ANCHORS)
+    connection.execute("DELETE FROM anchor_runs")
+    connection.execute("DROP TABLE IF EXISTS matches")
+    for statement in _V4_MATCHES.split(";"):
+        if statement.strip():
+            connection.execute(statement)
+    for column, kind in (("jaccard", "REAL"), ("containment", "REAL"), ("matched", "INTEGER")):
+        if column not in columns("reuses"):
+            connection.execute(f"ALTER TABLE reuses ADD COLUMN {column} {kind} NOT NULL DEFAULT 0")
+    # Compared before a file is re-read (size, time) and after (content): both must differ.
+    connection.execute("UPDATE documents SET size = -1, mtime_ns = -1, content_hash = 'v3:' || content_hash")
+    connection.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('findings_current', '0')")
+
+
+_V4_ANCHORS = DDL[DDL.index("CREATE TABLE IF NOT EXISTS anchor_runs") : DDL.index("CREATE TABLE IF NOT EXISTS matches")]
+_V4_MATCHES = DDL[DDL.index("CREATE TABLE IF NOT EXISTS matches") : DDL.index("CREATE TABLE IF NOT EXISTS reuses")]
+_V3_TABLES = DDL[DDL.index("CREATE TABLE IF NOT EXISTS key_runs") : DDL.index("CREATE TABLE IF NOT EXISTS anchor_runs")]
 
 #: ``from_version -> function`` upgrading a connection to ``from_version + 1``.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}

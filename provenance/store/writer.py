@@ -17,7 +17,7 @@ import numpy as np
 
 from provenance.pipeline.batch import ProcessedBatch
 from provenance.store.index import Index, delete_documents
-from provenance.store.keyruns import append_run
+from provenance.store.keyruns import append_anchors, append_run
 
 __all__ = ["write_batch"]
 
@@ -50,6 +50,7 @@ def write_batch(index: Index, batch: ProcessedBatch | None, replaces: Sequence[i
         _insert_documents(db, batch, doc_ids)
         _insert_units(db, batch, doc_ids, unit_ids)
         append_run(db, first_unit, batch.keys, doc_ids[batch.unit_doc], batch.unit_content_key)
+        append_anchors(db, first_unit, batch.num_units, batch.anchor_values, unit_ids[batch.anchor_unit])
         index.set_meta(db, "next_unit", first_unit + batch.num_units)
     return batch.num_units
 
@@ -83,8 +84,9 @@ def _insert_units(db, batch: ProcessedBatch, doc_ids: np.ndarray, unit_ids: np.n
     raw = batch.shingles.astype("<u4").tobytes()
     blobs = [raw[4 * start : 4 * stop] for start, stop in pairwise(offsets)]
     db.executemany(
-        "INSERT INTO units VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO units VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         zip(unit_ids.tolist(), doc_ids[batch.unit_doc].tolist(), batch.unit_paragraph.tolist(),
             [_KINDS[flag] for flag in batch.unit_is_segment.tolist()], batch.unit_start.tolist(),
-            batch.unit_end.tolist(), batch.unit_words.tolist(), batch.unit_content_key.tolist(), blobs),
+            batch.unit_end.tolist(), batch.unit_words.tolist(), batch.unit_content_key.tolist(), blobs,
+            [tokens or None for tokens in batch.unit_tokens]),
     )

@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 
 from provenance.execution.engines import component_labeller
-from provenance.pipeline.cluster import connected_components, label_components
+from provenance.pipeline.cluster import label_components
+from tests.reference import connected_components
 
 HAVE_DASK_DATAFRAME = all(importlib.util.find_spec(name) is not None for name in ("distributed", "pandas", "pyarrow"))
 pytestmark = pytest.mark.skipif(

@@ -1,5 +1,6 @@
-"""Components and cluster numbering: vectorised labels equal union-find, and findings do
-not depend on the order edges come in."""
+"""Clusters of aligned spans: labels are connected components, chains keep the first
+origin even when the two matches used different regions, and findings do not depend on
+the order matches come in."""
 
 from __future__ import annotations
 
@@ -9,18 +10,17 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from provenance.pipeline.cluster import (
-    DocKey,
-    UnitInfo,
-    connected_components,
-    find_reuses,
-    label_components,
-)
+from provenance.config import Config
+from provenance.pipeline.anchors import TokenStream
+from provenance.pipeline.cluster import DocKey, SpanMatch, findings_from_matches, label_components
+from provenance.pipeline.normalise import tokenise_columns
+from provenance.pipeline.shingle import shingle_hashes, word_hashes
+from tests.reference import connected_components
 
 
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), max_size=40))
-def test_vectorised_labels_give_the_union_find_components(edges):
+def test_vectorised_labels_give_the_connected_components(edges):
     reference = connected_components(edges)
     units, labels = label_components(np.array([a for a, _ in edges], dtype=np.int64),
                                      np.array([b for _, b in edges], dtype=np.int64))
@@ -30,25 +30,60 @@ def test_vectorised_labels_give_the_union_find_components(edges):
             assert (labels[i] == labels[j]) == (reference[left] == reference[right])
 
 
-def _unit(unit: int, doc: int, paragraph: int, start: int, words: list[int]) -> UnitInfo:
-    return UnitInfo(unit, doc, paragraph, "paragraph", start, start + 50, np.array(sorted(words), dtype=np.uint32))
+def _stream(text: str) -> TokenStream:
+    words, starts, ends = tokenise_columns(text)
+    return TokenStream(np.asarray(starts, np.int64), np.asarray(ends, np.int64),
+                       shingle_hashes(word_hashes(words), 3))
 
 
-def test_findings_do_not_depend_on_edge_order():
-    docs = {d: DocKey(d, 1_000 * d, False, f"h{d}") for d in range(1, 5)}
-    shared, other = list(range(20)), list(range(100, 120))
-    units = {
-        1: _unit(1, 1, 0, 0, shared), 2: _unit(2, 2, 0, 0, shared), 3: _unit(3, 3, 1, 60, shared),
-        4: _unit(4, 1, 1, 60, other), 5: _unit(5, 4, 0, 0, other), 6: _unit(6, 3, 0, 0, other),
-    }
-    paragraphs = {(u.doc, u.paragraph): (u.start, u.end) for u in units.values()}
-    edges = [(1, 2), (2, 3), (4, 5), (5, 6)]
+WIRE = ("The council voted on Tuesday to close the old mill on the river after a report found the roof unsafe. "
+        "Residents who spent years restoring it said they would appeal the decision in the county court next month.")
+# B takes all of A's paragraph; C takes only B's second sentence, so C's match with B is
+# a different region of B from B's match with A (they overlap in B).
+B_TEXT = WIRE
+C_TEXT = ("Local news in brief. Residents who spent years restoring it said they would appeal the decision in the "
+          "county court next month.")
+
+
+def _match(a: int, a_doc: int, a_text: str, a_part: str, b: int, b_doc: int, b_text: str, b_part: str) -> SpanMatch:
+    a_start, b_start = a_text.index(a_part), b_text.index(b_part)
+    words = len(a_part.split())
+    return SpanMatch(a, a_doc, a_start, a_start + len(a_part) - 1, b, b_doc, b_start, b_start + len(b_part) - 1, words)
+
+
+def test_a_chain_through_different_regions_of_the_middle_article_keeps_the_first_origin():
+    texts = {1: WIRE, 2: B_TEXT, 3: C_TEXT}
+    streams = {10: _stream(WIRE), 20: _stream(B_TEXT), 30: _stream(C_TEXT)}
+    paragraphs = {unit: (0, len(texts[unit // 10])) for unit in streams}
+    docs = {d: DocKey(d, 1_000_000 * d, False, f"h{d}") for d in texts}
+    second = WIRE[WIRE.index("Residents") :]
+    matches = [
+        _match(10, 1, WIRE, WIRE, 20, 2, B_TEXT, B_TEXT),
+        _match(20, 2, B_TEXT, second, 30, 3, C_TEXT, second),
+    ]
+    findings = findings_from_matches(matches, docs, streams, paragraphs, texts.__getitem__, Config())
+    by_copy = {f.copy_doc: f for f in findings}
+    assert set(by_copy) == {2, 3}
+    assert by_copy[3].origin_doc == 1  # not B
+    assert WIRE[by_copy[3].origin_start : by_copy[3].origin_end] == second
+    assert C_TEXT[by_copy[3].copy_start : by_copy[3].copy_end] == second
+    assert by_copy[3].kind == "contained" and by_copy[2].kind == "verbatim"
+
+
+def test_findings_do_not_depend_on_match_order():
+    texts = {1: WIRE, 2: B_TEXT, 3: C_TEXT}
+    streams = {10: _stream(WIRE), 20: _stream(B_TEXT), 30: _stream(C_TEXT)}
+    paragraphs = {unit: (0, len(texts[unit // 10])) for unit in streams}
+    docs = {d: DocKey(d, 1_000_000 * d, False, f"h{d}") for d in texts}
+    second = WIRE[WIRE.index("Residents") :]
+    matches = [
+        _match(10, 1, WIRE, WIRE, 20, 2, B_TEXT, B_TEXT),
+        _match(20, 2, B_TEXT, second, 30, 3, C_TEXT, second),
+        _match(10, 1, WIRE, second, 30, 3, C_TEXT, second),
+    ]
     results = set()
     for seed in range(6):
-        shuffled = edges[:]
+        shuffled = matches[:]
         random.Random(seed).shuffle(shuffled)
-        findings = find_reuses([(b, a) if seed % 2 else (a, b) for a, b in shuffled], units, {}, paragraphs, docs)
-        results.add(tuple(findings))
+        results.add(tuple(findings_from_matches(shuffled, docs, streams, paragraphs, texts.__getitem__, Config())))
     assert len(results) == 1
-    [findings] = results
-    assert sorted((f.cluster, f.origin_doc, f.copy_doc) for f in findings) == [(1, 1, 2), (1, 1, 3), (2, 1, 3), (2, 1, 4)]

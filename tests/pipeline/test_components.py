@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from provenance.pipeline import components
-from provenance.pipeline.cluster import connected_components
+from tests.reference import connected_components
 from provenance.pipeline.components import component_labels, components_as_dict
 
 

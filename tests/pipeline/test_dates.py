@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -50,3 +50,17 @@ def test_url_dates_and_formatting():
 def test_unknown_zone_is_a_config_error():
     with pytest.raises(ConfigError, match="IANA"):
         resolve_timezone("Mars/Olympus")
+
+
+@pytest.mark.parametrize(
+    ("zone", "hours"),
+    [("+05:00", 5), ("-0330", -3.5), ("UTC-3", -3), ("UTC+05:30", 5.5), ("gmt+1", 1), ("+00:00", 0)],
+)
+def test_fixed_offsets_are_zones_too(zone, hours):
+    stamp, _ = parse_instant("2020-01-01T12:00:00", resolve_timezone(zone))
+    assert stamp == datetime(2020, 1, 1, 12, tzinfo=UTC) - timedelta(hours=hours)
+
+
+def test_an_offset_out_of_range_says_so():
+    with pytest.raises(ConfigError, match=r"'\+24:00' for --default-timezone is out of range"):
+        resolve_timezone("+24:00")

@@ -92,6 +92,13 @@ def test_malformed_line_warning_names_file_and_line_and_the_rest_is_scanned(run_
     assert "2 added" in result.out and "1 skipped" in result.out
 
 
+def test_a_json_message_ending_in_at_is_not_doubled(run_cli, tmp_path):
+    (tmp_path / "day.jsonl").write_text('{"text": "unterminated\n')
+    result = run_cli("scan", "day.jsonl")
+    assert "invalid JSON (Unterminated string starting at column 10)" in result.err
+    assert "at at" not in result.err
+
+
 def test_field_names_can_be_overridden(tmp_path):
     path = write_feed(tmp_path / "feed.jsonl", [{"story": prose(4), "when": "2020-02-02T10:00Z", "text": "decoy"}])
     fields = FeedFields().with_overrides(text="story", date="when")

@@ -88,6 +88,21 @@ def test_walk_is_recursive_sorted_and_filters_suffixes(tmp_path):
     assert displays == ["a.md", "b/1.TXT", "b/2.txt", "z.txt"]
 
 
+def test_a_named_json_file_is_refused_saying_how_to_make_a_feed(tmp_path):
+    (tmp_path / "feed.json").write_text('[{"text": "An article that is really a record."}]')
+    with pytest.raises(InputError, match=r"feed.json: a JSON file is not read .* jq -c '\.\[\]' .*feed.json > feed.jsonl$"):
+        list(iter_sources([tmp_path / "feed.json"]))
+
+
+def test_display_paths_start_at_the_root_when_one_is_given(tmp_path):
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "x.txt").write_text("x")
+    (tmp_path / "a" / "y.txt").write_text("y")
+    below = [s.display for s in iter_sources([tmp_path / "a" / "b", tmp_path / "a" / "y.txt"], root=str(tmp_path.resolve()))]
+    assert below == ["a/b/x.txt", "a/y.txt"]
+    assert [s.display for s in iter_sources([tmp_path / "a" / "b"])] == ["x.txt"]
+
+
 def test_missing_path_is_an_input_error(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         list(iter_sources([tmp_path / "missing"]))

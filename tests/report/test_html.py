@@ -25,7 +25,7 @@ def test_every_seed_reuse_is_side_by_side_with_its_edits(seed_html):
     assert '<span class="ed" title="changed">Even though</span>' in seed_html
     assert '<span class="ed" title="changed">the North Korean capital before</span>' in seed_html
     assert seed_html.count('data-kind="verbatim"') == 6  # three table rows and three pairs
-    assert "lag +1 day" in seed_html and "70% similar" in seed_html
+    assert "lag +1 day" in seed_html and "79% similar" in seed_html
 
 
 def test_page_has_summary_graph_tables_and_bars(seed_html):

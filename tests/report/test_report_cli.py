@@ -67,3 +67,15 @@ def test_open_reports_an_unwritable_file_in_one_line(scanned, monkeypatch, tmp_p
     monkeypatch.setattr(webbrowser, "open", lambda *a, **k: pytest.fail("must not open"))
     result = scanned("report", "--open", "-o", str(tmp_path / "missing-dir" / "r.html"))
     assert result.code == 2 and "cannot write the HTML report" in result.err and "Traceback" not in result.err
+
+
+def test_schema_is_printed_from_the_package_without_an_index(run_cli, tmp_path):
+    import json
+
+    from provenance.report.schema import report_schema_text
+
+    result = run_cli("report", "--schema")
+    assert (result.code, result.err) == (0, "")
+    assert result.out == report_schema_text() and json.loads(result.out)["title"].startswith("passage-provenance report")
+    assert run_cli("report", "--schema", "-o", str(tmp_path / "s.json")).out == ""
+    assert (tmp_path / "s.json").read_text() == report_schema_text()

@@ -54,7 +54,7 @@ def test_no_color_environment_wins_on_a_terminal(seed_corpus, monkeypatch):
 
 def test_every_seed_reuse_is_shown_with_kind_and_lag(seed_corpus):
     out = render_text(seed_corpus.report, seed_corpus.texts)
-    assert out.count("verbatim 1.00") == 3 and "near-duplicate 0.70" in out and "contained 0.52" in out
+    assert out.count("verbatim 1.00") == 3 and "near-duplicate 0.79" in out and "contained 0.74" in out
     assert "lag +1 day" in out and out.count("identical words") == 3
     assert "has [-previously traveled-]{+been+} to [-Pyongyang-]{+the North Korean capital before+}," in out
 

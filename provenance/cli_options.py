@@ -1,0 +1,110 @@
+"""Option sets shared by the commands, as stacked decorators, and how their values meet
+the config file (precedence: flag > environment variable > config file > default; see
+:mod:`provenance.settings`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from click.core import ParameterSource
+
+from provenance.config import Config
+from provenance.pipeline.feeds import FeedFields
+from provenance.settings import (
+    DEFAULT_INDEX,
+    MATCHING_KEYS,
+    ConfigFile,
+    matching_config,
+    read_config,
+)
+
+__all__ = [
+    "DEFAULT_INDEX",
+    "common_options",
+    "config_option",
+    "feed_field_options",
+    "feed_fields",
+    "index_given_on_command_line",
+    "index_option",
+    "matching_options",
+    "quiet_option",
+    "read_config",
+    "requested_config",
+    "resolve_index",
+]
+
+F = Callable[..., Any]
+
+
+def config_option(func: F) -> F:
+    return click.option(
+        "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
+        help="Config file (default: ./provenance.toml, else [tool.passage-provenance] in ./pyproject.toml).",
+    )(func)
+
+
+def quiet_option(func: F) -> F:
+    return click.option("-q", "--quiet", is_flag=True,
+                        help="Only the requested output, warnings and errors: no progress, summary or notes.")(func)
+
+
+def index_option(func: F) -> F:
+    return click.option(
+        "--index", "index_path", type=click.Path(dir_okay=False, path_type=Path), envvar="PROVENANCE_INDEX", default=None,
+        help=f"Index file (default: the config file's index, else {DEFAULT_INDEX}; also $PROVENANCE_INDEX).",
+    )(func)
+
+
+def common_options(func: F) -> F:
+    """``--index FILE``, ``--config FILE`` and ``-q/--quiet``: every command but the CI ones
+    (which take their ``--index`` with the policy options)."""
+    return index_option(config_option(quiet_option(func)))
+
+
+def matching_options(func: F) -> F:
+    for name, (_, kind, help_text) in reversed(MATCHING_KEYS.items()):
+        func = click.option(f"--{name.replace('_', '-')}", name, type=kind, default=None, help=help_text)(func)
+    return func
+
+
+_FEED_ROLES = {
+    "text": "text, content, body",
+    "date": "published, date, pubDate, published_at",
+    "url": "url, link",
+    "title": "title",
+    "authors": "authors, author",
+    "id": "id",
+}
+
+
+def feed_field_options(func: F) -> F:
+    """``--text-field NAME`` etc.: which field of a feed record (JSONL/CSV/Parquet) holds what."""
+    for role, defaults in reversed(_FEED_ROLES.items()):
+        func = click.option(f"--{role}-field", f"{role}_field", default=None, metavar="NAME",
+                            help=f"Feed field holding the {role} (default: first of {defaults}).")(func)
+    return func
+
+
+def resolve_index(index_path: Path | None, config_file: ConfigFile) -> Path:
+    """``--index`` or ``$PROVENANCE_INDEX``, else the config file's ``index``, else the default."""
+    return index_path or Path(config_file.string("index") or DEFAULT_INDEX)
+
+
+def index_given_on_command_line() -> bool:
+    """Whether ``--index`` was typed (so a "Next: ..." hint must repeat it)."""
+    return click.get_current_context().get_parameter_source("index_path") is ParameterSource.COMMANDLINE
+
+
+def feed_fields(values: dict[str, Any], config_file: ConfigFile) -> FeedFields:
+    """Feed field names from the flags (popped from ``values``), else the config file."""
+    return FeedFields().with_overrides(**{
+        role: values.pop(f"{role}_field", None) or config_file.string(f"{role}_field") for role in _FEED_ROLES
+    })
+
+
+def requested_config(values: dict[str, Any], config_file: ConfigFile) -> Config | None:
+    """``None`` (use the index's own config) unless a matching flag or ``[matching]`` says otherwise."""
+    return matching_config(config_file, values)

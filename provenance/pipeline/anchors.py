@@ -1,0 +1,72 @@
+"""Anchors: winnowed word n-grams that propose paragraph pairs sharing any long run.
+
+MinHash/LSH proposes units whose shingle sets are similar as wholes; an abridged copy or
+a sentence inside a long paragraph can share a long verbatim run with its origin and
+still be dissimilar as a set. Anchors close that gap with winnowing (Schleimer et al.):
+hash every ``size``-word n-gram of a paragraph (the shingle polynomial with its own
+multiplier, so anchors are their own hash space), and in each window of ``window``
+consecutive n-grams keep the smallest hash. Two paragraphs sharing a verbatim run of
+``size + window - 1`` words share the whole window of n-grams inside it, hence its
+minimum: **any shared run of that many words is proposed** (10 words by default), at a
+density of about ``2 / (window + 1)`` anchors per word instead of one key per band.
+
+This module also packs the token stream of a paragraph (word offsets and the ordered
+shingle hashes) that alignment reads back from the index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from provenance import _native
+
+__all__ = ["TokenStream", "decode_tokens", "encode_tokens", "winnowed_anchors"]
+
+
+def winnowed_anchors(word_hashes: np.ndarray, size: int, window: int) -> np.ndarray:
+    """Sorted unique anchors (int64, from 32-bit n-gram hashes) of one paragraph: the
+    smallest n-gram hash of each window (of all n-grams when there are at most
+    ``window``; none with fewer than ``size`` words). Computed by the native core
+    (``native/src/anchors.rs``)."""
+    return _native.winnowed_anchors(np.ascontiguousarray(word_hashes, dtype=np.uint64), size, window)
+
+
+class TokenStream:
+    """A paragraph's words as stored: ``starts``/``ends`` (``str`` offsets in the
+    document) and ``shingles`` (the ordered shingle hash of each word position)."""
+
+    __slots__ = ("ends", "shingles", "starts")
+
+    def __init__(self, starts: np.ndarray, ends: np.ndarray, shingles: np.ndarray) -> None:
+        self.starts, self.ends, self.shingles = starts, ends, shingles
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def word_range(self, start: int, end: int) -> tuple[int, int]:
+        """Words ``[first, last)`` lying inside the ``str`` span ``[start, end)``."""
+        first = int(np.searchsorted(self.starts, start, side="left"))
+        last = int(np.searchsorted(self.ends, end, side="right"))
+        return first, max(first, last)
+
+
+def encode_tokens(starts: Sequence[int], ends: Sequence[int], shingles: np.ndarray) -> bytes:
+    """``len | starts | ends | shingles`` as little-endian uint32 (never pickled)."""
+    head = np.asarray([len(starts)], dtype="<u4").tobytes()
+    return (head + np.asarray(starts, dtype="<u4").tobytes() + np.asarray(ends, dtype="<u4").tobytes()
+            + np.asarray(shingles, dtype="<u4").tobytes())
+
+
+def decode_tokens(blob: bytes) -> TokenStream:
+    """Inverse of :func:`encode_tokens`; ``ValueError`` on a malformed blob."""
+    if len(blob) < 4 or len(blob) % 4:
+        raise ValueError("malformed token stream")
+    values = np.frombuffer(blob, dtype="<u4")
+    count = int(values[0])
+    if 1 + 2 * count > len(values):
+        raise ValueError("malformed token stream")
+    starts = values[1 : 1 + count].astype(np.int64)
+    ends = values[1 + count : 1 + 2 * count].astype(np.int64)
+    return TokenStream(starts, ends, values[1 + 2 * count :].astype(np.uint32))

@@ -1,0 +1,50 @@
+"""Work an interrupted scan leaves: readers say so, ``doctor --repair`` finishes it
+(issue 11, item 4)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from provenance import Index
+from provenance.store.health import unfinished_work
+
+
+def _interrupt(index: Path) -> None:
+    """What a scan killed between writing its batches and matching them leaves behind."""
+    with sqlite3.connect(index) as db:
+        db.execute("DELETE FROM matches")
+        db.execute("UPDATE meta SET value = '1' WHERE key = 'matched_through'")
+        db.execute("UPDATE meta SET value = '0' WHERE key = 'findings_current'")
+
+
+def test_readers_warn_while_passages_are_pending_and_doctor_repair_finishes_them(run_cli, seeds_dir, tmp_path):
+    index = tmp_path / "index.sqlite"
+    assert run_cli("scan", str(seeds_dir), "--index", str(index)).code == 0
+    expected = run_cli("report", "--format", "json", "--index", str(index)).out
+    _interrupt(index)
+    with Index.open(index, readonly=True) as opened:
+        pending = unfinished_work(opened).pending_passages
+    assert pending > 0
+    article = str(min(seeds_dir.glob("*.txt")))
+    hint = f"run 'provenance doctor --repair --index {index}'"
+    for command in (("report",), ("trace", article), ("check", article)):
+        result = run_cli(*command, "--index", str(index))
+        assert result.code in (0, 1), result.err
+        assert result.err.startswith(f"warning: {pending} passages of {index} are not matched yet"), (command, result.err)
+        assert hint in result.err
+    repaired = run_cli("doctor", "--repair", "--index", str(index))
+    assert repaired.code == 0 and f"matched {pending} pending passages" in repaired.out, repaired.err
+    report = run_cli("report", "--format", "json", "--index", str(index))
+    assert report.err == "" and report.out == expected
+
+
+def test_readers_warn_when_findings_were_not_refreshed(run_cli, seeds_dir, tmp_path):
+    index = tmp_path / "index.sqlite"
+    assert run_cli("scan", str(seeds_dir), "--index", str(index)).code == 0
+    with sqlite3.connect(index) as db:
+        db.execute("UPDATE meta SET value = '0' WHERE key = 'findings_current'")
+    result = run_cli("report", "--index", str(index))
+    assert result.code == 0 and result.err.startswith(f"warning: the findings in {index} are out of date"), result.err
+    assert run_cli("doctor", "--repair", "--index", str(index)).code == 0
+    assert run_cli("report", "--index", str(index)).err == ""
