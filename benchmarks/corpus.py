@@ -1,10 +1,18 @@
 """Synthetic news corpus with planted, known reuse: the ground truth for recall/precision tests.
 
 ``generate_corpus`` writes newspaper3k-style ``.txt`` articles plus ``ground_truth.json``;
-``cached_corpus`` keeps one generated copy per spec for benchmarks; ``evaluate`` scores a
-provenance report against the truth. Planning (who copies whom) needs only the cheap
-article structure; texts come from one seeded generator per article, so an origin article
-can be regenerated instead of holding 100k articles in memory.
+``cached_corpus`` keeps one generated copy per spec for benchmarks; ``evaluate``
+(``corpus_eval``) scores a provenance report against the truth, per kind. Planning (who
+copies whom, ``corpus_plan``) needs only the cheap article structure; texts come from one
+seeded generator per article, so an origin article can be regenerated instead of holding
+100k articles in memory.
+
+``ground_truth.json``: ``reuses`` (kind, event, origin and copy spans, ``via`` = B's span
+for the A -> C link of a chain, Jaccard and containment of the two spans), ``negatives``
+(kind, spans ``a`` and ``b``, ``group`` when every pair of the group's members is a
+negative), ``boilerplate`` (each outlet's lines) and ``articles``. Spans are
+``{"path", "start", "end"}`` character offsets into the file; the kinds and how their spans
+are cut are described in ``corpus_kinds``, ``corpus_subedit`` and ``corpus_negatives``.
 """
 
 from __future__ import annotations
@@ -38,7 +46,7 @@ from benchmarks.corpus_world import World, make_world
 __all__ = ["KINDS", "NEGATIVE_KINDS", "CorpusSpec", "cached_corpus", "containment", "evaluate",
            "format_table", "generate_corpus", "jaccard", "load_truth", "normalise", "shingles"]
 
-GENERATOR_VERSION = 3  # bump when output changes, so cached corpora are rebuilt
+GENERATOR_VERSION = 4  # bump when output changes, so cached corpora are rebuilt
 MARKER = ".complete"
 TRUTH = "ground_truth.json"
 DEFAULT_CACHE = Path(__file__).resolve().parent / ".corpus-cache"

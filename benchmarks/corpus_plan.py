@@ -184,7 +184,7 @@ class _Planner:
                                                      round(spec.story_rate * m),
                                                      self.related, self.busy):
             self._relate(*members)
-        per = max(3, round(spec.stock_share * m))
+        per = max(2, round(spec.stock_share * m))
         corpus_negatives.plan_stock_phrases(plan, w, model, rng, per, self.busy)
         corpus_negatives.plan_shared_boilerplate(plan, w, model, rng, per, self.busy)
 

@@ -125,7 +125,8 @@ class AlignConfig:
     side matched (``verify.min_similarity``, the ``--min-similarity`` option), no gap over
     ``max_gap`` words, and either one verbatim run of ``long_run`` words or
     ``min_scattered`` matched words in all (names, titles and short quotes that two
-    independent reports share come in shorter runs).
+    independent reports share come in shorter runs). A short finding whose every anchor
+    ``stock_units`` or more paragraphs hold is a stock phrase (pipeline/phrases.py).
     """
 
     anchor_size: int = 5
@@ -138,6 +139,7 @@ class AlignConfig:
     max_gap: int = 30
     long_run: int = 10
     min_scattered: int = 12
+    stock_units: int = 8
 
     def __post_init__(self) -> None:
         if not 2 <= self.anchor_size <= 12:
@@ -148,6 +150,8 @@ class AlignConfig:
             raise ConfigError("max_anchor_units must be at least 2")
         if self.match <= 0 or min(self.mismatch, self.gap_open, self.gap_extend) < 0:
             raise ConfigError("alignment scores: match must be positive, penalties not negative")
+        if self.stock_units < 2:
+            raise ConfigError("stock_units must be at least 2")
         if self.max_gap < 0:
             raise ConfigError("max_gap must not be negative")
 

@@ -58,7 +58,7 @@ def test_readme_installs_only_what_exists():
 
 
 def test_shipped_schema_is_package_data_and_the_shared_one():
-    assert '"schemas/*.json"' in (REPO / "pyproject.toml").read_text()
+    assert '"provenance/schemas/*.json"' in (REPO / "pyproject.toml").read_text()  # [tool.maturin] include
     shipped = (REPO / "provenance" / "schemas" / "report.schema.json").read_text(encoding="utf-8")
     assert json.loads(shipped)["$schema"].startswith("https://json-schema.org/")
     if not SHARED_SCHEMA.exists():

@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from provenance.config import Config
-from provenance.pipeline.align import best_chain_region
+from provenance.pipeline.align import accept, best_chain_region
 from provenance.pipeline.anchors import TokenStream
 from provenance.pipeline.verify import measure
 
@@ -173,6 +174,12 @@ class _Graph:
             self.nodes.append(node)
         return ids[node]
 
+    def direct_sources(self, node: int, docs: dict[int, DocKey], copy: DocKey) -> list[int]:
+        """Articles earlier than ``copy`` that ``node`` matched directly."""
+        found = {self.nodes[other][1] for other in self.adjacent[node]
+                 if (min(node, other), max(node, other)) in self.matched}
+        return sorted(doc for doc in found if docs[doc].order < copy.order)
+
     def origin_side(self, region: list[int], origin_doc: int) -> list[int]:
         """Origin nodes matched directly by the region (best-matched unit only), else the
         nearest origin node through the cluster (breadth first, lowest id on ties)."""
@@ -214,6 +221,7 @@ class _Candidate:
     containment: float
     matched: int
     rank: tuple
+    trimmed: bool = False
 
 
 def findings_from_matches(
@@ -249,13 +257,21 @@ def findings_from_matches(
         for copy_doc in sorted(by_doc):
             if copy_doc == origin.doc:
                 continue
-            # One candidate per copy span: a span bridging two regions (another copy of a
-            # merged paragraph) must not hide them; selection keeps the best of overlaps.
+            copy_key = docs[copy_doc]
+            # One candidate per copy span and source: the cluster's origin (directly or
+            # through the chain) and every other earlier article the span matched
+            # directly; selection keeps the earliest source of each region (see _select).
             for node in sorted(by_doc[copy_doc], key=lambda n: graph.nodes[n]):
                 found = graph.origin_side([node], origin.doc)
                 if found:
                     candidates.append(_candidate(number, certain, graph, [node], found, streams, docs, config))
-    chosen = _select(candidates)
+                for source in graph.direct_sources(node, docs, copy_key):
+                    if source == origin.doc:
+                        continue
+                    pair_certain = _origin_certain(docs[source], [docs[source], copy_key])
+                    candidates.append(_candidate(number, pair_certain, graph, [node],
+                                                 graph.origin_side([node], source), streams, docs, config))
+    chosen = _select(candidates, streams, config)
     return _renumber([_finding(c, streams, paragraphs, texts, config.shingle.size) for c in chosen])
 
 
@@ -285,27 +301,63 @@ def _candidate(number: int, certain: bool, graph: _Graph, region: list[int], ori
                                                        config.shingle.size)
     copy_doc, origin_doc = copy_nodes[0][1], source_nodes[0][1]
     start = int(copy_stream.starts[copy_words[0]])
-    rank = (-matched, -similarity, copy_words[1] - copy_words[0], start, docs[origin_doc].order,
+    rank = (docs[origin_doc].order, -matched, -similarity, copy_words[1] - copy_words[0], start,
             int(origin_stream.starts[origin_words[0]]))
     return _Candidate(number, certain, origin_doc, copy_doc, origin_unit, copy_unit, origin_words, copy_words,
                       similarity, shared, jaccard, containment, matched, rank)
 
 
-def _select(candidates: list[_Candidate]) -> list[_Candidate]:
-    """Per copy article, keep non-overlapping copy regions, best-ranked first."""
+def _select(candidates: list[_Candidate], streams: dict[int, TokenStream], config: Config) -> list[_Candidate]:
+    """Per copy article, non-overlapping copy regions, the earliest source first (then most
+    matched words): a region keeps its first origin. A candidate overlapping what is
+    taken is cut to its longest free stretch and aligned again, so the words a later
+    article added to an earlier one's passage (and another article copied) keep theirs."""
     by_copy: dict[int, list[_Candidate]] = defaultdict(list)
     for candidate in candidates:
         by_copy[candidate.copy_doc].append(candidate)
     chosen: list[_Candidate] = []
     for copy_doc in sorted(by_copy):
-        taken: list[tuple[int, int, int]] = []
+        taken: dict[int, list[tuple[int, int]]] = defaultdict(list)
         for candidate in sorted(by_copy[copy_doc], key=lambda c: c.rank):
             unit, (first, last) = candidate.copy_unit, candidate.copy_words
-            if any(unit == t_unit and first < t_last and t_first < last for t_unit, t_first, t_last in taken):
-                continue
-            taken.append((unit, first, last))
+            if any(first < t_last and t_first < last for t_first, t_last in taken[unit]):
+                free = _longest_free((first, last), taken[unit])
+                if free[1] - free[0] < config.segment.min_words:
+                    continue
+                trimmed = _realign(candidate, free, streams, config)
+                if trimmed is None:
+                    continue
+                candidate = trimmed
+            taken[unit].append(candidate.copy_words)
             chosen.append(candidate)
     return chosen
+
+
+def _longest_free(words: tuple[int, int], taken: list[tuple[int, int]]) -> tuple[int, int]:
+    """The longest part of ``words`` outside every taken range."""
+    best, cursor = (words[0], words[0]), words[0]
+    for t_first, t_last in sorted(taken) + [(words[1], words[1])]:
+        stop = min(t_first, words[1])
+        if stop - cursor > best[1] - best[0]:
+            best = (cursor, stop)
+        cursor = max(cursor, t_last)
+    return best
+
+
+def _realign(candidate: _Candidate, copy_words: tuple[int, int], streams: dict[int, TokenStream],
+             config: Config) -> _Candidate | None:
+    origin_stream, copy_stream = streams[candidate.origin_unit], streams[candidate.copy_unit]
+    region = best_chain_region(origin_stream.shingles, candidate.origin_words, copy_stream.shingles, copy_words,
+                               config.shingle.size, config.align)
+    if region is None or not accept(region, config.align, config.segment.min_words, config.verify.min_similarity):
+        return None
+    origin_words = (region.a_start, min(region.a_end, len(origin_stream)))
+    copy_words = (region.b_start, min(region.b_end, len(copy_stream)))
+    similarity, shared, jaccard, containment = measure(origin_stream, origin_words, copy_stream, copy_words,
+                                                       region.matched, config.shingle.size)
+    return dataclasses.replace(candidate, origin_words=origin_words, copy_words=copy_words, similarity=similarity,
+                               shared=shared, jaccard=jaccard, containment=containment, matched=region.matched,
+                               trimmed=True)
 
 
 def _span(stream: TokenStream, words: tuple[int, int], paragraph: tuple[int, int], text: str) -> tuple[int, int]:
@@ -332,7 +384,7 @@ def _finding(candidate: _Candidate, streams: dict[int, TokenStream], paragraphs:
     o_share = (candidate.origin_words[1] - candidate.origin_words[0]) / max(1, len(origin_stream))
     c_share = (candidate.copy_words[1] - candidate.copy_words[0]) / max(1, len(copy_stream))
     measures = (candidate.similarity, candidate.shared, candidate.jaccard, candidate.containment)
-    if min(o_share, c_share) < _PARAGRAPH_SHARE:
+    if candidate.trimmed or min(o_share, c_share) < _PARAGRAPH_SHARE:
         kind = "contained"
         o_span = _span(origin_stream, candidate.origin_words, origin_paragraph, texts(candidate.origin_doc))
         c_span = _span(copy_stream, candidate.copy_words, copy_paragraph, texts(candidate.copy_doc))

@@ -20,6 +20,7 @@ The result is exactly :func:`provenance.pipeline.cluster.find_reuses` over every
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import zlib
 from collections.abc import Callable, Iterable
@@ -36,7 +37,9 @@ from provenance.pipeline.cluster import (
     findings_from_matches,
     label_components,
 )
+from provenance.pipeline.phrases import is_short, lone_notices, span_anchors, stock_phrase
 from provenance.store.index import Index
+from provenance.store.keyruns import anchor_counts
 
 __all__ = ["compute_findings", "fill_temp", "read_streams", "refresh"]
 
@@ -128,7 +131,26 @@ def compute_findings(db: sqlite3.Connection, config: Config, *, labeller: Labell
         db, "match_units", ["id"], [units], "SELECT u.id, u.start, u.end FROM temp.match_units AS w JOIN units AS u ON u.id = w.id")}
     docs = _doc_keys(db, {m.a_doc for m in matches} | {m.b_doc for m in matches})
     texts = _Texts(db)
-    return findings_from_matches(matches, docs, streams, paragraphs, texts, config, labeller)
+    findings = findings_from_matches(matches, docs, streams, paragraphs, texts, config, labeller)
+    return _without_stock_phrases(db, findings, texts, config)
+
+
+def _without_stock_phrases(db: sqlite3.Connection, findings: list[Finding], texts: _Texts,
+                           config: Config) -> list[Finding]:
+    """Drop short findings made only of widely used phrases and notices shared across
+    outlets (see pipeline/phrases.py); cluster numbers stay dense."""
+    short = {i: span_anchors(texts(f.copy_doc), f.copy_start, f.copy_end, config)
+             for i, f in enumerate(findings) if is_short(f.matched, config)}
+    dropped: set[int] = set()
+    if short:
+        counts = anchor_counts(db, np.unique(np.concatenate(list(short.values()))))
+        dropped = {i for i, anchors in short.items() if stock_phrase(anchors, counts, config)}
+    dropped |= lone_notices(findings, config)
+    if not dropped:
+        return findings
+    kept = [f for i, f in enumerate(findings) if i not in dropped]
+    numbers = {old: new for new, old in enumerate(sorted({f.cluster for f in kept}), start=1)}
+    return [dataclasses.replace(f, cluster=numbers[f.cluster]) for f in kept]
 
 
 def read_streams(db: sqlite3.Connection, unit_ids: np.ndarray) -> dict[int, TokenStream]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Run", "append_anchors", "append_run", "read_anchors", "compact", "dead_ranges", "drop_empty_runs", "live_mask", "read_band", "read_columns", "record_dead", "runs"]
+__all__ = ["Run", "anchor_counts", "append_anchors", "append_run", "compact", "dead_ranges", "drop_empty_runs", "live_mask", "read_anchors", "read_band", "read_columns", "record_dead", "runs"]
 
 #: More runs than this triggers a merge of the small ones (see :func:`compact`).
 MAX_RUNS = 32
@@ -77,6 +77,24 @@ def read_anchors(db: sqlite3.Connection) -> tuple[np.ndarray, np.ndarray]:
         values.append(np.frombuffer(blob_values, dtype="<i8").astype(np.int64))
         units.append(np.frombuffer(blob_units, dtype="<i8").astype(np.int64))
     return np.concatenate(values), np.concatenate(units)
+
+
+def anchor_counts(db: sqlite3.Connection, wanted: np.ndarray) -> dict[int, int]:
+    """How many live paragraphs hold each anchor of ``wanted`` (sorted unique), one run
+    at a time so memory stays bounded by a run."""
+    totals = np.zeros(len(wanted), dtype=np.int64)
+    firsts, stops = dead_ranges(db)
+    for blob_values, blob_units in db.execute("SELECT anchors, units FROM anchor_runs ORDER BY first_unit"):
+        values = np.frombuffer(blob_values, dtype="<i8")
+        units = np.frombuffer(blob_units, dtype="<i8")
+        if len(firsts):
+            at = np.searchsorted(firsts, units, side="right") - 1
+            values = values[(at < 0) | (units >= stops[np.maximum(at, 0)])]
+        positions = np.searchsorted(wanted, values)
+        hit = positions < len(wanted)
+        hit[hit] = wanted[positions[hit]] == values[hit]
+        np.add.at(totals, positions[hit], 1)
+    return dict(zip(wanted.tolist(), totals.tolist(), strict=True))
 
 
 def runs(db: sqlite3.Connection) -> list[Run]:

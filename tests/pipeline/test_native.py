@@ -17,7 +17,15 @@ from hypothesis import strategies as st
 
 from provenance import _native
 from provenance.config import AlignConfig, MinHashConfig
-from provenance.pipeline.align import Region, _best_chain, accept, align, align_many, best_chain_region, runs_of
+from provenance.pipeline.align import (
+    Region,
+    _best_chain,
+    accept,
+    align,
+    align_many,
+    best_chain_region,
+    runs_of,
+)
 from provenance.pipeline.anchors import winnowed_anchors
 from provenance.pipeline.lsh import band_keys
 from provenance.pipeline.minhash import build_signatures
