@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from provenance.pipeline.cluster import DAY_US
+from provenance.pipeline.spangraph import DAY_US
 
 __all__ = ["Dated", "Reuse", "order_for_check"]
 

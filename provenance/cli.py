@@ -27,6 +27,8 @@ from provenance.cli_options import (
     index_given_on_command_line,
     matching_options,
     read_config,
+    report_filter,
+    report_filter_options,
     requested_config,
     resolve_index,
 )
@@ -35,7 +37,15 @@ from provenance.errors import InputError, ProvenanceError, SchemaError
 from provenance.execution import MAX_DEFAULT_WORKERS, default_workers
 from provenance.pipeline.dates import resolve_timezone
 from provenance.pipeline.load import Skipped
-from provenance.report.render import FORMATS, ReuseFilter, open_in_browser, render_report
+from provenance.report.render import (
+    FORMATS,
+    TOP_ROWS,
+    open_file,
+    page_text,
+    render_report,
+    write_html,
+    write_parquet,
+)
 from provenance.report.schema import report_schema_text
 from provenance.report.trace import trace_document
 from provenance.scan import ScanOptions, scan
@@ -140,52 +150,79 @@ def scan_command(paths: tuple[Path, ...], index_path: Path | None, config_path: 
 @cli.command("report")
 @common_options
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="text (terminal view), json (schema v1), markdown (GitHub), csv (a row per reuse), html (one page).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file instead of stdout.")
-@click.option("--origin", "origin_glob", metavar="PATTERN", help="Only reuses whose origin path matches this glob.")
-@click.option("--copy", "copy_glob", metavar="PATTERN", help="Only reuses whose copy path matches this glob.")
-@click.option("--limit", type=click.IntRange(1), default=None, help="Show at most this many reuses.")
-@click.option("--include-text", is_flag=True, help="JSON: add the reused text of both spans.")
-@click.option("--open", "open_browser", is_flag=True, help="Write the HTML report (to -o or a temporary file) and open it in the browser.")
+              help="text (terminal view), json (schema v1), markdown (GitHub), csv (a row per reuse), "
+                   "html (one page, or a site with -o DIR/), parquet (a row per reuse with texts).")
+@click.option("-o", "--output", type=click.Path(), help="Write to a file instead of stdout; for html, a folder (DIR/) gets a site.")
+@report_filter_options
+@click.option("--top", type=click.IntRange(1), default=None,
+              help="Text view: rows in the overview's rankings, and origins shown in full without --limit (default 10).")
+@click.option("--include-text", is_flag=True, help="JSON and CSV: add the reused text of both spans (Parquet always has it).")
+@click.option("--open", "open_browser", is_flag=True,
+              help="Write the HTML report (to -o, else a temporary file, or a temporary site when large) and open it.")
+@click.option("--no-pager", is_flag=True, help="Text view on a terminal: print everything instead of paging it.")
 @click.option("--schema", is_flag=True, help="Print the JSON Schema that --format json follows (to -o or stdout) and stop.")
-def report_command(index_path: Path | None, config_path: Path | None, quiet: bool, fmt: str, output: Path | None,
-                   origin_glob: str | None, copy_glob: str | None, limit: int | None, include_text: bool,
-                   open_browser: bool, schema: bool) -> None:
-    """Report reused passages from the index (no rescanning).
+def report_command(index_path: Path | None, config_path: Path | None, quiet: bool, fmt: str, output: str | None,
+                   top: int | None, include_text: bool, open_browser: bool, no_pager: bool, schema: bool,
+                   **filters: Any) -> None:
+    """Report reused passages from the index (no rescanning): overview first, then detail.
 
-    --origin, --copy and --limit select the reuses shown, in every format; the summary
-    always counts the whole index.
+    --origin, --copy, --kind, --min-similarity, --since/--until (the copy's publication),
+    --outlet and --limit select the reuses shown, in every format; the summary always
+    counts the whole index. The text view shows the 10 most reused origin articles in
+    full (--limit 0: all) and pages on a terminal.
 
     \b
     Examples:
       provenance report
       provenance report --origin 'cnn/*' --limit 10
-      provenance report --format html -o report.html
+      provenance report --outlet reuters.com --since 2024-03-01 --kind verbatim
+      provenance report --format html -o report/          # a site: report/index.html
+      provenance report --format html -o report.html      # one page, small indexes
       provenance report --open
       provenance report --format markdown >> "$GITHUB_STEP_SUMMARY"
+      provenance report --format csv --include-text -o reuses.csv
+      provenance report --format parquet -o reuses.parquet
       provenance report --format json -o report.json
       provenance report --schema > report.schema.json
     """
+    target = Path(output) if output else None
     if schema:
-        _emit(report_schema_text(), output)
+        _emit(report_schema_text(), target)
         return
+    show_all = filters["limit"] is not None  # --limit N (or 0): the text view shows every selected reuse
+    reuse_filter = report_filter(filters)
     settings = read_config(config_path)
     index_path = resolve_index(index_path, settings)
     if open_browser:
         if click.get_current_context().get_parameter_source("fmt") is not ParameterSource.DEFAULT and fmt != "html":
             raise click.UsageError(f"--open shows the HTML report; drop --format {fmt}")
         fmt = "html"
-    terminal = output is None and not open_browser and sys.stdout.isatty()
+    as_site = output is not None and (output.endswith(("/", os.sep)) or Path(output).is_dir())
+    if as_site and fmt != "html":
+        raise click.UsageError(f"-o {output} is a folder, which only --format html writes (a site); give a file for --format {fmt}")
+    if fmt == "parquet" and target is None and sys.stdout.isatty():
+        raise click.UsageError("--format parquet is binary: write it with -o FILE.parquet (or pipe it)")
+    terminal = target is None and not open_browser and sys.stdout.isatty()
     with Index.open(index_path, readonly=True) as index:
         _warn_matching(settings, index)
         _warn_unfinished(index)
-        rendered = render_report(index, fmt, ReuseFilter(origin_glob, copy_glob, limit), include_text=include_text, terminal=terminal)
-    if open_browser:
-        path, opened = open_in_browser(rendered, output)
-        if not quiet or not opened:
-            click.echo(f"Report written to {path}" + ("" if opened else "; no browser could be started, open it from there"))
+        if fmt == "parquet":
+            write_parquet(index, target, reuse_filter)
+            return
+        if as_site or open_browser:
+            written = write_html(index, target, reuse_filter, site=as_site)
+        else:
+            rendered = render_report(index, fmt, reuse_filter, include_text=include_text, terminal=terminal,
+                                     top=None if show_all else top or TOP_ROWS, rows=top or TOP_ROWS)
+    if as_site or open_browser:
+        opened = open_file(written.path) if open_browser else False
+        if not quiet or (open_browser and not opened):
+            click.echo(written.describe() + ("" if opened or not open_browser else "; no browser could be started, open it from there"))
         return
-    _emit(rendered, output)
+    if terminal and fmt == "text" and not no_pager:
+        page_text(rendered)
+        return
+    _emit(rendered, target)
 
 
 @cli.command("trace")

@@ -13,6 +13,7 @@ from click.core import ParameterSource
 
 from provenance.config import Config
 from provenance.pipeline.feeds import FeedFields
+from provenance.report.select import KINDS, ReuseFilter, parse_instant
 from provenance.settings import (
     DEFAULT_INDEX,
     MATCHING_KEYS,
@@ -32,6 +33,8 @@ __all__ = [
     "matching_options",
     "quiet_option",
     "read_config",
+    "report_filter",
+    "report_filter_options",
     "requested_config",
     "resolve_index",
 ]
@@ -108,3 +111,56 @@ def feed_fields(values: dict[str, Any], config_file: ConfigFile) -> FeedFields:
 def requested_config(values: dict[str, Any], config_file: ConfigFile) -> Config | None:
     """``None`` (use the index's own config) unless a matching flag or ``[matching]`` says otherwise."""
     return matching_config(config_file, values)
+
+
+class _Instant(click.ParamType):
+    """``2021-03-04`` or an ISO-8601 instant; ``--until`` takes a bare date to its day's end."""
+
+    name = "DATE"
+
+    def __init__(self, end_of_day: bool) -> None:
+        self.end_of_day = end_of_day
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            return parse_instant(value, end_of_day=self.end_of_day)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+def report_filter_options(func: F) -> F:
+    """``--origin``/``--copy`` globs, ``--kind``, ``--min-similarity``, ``--since``/``--until``,
+    ``--outlet`` and ``--limit``: which reuses a report shows, in every format."""
+    options = [
+        click.option("--origin", "origin_glob", metavar="PATTERN", help="Only reuses whose origin path matches this glob."),
+        click.option("--copy", "copy_glob", metavar="PATTERN", help="Only reuses whose copy path matches this glob."),
+        click.option("--kind", "kinds", multiple=True, type=click.Choice(KINDS),
+                     help="Only reuses of this kind (repeat for several)."),
+        click.option("--min-similarity", type=click.FloatRange(0.0, 1.0), default=None, metavar="X",
+                     help="Only reuses at least this similar (0-1)."),
+        click.option("--since", type=_Instant(False), default=None,
+                     help="Only copies published at or after this date or instant (UTC unless it has an offset)."),
+        click.option("--until", type=_Instant(True), default=None,
+                     help="Only copies published up to this date (its whole day) or instant."),
+        click.option("--outlet", "outlets", multiple=True, metavar="NAME",
+                     help="Only reuses whose origin or copy outlet matches (a glob, case-insensitive; repeat for several)."),
+        click.option("--limit", type=click.IntRange(0), default=None,
+                     help="Show at most this many reuses; 0 shows all (the text view otherwise shows the top origins in full)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def report_filter(values: dict[str, Any]) -> ReuseFilter:
+    """The :class:`ReuseFilter` of :func:`report_filter_options`' values (popped from ``values``)."""
+    try:
+        return ReuseFilter(
+            origin=values.pop("origin_glob"), copy=values.pop("copy_glob"), limit=values.pop("limit") or None,
+            kinds=tuple(values.pop("kinds")), min_similarity=values.pop("min_similarity"),
+            since=values.pop("since"), until=values.pop("until"), outlets=tuple(values.pop("outlets")),
+        )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc

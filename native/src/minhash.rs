@@ -23,16 +23,50 @@ pub fn fmix32(mut value: u32) -> u32 {
     value ^ (value >> 16)
 }
 
-/// Lowers `row` (one signature, `row.len() == a.len() == b.len()`) with every value of
-/// `shingles`. The inner loop is branch-free so it vectorises over permutations.
-fn sign_into(row: &mut [u32], shingles: &[u32], a: &[u32], b: &[u32]) {
-    row.fill(EMPTY_VALUE);
-    for &shingle in shingles {
-        let mixed = fmix32(shingle);
-        for ((slot, &a), &b) in row.iter_mut().zip(a).zip(b) {
-            *slot = (*slot).min(a.wrapping_mul(mixed).wrapping_add(b));
+/// Permutations kept in registers while a unit's shingles stream past (4 AVX2 vectors).
+const BLOCK: usize = 32;
+
+/// Writes the signature of one unit to `row` (`row.len() == a.len() == b.len()`) from
+/// its `mixed` (already `fmix32`-ed) shingles.
+///
+/// Permutations are taken `BLOCK` at a time so their `a`, `b` and running minima stay
+/// in registers over all shingles; the inner loop is branch-free and vectorises.
+#[inline(always)]
+fn sign_unit(row: &mut [u32], mixed: &[u32], a: &[u32], b: &[u32]) {
+    let (row_blocks, row_rest) = row.as_chunks_mut::<BLOCK>();
+    let (a_blocks, a_rest) = a.as_chunks::<BLOCK>();
+    let (b_blocks, b_rest) = b.as_chunks::<BLOCK>();
+    for ((out, a), b) in row_blocks.iter_mut().zip(a_blocks).zip(b_blocks) {
+        let mut minima = [EMPTY_VALUE; BLOCK];
+        for &value in mixed {
+            for k in 0..BLOCK {
+                minima[k] = minima[k].min(a[k].wrapping_mul(value).wrapping_add(b[k]));
+            }
         }
+        *out = minima;
     }
+    for ((out, &a), &b) in row_rest.iter_mut().zip(a_rest).zip(b_rest) {
+        *out = mixed.iter().fold(EMPTY_VALUE, |minimum, &value| minimum.min(a.wrapping_mul(value).wrapping_add(b)));
+    }
+}
+
+/// [`sign_unit`] compiled for AVX2 (8 lanes of 32-bit multiply and unsigned minimum).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn sign_unit_avx2(row: &mut [u32], mixed: &[u32], a: &[u32], b: &[u32]) {
+    sign_unit(row, mixed, a, b)
+}
+
+/// [`sign_unit`] for this CPU: the AVX2 build where the CPU has it (same results).
+fn sign_unit_here(row: &mut [u32], mixed: &[u32], a: &[u32], b: &[u32]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: `sign_unit_avx2` only requires the AVX2 instructions it was compiled
+        // with, and the CPU has them (detected just above).
+        unsafe { sign_unit_avx2(row, mixed, a, b) };
+        return;
+    }
+    sign_unit(row, mixed, a, b)
 }
 
 /// Signatures of many units, row-major `(units, a.len())`.
@@ -44,13 +78,14 @@ pub fn signatures(shingles: &[u32], bounds: &[usize], a: &[u32], b: &[u32]) -> V
     let num_perm = a.len();
     let units = bounds.len().saturating_sub(1);
     let mut out = vec![EMPTY_VALUE; units * num_perm];
-    if num_perm == 0 {
+    if num_perm == 0 || units == 0 {
         return out;
     }
+    let mixed: Vec<u32> = shingles.par_iter().map(|&shingle| fmix32(shingle)).collect();
     out.par_chunks_mut(num_perm)
         .enumerate()
         .with_min_len(UNITS_PER_TASK)
-        .for_each(|(unit, row)| sign_into(row, &shingles[bounds[unit]..bounds[unit + 1]], a, b));
+        .for_each(|(unit, row)| sign_unit_here(row, &mixed[bounds[unit]..bounds[unit + 1]], a, b));
     out
 }
 
@@ -79,6 +114,23 @@ mod tests {
         for k in 0..2 {
             let expected = [5u32, 9, 1].iter().map(|&h| a[k].wrapping_mul(fmix32(h)).wrapping_add(b[k])).min().unwrap();
             assert_eq!(out[k], expected);
+        }
+    }
+
+    #[test]
+    fn every_build_of_the_kernel_agrees() {
+        let mixed: Vec<u32> = (0..77u32).map(|i| fmix32(i.wrapping_mul(2_654_435_761))).collect();
+        for num_perm in [1usize, 31, 32, 33, 128, 200] {
+            let (a, b): (Vec<u32>, Vec<u32>) =
+                (0..num_perm as u32).map(|k| (2 * k + 1, k.wrapping_mul(0x9E37_79B9))).unzip();
+            let expected: Vec<u32> = (0..num_perm)
+                .map(|k| mixed.iter().map(|&h| a[k].wrapping_mul(h).wrapping_add(b[k])).min().unwrap())
+                .collect();
+            let mut row = vec![0u32; num_perm];
+            sign_unit(&mut row, &mixed, &a, &b);
+            assert_eq!(row, expected);
+            sign_unit_here(&mut row, &mixed, &a, &b);
+            assert_eq!(row, expected);
         }
     }
 

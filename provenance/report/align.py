@@ -19,6 +19,7 @@ marked ranges hold just the words that changed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any, Literal
@@ -159,7 +160,7 @@ class _Builder:
         return self.edits
 
 
-def align_reuse(reuse: dict[str, Any], texts: dict[str, str]) -> Alignment | None:
+def align_reuse(reuse: dict[str, Any], texts: Mapping[str, str]) -> Alignment | None:
     """Align one reuse of the report (``None`` when a document's text is not at hand)."""
     origin, copy = reuse["origin"], reuse["copy"]
     if origin["path"] not in texts or copy["path"] not in texts:

@@ -143,7 +143,18 @@ details.boilerplate ul { margin: 0; padding: 0 1rem 0.8rem 2.2rem; }
 details.boilerplate li { margin: 0.3rem 0; }
 details.boilerplate q { font-family: var(--serif); }
 footer { color: var(--muted); font-size: 0.82rem; padding: 1rem 0 2rem; border-top: 1px solid var(--line); }
-@media (max-width: 820px) { .cols { grid-template-columns: 1fr; } .jump { margin-left: 0; } }
+@media (max-width: 820px) { .cols { grid-template-columns: 1fr; } .jump { margin-left: 0; flex-wrap: wrap; gap: 0.2rem 0.9rem; } }
+/* Phones: the meta line and dates wrap between their parts instead of being clipped. */
+.meta { overflow-wrap: anywhere; }
+.meta .outlet, .meta time, .col-label span, .pair-head > span { white-space: nowrap; }
+.meta .sep { display: inline-block; }
+.pair-head .mono { white-space: normal; overflow-wrap: anywhere; }
+@media (max-width: 600px) {
+  .wrap { padding: 0 0.8rem; }
+  .doc-head, .pair { padding-left: 0.8rem; padding-right: 0.8rem; }
+  .bar-line { flex-wrap: wrap; }
+  .stats { grid-template-columns: repeat(auto-fit, minmax(96px, 1fr)); }
+}
 @media (prefers-color-scheme: dark) {
   :root { --bg: #0f141b; --card: #161c25; --line: #273140; --ink: #e5e9f0; --muted: #9aa4b2;
     --span: #4a3f12; --ins: #14532d; --ins-ink: #dcfce7; --del: #5f1d1d; --del-ink: #fee2e2; --chg: #312e81; --chg-ink: #e0e7ff; }

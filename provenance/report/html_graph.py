@@ -17,10 +17,11 @@ from typing import Any
 
 from provenance.report.select import format_published, outlet
 
-__all__ = ["LABELLED_NODES", "MAX_NODES", "render_graph", "render_outlet_flows"]
+__all__ = ["LABELLED_NODES", "MAX_NODES", "render_graph", "render_outlet_graph"]
 
 MAX_NODES = 150  # beyond this a picture stops informing; the busiest articles are kept
 LABELLED_NODES = 40  # up to this many dots the picture has room for titles and edge counts
+EDGE_LABELS = 8  # above this many arrows only those carrying several passages are labelled
 WIDTH = 1000
 LEFT = 150  # lane labels
 RIGHT_PAD = 40
@@ -154,9 +155,10 @@ def _edge_path(origin: _Node, copy: _Node) -> str:
     return f"M{x1:.1f},{y1:.1f} C{x1 + bend:.1f},{y1:.1f} {x2 - bend:.1f},{y2:.1f} {x2:.1f},{end_y:.1f}"
 
 
-def render_graph(report: dict[str, Any], reuse_ids: dict[int, str], origin_anchors: dict[str, str]) -> str:
+def render_graph(report: dict[str, Any], reuse_ids: dict[int, str], links: dict[str, str]) -> str:
     """The ``<svg>`` element; ``reuse_ids`` maps ``id(reuse)`` to its element id in the
-    page, ``origin_anchors`` an origin path to its section id (for the links)."""
+    page, ``links`` an article's path to the href of its passages (``#origin-3``, or a
+    page of the site); an article without one links to ``#articles``."""
     nodes, left_out = _nodes(report)
     if not nodes:
         return '<p class="empty">No article took text from another.</p>'
@@ -196,11 +198,12 @@ def render_graph(report: dict[str, Any], reuse_ids: dict[int, str], origin_ancho
         mid_x, mid_y = (origin.x + copy.x) / 2, (origin.y + copy.y) / 2 - 6
         if abs(origin.y - copy.y) < 1:  # above the arc's top, which is 3/4 of its lift
             mid_y = origin.y - 0.75 * min(46.0, 14 + abs(copy.x - origin.x) / 5) - 8
-        anchor = origin_anchors.get(origin_path, "")
+        href = escape(links.get(origin_path, "#articles"), quote=True)
         parts.append(
-            f'<a href="#{anchor}" class="edge" data-edge="{ids}"><title>{escape(origin_path)} → {escape(copy_path)}: {label}</title>'
+            f'<a href="{href}" class="edge" data-edge="{ids}"><title>{escape(origin_path)} → {escape(copy_path)}: {label}</title>'
             f'<path d="{_edge_path(origin, copy)}" stroke-width="{width:.1f}" marker-end="url(#arrow)"/>'
-            + (f'<text x="{mid_x:.1f}" y="{mid_y:.1f}" text-anchor="middle">{label}</text>' if labelled else "")
+            + (f'<text x="{mid_x:.1f}" y="{mid_y:.1f}" text-anchor="middle">{label}</text>'
+               if labelled and (len(reuses) > 1 or len(edges) <= EDGE_LABELS) else "")
             + "</a>"
         )
     for node in nodes.values():
@@ -212,7 +215,7 @@ def render_graph(report: dict[str, Any], reuse_ids: dict[int, str], origin_ancho
         label_y = node.y + NODE_RADIUS + 13
         faint = ' opacity="0.6"' if node.role == "none" else ""
         parts.append(
-            f'<a href="#{origin_anchors.get(node.path, "articles")}"{faint}><title>{escape(tip)}</title>'
+            f'<a href="{escape(links.get(node.path, "#articles"), quote=True)}"{faint}><title>{escape(tip)}</title>'
             f'<circle cx="{node.x:.1f}" cy="{node.y:.1f}" r="{NODE_RADIUS}" fill="{colour}" stroke="#fff" stroke-width="2"/>'
             + (f'<text class="node-label" x="{node.x:.1f}" y="{label_y:.1f}" text-anchor="middle">{escape(_short(title, 26))}</text>'
                if labelled else "")
@@ -224,24 +227,64 @@ def render_graph(report: dict[str, Any], reuse_ids: dict[int, str], origin_ancho
     return "".join(parts)
 
 
-def render_outlet_flows(report: dict[str, Any]) -> str:
-    """Outlet-level view of the graph (stays readable at any size): per pair of outlets,
-    how many passages and copying articles went from one to the other, busiest first."""
-    documents = {d["path"]: d for d in report["documents"]}
-    flows: dict[tuple[str, str], list[str]] = {}
-    for reuse in report["reuses"]:
-        source = outlet(documents.get(reuse["origin"]["path"], {})) or "no outlet"
-        target = outlet(documents.get(reuse["copy"]["path"], {})) or "no outlet"
-        flows.setdefault((source, target), []).append(reuse["copy"]["path"])
-    if not flows:
-        return ""
-    rows = "".join(
-        f"<tr><td>{escape(source)}</td><td>{escape(target)}</td><td class=\"num\">{len(copies)}</td>"
-        f"<td class=\"num\">{len(set(copies))}</td></tr>"
-        for (source, target), copies in sorted(flows.items(), key=lambda item: (-len(item[1]), item[0]))
-    )
-    return (
-        '<details class="card flows"><summary>Between outlets: passages taken from one outlet by another</summary>'
-        '<table><thead><tr><th>from (origin outlet)</th><th>to (copying outlet)</th><th class="num">passages</th>'
-        f'<th class="num">copying articles</th></tr></thead><tbody>{rows}</tbody></table></details>'
-    )
+_FLOW_COLOURS = ("#0f766e", "#1d4ed8", "#b45309", "#7c3aed", "#be123c", "#15803d", "#0369a1", "#a16207",
+                 "#6d28d9", "#c2410c", "#0e7490", "#4d7c0f")
+_OTHER_COLOUR = "#94a3b8"
+
+
+def render_outlet_graph(names: list[str], cells: dict[tuple[str, str], tuple[int, int]]) -> str:
+    """The provenance graph folded to outlets: origin outlets on the left, copying outlets
+    on the right, a band from each to each as thick as the passages it carried (the
+    cells of :func:`~provenance.report.overview.outlet_matrix`)."""
+    if not cells:
+        return '<p class="empty">No article took text from another.</p>'
+    sent = {name: sum(n for (a, _), (n, _) in cells.items() if a == name) for name in names}
+    received = {name: sum(n for (_, b), (n, _) in cells.items() if b == name) for name in names}
+    left_names = [name for name in names if sent[name]]
+    right_names = [name for name in names if received[name]]
+    total = sum(n for n, _ in cells.values())
+    gap, top = 10.0, 16.0
+    height = max(260.0, 30.0 * max(len(left_names), len(right_names)))
+    scale = (height - gap * (max(len(left_names), len(right_names)) - 1)) / total
+    colours = {name: _FLOW_COLOURS[i % len(_FLOW_COLOURS)] for i, name in enumerate(names)}
+    colours["other outlets"] = _OTHER_COLOUR
+
+    def stack(column: list[str], size: dict[str, int]) -> dict[str, float]:
+        positions, y = {}, top
+        for name in column:
+            positions[name] = y
+            y += size[name] * scale + gap
+        return positions
+
+    left_y, right_y = stack(left_names, sent), stack(right_names, received)
+    x_left, x_right, bar = 230.0, WIDTH - 230.0, 12.0
+    parts = [
+        (f'<svg class="outlet-graph" viewBox="0 0 {WIDTH} {height + 2 * top:.0f}" role="img" aria-labelledby="og-title" '
+         'xmlns="http://www.w3.org/2000/svg"><title id="og-title">Passages taken, by outlet: origin outlets on the left, '
+         "copying outlets on the right</title>"),
+    ]
+    left_cursor, right_cursor = dict(left_y), dict(right_y)
+    order = sorted(cells.items(), key=lambda item: (left_names.index(item[0][0]), right_names.index(item[0][1])))
+    for (source, target), (passages, articles) in order:
+        thickness = passages * scale
+        y1 = left_cursor[source] + thickness / 2
+        y2 = right_cursor[target] + thickness / 2
+        left_cursor[source] += thickness
+        right_cursor[target] += thickness
+        mid = (x_left + bar + x_right) / 2
+        parts.append(
+            f'<path class="flow" d="M{x_left + bar:.1f},{y1:.1f} C{mid:.1f},{y1:.1f} {mid:.1f},{y2:.1f} {x_right:.1f},{y2:.1f}" '
+            f'stroke="{colours[source]}" stroke-width="{max(thickness, 1.0):.1f}"><title>{escape(source)} → {escape(target)}: '
+            f"{passages} passage{'s' if passages != 1 else ''}, {articles} copying article{'s' if articles != 1 else ''}</title></path>"
+        )
+    for column, positions, size, x, anchor, label_x in (
+        (left_names, left_y, sent, x_left, "end", x_left - 8),
+        (right_names, right_y, received, x_right, "start", x_right + bar + 8),
+    ):
+        for name in column:
+            y, h = positions[name], max(size[name] * scale, 1.0)
+            parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.0f}" height="{h:.1f}" fill="{colours[name]}"/>')
+            parts.append(f'<text class="lane-label" x="{label_x:.1f}" y="{y + h / 2 + 4:.1f}" text-anchor="{anchor}">'
+                         f"{escape(_short(name, 30))} <tspan class=\"count\">{size[name]}</tspan></text>")
+    parts.append("</svg>")
+    return "".join(parts)

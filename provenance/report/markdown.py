@@ -1,7 +1,8 @@
 """The Markdown report: GitHub-flavoured, sized for a pull-request comment or a CI step
 summary.
 
-A summary line and a table of every reuse come first; then one section per origin
+A summary line and the overview (outlet flows, the most reused origin articles, lags,
+kinds, the busiest day) come first, then a table of every reuse; then one section per origin
 article with, for each copy, the reused passage quoted as a word diff against the
 origin: removed words ~~struck~~, added words **bold** (GitHub renders no colour in
 comments, so emphasis carries the edits). Article text is escaped so it can neither
@@ -12,11 +13,13 @@ characters) the sections stop with a note saying how many reuses were left out.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from provenance.report.align import align_reuse
+from provenance.report.overview import build_overview
 from provenance.report.select import display_groups, format_published, outlet
-from provenance.report.text import format_lag
+from provenance.report.text import TOP_ROWS, format_lag
 
 __all__ = ["MAX_CHARS", "escape_markdown", "render_markdown"]
 
@@ -59,7 +62,7 @@ def _emphasised(mark: str, text: str) -> str:
     return f"{lead}{marker}{stripped}{marker}{tail}"
 
 
-def _quoted(reuse: dict[str, Any], texts: dict[str, str]) -> str:
+def _quoted(reuse: dict[str, Any], texts: Mapping[str, str]) -> str:
     alignment = align_reuse(reuse, texts)
     if alignment is None:
         return "> *(text not in the index)*"
@@ -122,7 +125,7 @@ def _byline(document: dict[str, Any]) -> str:
     return " · ".join(parts)
 
 
-def _section(group: Any, texts: dict[str, str]) -> list[str]:
+def _section(group: Any, texts: Mapping[str, str]) -> list[str]:
     origin = group.origin
     lines = [f"### {_title(origin)}", "", f"Origin: {_byline(origin)}", ""]
     for copy, reuses in group.copies:
@@ -141,13 +144,38 @@ def _section(group: Any, texts: dict[str, str]) -> list[str]:
     return lines
 
 
-def render_markdown(report: dict[str, Any], texts: dict[str, str], max_chars: int = MAX_CHARS) -> str:
+def _overview(report: dict[str, Any], top: int = TOP_ROWS) -> list[str]:
+    """Outlet flows and the most reused origins (``top`` rows each), then lags and kinds."""
+    overview = build_overview(report)
+    lines = ["### Who takes text from whom, by outlet", "",
+             "| from (origin outlet) | to (copying outlet) | passages | copying articles |", "| --- | --- | ---: | ---: |"]
+    lines += [f"| {escape_markdown(f.origin_outlet)} | {escape_markdown(f.copy_outlet)} | {f.passages} | {f.copy_articles} |"
+              for f in overview.flows[:top]]
+    if len(overview.flows) > top:
+        lines += ["", f"*… {len(overview.flows) - top} more outlet pairs.*"]
+    lines += ["", "### Most reused origin articles", "", "| # | origin article | outlet | published | copies | passages |",
+              "| ---: | --- | --- | --- | ---: | ---: |"]
+    lines += [f"| {rank} | {_title(s.origin)} | {escape_markdown(outlet(s.origin) or 'no outlet')} | "
+              f"{format_published(s.origin)} | {s.copy_articles} | {s.passages} |"
+              for rank, s in enumerate(overview.origins[:top], start=1)]
+    if len(overview.origins) > top:
+        lines += ["", f"*… {len(overview.origins) - top} more origin articles.*"]
+    lines += ["", "**Time to copy** (article pairs): " + " · ".join(f"{label} {n}" for label, n in overview.lags),
+              "", "**By kind** (passages): " + " · ".join(f"{kind} {n}" for kind, n in overview.kinds)]
+    if overview.days:
+        busiest, count = max(overview.days, key=lambda item: (item[1], -item[0].toordinal()))
+        lines += ["", (f"**By day**: copies published {overview.days[0][0]} to {overview.days[-1][0]}; "
+                      f"busiest day {busiest} with {count} passages.")]
+    return lines
+
+
+def render_markdown(report: dict[str, Any], texts: Mapping[str, str], max_chars: int = MAX_CHARS) -> str:
     """The GitHub-flavoured Markdown report; ``texts`` maps document path -> decoded text."""
     lines = _summary(report)
     if not report["reuses"]:
         lines += ["", "No reused passages across articles." if report["summary"]["reuses"] == 0 else "No reuses match the filters."]
         return "\n".join(lines) + "\n"
-    lines += ["", *_table(report, max_chars // 2), "", "Removed words are ~~struck through~~, added words are **bold**.", ""]
+    lines += ["", *_overview(report), "", "### Every reuse", "", *_table(report, max_chars // 2), "", "Removed words are ~~struck through~~, added words are **bold**.", ""]
     size = sum(len(line) + 1 for line in lines)
     groups = display_groups(report)
     for position, group in enumerate(groups):

@@ -14,18 +14,21 @@ so a renderer can say "showing 3 of 5 reuses".
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 from fnmatch import fnmatchcase
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
 __all__ = [
+    "KINDS",
     "OriginGroup",
     "ReuseFilter",
     "display_groups",
     "display_order",
     "format_published",
     "outlet",
+    "parse_instant",
     "path_matches",
     "select_reuses",
 ]
@@ -40,27 +43,80 @@ def path_matches(path: str, pattern: str) -> bool:
     return fnmatchcase(path, pattern) or PurePosixPath(path).match(pattern)
 
 
+KINDS: tuple[str, ...] = ("verbatim", "near-duplicate", "contained")
+
+
+def parse_instant(value: str, *, end_of_day: bool = False) -> datetime:
+    """A ``--since``/``--until`` bound: ``2021-03-04`` (midnight UTC, or its last
+    microsecond with ``end_of_day``) or an ISO-8601 instant (UTC unless it has an offset)."""
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            moment = datetime.combine(day, time.max if end_of_day else time.min)
+        else:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T", 1))
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a date: write 2021-03-04 or 2021-03-04T15:30 (UTC unless an offset is given)") from exc
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _instant(published: str | None) -> datetime | None:
+    return None if not published else datetime.fromisoformat(published)
+
+
 @dataclass(frozen=True, slots=True)
 class ReuseFilter:
-    """``--origin``/``--copy`` globs on display paths and ``--limit`` on reuses."""
+    """Which reuses a report shows: ``--origin``/``--copy`` globs on display paths,
+    ``--kind``, ``--min-similarity``, ``--since``/``--until`` (the copy's publication,
+    both bounds included; an undated copy never passes them), ``--outlet`` globs (origin
+    or copy outlet, case-insensitive), then ``--limit`` on the reuses left."""
 
     origin: str | None = None
     copy: str | None = None
     limit: int | None = None
+    kinds: tuple[str, ...] = ()
+    min_similarity: float | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    outlets: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.limit is not None and self.limit < 1:
             raise ValueError(f"limit must be at least 1, got {self.limit}; leave it out to show every reuse")
+        unknown = sorted(set(self.kinds) - set(KINDS))
+        if unknown:
+            raise ValueError(f"unknown kind {unknown[0]!r}; choose from {', '.join(KINDS)}")
+        if self.min_similarity is not None and not 0.0 <= self.min_similarity <= 1.0:
+            raise ValueError(f"min_similarity must be between 0 and 1, got {self.min_similarity}")
+        if self.since is not None and self.until is not None and self.since > self.until:
+            raise ValueError("since is later than until: no reuse could pass; swap them")
 
-    def accepts(self, reuse: Reuse) -> bool:
-        """Whether the globs let this reuse through (the limit is applied afterwards)."""
+    def accepts(self, reuse: Reuse, documents: dict[str, Document] | None = None) -> bool:
+        """Whether this reuse passes every filter (the limit is applied afterwards);
+        ``documents`` (path -> document) names the outlets for ``outlets``."""
         if self.origin is not None and not path_matches(reuse["origin"]["path"], self.origin):
             return False
-        return self.copy is None or path_matches(reuse["copy"]["path"], self.copy)
+        if self.copy is not None and not path_matches(reuse["copy"]["path"], self.copy):
+            return False
+        if self.kinds and reuse["kind"] not in self.kinds:
+            return False
+        if self.min_similarity is not None and reuse["similarity"] < self.min_similarity:
+            return False
+        if self.since is not None or self.until is not None:
+            published = _instant(reuse["copy"].get("published"))
+            if published is None or (self.since and published < self.since) or (self.until and published > self.until):
+                return False
+        if self.outlets:
+            documents = documents or {}
+            names = [(outlet(documents.get(reuse[side]["path"], {})) or "").lower() for side in ("origin", "copy")]
+            return any(fnmatchcase(name, pattern.lower()) for name in names for pattern in self.outlets)
+        return True
 
     @property
     def active(self) -> bool:
-        return self.origin is not None or self.copy is not None or self.limit is not None
+        return any((self.origin is not None, self.copy is not None, self.limit is not None, self.kinds,
+                    self.min_similarity is not None, self.since is not None, self.until is not None, self.outlets))
 
 
 def _document_key(document: Document | None, path: str) -> tuple[bool, str, str]:
@@ -92,7 +148,8 @@ def select_reuses(report: dict[str, Any], reuse_filter: ReuseFilter) -> dict[str
     """
     if not reuse_filter.active:
         return report
-    kept = [reuse for reuse in display_order(report) if reuse_filter.accepts(reuse)]
+    documents = {d["path"]: d for d in report["documents"]} if reuse_filter.outlets else None
+    kept = [reuse for reuse in display_order(report) if reuse_filter.accepts(reuse, documents)]
     if reuse_filter.limit is not None:
         kept = kept[: reuse_filter.limit]
     chosen = {id(reuse) for reuse in kept}
@@ -128,9 +185,11 @@ def display_groups(report: dict[str, Any]) -> list[OriginGroup]:
 
 
 def outlet(document: Document) -> str | None:
-    """Who published the article: its site, else its URL's host (``www.`` dropped)."""
-    if document.get("site"):
-        return str(document["site"])
+    """Who published the article: its site, else its URL's host (``www.`` dropped); for an
+    article without either, the top folder it was scanned from (``cnn/``)."""
+    site = document.get("site")
+    if site:
+        return str(site)[4:] + "/" if str(site).startswith("dir:") else str(site)
     url = document.get("url")
     if not url:
         return None

@@ -1,4 +1,9 @@
-"""The terminal view: a one-screen summary, then per origin article what each copy took.
+"""The terminal view: a summary and the overview, then per origin article what each copy took.
+
+The overview (:mod:`~provenance.report.text_overview`) fits 80 columns: outlet flows,
+the most reused origin articles, lags, kinds and a timeline. Below it, each origin
+article with every copy's passages; with ``top`` (the CLI's default of 10 when
+``--limit`` is not given) only the most reused origins, and a line saying how many more.
 
 Rendered with rich. On a terminal the view fits its width and is coloured (unless
 ``NO_COLOR`` is set); piped to a file or another program it has no colour and long
@@ -13,21 +18,23 @@ import io
 import os
 import re
 import shutil
+from collections.abc import Mapping
 from typing import Any
 
-from rich import box
 from rich.console import Console
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from provenance.report.align import align_reuse
-from provenance.report.select import OriginGroup, display_groups, format_published, outlet
+from provenance.report.overview import Overview, build_overview
+from provenance.report.select import OriginGroup, display_groups, format_published
+from provenance.report.text_overview import OVERVIEW_WIDTH, article_name, render_overview
 
-__all__ = ["format_lag", "render_text"]
+__all__ = ["TOP_ROWS", "format_lag", "render_text"]
 
 PIPED_WIDTH = 200  # tables only (they take their natural width); text lines never wrap when piped
-OVERVIEW_ROWS = 15  # article pairs in the overview, to keep it on one screen
+TOP_ROWS = 10  # rows of the overview's rankings, and origins shown in full by default (``--top``)
 
 _STYLES = {
     "same": "yellow",
@@ -78,7 +85,7 @@ def _console(buffer: io.StringIO, terminal: bool, width: int | None, color: bool
     )
 
 
-def _summary(report: dict[str, Any]) -> Table:
+def _summary(report: dict[str, Any], width: int) -> Table:
     summary = report["summary"]
     cells = [
         ("documents", summary["documents"]),
@@ -90,41 +97,20 @@ def _summary(report: dict[str, Any]) -> Table:
         ("reuses", summary["reuses"]),
         ("uncertain origins", summary["uncertain_origins"]),
     ]
+    per_row = 3 if width >= OVERVIEW_WIDTH else 2
     table = Table.grid(padding=(0, 1))
-    for _ in range(3):
+    for _ in range(per_row):
         table.add_column(justify="right", style="bold")
         table.add_column(style="dim", min_width=22)
-    for row in range(0, len(cells), 3):
+    for row in range(0, len(cells), per_row):
         flat: list[str] = []
-        for label, value in cells[row : row + 3]:
+        for label, value in cells[row : row + per_row]:
             flat.extend([str(value), label])
         table.add_row(*flat)
     return table
 
 
-def _overview(groups: list[OriginGroup]) -> tuple[Table, int]:
-    """One row per (origin article, copying article); returns the table and rows left out."""
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1))
-    table.add_column("origin", overflow="fold")
-    table.add_column("published", no_wrap=True)
-    table.add_column("copy", overflow="fold")
-    table.add_column("passages", justify="right")
-    table.add_column("best", justify="right")
-    table.add_column("lag", no_wrap=True)
-    rows = [(group.origin, copy, reuses) for group in groups for copy, reuses in group.copies]
-    for origin, copy, reuses in rows[:OVERVIEW_ROWS]:
-        table.add_row(
-            Text(origin["path"], style="green"),
-            format_published(origin),
-            Text(copy["path"], style="cyan"),
-            str(len(reuses)),
-            f"{max(r['similarity'] for r in reuses):.2f}",
-            format_lag(reuses[0]["lag_seconds"]),
-        )
-    return table, max(0, len(rows) - OVERVIEW_ROWS)
-
-
-def _passage(reuse: dict[str, Any], texts: dict[str, str]) -> list[Text]:
+def _passage(reuse: dict[str, Any], texts: Mapping[str, str]) -> list[Text]:
     origin, copy = reuse["origin"], reuse["copy"]
     kind = reuse["kind"]
     header = Text()
@@ -144,49 +130,70 @@ def _passage(reuse: dict[str, Any], texts: dict[str, str]) -> list[Text]:
     return [header, body]
 
 
+def _origin_lines(group: OriginGroup) -> list[Text]:
+    origin = group.origin
+    lines = [Text.assemble(("ORIGIN ", "bold green"), (article_name(origin), "bold"))]
+    lines.append(Text(f"  {format_published(origin)} · {origin['path']}", style="dim"))
+    if origin.get("url"):
+        lines.append(Text(f"  {origin['url']}", style="dim"))
+    return lines
+
+
+def _copy_line(copy: dict[str, Any], reuses: list[dict[str, Any]]) -> Text:
+    line = Text.assemble(("→ COPY ", "bold cyan"), (article_name(copy), "bold"))
+    line.append(f"  {format_published(copy)} · lag {format_lag(reuses[0]['lag_seconds'])} · {copy['path']}", style="dim")
+    return line
+
+
+def _chosen_groups(report: dict[str, Any], overview: Overview, top: int | None) -> list[OriginGroup]:
+    """Every origin in display order, or the ``top`` most reused (overview ranking)."""
+    groups = display_groups(report)
+    if top is None:
+        return groups
+    return [groups[stat.position] for stat in overview.origins[:top]]
+
+
 def render_text(
     report: dict[str, Any],
-    texts: dict[str, str],
+    texts: Mapping[str, str],
     *,
     terminal: bool = False,
     width: int | None = None,
     color: bool | None = None,
+    top: int | None = None,
+    rows: int = TOP_ROWS,
 ) -> str:
     """The human report. ``texts`` maps document path -> decoded text (for the spans);
-    ``terminal`` says whether the output goes to a terminal (colour, wrap to ``width``)."""
+    ``terminal`` says whether the output goes to a terminal (colour, wrap to ``width``);
+    ``top`` shows only the ``top`` most reused origin articles in full; ``rows`` is the
+    length of the overview's rankings."""
     buffer = io.StringIO()
     console = _console(buffer, terminal, width, color)
+    narrow = min(console.width, OVERVIEW_WIDTH)
     console.print(Text("passage-provenance report", style="bold underline"))
-    console.print(_summary(report))
-    groups = display_groups(report)
+    console.print(_summary(report, narrow), width=narrow)
     shown, total = len(report["reuses"]), report["summary"]["reuses"]
-    if not groups:
+    if not report["reuses"]:
         console.print()
         console.print("No reused passages across articles." if total == 0 else f"No reuses match the filters ({total} in the index).")
         return _finish(buffer.getvalue(), console)
-    console.print()
-    table, left_out = _overview(groups)
-    console.print(table)
-    if left_out:
-        console.print(Text(f"… and {left_out} more article pairs below", style="dim"))
+    overview = build_overview(report)
     if shown < total:
-        console.print(Text(f"showing {shown} of {total} reuses (--origin/--copy/--limit)", style="dim"))
-    for group in groups:
-        origin = group.origin
+        console.print(Text(f"showing {shown} of {total} reuses (filtered)", style="dim"))
+    console.print()
+    console.print(render_overview(overview, rows), width=narrow, soft_wrap=False)
+    groups = _chosen_groups(report, overview, top)
+    if len(groups) < overview.origin_articles:
         console.print()
-        line = Text.assemble(("ORIGIN ", "bold green"), (origin["path"], "bold"))
-        line.append(f"  {outlet(origin) or 'no outlet'} · {format_published(origin)}", style="dim")
-        console.print(line)
-        if origin.get("title"):
-            console.print(Text(f"  {origin['title']}", style="bold"))
-        if origin.get("url"):
-            console.print(Text(f"  {origin['url']}", style="dim"))
-        for copy, reuses in group.copies:
-            line = Text.assemble(("  → COPY ", "bold cyan"), (copy["path"], "bold"))
-            line.append(f"  {outlet(copy) or 'no outlet'} · {format_published(copy)} · lag {format_lag(reuses[0]['lag_seconds'])}", style="dim")
+        console.print(Text(f"The {len(groups)} most reused origin articles follow; {overview.origin_articles - len(groups)} "
+                           "more — use --limit 0 to show them all, or --format html -o DIR/ to browse them",
+                           style="bold"), width=narrow, soft_wrap=False)
+    for group in groups:
+        console.print()
+        for line in _origin_lines(group):
             console.print(line)
-            if copy.get("title"):
-                console.print(Text(f"    {copy['title']}", style="bold"))
+        for copy, reuses in group.copies:
+            console.print(Padding(_copy_line(copy, reuses), (0, 0, 0, 2)) if terminal else Text("  ") + _copy_line(copy, reuses))
             for reuse in reuses:
                 for text in _passage(reuse, texts):
                     # Padding keeps wrapped lines indented on a terminal; piped, nothing wraps.

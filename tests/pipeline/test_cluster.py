@@ -51,17 +51,23 @@ def _match(a: int, a_doc: int, a_text: str, a_part: str, b: int, b_doc: int, b_t
     return SpanMatch(a, a_doc, a_start, a_start + len(a_part) - 1, b, b_doc, b_start, b_start + len(b_part) - 1, words)
 
 
+SECOND = WIRE[WIRE.index("Residents") :]
+TEXTS = {1: WIRE, 2: B_TEXT, 3: C_TEXT}
+DOCS = {d: DocKey(d, 1_000_000 * d, False, f"h{d}") for d in TEXTS}
+
+
+def _findings(matches: list[SpanMatch]) -> list:
+    streams = {10 * d: _stream(text) for d, text in TEXTS.items()}
+    paragraphs = {unit: (0, len(TEXTS[unit // 10])) for unit in streams}
+    return findings_from_matches(matches, DOCS, streams, paragraphs, TEXTS.__getitem__, Config())
+
+
 def test_a_chain_through_different_regions_of_the_middle_article_keeps_the_first_origin():
-    texts = {1: WIRE, 2: B_TEXT, 3: C_TEXT}
-    streams = {10: _stream(WIRE), 20: _stream(B_TEXT), 30: _stream(C_TEXT)}
-    paragraphs = {unit: (0, len(texts[unit // 10])) for unit in streams}
-    docs = {d: DocKey(d, 1_000_000 * d, False, f"h{d}") for d in texts}
-    second = WIRE[WIRE.index("Residents") :]
-    matches = [
+    second = SECOND
+    findings = _findings([
         _match(10, 1, WIRE, WIRE, 20, 2, B_TEXT, B_TEXT),
         _match(20, 2, B_TEXT, second, 30, 3, C_TEXT, second),
-    ]
-    findings = findings_from_matches(matches, docs, streams, paragraphs, texts.__getitem__, Config())
+    ])
     by_copy = {f.copy_doc: f for f in findings}
     assert set(by_copy) == {2, 3}
     assert by_copy[3].origin_doc == 1  # not B
@@ -71,11 +77,7 @@ def test_a_chain_through_different_regions_of_the_middle_article_keeps_the_first
 
 
 def test_findings_do_not_depend_on_match_order():
-    texts = {1: WIRE, 2: B_TEXT, 3: C_TEXT}
-    streams = {10: _stream(WIRE), 20: _stream(B_TEXT), 30: _stream(C_TEXT)}
-    paragraphs = {unit: (0, len(texts[unit // 10])) for unit in streams}
-    docs = {d: DocKey(d, 1_000_000 * d, False, f"h{d}") for d in texts}
-    second = WIRE[WIRE.index("Residents") :]
+    second = SECOND
     matches = [
         _match(10, 1, WIRE, WIRE, 20, 2, B_TEXT, B_TEXT),
         _match(20, 2, B_TEXT, second, 30, 3, C_TEXT, second),
@@ -85,5 +87,21 @@ def test_findings_do_not_depend_on_match_order():
     for seed in range(6):
         shuffled = matches[:]
         random.Random(seed).shuffle(shuffled)
-        results.add(tuple(findings_from_matches(shuffled, docs, streams, paragraphs, texts.__getitem__, Config())))
+        results.add(tuple(_findings(shuffled)))
     assert len(results) == 1
+
+
+def test_each_region_of_a_copy_keeps_its_own_first_origin():
+    """A took a sentence from Z (older) and wrote one of its own; C copied A's paragraph.
+    C's first sentence comes from A, its second from Z, although C matched only A."""
+    own = "The mayor opened the new bridge over the river on Saturday after eleven years of planning and delay."
+    taken = "Residents who spent years restoring it said they would appeal the decision in the county court next month."
+    texts = {1: "Older report. " + taken, 2: own + " " + taken, 3: own + " " + taken}
+    docs = {d: DocKey(d, 1_000_000 * d, False, f"h{d}") for d in texts}
+    streams = {10 * d: _stream(text) for d, text in texts.items()}
+    paragraphs = {unit: (0, len(texts[unit // 10])) for unit in streams}
+    matches = [_match(10, 1, texts[1], taken, 20, 2, texts[2], taken),
+               _match(20, 2, texts[2], texts[2], 30, 3, texts[3], texts[3])]
+    findings = findings_from_matches(matches, docs, streams, paragraphs, texts.__getitem__, Config())
+    from_c = sorted((f.copy_start, f.origin_doc, texts[3][f.copy_start : f.copy_end]) for f in findings if f.copy_doc == 3)
+    assert [(origin, text) for _, origin, text in from_c] == [(2, own), (1, taken)]

@@ -18,11 +18,13 @@ import pytest
 
 from provenance import Index, scan
 from provenance.report.model import build_report, document_texts
+from provenance.scan import ScanOptions
 from tests.conftest import SEEDS
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 UPDATE_ENV = "PROVENANCE_UPDATE_SNAPSHOTS"
 ORIGIN, COPY = "000_ab536e0c04d75c66.txt", "002_b5b547b9f015d507.txt"
+GENERATED_ARTICLES = 400  # the benchmark generator's corpus the site and browser tests read: 8 outlets, ~100 origins
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,7 @@ class ScannedCorpus:
 def scan_corpus(root: Path, index_path: Path) -> ScannedCorpus:
     """Scan ``root`` into a new index and read back the report and every text."""
     with Index.open(index_path) as index:
-        scan([root], index)
+        scan([root], index, ScanOptions(workers=1))
         report = build_report(index)
         texts = document_texts(index, {d["path"] for d in report["documents"]})
     return ScannedCorpus(index_path, root, report, texts)
@@ -47,6 +49,17 @@ def seed_corpus(tmp_path_factory: pytest.TempPathFactory) -> ScannedCorpus:
     base = tmp_path_factory.mktemp("seed-report")
     shutil.copytree(SEEDS, base / "seeds")
     return scan_corpus(base / "seeds", base / "provenance.sqlite")
+
+
+@pytest.fixture(scope="session")
+def generated_corpus(tmp_path_factory: pytest.TempPathFactory) -> ScannedCorpus:
+    """The benchmark generator's corpus (planted reuse across 8 outlets) at
+    :data:`GENERATED_ARTICLES` articles, scanned once per session."""
+    from benchmarks.corpus import CorpusSpec, generate_corpus
+
+    base = tmp_path_factory.mktemp("generated-report")
+    generate_corpus(base / "corpus", CorpusSpec(num_articles=GENERATED_ARTICLES, seed=0))
+    return scan_corpus(base / "corpus", base / "provenance.sqlite")
 
 
 def assert_snapshot(name: str, actual: str) -> None:

@@ -1,6 +1,9 @@
-"""Selection (--origin/--copy/--limit), display order and how articles are named."""
+"""Selection (--origin/--copy/--kind/--min-similarity/--since/--until/--outlet/--limit),
+display order and how articles are named."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import pytest
 
@@ -10,6 +13,7 @@ from provenance.report.select import (
     display_order,
     format_published,
     outlet,
+    parse_instant,
     path_matches,
     select_reuses,
 )
@@ -91,6 +95,7 @@ def test_seed_filters(seed_corpus):
         ({"site": "cnn.com", "url": "https://edition.cnn.com/x"}, "cnn.com"),
         ({"site": None, "url": "https://www.example.org/a/b"}, "example.org"),
         ({"site": None, "url": None}, None),
+        ({"site": "dir:cnn", "url": None}, "cnn/"),  # no URL: the top folder it was scanned from
     ],
 )
 def test_outlet(document, expected):
@@ -101,3 +106,69 @@ def test_format_published():
     assert format_published({"published": "2018-05-30T00:00:00Z", "date_only": True}) == "2018-05-30"
     assert format_published({"published": "2018-05-30T14:05:09Z", "date_only": False}) == "2018-05-30 14:05 UTC"
     assert format_published({"published": None}) == "undated"
+
+
+OUTLET_DOCS = [
+    {"path": "a/1.txt", "site": "reuters.com", "published": "2020-01-01T10:00:00Z"},
+    {"path": "b/2.txt", "site": "bbc.co.uk", "published": "2020-01-02T09:00:00Z"},
+    {"path": "c/3.txt", "site": None, "url": "https://www.Example.org/x", "published": "2020-01-03T23:59:59Z"},
+    {"path": "d/4.txt", "site": None, "published": None},
+]
+
+
+def _typed(origin, copy, kind, similarity):
+    published = {d["path"]: d["published"] for d in OUTLET_DOCS}
+    return {"cluster": 1, "kind": kind, "similarity": similarity,
+            "origin": {"path": origin, "start": 0, "end": 5, "published": published[origin]},
+            "copy": {"path": copy, "start": 0, "end": 5, "published": published[copy]}}
+
+
+TYPED = [_typed("a/1.txt", "b/2.txt", "verbatim", 1.0), _typed("a/1.txt", "c/3.txt", "near-duplicate", 0.8),
+         _typed("b/2.txt", "c/3.txt", "contained", 0.6), _typed("a/1.txt", "d/4.txt", "verbatim", 0.95)]
+
+
+@pytest.mark.parametrize(
+    ("reuse_filter", "kept"),
+    [
+        (ReuseFilter(kinds=("verbatim",)), [0, 3]),
+        (ReuseFilter(kinds=("verbatim", "contained")), [0, 2, 3]),
+        (ReuseFilter(min_similarity=0.8), [0, 1, 3]),  # the bound itself passes
+        (ReuseFilter(since=parse_instant("2020-01-03")), [1, 2]),  # the copy's publication; undated never passes
+        (ReuseFilter(until=parse_instant("2020-01-02", end_of_day=True)), [0]),
+        (ReuseFilter(until=parse_instant("2020-01-03", end_of_day=True)), [0, 1, 2]),  # 23:59:59 is that day
+        (ReuseFilter(since=parse_instant("2020-01-02T09:00"), until=parse_instant("2020-01-02T09:00")), [0]),
+        (ReuseFilter(outlets=("bbc.co.uk",)), [0, 2]),  # origin or copy
+        (ReuseFilter(outlets=("EXAMPLE.org",)), [1, 2]),  # case-insensitive, www. dropped
+        (ReuseFilter(outlets=("*.co.uk", "reuters*")), [0, 1, 2, 3]),
+        (ReuseFilter(kinds=("verbatim",), outlets=("bbc*",), min_similarity=0.9), [0]),  # all must pass
+        (ReuseFilter(min_similarity=0.7, limit=2), [0, 1]),  # the limit counts what passed, in display order
+    ],
+)
+def test_every_filter(reuse_filter, kept):
+    report = _report(TYPED, OUTLET_DOCS)
+    assert select_reuses(report, reuse_filter)["reuses"] == [TYPED[i] for i in kept]
+
+
+@pytest.mark.parametrize(
+    ("text", "end_of_day", "expected"),
+    [
+        ("2021-03-04", False, datetime(2021, 3, 4, tzinfo=UTC)),
+        ("2021-03-04", True, datetime(2021, 3, 4, 23, 59, 59, 999_999, tzinfo=UTC)),
+        ("2021-03-04T15:30", True, datetime(2021, 3, 4, 15, 30, tzinfo=UTC)),  # an instant is itself
+        ("2021-03-04 15:30:10Z", False, datetime(2021, 3, 4, 15, 30, 10, tzinfo=UTC)),
+        ("2021-03-04T17:30+02:00", False, datetime(2021, 3, 4, 15, 30, tzinfo=UTC)),
+    ],
+)
+def test_parse_instant(text, end_of_day, expected):
+    assert parse_instant(text, end_of_day=end_of_day) == expected
+
+
+def test_bad_filters_say_how_to_fix_them():
+    with pytest.raises(ValueError, match="write 2021-03-04"):
+        parse_instant("last tuesday")
+    with pytest.raises(ValueError, match="choose from verbatim"):
+        ReuseFilter(kinds=("copied",))
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        ReuseFilter(min_similarity=1.5)
+    with pytest.raises(ValueError, match="swap them"):
+        ReuseFilter(since=parse_instant("2021-02-01"), until=parse_instant("2021-01-01"))

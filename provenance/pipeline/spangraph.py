@@ -1,0 +1,157 @@
+"""The graph of aligned spans behind clusters: nodes are spans, edges are matches and
+same-paragraph overlaps.
+
+A match joins a span of one paragraph to a span of another. Two spans of one paragraph
+that overlap by at least half of the shorter are the same passage, so they are joined
+too: clusters are the connected components (:func:`label_components`, or the Dask
+labeller for very large graphs). The graph also answers, for a span of a copy, which
+spans of an earlier article it matched directly, and which origin span the chain
+reaches first.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["DocKey", "Labeller", "Node", "SpanGraph", "SpanMatch", "label_components"]
+
+DAY_US = 86_400_000_000
+
+#: A span node: (unit, doc, start, end).
+Node = tuple[int, int, int, int]
+#: ``(left, right) -> (ids, labels)``: connected components of an edge list.
+Labeller = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+_OVERLAP_TO_JOIN = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class DocKey:
+    """What decides precedence: publication instant (µs, UTC) and content hash."""
+
+    doc: int
+    published_us: int | None
+    date_only: bool
+    content_hash: str
+
+    @property
+    def order(self) -> tuple[bool, int, str]:
+        return (self.published_us is None, self.published_us or 0, self.content_hash)
+
+    @property
+    def latest_us(self) -> int | None:
+        if self.published_us is None:
+            return None
+        return self.published_us + (DAY_US if self.date_only else 0)
+
+
+@dataclass(frozen=True, slots=True)
+class SpanMatch:
+    """A stored match: paragraph units ``a``/``b`` of articles ``a_doc``/``b_doc``, the
+    aligned ``str`` spans on each side and the words matched."""
+
+    a: int
+    a_doc: int
+    a_start: int
+    a_end: int
+    b: int
+    b_doc: int
+    b_start: int
+    b_end: int
+    matched: int
+
+
+def label_components(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Connected components of the edges ``left[i] - right[i]``, vectorised (scipy).
+
+    Returns ``(ids, labels)``: every id on an edge, ascending, and its component label
+    (equal labels, same component).
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components as scipy_components
+
+    ids, inverse = np.unique(np.concatenate([left, right]), return_inverse=True)
+    count = len(ids)
+    if count == 0:
+        return ids, np.zeros(0, dtype=np.int64)
+    half = len(left)
+    graph = coo_matrix((np.ones(half, dtype=np.int8), (inverse[:half], inverse[half:])), shape=(count, count))
+    _, labels = scipy_components(graph, directed=False)
+    return ids, labels.astype(np.int64)
+
+
+def _overlaps(a: Node, b: Node) -> bool:
+    shared = min(a[3], b[3]) - max(a[2], b[2])
+    return shared > 0 and shared >= _OVERLAP_TO_JOIN * min(a[3] - a[2], b[3] - b[2])
+
+
+class SpanGraph:
+    """Span nodes, match edges (with matched words) and same-paragraph overlap edges."""
+
+    def __init__(self, matches: list[SpanMatch]) -> None:
+        ids: dict[Node, int] = {}
+        self.nodes: list[Node] = []
+        self.matched: dict[tuple[int, int], int] = {}
+        self.adjacent: dict[int, set[int]] = defaultdict(set)
+        left: list[int] = []
+        right: list[int] = []
+        for m in matches:
+            a = self._id(ids, (m.a, m.a_doc, m.a_start, m.a_end))
+            b = self._id(ids, (m.b, m.b_doc, m.b_start, m.b_end))
+            left.append(a)
+            right.append(b)
+            key = (min(a, b), max(a, b))
+            self.matched[key] = max(self.matched.get(key, 0), m.matched)
+        by_unit: dict[int, list[int]] = defaultdict(list)
+        for node_id, node in enumerate(self.nodes):
+            by_unit[node[0]].append(node_id)
+        for members in by_unit.values():
+            for i, first in enumerate(members):
+                for second in members[i + 1 :]:
+                    if _overlaps(self.nodes[first], self.nodes[second]):
+                        left.append(first)
+                        right.append(second)
+        for a, b in zip(left, right, strict=True):
+            self.adjacent[a].add(b)
+            self.adjacent[b].add(a)
+        self.left = np.asarray(left, dtype=np.int64)
+        self.right = np.asarray(right, dtype=np.int64)
+
+    def _id(self, ids: dict[Node, int], node: Node) -> int:
+        if node not in ids:
+            ids[node] = len(self.nodes)
+            self.nodes.append(node)
+        return ids[node]
+
+    def direct_sources(self, node: int, docs: dict[int, DocKey], copy: DocKey) -> list[int]:
+        """Articles earlier than ``copy`` that ``node`` matched directly."""
+        found = {self.nodes[other][1] for other in self.adjacent[node]
+                 if (min(node, other), max(node, other)) in self.matched}
+        return sorted(doc for doc in found if docs[doc].order < copy.order)
+
+    def origin_side(self, region: list[int], origin_doc: int) -> list[int]:
+        """Origin nodes matched directly by the region (best-matched unit only), else the
+        nearest origin node through the cluster (breadth first, lowest id on ties)."""
+        direct: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for node in region:
+            for other in self.adjacent[node]:
+                key = (min(node, other), max(node, other))
+                if self.nodes[other][1] == origin_doc and key in self.matched:
+                    direct[self.nodes[other][0]].append((self.matched[key], other))
+        if direct:
+            unit = max(sorted(direct), key=lambda u: sum(score for score, _ in direct[u]))
+            return sorted({other for _, other in direct[unit]})
+        seen, queue = set(region), deque(sorted(region))
+        while queue:
+            node = queue.popleft()
+            for other in sorted(self.adjacent[node]):
+                if other in seen:
+                    continue
+                if self.nodes[other][1] == origin_doc:
+                    return [other]
+                seen.add(other)
+                queue.append(other)
+        return []
