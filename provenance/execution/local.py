@@ -131,6 +131,8 @@ def _start_worker(parent: int) -> None:
     gone: a parent killed outright (SIGKILL, the OOM killer) never closes the pool, and
     its workers would otherwise wait on the task queue forever."""
     ignore_interrupts()
+    # The native kernels' thread pool would size itself to every core in every worker.
+    os.environ.setdefault("RAYON_NUM_THREADS", "1")
     threading.Thread(target=_exit_without_parent, args=(parent,), name="provenance-parent-watch", daemon=True).start()
 
 

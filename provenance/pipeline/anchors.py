@@ -35,7 +35,9 @@ def winnowed_anchors(word_hashes: np.ndarray, size: int, window: int) -> np.ndar
 
 class TokenStream:
     """A paragraph's words as stored: ``starts``/``ends`` (``str`` offsets in the
-    document) and ``shingles`` (the ordered shingle hash of each word position)."""
+    document, one per word) and ``shingles`` (in order, the hash of the shingle starting
+    at each word that starts one: ``words - size + 1`` of them, or one for a passage
+    shorter than a shingle)."""
 
     __slots__ = ("ends", "shingles", "starts")
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from provenance.config import Config
-from provenance.pipeline.align import Region, align
+from provenance.pipeline.align import Region, align_many
 from provenance.pipeline.anchors import TokenStream
 
 __all__ = ["Match", "jaccard", "measure", "shared_count", "verify_pairs"]
@@ -93,12 +93,10 @@ def verify_pairs(pairs: Iterable[tuple[int, int]], streams: dict[int, TokenStrea
     pairs whose streams are missing (units deleted meanwhile, or written by an older
     version) give nothing."""
     size = config.shingle.size
-    matches: list[Match] = []
-    for a_id, b_id in pairs:
-        a, b = streams.get(a_id), streams.get(b_id)
-        if a is None or b is None:
-            continue
-        for region in align(a.shingles, b.shingles, size, config.align, config.segment.min_words,
-                            config.verify.min_similarity):
-            matches.append(_match(a_id, b_id, a, b, region, size))
-    return matches
+    present = [(a, b) for a, b in pairs if a in streams and b in streams]
+    ids = sorted({unit for pair in present for unit in pair})
+    position = {unit: k for k, unit in enumerate(ids)}
+    found = align_many([streams[unit].shingles for unit in ids], [(position[a], position[b]) for a, b in present],
+                       size, config.align, config.segment.min_words, config.verify.min_similarity)
+    return [_match(a, b, streams[a], streams[b], region, size)
+            for (a, b), regions in zip(present, found, strict=True) for region in regions]

@@ -78,9 +78,11 @@ _RENDERERS: dict[str, Renderer] = {
     "html": lambda report, texts, terminal, options: render_html(report, texts),
 }
 FORMATS: tuple[str, ...] = (*_RENDERERS, "parquet")
-# A reuse takes well over this many bytes of the page (two passages and a table row),
-# so a report with more reuses is refused without rendering it first.
-_MIN_BYTES_PER_REUSE = 600
+# Each reuse takes well over this many bytes of the page (two passages in their markup and a
+# row of the reuse table), each article a row of the article table: a report whose floor is
+# already over the limit is refused without spending seconds rendering it.
+_MIN_BYTES_PER_REUSE = 1_500
+_MIN_BYTES_PER_DOCUMENT = 300
 
 
 class ReportTooLarge(InputError):
@@ -150,8 +152,9 @@ def render_report(
         raise ValueError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
     limit = SINGLE_PAGE_LIMIT if single_page_limit is None else single_page_limit
     report = selected_report(index, reuse_filter, include_text=include_text and fmt == "json")
-    if fmt == "html" and len(report["reuses"]) * _MIN_BYTES_PER_REUSE > limit:
-        raise _too_large(f"{len(report['reuses'])} reuses", limit)
+    floor = len(report["reuses"]) * _MIN_BYTES_PER_REUSE + len(report["documents"]) * _MIN_BYTES_PER_DOCUMENT
+    if fmt == "html" and floor > limit:
+        raise _too_large(f"{len(report['reuses'])} reuses of {len(report['documents'])} articles", limit)
     rendered = _RENDERERS[fmt](report, IndexTexts(index), terminal, RenderOptions(top, rows, include_text))
     if fmt == "html" and len(rendered.encode("utf-8")) > limit:
         raise _too_large(f"{len(rendered.encode('utf-8')) / 1e6:.1f} MB", limit)

@@ -185,9 +185,9 @@ def render_text(
     groups = _chosen_groups(report, overview, top)
     if len(groups) < overview.origin_articles:
         console.print()
-        console.print(Text(f"The {len(groups)} most reused origin articles follow; {overview.origin_articles - len(groups)} "
-                           "more — use --limit 0 to show them all, or --format html -o DIR/ to browse them",
-                           style="bold"), width=narrow, soft_wrap=False)
+        console.print(Text(f"The {len(groups)} most reused origin articles follow.", style="bold"))
+        console.print(Text(f"{overview.origin_articles - len(groups)} more — use --limit 0 to show them all, "
+                           "or --format html -o DIR/", style="bold"), width=narrow, soft_wrap=False)
     for group in groups:
         console.print()
         for line in _origin_lines(group):

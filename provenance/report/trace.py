@@ -14,6 +14,7 @@ from provenance.pipeline.feeds import is_feed
 from provenance.pipeline.normalise import tokenise
 from provenance.report.align import align
 from provenance.report.model import _instant
+from provenance.store import queries
 from provenance.store.index import Index
 
 __all__ = ["PassageTrace", "changed_since_scan", "trace_document"]
@@ -36,11 +37,10 @@ def _find_document(index: Index, target: str) -> tuple[int, str]:
     if is_feed(target) and os.path.isfile(target):
         raise InputError(f"{target}: a feed file holds many articles; give one article, or FILE#N ({target}#1 is its first record)")
     candidates = [str(Path(target).resolve()), target.replace("\\", "/")]
-    db = index.connection
     for column, value in (("source", candidates[0]), ("path", candidates[1])):
-        rows = db.execute(f"SELECT id, path FROM documents WHERE {column} = ?", (value,)).fetchall()
+        rows = queries.documents_where(index.connection, column, value)
         if len(rows) == 1:
-            return int(rows[0][0]), str(rows[0][1])
+            return rows[0]
         if len(rows) > 1:
             raise InputError(f"{target}: several indexed documents have this path; pass the file's full path")
     raise InputError(f"{target}: not in the index; scan it first with 'provenance scan {target}'")
@@ -51,20 +51,11 @@ def trace_document(index: Index, target: str) -> tuple[dict[str, Any], list[Pass
     doc_id, path = _find_document(index, target)
     db = index.connection
     text = index.document_text(doc_id)
-    url, title, published, source, size, mtime_ns, content_hash = db.execute(
-        "SELECT url, title, published_us, source, size, mtime_ns, content_hash FROM documents WHERE id = ?", (doc_id,)
-    ).fetchone()
-    incoming = db.execute(
-        """SELECT r.copy_start, r.copy_end, r.similarity, r.kind, r.origin_certain, o.path, o.url, o.published_us,
-                  r.origin_start, r.origin_end, r.origin_doc
-           FROM reuses AS r JOIN documents AS o ON o.id = r.origin_doc WHERE r.copy_doc = ?""",
-        (doc_id,),
-    ).fetchall()
-    outgoing = db.execute("SELECT origin_start, origin_end FROM reuses WHERE origin_doc = ?", (doc_id,)).fetchall()
+    url, title, published, source, size, mtime_ns, content_hash = queries.trace_meta(db, doc_id)
+    incoming = queries.incoming_reuses(db, doc_id)
+    outgoing = queries.outgoing_spans(db, doc_id)
     traces = []
-    for start, end, words, boilerplate in db.execute(
-        "SELECT start, end, words, boilerplate FROM paragraphs WHERE doc_id = ? ORDER BY idx", (doc_id,)
-    ):
+    for start, end, words, boilerplate in queries.document_paragraphs(db, doc_id):
         sources = tuple(
             {
                 "path": o_path, "url": o_url, "published": _instant(o_published), "similarity": round(sim, 6),

@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from provenance.pipeline import components
-from tests.reference import connected_components
 from provenance.pipeline.components import component_labels, components_as_dict
+from tests.reference import connected_components
 
 
 def _pairs(edges: list[tuple[int, int]]) -> pl.DataFrame:

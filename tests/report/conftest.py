@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from tests.conftest import SEEDS
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 UPDATE_ENV = "PROVENANCE_UPDATE_SNAPSHOTS"
 ORIGIN, COPY = "000_ab536e0c04d75c66.txt", "002_b5b547b9f015d507.txt"
-GENERATED_ARTICLES = 400  # the benchmark generator's corpus the site and browser tests read: 8 outlets, ~100 origins
+GENERATED_ARTICLES = 300  # the benchmark generator's corpus the site and browser tests read: 8 outlets, ~80 origins
 
 
 @dataclass(frozen=True)
@@ -94,3 +95,53 @@ def hostile_corpus(tmp_path: Path) -> ScannedCorpus:
     (root / "a.txt").write_text(first, encoding="utf-8")
     (root / "b.txt").write_text(second, encoding="utf-8")
     return scan_corpus(root, tmp_path / "hostile.sqlite")
+
+
+# --------------------------------------------------------------------------- browser
+
+BROWSER_WIDTH = 1280
+
+
+def _find(*names: str) -> str | None:
+    for name in names:
+        found = shutil.which(name) or (name if os.path.isabs(name) and os.access(name, os.X_OK) else None)
+        if found:
+            return found
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    chromium = _find("/usr/bin/chromium", "chromium", "chromium-browser")
+    if chromium is None:
+        pytest.skip("no Chromium installed (Debian: apt-get install chromium chromium-driver; .ci/run does it as root)")
+    driver_path = _find("/usr/bin/chromedriver", "chromedriver")
+    assert driver_path, f"Chromium is at {chromium} but chromedriver is missing: apt-get install chromium-driver"
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", "--hide-scrollbars", f"--user-data-dir={profile}", f"--window-size={BROWSER_WIDTH},900"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console errors, CSP violations among them
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def screenshot(driver: Any, target: Path, max_height: int | None = None) -> None:
+    """The whole page (or its top ``max_height`` pixels), not just the window: the
+    viewport is sized to the document first."""
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    height = min(height, max_height or height)
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": BROWSER_WIDTH, "height": height, "deviceScaleFactor": 1, "mobile": False})
+    target.parent.mkdir(parents=True, exist_ok=True)
+    assert driver.save_screenshot(str(target)), f"could not save {target}"
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

@@ -10,19 +10,14 @@ its tmp dir; ``docs/report.png`` (the README's picture) is written when missing 
 from __future__ import annotations
 
 import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from provenance.report.html import render_html
 from tests.conftest import REPO
-from tests.report.conftest import UPDATE_ENV
+from tests.report.conftest import UPDATE_ENV, screenshot
 
 README_SCREENSHOT = REPO / "docs" / "report.png"
-WIDTH = 1280
 EXPECTED = [  # (kind, opening of the copy's reused span)
     ("verbatim", '"Russia has far less influence'),
     ("verbatim", '"During the Cold War'),
@@ -32,54 +27,10 @@ EXPECTED = [  # (kind, opening of the copy's reused span)
 ]
 
 
-def _find(*names: str) -> str | None:
-    for name in names:
-        found = shutil.which(name) or (name if os.path.isabs(name) and os.access(name, os.X_OK) else None)
-        if found:
-            return found
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    chromium = _find("/usr/bin/chromium", "chromium", "chromium-browser")
-    if chromium is None:
-        pytest.skip("no Chromium installed (Debian: apt-get install chromium chromium-driver; .ci/run does it as root)")
-    driver_path = _find("/usr/bin/chromedriver", "chromedriver")
-    assert driver_path, f"Chromium is at {chromium} but chromedriver is missing: apt-get install chromium-driver"
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", "--hide-scrollbars", f"--user-data-dir={profile}", f"--window-size={WIDTH},900"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
 def _load(driver: Any, path: Path, html: str) -> None:
     path.write_text(html, encoding="utf-8")
     driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     driver.get(path.resolve().as_uri())
-
-
-def _screenshot(driver: Any, target: Path, max_height: int | None = None) -> None:
-    """The whole page (or its top ``max_height`` pixels), not just the window: the
-    viewport is sized to the document first."""
-    height = driver.execute_script("return document.documentElement.scrollHeight")
-    height = min(height, max_height or height)
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                           {"width": WIDTH, "height": height, "deviceScaleFactor": 1, "mobile": False})
-    target.parent.mkdir(parents=True, exist_ok=True)
-    assert driver.save_screenshot(str(target)), f"could not save {target}"
-    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
 def _visible_pairs(driver: Any) -> list[Any]:
@@ -120,11 +71,11 @@ def test_seed_report_in_chromium(browser, seed_corpus, tmp_path):
     copy_column = contained.find_elements("css selector", ".passage")[1]
     assert copy_column.text.startswith("On Thursday during his visit")  # the span sits inside its paragraph
 
-    _screenshot(browser, tmp_path / "report.png")
+    screenshot(browser, tmp_path / "report.png")
     if os.environ.get(UPDATE_ENV) or not README_SCREENSHOT.exists():
         # The README shows the top: summary, graph, table and the two edited passages.
         bottom = browser.execute_script("return arguments[0].getBoundingClientRect().bottom + window.scrollY", edited)
-        _screenshot(browser, README_SCREENSHOT, max_height=int(bottom) + 24)
+        screenshot(browser, README_SCREENSHOT, max_height=int(bottom) + 24)
     assert (tmp_path / "report.png").stat().st_size > 10_000
 
 
@@ -136,7 +87,7 @@ def test_filter_box_and_kind_toggles_hide_rows(browser, seed_corpus, tmp_path):
     assert len(_visible_pairs(browser)) == 2
     rows = browser.find_elements("css selector", "#reuse-table tbody tr")
     assert sum(row.is_displayed() for row in rows) == 2
-    _screenshot(browser, tmp_path / "filtered.png")
+    screenshot(browser, tmp_path / "filtered.png")
 
     box.clear()
     box.send_keys(" ")  # clear() fires no input event; a blank query matches everything

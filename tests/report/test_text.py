@@ -68,3 +68,36 @@ def test_filtered_view_says_what_it_shows(seed_corpus):
     assert "showing 2 of 5 reuses" in out and out.count("→ copy [") == 2
     nothing = render_text(select_reuses(seed_corpus.report, ReuseFilter(copy="nope*")), seed_corpus.texts)
     assert "No reuses match the filters (5 in the index)." in nothing
+
+
+def test_top_origins_in_full_and_a_note_for_the_rest(generated_corpus):
+    from provenance.report.overview import build_overview
+
+    report = generated_corpus.report
+    origins = build_overview(report).origins
+    out = render_text(report, generated_corpus.texts, top=3, rows=5)
+    assert out.count("\nORIGIN ") == 3
+    assert f"{len(origins) - 3} more — use --limit 0 to show them all" in out
+    head = out.split("\nORIGIN ", 1)[0]
+    assert max(len(line) for line in head.splitlines()) <= 80  # the overview fits 80 columns, piped too
+    assert re.search(r"… \d+ more outlet pairs", head) and f"… {len(origins) - 5} more origin articles" in head
+    first = out.split("\nORIGIN ", 2)[1].splitlines()[0]
+    best = origins[0].origin
+    assert first == f"{best['site']} · {best['title']}"  # the most reused first, by outlet and headline
+    assert render_text(report, generated_corpus.texts).count("\nORIGIN ") == len(origins)  # no top: every origin
+
+
+def test_pager_only_for_more_than_a_screen(monkeypatch, capsys):
+    import os
+
+    import click
+
+    from provenance.report import render
+
+    paged: list[str] = []
+    monkeypatch.setattr(click, "echo_via_pager", lambda text, **kwargs: paged.append(text))
+    monkeypatch.setattr(render.shutil, "get_terminal_size", lambda fallback=None: os.terminal_size((80, 10)))
+    render.page_text("short\n" * 5)
+    assert capsys.readouterr().out == "short\n" * 5 and paged == []
+    render.page_text("long\n" * 50)
+    assert paged == ["long\n" * 50] and capsys.readouterr().out == ""
