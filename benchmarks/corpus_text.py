@@ -8,6 +8,7 @@ caller-supplied numpy ``Generator`` so a corpus is reproducible from its seed.
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -148,6 +149,11 @@ class TextModel:
         words.insert(int(rng.integers(0, len(words))), self.words[int(self.topic_words[topic, 0])])
         return " ".join(w.capitalize() for w in words)
 
+    def _spare_words(self, topic: int, n: int, salt: int) -> Iterator[str]:
+        spare = np.random.default_rng([topic, n, salt, 7])
+        while True:
+            yield from self.content_words(spare, 64)
+
     def sentences(self, rng: np.random.Generator, topic: int, n: int) -> list[str]:
         """n sentences of 12-30 words (plus clauses); vectorised word draws, light decoration.
 
@@ -171,7 +177,9 @@ class TextModel:
         extras = named * name_len + quoted * (name_len + 1) + opener * 2 + clause_len
         base = np.maximum(8, lengths - extras)
         words, starts = self._word_stream(rng, topic, base)
-        fill = iter(self.content_words(rng, 8 * n))
+        # Clause placeholders draw from ``fill``; rarely 8 words a sentence run out, and then
+        # a spare stream (its own seed: corpora that never run out stay byte-identical) goes on.
+        fill = itertools.chain(self.content_words(rng, 8 * n), self._spare_words(topic, n, int(lengths.sum())))
         out = []
         for k, (op, nm, qt, p0, p1, p2) in enumerate(
             zip(opener.tolist(), named.tolist(), quoted.tolist(), *pick[:, :3].T.tolist())

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import click
-from click.core import ParameterSource
 
 from provenance import __version__
+from provenance.cli_check import baseline_command, check_command
 from provenance.cli_options import (
     DEFAULT_INDEX,
     common_options,
@@ -27,16 +27,19 @@ from provenance.cli_options import (
     index_given_on_command_line,
     matching_options,
     read_config,
+    report_destination,
     report_filter,
     report_filter_options,
+    report_view_options,
     requested_config,
     resolve_index,
 )
+from provenance.cli_output import emit as _emit
+from provenance.cli_output import warn_skipped as _warn
 from provenance.cli_progress import ScanDisplay
 from provenance.errors import InputError, ProvenanceError, SchemaError
 from provenance.execution import MAX_DEFAULT_WORKERS, default_workers
 from provenance.pipeline.dates import resolve_timezone
-from provenance.pipeline.load import Skipped
 from provenance.report.render import (
     FORMATS,
     TOP_ROWS,
@@ -154,12 +157,7 @@ def scan_command(paths: tuple[Path, ...], index_path: Path | None, config_path: 
                    "html (one page, or a site with -o DIR/), parquet (a row per reuse with texts).")
 @click.option("-o", "--output", type=click.Path(), help="Write to a file instead of stdout; for html, a folder (DIR/) gets a site.")
 @report_filter_options
-@click.option("--top", type=click.IntRange(1), default=None,
-              help="Text view: rows in the overview's rankings, and origins shown in full without --limit (default 10).")
-@click.option("--include-text", is_flag=True, help="JSON and CSV: add the reused text of both spans (Parquet always has it).")
-@click.option("--open", "open_browser", is_flag=True,
-              help="Write the HTML report (to -o, else a temporary file, or a temporary site when large) and open it.")
-@click.option("--no-pager", is_flag=True, help="Text view on a terminal: print everything instead of paging it.")
+@report_view_options
 @click.option("--schema", is_flag=True, help="Print the JSON Schema that --format json follows (to -o or stdout) and stop.")
 def report_command(index_path: Path | None, config_path: Path | None, quiet: bool, fmt: str, output: str | None,
                    top: int | None, include_text: bool, open_browser: bool, no_pager: bool, schema: bool,
@@ -185,23 +183,14 @@ def report_command(index_path: Path | None, config_path: Path | None, quiet: boo
       provenance report --format json -o report.json
       provenance report --schema > report.schema.json
     """
-    target = Path(output) if output else None
     if schema:
-        _emit(report_schema_text(), target)
+        _emit(report_schema_text(), Path(output) if output else None)
         return
     show_all = filters["limit"] is not None  # --limit N (or 0): the text view shows every selected reuse
     reuse_filter = report_filter(filters)
     settings = read_config(config_path)
     index_path = resolve_index(index_path, settings)
-    if open_browser:
-        if click.get_current_context().get_parameter_source("fmt") is not ParameterSource.DEFAULT and fmt != "html":
-            raise click.UsageError(f"--open shows the HTML report; drop --format {fmt}")
-        fmt = "html"
-    as_site = output is not None and (output.endswith(("/", os.sep)) or Path(output).is_dir())
-    if as_site and fmt != "html":
-        raise click.UsageError(f"-o {output} is a folder, which only --format html writes (a site); give a file for --format {fmt}")
-    if fmt == "parquet" and target is None and sys.stdout.isatty():
-        raise click.UsageError("--format parquet is binary: write it with -o FILE.parquet (or pipe it)")
+    fmt, target, as_site = report_destination(fmt, output, open_browser)
     terminal = target is None and not open_browser and sys.stdout.isatty()
     with Index.open(index_path, readonly=True) as index:
         _warn_matching(settings, index)
@@ -314,22 +303,6 @@ def _trace_dict(item: Any) -> dict[str, Any]:
     return {"start": item.start, "end": item.end, "status": item.status, "sources": list(item.sources), "reused_by": item.reused_by}
 
 
-def _emit(rendered: str, output: Path | None) -> None:
-    if output is None:
-        click.echo(rendered, nl=False)
-        return
-    try:
-        output.write_text(rendered, encoding="utf-8")
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from exc
-
-
-def _warn(skipped: Skipped) -> None:
-    # One line per skipped file, whatever odd characters its name holds.
-    path = skipped.path.encode("unicode_escape").decode("ascii") if not skipped.path.isprintable() else skipped.path
-    click.echo(f"warning: {path}: {skipped.reason}", err=True)
-
-
 def _warn_matching(settings: ConfigFile, index: Index) -> None:
     """Readers use the index's own matching configuration; say so when the config file asks for another."""
     differences = matching_differences(settings, index.config)
@@ -391,8 +364,9 @@ def main(argv: list[str] | None = None) -> int:
     return code if isinstance(code, int) else 0
 
 
-# The CI commands live in their own module; importing it registers them on ``cli``.
-from provenance import cli_check  # noqa: F401
+# The CI commands live in their own module and are registered here: imports point one way.
+cli.add_command(check_command)
+cli.add_command(baseline_command)
 
 
 def entry() -> None:

@@ -14,8 +14,9 @@ from typing import Any
 import click
 
 from provenance.check import CheckOptions, CheckResult, baseline_entries, run_check
-from provenance.cli import DEFAULT_INDEX, _emit, _warn, cli, feed_field_options
-from provenance.cli_options import config_option, quiet_option
+from provenance.cli_options import DEFAULT_INDEX, config_option, feed_field_options, quiet_option
+from provenance.cli_output import emit as _emit
+from provenance.cli_output import warn_skipped as _warn
 from provenance.pipeline.dates import resolve_timezone
 from provenance.policy import FORMATS as CHECK_FORMATS
 from provenance.policy import CheckSettings, read_baseline, resolve_settings, write_baseline
@@ -46,7 +47,7 @@ def check_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 
-@cli.command("check")
+@click.command("check")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--baseline", default=None, metavar="FILE", help="Accept the findings fingerprinted in FILE (see 'provenance baseline').")
 @click.option("--update", is_flag=True, help="Add the checked articles to the index (otherwise it is left untouched).")
@@ -81,7 +82,7 @@ def check_command(paths: tuple[Path, ...], update: bool, output: Path | None, **
     return result.exit_code
 
 
-@cli.command("baseline")
+@click.command("baseline")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="File to write (default: the config file's baseline, else provenance-baseline.json).")

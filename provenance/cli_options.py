@@ -4,6 +4,8 @@ the config file (precedence: flag > environment variable > config file > default
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -33,8 +35,10 @@ __all__ = [
     "matching_options",
     "quiet_option",
     "read_config",
+    "report_destination",
     "report_filter",
     "report_filter_options",
+    "report_view_options",
     "requested_config",
     "resolve_index",
 ]
@@ -164,3 +168,34 @@ def report_filter(values: dict[str, Any]) -> ReuseFilter:
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
+
+
+def report_view_options(func: F) -> F:
+    """``--top``, ``--include-text``, ``--open`` and ``--no-pager``: how ``report`` shows what it selected."""
+    options = [
+        click.option("--top", type=click.IntRange(1), default=None,
+                     help="Text view: rows in the overview's rankings, and origins shown in full without --limit (default 10)."),
+        click.option("--include-text", is_flag=True, help="JSON and CSV: add the reused text of both spans (Parquet always has it)."),
+        click.option("--open", "open_browser", is_flag=True,
+                     help="Write the HTML report (to -o, else a temporary file, or a temporary site when large) and open it."),
+        click.option("--no-pager", is_flag=True, help="Text view on a terminal: print everything instead of paging it."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def report_destination(fmt: str, output: str | None, open_browser: bool) -> tuple[str, Path | None, bool]:
+    """The format, the ``-o`` path and whether it is a folder for the HTML site (a trailing
+    ``/`` or an existing folder); usage errors for the combinations that cannot work."""
+    if open_browser:
+        if click.get_current_context().get_parameter_source("fmt") is not ParameterSource.DEFAULT and fmt != "html":
+            raise click.UsageError(f"--open shows the HTML report; drop --format {fmt}")
+        fmt = "html"
+    as_site = output is not None and (output.endswith(("/", os.sep)) or Path(output).is_dir())
+    if as_site and fmt != "html":
+        raise click.UsageError(f"-o {output} is a folder, which only --format html writes (a site); give a file for --format {fmt}")
+    target = Path(output) if output else None
+    if fmt == "parquet" and target is None and sys.stdout.isatty():
+        raise click.UsageError("--format parquet is binary: write it with -o FILE.parquet (or pipe it)")
+    return fmt, target, as_site

@@ -26,7 +26,8 @@ def test_scan_then_report_text_shows_origin_and_copy(run_cli, seeds_dir):
     assert scanned.code == 0 and "5 added" in scanned.out
     report = run_cli("report")
     assert report.code == 0
-    assert "ORIGIN 000_ab536e0c04d75c66.txt" in report.out and "002_b5b547b9f015d507.txt" in report.out
+    assert "ORIGIN cnn.com · Russia's foreign minister is headed to North Korea" in report.out  # outlet · headline
+    assert "000_ab536e0c04d75c66.txt" in report.out and "002_b5b547b9f015d507.txt" in report.out
     assert "\x1b[" not in report.out  # no colour when not a terminal
 
 

@@ -177,8 +177,8 @@ def toolbar(reuses: list[dict[str, Any]], jumps: list[tuple[str, str]]) -> str:
     )
 
 
-_JUMPS = [("#overview", "Overview"), ("#graph", "Graph"), ("#reuses", "Reuses"), ("#side-by-side", "Side by side"),
-          ("#articles", "Articles"), ("#boilerplate", "Boilerplate")]
+_JUMPS = [("#overview", "Overview"), ("#reuses", "Reuses"), ("#side-by-side", "Side by side"), ("#articles", "Articles"),
+          ("#boilerplate", "Boilerplate")]
 
 
 def render_html(report: dict[str, Any], texts: Mapping[str, str]) -> str:

@@ -27,10 +27,12 @@ __all__ = [
     "KINDS",
     "bar_with_words",
     "copy_block",
+    "copy_section",
     "doc_meta",
     "kind_badge",
     "origin_card",
     "origin_head",
+    "pair_html",
     "safe_href",
     "share_bar",
     "share_words",
@@ -189,14 +191,18 @@ def copy_block(origin: dict[str, Any], copy: dict[str, Any], reuses: list[dict[s
                texts: Mapping[str, str], anchor: str = "", note: str = "") -> str:
     """One copying article and its passages side by side with the origin's; ``note`` is
     trusted markup added to its meta line (e.g. a link to its own page)."""
-    lag = escape(format_lag(reuses[0]["lag_seconds"]))
+    pairs = [pair_html(reuse, ids[id(reuse)], origin, copy, texts) for reuse in reuses]
+    return copy_section(copy, reuses[0]["lag_seconds"], pairs, anchor, note)
+
+
+def copy_section(copy: dict[str, Any], lag_seconds: int | None, pairs: list[str], anchor: str = "", note: str = "") -> str:
+    """:func:`copy_block` from passages already rendered (:func:`pair_html`)."""
+    lag = escape(format_lag(lag_seconds))
     ident = f' id="{anchor}"' if anchor else ""
     return (
         f'<section class="copy-block"{ident} data-group>'
         f'<header class="doc-head"><div class="role copy">Copy · {lag} later</div><h4>{title_text(copy)}</h4>'
-        + doc_meta(copy, note) + bar_with_words(copy) + "</header>"
-        + "".join(pair_html(reuse, ids[id(reuse)], origin, copy, texts) for reuse in reuses)
-        + "</section>"
+        + doc_meta(copy, note) + bar_with_words(copy) + "</header>" + "".join(pairs) + "</section>"
     )
 
 

@@ -28,7 +28,7 @@ MATRIX_OUTLETS = 12  # busiest outlets in the matrix and outlet graph; the rest 
 TOP_ORIGINS = 10
 
 OVERVIEW_CSS = """
-.ov-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 380px), 1fr)); gap: 1rem; }
+.ov-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 480px), 1fr)); gap: 1rem; }
 .ov-card { padding: 0.8rem 1rem; min-width: 0; }
 .ov-card.wide { grid-column: 1 / -1; }
 .ov-card h3 { margin: 0 0 0.5rem; font-size: 1rem; }
@@ -130,10 +130,11 @@ def _days(overview: Overview) -> str:
     plot_left, plot_right, top, plot_height = 40.0, WIDTH - 10.0, 10.0, 110.0
     step = (plot_right - plot_left) / len(bins)
     bars = []
+    width = min(max(step * 0.8, 1.0), 28.0)  # a few days make columns, not slabs
     for position, (day, n) in enumerate(bins):
         h = plot_height * n / peak
-        bars.append(f'<rect x="{plot_left + position * step + step * 0.1:.1f}" y="{top + plot_height - h:.1f}" '
-                    f'width="{max(step * 0.8, 1.0):.1f}" height="{h:.1f}"><title>{unit} of {day.isoformat()}: {n} '
+        bars.append(f'<rect x="{plot_left + position * step + (step - width) / 2:.1f}" y="{top + plot_height - h:.1f}" '
+                    f'width="{width:.1f}" height="{h:.1f}"><title>{unit} of {day.isoformat()}: {n} '
                     f"passage{'s' if n != 1 else ''}</title></rect>")
     base = top + plot_height
     labels = (f'<text x="{plot_left - 6}" y="{top + 8}" text-anchor="end">{peak}</text>'

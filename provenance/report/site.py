@@ -32,9 +32,10 @@ from provenance.report.html import boilerplate_list, footer, html_page, page_hea
 from provenance.report.html_cards import (
     EDIT_LEGEND,
     GRAPH_LEGEND,
-    copy_block,
+    copy_section,
     kind_badge,
     origin_head,
+    pair_html,
     title_text,
 )
 from provenance.report.html_graph import render_graph
@@ -105,27 +106,34 @@ def _page_names(count: int) -> list[str]:
     return [f"o{position + 1:0{width}d}" for position in range(count)]
 
 
-def _parts(group: OriginGroup, ids: dict[int, str], texts: Mapping[str, str], links: dict[str, str]) -> Iterator[list[tuple[int, str]]]:
+Block = tuple[int, str, list[dict[str, Any]]]  # copy number on the page, its markup, the reuses in it
+
+
+def _parts(group: OriginGroup, ids: dict[int, str], texts: Mapping[str, str], links: dict[str, str]) -> Iterator[list[Block]]:
     """The copy blocks of one origin, cut into parts of at most :data:`PART_BUDGET` bytes
     (a copy with more passages than fit is continued in the next part)."""
-    part: list[tuple[int, str]] = []
+    part: list[Block] = []
     size = 0
     for number, (copy, reuses) in enumerate(group.copies, start=1):
         own = links.get(copy["path"])
         note = f'<a href="{own}">its own copies →</a>' if own else ""
-        chunk: list[dict[str, Any]] = []
+        lag = reuses[0]["lag_seconds"]
+        head = len(copy_section(copy, lag, [], f"c{number}", note))
+        pairs: list[str] = []
+        taken: list[dict[str, Any]] = []
+        size += head
         for reuse in reuses:
-            chunk.append(reuse)
-            block = copy_block(group.origin, copy, chunk, ids, texts, f"c{number}", note)
-            if size + len(block) > PART_BUDGET and (part or len(chunk) > 1):
-                if len(chunk) > 1:  # what fitted stays here; this passage opens the next part
-                    part.append((number, copy_block(group.origin, copy, chunk[:-1], ids, texts, f"c{number}", note)))
-                    chunk = [reuse]
+            pair = pair_html(reuse, ids[id(reuse)], group.origin, copy, texts)
+            if size + len(pair) > PART_BUDGET and (part or pairs):
+                if pairs:  # what fitted stays here; this passage opens the next part
+                    part.append((number, copy_section(copy, lag, pairs, f"c{number}", note), taken))
+                    pairs, taken = [], []
                 yield part
-                part, size = [], 0
-                block = copy_block(group.origin, copy, chunk, ids, texts, f"c{number}", note)
-        part.append((number, block))
-        size += len(block)
+                part, size = [], head
+            pairs.append(pair)
+            taken.append(reuse)
+            size += len(pair)
+        part.append((number, copy_section(copy, lag, pairs, f"c{number}", note), taken))
     yield part
 
 
@@ -133,37 +141,37 @@ def _origin_pages(report: dict[str, Any], groups: list[OriginGroup], stats: dict
                   ids: dict[int, str], texts: Mapping[str, str], writer: _Writer) -> None:
     documents = {d["path"]: d for d in report["documents"]}
     positions = {group.origin["path"]: position for position, group in enumerate(groups)}
+    jumps = [("../index.html", "← Overview"), ("#graph", "Graph"), ("#copies", "Copies")]
     for position, group in enumerate(groups):
+        origin = group.origin
         # A copy that was copied in turn links to its own page.
         links = {copy["path"]: f"{names[positions[copy['path']]]}.html" for copy, _ in group.copies if copy["path"] in positions}
         parts = list(_parts(group, ids, texts, links))
         files = [f"{names[position]}.html"] + [f"{names[position]}-{n}.html" for n in range(2, len(parts) + 1)]
-        stat = stats[group.origin["path"]]
         for number, blocks in enumerate(parts):
-            numbers = {n for n, _ in blocks}
-            copies = [(copy, reuses) for n, (copy, reuses) in enumerate(group.copies, start=1) if n in numbers]
-            shown = [reuse for _, reuses in copies for reuse in reuses]
-            sub = {"documents": [documents.get(p, {"path": p}) for p in {group.origin["path"], *(c["path"] for c, _ in copies)}],
-                   "reuses": shown}
-            anchors = {group.origin["path"]: "#origin", **{c["path"]: f"#c{n}" for n, (c, _) in enumerate(group.copies, 1)}}
+            shown = [reuse for _, _, reuses in blocks for reuse in reuses]
+            paths = sorted({origin["path"], *(reuse["copy"]["path"] for reuse in shown)})
+            # This part's reuses as a report of their own: the graph of who took this text.
+            sub = {"documents": [documents.get(path, {"path": path}) for path in paths], "reuses": shown}
+            anchors = {origin["path"]: "#origin", **{group.copies[n - 1][0]["path"]: f"#c{n}" for n, _, _ in blocks}}
             nav = _part_nav(files, number)
             body = (
-                f"{_origin_header(stat, report)}{toolbar(shown, [('../index.html', '← Overview'), ('#graph', 'Graph'), ('#copies', 'Copies')])}"
+                f"{_origin_header(stats[origin['path']])}{toolbar(shown, jumps)}"
                 f'<main class="wrap"><section class="block" id="graph"><h2>Who took this text</h2>{GRAPH_LEGEND}'
                 f'<div class="card graph">{render_graph(sub, ids, anchors)}</div></section>'
                 f'<section class="block" id="copies"><h2>Copies side by side</h2>{EDIT_LEGEND}{nav}'
                 '<p class="card empty" data-empty hidden>No reuse matches the filter.</p>'
-                f'<article class="card origin-card" id="origin" data-group>{origin_head(group.origin, len(group.reuses))}'
-                f'{"".join(block for _, block in blocks)}</article>{nav}</section></main>{footer(report)}'
+                f'<article class="card origin-card" id="origin" data-group>{origin_head(origin, len(group.reuses))}'
+                f'{"".join(block for _, block, _ in blocks)}</article>{nav}</section></main>{footer(report)}'
             )
-            writer.write(f"origins/{files[number]}", html_page(f"{_plain_title(group.origin)} · passage provenance", body))
+            writer.write(f"origins/{files[number]}", html_page(f"{_plain_title(origin)} · passage provenance", body))
 
 
 def _plain_title(document: dict[str, Any]) -> str:
     return " ".join((document.get("title") or document["path"]).split())
 
 
-def _origin_header(stat: OriginStat, report: dict[str, Any]) -> str:
+def _origin_header(stat: OriginStat) -> str:
     origin = stat.origin
     lede = (f"{outlet(origin) or 'no outlet'} · {format_published(origin)} · {stat.copy_articles} "
             f"copying article{'s' if stat.copy_articles != 1 else ''} in {stat.copy_outlets} outlet"

@@ -97,11 +97,13 @@ def _summary(report: dict[str, Any], width: int) -> Table:
         ("reuses", summary["reuses"]),
         ("uncertain origins", summary["uncertain_origins"]),
     ]
-    per_row = 3 if width >= OVERVIEW_WIDTH else 2
+    digits = max(len(str(value)) for _, value in cells)
+    longest = max(len(name) for name, _ in cells)
+    per_row = 3 if 3 * (digits + longest + 3) - 2 <= width else 2  # number, label and the gaps between them
     table = Table.grid(padding=(0, 1))
     for _ in range(per_row):
         table.add_column(justify="right", style="bold")
-        table.add_column(style="dim", min_width=22)
+        table.add_column(style="dim", min_width=longest + 1, no_wrap=True)
     for row in range(0, len(cells), per_row):
         flat: list[str] = []
         for label, value in cells[row : row + per_row]:

@@ -87,6 +87,10 @@ def test_long_pages_are_cut_into_parts_and_listing_pages(generated_corpus, tmp_p
     assert f'href="{Path(parts[0]).name}"' in pages[first]  # part 1 links to its continuation
     reuse_ids = [i for name, page in pages.items() if name.startswith("origins/o") for i in re.findall(r'class="pair" id="(r\d+)"', page)]
     assert len(reuse_ids) == len(set(reuse_ids)) == len(generated_corpus.report["reuses"])  # each passage once
+    for name, page in pages.items():
+        if name.startswith("origins/o"):  # the toolbar counts just this part's passages
+            shown = len(re.findall(r'class="pair" id="r\d+"', page))
+            assert f"{shown} of {shown} reuses shown" in page, name
     ranks = [row[12] for name in ["index.html", *sorted(listings, key=lambda n: int(re.findall(r"\d+", n)[0]))]
              for row in json.loads(re.search(r'id="origin-data">(.*?)</script>', pages[name]).group(1))]
     assert ranks == list(range(1, len(ranks) + 1)) == list(range(1, build_overview(generated_corpus.report).origin_articles + 1))
@@ -117,3 +121,11 @@ def test_a_file_is_not_a_site_folder(seed_corpus, tmp_path):
     (tmp_path / "report").write_text("x", encoding="utf-8")
     with pytest.raises(InputError, match="give -o a folder"):
         write_site(seed_corpus.report, seed_corpus.texts, tmp_path / "report")
+
+
+def test_a_site_of_nothing_says_so(seed_corpus, tmp_path):
+    from provenance.report.select import ReuseFilter, select_reuses
+
+    write_site(select_reuses(seed_corpus.report, ReuseFilter(copy="zzz")), seed_corpus.texts, tmp_path / "site")
+    pages = assert_sound_site(tmp_path / "site")
+    assert sorted(pages) == ["boilerplate.html", "index.html"] and "No reuses match the filters." in pages["index.html"]
