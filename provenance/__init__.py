@@ -17,8 +17,7 @@ repository root; ``tests/test_docs.py`` runs this example)::
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from provenance._version import __version__
 from provenance.check import CheckOptions, CheckResult, run_check
 from provenance.config import Config
 from provenance.errors import ProvenanceError

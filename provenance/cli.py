@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from provenance import __version__
+from provenance._version import __version__
 from provenance.cli_check import baseline_command, check_command
 from provenance.cli_options import (
     DEFAULT_INDEX,

@@ -173,7 +173,7 @@ def finding_fingerprint(copied_text: str, origin_identity: str, copy_identity: s
 
 def write_baseline(entries: Sequence[dict[str, Any]], path: Path) -> int:
     """Write ``entries`` (each with a ``fingerprint``) sorted and deduplicated; return the count."""
-    from provenance import __version__
+    from provenance._version import __version__
 
     unique = {entry["fingerprint"]: entry for entry in sorted(entries, key=lambda e: json.dumps(e, sort_keys=True))}
     document = {

@@ -32,7 +32,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from provenance import _native
+from provenance._native import accept as _native_accept
+from provenance._native import align_many as _native_align_many
+from provenance._native import best_chain as _native_best_chain
+from provenance._native import best_chain_region as _native_best_chain_region
+from provenance._native import runs_of as _native_runs_of
 from provenance.config import AlignConfig
 
 __all__ = ["Region", "accept", "align", "align_many", "best_chain_region", "explain", "runs_of"]
@@ -86,7 +90,7 @@ def runs_of(a_shingles: np.ndarray, b_shingles: np.ndarray, size: int) -> list[R
     consecutive equal shingles on one diagonal covers ``k + size - 1`` equal words. A
     shingle of A is paired with its first 8 occurrences in B (a repeated n-gram).
     """
-    runs = _native.runs_of(_stream(a_shingles), _stream(b_shingles), size)
+    runs = _native_runs_of(_stream(a_shingles), _stream(b_shingles), size)
     return [(a, b, n) for a, b, n in runs.tolist()]
 
 
@@ -94,7 +98,7 @@ def _best_chain(runs: list[Run], config: AlignConfig) -> tuple[float, list[Run]]
     """The best-scoring chain of sorted non-empty ``runs`` and its score (see the module
     doc); each run after the first is trimmed by its overlap with the previous one."""
     array = np.ascontiguousarray(np.asarray(runs, dtype=np.int64).reshape(-1, 3))
-    score, chain = _native.best_chain(array, _scoring(config))
+    score, chain = _native_best_chain(array, _scoring(config))
     return score, [(a, b, n) for a, b, n in chain.tolist()]
 
 
@@ -113,7 +117,7 @@ def align_many(streams: Sequence[np.ndarray], pairs: Sequence[tuple[int, int]] |
     bounds[1:] = np.cumsum(np.fromiter((len(array) for array in arrays), dtype=np.int64, count=len(arrays)))
     shingles = np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.uint32)
     pair_array = np.ascontiguousarray(np.asarray(pairs, dtype=np.int64).reshape(-1, 2))
-    owners, scores, runs, run_bounds = _native.align_many(
+    owners, scores, runs, run_bounds = _native_align_many(
         shingles, bounds, pair_array, size, _scoring(config), _rule(config, min_words, min_coverage), max_regions)
     found: list[list[Region]] = [[] for _ in range(len(pair_array))]
     rows = [(a, b, n) for a, b, n in runs.tolist()]
@@ -141,7 +145,7 @@ def best_chain_region(a_shingles: np.ndarray, a_words: tuple[int, int], b_shingl
     a0, b0 = a_words[0], b_words[0]
     a_part = a_shingles[a0 : max(a0 + 1, a_words[1] - size + 1)]
     b_part = b_shingles[b0 : max(b0 + 1, b_words[1] - size + 1)]
-    found = _native.best_chain_region(_stream(a_part), _stream(b_part), size, _scoring(config))
+    found = _native_best_chain_region(_stream(a_part), _stream(b_part), size, _scoring(config))
     if found is None:
         return None
     score, chain = found
@@ -155,7 +159,7 @@ def accept(region: Region, config: AlignConfig, min_words: int, min_coverage: fl
     ``max_gap``."""
     runs = np.ascontiguousarray(np.asarray(region.runs, dtype=np.int64).reshape(-1, 3))
     span = (region.a_start, region.a_end, region.b_start, region.b_end, region.matched)
-    return bool(_native.accept(runs, span, _rule(config, min_words, min_coverage)))
+    return bool(_native_accept(runs, span, _rule(config, min_words, min_coverage)))
 
 
 def explain(region: Region) -> list[tuple[str, int, int, int, int]]:

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from provenance import _native
+from provenance._native import winnowed_anchors as _native_winnowed_anchors
 
 __all__ = ["TokenStream", "decode_tokens", "encode_tokens", "winnowed_anchors"]
 
@@ -30,7 +30,7 @@ def winnowed_anchors(word_hashes: np.ndarray, size: int, window: int) -> np.ndar
     smallest n-gram hash of each window (of all n-grams when there are at most
     ``window``; none with fewer than ``size`` words). Computed by the native core
     (``native/src/anchors.rs``)."""
-    return _native.winnowed_anchors(np.ascontiguousarray(word_hashes, dtype=np.uint64), size, window)
+    return _native_winnowed_anchors(np.ascontiguousarray(word_hashes, dtype=np.uint64), size, window)
 
 
 class TokenStream:

@@ -28,7 +28,7 @@ from functools import lru_cache
 import numpy as np
 import polars as pl
 
-from provenance import _native
+from provenance._native import band_keys as _native_band_keys
 from provenance.config import LSHConfig
 
 __all__ = ["MEMBER_SCHEMA", "band_keys", "candidate_pairs", "lsh_params"]
@@ -63,7 +63,7 @@ def band_keys(signatures: np.ndarray, num_bands: int, rows_per_band: int) -> np.
     read as signed). Stored indexes hold these keys: the function never changes. Computed
     by the native core (``native/src/lsh.rs``) for the whole batch.
     """
-    return _native.band_keys(np.ascontiguousarray(signatures, dtype=np.uint32), num_bands, rows_per_band)
+    return _native_band_keys(np.ascontiguousarray(signatures, dtype=np.uint32), num_bands, rows_per_band)
 
 
 def candidate_pairs(members: pl.DataFrame, config: LSHConfig, first_new: int) -> pl.DataFrame:

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from provenance import _native
+from provenance._native import minhash_signatures as _native_minhash_signatures
 from provenance.config import MinHashConfig
 
 __all__ = ["EMPTY_VALUE", "build_signatures", "permutations"]
@@ -43,4 +43,4 @@ def build_signatures(shingle_sets: Sequence[np.ndarray], config: MinHashConfig) 
     np.cumsum([len(s) for s in shingle_sets], out=bounds[1:])
     values = (np.concatenate([np.asarray(s, dtype=np.uint32).ravel() for s in shingle_sets]) if shingle_sets
               else np.zeros(0, dtype=np.uint32))
-    return _native.minhash_signatures(values, bounds, a, b)
+    return _native_minhash_signatures(values, bounds, a, b)

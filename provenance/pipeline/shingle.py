@@ -15,7 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 import xxhash
 
-from provenance import _native
+from provenance._native import shingle_hashes as _native_shingle_hashes
+from provenance._native import word_hashes as _native_word_hashes
 from provenance.config import Config
 from provenance.pipeline.anchors import encode_tokens, winnowed_anchors
 from provenance.pipeline.normalise import tokenise_columns
@@ -27,13 +28,13 @@ __all__ = ["build_units", "paragraph_fingerprint", "shingle_hash32", "shingle_ha
 def word_hashes(words: Sequence[str]) -> np.ndarray:
     """uint64 xxh3-64 of each word's UTF-8 bytes (a lone surrogate is encoded as
     ``surrogatepass`` does, so every ``str`` has a hash)."""
-    return _native.word_hashes(words)
+    return _native_word_hashes(words)
 
 
 def shingle_hashes(hashes: np.ndarray, size: int) -> np.ndarray:
     """uint32 hashes of every ``size``-word window of word hashes (one window over all
     the words if there are fewer than ``size``; none for no words)."""
-    return _native.shingle_hashes(np.ascontiguousarray(hashes, dtype=np.uint64), size)
+    return _native_shingle_hashes(np.ascontiguousarray(hashes, dtype=np.uint64), size)
 
 
 def shingle_hash32(words: Sequence[str]) -> int:

@@ -246,7 +246,7 @@ def _sarif_result(finding: CheckFinding, rule_index: int) -> dict[str, Any]:
 
 def render_sarif(result: CheckResult) -> str:
     """SARIF 2.1.0 for ``github/codeql-action/upload-sarif``."""
-    from provenance import __version__
+    from provenance._version import __version__
 
     kinds = list(_RULES)
     summary = check_summary(result)

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
-from provenance import __version__
+from provenance._version import __version__
 from provenance.report.html_assets import CSS, JS, script_hash
 from provenance.report.html_cards import (
     BAR_LEGEND,

@@ -227,7 +227,7 @@ class Index:
         """Append to the scan log (when the index was last brought up to date, and how)."""
         from datetime import UTC, datetime
 
-        from provenance import __version__
+        from provenance._version import __version__
 
         with self.transaction(findings_current=None) as db:
             db.execute(

@@ -164,7 +164,7 @@ def initialise(connection: sqlite3.Connection, config: Config) -> Config | None:
     writes the file's header before a creator commits the schema, so two scans creating
     one index at the same moment would otherwise see each other's half-made file.
     """
-    from provenance import __version__
+    from provenance._version import __version__
 
     connection.execute("BEGIN IMMEDIATE")
     try:
