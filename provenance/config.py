@@ -130,7 +130,7 @@ class AlignConfig:
     """
 
     anchor_size: int = 5
-    anchor_window: int = 6
+    anchor_window: int = 2
     max_anchor_units: int = 50
     match: float = 1.0
     mismatch: float = 0.5

@@ -7,8 +7,9 @@ hash every ``size``-word n-gram of a paragraph (the shingle polynomial with its 
 multiplier, so anchors are their own hash space), and in each window of ``window``
 consecutive n-grams keep the smallest hash. Two paragraphs sharing a verbatim run of
 ``size + window - 1`` words share the whole window of n-grams inside it, hence its
-minimum: **any shared run of that many words is proposed** (10 words by default), at a
-density of about ``2 / (window + 1)`` anchors per word instead of one key per band.
+minimum: **any shared run of that many words is proposed** (6 words by default: 5-grams
+over windows of 2, so a trimmed quotation that keeps its words in runs of six is still
+proposed), at a density of about ``2 / (window + 1)`` anchors per word.
 
 This module also packs the token stream of a paragraph (word offsets and the ordered
 shingle hashes) that alignment reads back from the index.
