@@ -182,8 +182,9 @@ def _candidate(number: int, certain: bool, graph: SpanGraph, region: list[int], 
     copy_unit, origin_unit = copy_nodes[0][0], source_nodes[0][0]
     copy_stream, origin_stream = streams[copy_unit], streams[origin_unit]
     copy_words, origin_words = _words(copy_stream, copy_nodes), _words(origin_stream, source_nodes)
-    region_found = best_chain_region(origin_stream.shingles, origin_words, copy_stream.shingles, copy_words,
-                                     config.shingle.size, config.align)
+    seed = config.align.seed_size
+    region_found = best_chain_region(origin_stream.seeds(seed), origin_words, copy_stream.seeds(seed), copy_words,
+                                     seed, config.align)
     if required and (region_found is None or not accept(region_found, config.align, config.segment.min_words,
                                                         config.verify.min_similarity)):
         return None
@@ -242,8 +243,9 @@ def _longest_free(words: tuple[int, int], taken: list[tuple[int, int]]) -> tuple
 def _realign(candidate: _Candidate, copy_words: tuple[int, int], streams: dict[int, TokenStream],
              config: Config) -> _Candidate | None:
     origin_stream, copy_stream = streams[candidate.origin_unit], streams[candidate.copy_unit]
-    region = best_chain_region(origin_stream.shingles, candidate.origin_words, copy_stream.shingles, copy_words,
-                               config.shingle.size, config.align)
+    seed = config.align.seed_size
+    region = best_chain_region(origin_stream.seeds(seed), candidate.origin_words, copy_stream.seeds(seed), copy_words,
+                               seed, config.align)
     if region is None or not accept(region, config.align, config.segment.min_words, config.verify.min_similarity):
         return None
     origin_words = (region.a_start, min(region.a_end, len(origin_stream)))

@@ -6,7 +6,7 @@ repeats; this catches phrases many sites use. A stretch of the copy span of at l
 ``align.anchor_size`` words is *stock* when every anchor it has as a text of its own (see
 :mod:`provenance.pipeline.anchors`) is held by at least ``align.stock_units`` (8)
 paragraphs of the index: a formula ("pleaded not guilty and was released on bail").
-A short finding (fewer than ``2 * --min-words`` matched words) with a stock stretch is
+A short finding (fewer than ``3 * --min-words`` matched words) with a stock stretch is
 dropped when its matched words **outside** those stretches number fewer than
 ``--min-words``: two
 formulas that an alignment bridged ("the court heard. … did not immediately respond to
@@ -28,6 +28,8 @@ from provenance.pipeline.shingle import word_hashes
 
 __all__ = ["StockWindows", "is_short", "lone_notices", "novel_words", "stock_windows"]
 
+#: Findings below this many times ``--min-words`` matched words are checked for stock phrases.
+_SHORT = 3
 #: Notices repeat word for word but for a slot ("amended on Monday"): 12 of 13 words.
 _NOTICE_SIMILARITY = 0.9
 #: Notices are a sentence or two: at most this many times ``--min-words`` matched words.
@@ -36,7 +38,7 @@ _NOTICE_WORDS = 3
 
 def is_short(matched: int, config: Config) -> bool:
     """Whether a finding is short enough to be checked for stock phrases."""
-    return matched < 2 * config.segment.min_words
+    return matched < _SHORT * config.segment.min_words
 
 
 class StockWindows:

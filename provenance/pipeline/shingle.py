@@ -64,7 +64,7 @@ def build_units(document: Document, paragraphs: list[Paragraph], config: Config)
         hashes = word_hashes(words)
         windows = shingle_hashes(hashes, size)
         units.append(Unit(index, "paragraph", paragraph.start, paragraph.end, np.unique(windows), len(words),
-                          tokens=encode_tokens(token_starts, token_ends, windows),
+                          tokens=encode_tokens(token_starts, token_ends, windows, hashes),
                           anchors=winnowed_anchors(hashes, config.align.anchor_size, config.align.anchor_window)))
         if len(paragraph.segments) < 2:
             continue

@@ -32,8 +32,9 @@ def test_vectorised_labels_give_the_connected_components(edges):
 
 def _stream(text: str) -> TokenStream:
     words, starts, ends = tokenise_columns(text)
-    return TokenStream(np.asarray(starts, np.int64), np.asarray(ends, np.int64),
-                       shingle_hashes(word_hashes(words), 3))
+    hashes = word_hashes(words)
+    return TokenStream(np.asarray(starts, np.int64), np.asarray(ends, np.int64), shingle_hashes(hashes, 3),
+                       (hashes & np.uint64(0xFFFFFFFF)).astype(np.uint32))
 
 
 WIRE = ("The council voted on Tuesday to close the old mill on the river after a report found the roof unsafe. "
