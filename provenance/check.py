@@ -31,9 +31,9 @@ from typing import Any
 
 from provenance.check_order import Reuse, order_for_check
 from provenance.errors import IndexError_, InputError, SchemaError
-from provenance.pipeline.dates import format_instant
-from provenance.pipeline.feeds import is_feed
-from provenance.pipeline.load import Skipped, iter_sources
+from provenance.ingest.dates import format_instant
+from provenance.ingest.feeds import is_feed
+from provenance.ingest.load import Skipped, iter_sources
 from provenance.policy import CheckPolicy, finding_fingerprint
 from provenance.report.locations import (
     LineSpans,

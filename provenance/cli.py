@@ -39,7 +39,7 @@ from provenance.cli_output import warn_skipped as _warn
 from provenance.cli_progress import ScanDisplay
 from provenance.errors import InputError, ProvenanceError, SchemaError
 from provenance.execution import MAX_DEFAULT_WORKERS, default_workers
-from provenance.pipeline.dates import resolve_timezone
+from provenance.ingest.dates import resolve_timezone
 from provenance.report.render import (
     FORMATS,
     TOP_ROWS,

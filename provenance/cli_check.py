@@ -17,7 +17,7 @@ from provenance.check import CheckOptions, CheckResult, baseline_entries, run_ch
 from provenance.cli_options import DEFAULT_INDEX, config_option, feed_field_options, quiet_option
 from provenance.cli_output import emit as _emit
 from provenance.cli_output import warn_skipped as _warn
-from provenance.pipeline.dates import resolve_timezone
+from provenance.ingest.dates import resolve_timezone
 from provenance.policy import FORMATS as CHECK_FORMATS
 from provenance.policy import CheckSettings, read_baseline, resolve_settings, write_baseline
 from provenance.report.ci_formats import append_step_summary, summary_line

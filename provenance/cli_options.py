@@ -14,7 +14,7 @@ import click
 from click.core import ParameterSource
 
 from provenance.config import Config
-from provenance.pipeline.feeds import FeedFields
+from provenance.ingest.feeds import FeedFields
 from provenance.report.select import KINDS, ReuseFilter, parse_instant
 from provenance.settings import (
     DEFAULT_INDEX,

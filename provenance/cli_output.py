@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from provenance.pipeline.load import Skipped
+from provenance.ingest.load import Skipped
 
 __all__ = ["emit", "warn_skipped"]
 

@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from provenance.errors import ConfigError
-from provenance.pipeline.feeds import FeedFields
+from provenance.ingest.feeds import FeedFields
 from provenance.pipeline.normalise import normalise_text
 from provenance.settings import read_config
 

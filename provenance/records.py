@@ -19,7 +19,7 @@ class Document:
     """One article: its decoded text and the metadata parsed from it.
 
     ``path`` is the display path (relative to the index's root folder, ``/``
-    separators; see :mod:`provenance.pipeline.roots`): a name for reports, which may
+    separators; see :mod:`provenance.ingest.roots`): a name for reports, which may
     change when the root moves up. ``source`` is what identifies the file on disk
     (absolute path) so rescans and ``--prune`` can find it again.
     """

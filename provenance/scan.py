@@ -29,8 +29,8 @@ from provenance.execution.engines import check_engine, component_labeller, open_
 from provenance.execution.local import default_workers
 from provenance.execution.shards import sharded
 from provenance.pipeline.batch import process_batch
-from provenance.pipeline.feeds import FeedFields, is_feed, load_feed
-from provenance.pipeline.load import (
+from provenance.ingest.feeds import FeedFields, is_feed, load_feed
+from provenance.ingest.load import (
     DEFAULT_MAX_FILE_SIZE,
     Skipped,
     Source,
@@ -38,7 +38,7 @@ from provenance.pipeline.load import (
     load_document,
     no_articles,
 )
-from provenance.pipeline.roots import settle_root
+from provenance.ingest.roots import settle_root
 from provenance.records import Document
 from provenance.store.findings import refresh
 from provenance.store.index import Index, StoredDocument
@@ -68,7 +68,7 @@ class ScanOptions:
     #: Keep each batch's stage output as Parquet shards here (with completion markers),
     #: so a rerun skips batches already computed; ``None`` keeps nothing.
     workdir: str | None = None
-    #: Display paths relative to the index's root folder (:mod:`provenance.pipeline.roots`),
+    #: Display paths relative to the index's root folder (:mod:`provenance.ingest.roots`),
     #: so different files never share one; ``False`` keeps them relative to each PATH, as
     #: ``check`` does in its scratch copy so that its messages name files as they were given.
     paths_from_root: bool = True

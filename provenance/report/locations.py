@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from provenance.errors import InputError
-from provenance.pipeline.feeds import is_feed, record_line_spans
+from provenance.ingest.feeds import is_feed, record_line_spans
 
 __all__ = ["LineSpans", "Location", "locate", "record_free", "relative_file", "split_source"]
 

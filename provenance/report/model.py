@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
-from provenance.pipeline.dates import format_instant
+from provenance.ingest.dates import format_instant
 from provenance.store.index import Index
 
 __all__ = ["SCHEMA_VERSION", "build_report", "document_texts", "to_json"]

@@ -10,7 +10,7 @@ from typing import Any
 import xxhash
 
 from provenance.errors import InputError
-from provenance.pipeline.feeds import is_feed
+from provenance.ingest.feeds import is_feed
 from provenance.pipeline.normalise import tokenise
 from provenance.report.align import align
 from provenance.report.model import _instant

@@ -176,7 +176,7 @@ class Index:
 
     @property
     def root(self) -> str | None:
-        """The folder display paths are relative to (:mod:`provenance.pipeline.roots`);
+        """The folder display paths are relative to (:mod:`provenance.ingest.roots`);
         ``None`` for an index written before roots were stored."""
         return self.meta("path_root")
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from provenance.errors import DecodeError, InputError
-from provenance.pipeline.dates import resolve_timezone
-from provenance.pipeline.load import Skipped, Source, decode_bytes, iter_sources, load_document
+from provenance.ingest.dates import resolve_timezone
+from provenance.ingest.load import Skipped, Source, decode_bytes, iter_sources, load_document
 
 HEADER = "https://www.example.com/2018/05/30/world/story/index.html\n['Ann Lee', 'Bo Chen']\n2018-05-30 14:05:00\nA title\n \nBody paragraph one.\n"
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from provenance.errors import ConfigError
-from provenance.pipeline.dates import format_instant, parse_instant, resolve_timezone, url_date
+from provenance.ingest.dates import format_instant, parse_instant, resolve_timezone, url_date
 
 
 @pytest.mark.parametrize(

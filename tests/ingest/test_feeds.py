@@ -12,8 +12,8 @@ import pytest
 
 from provenance import Index, ScanOptions, scan
 from provenance.errors import ConfigError, InputError
-from provenance.pipeline.feeds import FeedFields, is_feed, load_feed, record_line_spans
-from provenance.pipeline.load import Source, iter_sources
+from provenance.ingest.feeds import FeedFields, is_feed, load_feed, record_line_spans
+from provenance.ingest.load import Source, iter_sources
 from provenance.report.model import build_report
 from tests.conftest import prose
 

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from provenance.errors import InputError
-from provenance.pipeline.roots import (
+from provenance.ingest.roots import (
     common_root,
     input_base,
     legacy_base,

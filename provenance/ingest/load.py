@@ -21,9 +21,9 @@ from pathlib import Path
 import xxhash
 
 from provenance.errors import DecodeError, InputError
-from provenance.pipeline.dates import parse_instant, url_date
-from provenance.pipeline.htmlpage import extract_html, looks_like_html
-from provenance.pipeline.roots import input_base, prefix
+from provenance.ingest.dates import parse_instant, url_date
+from provenance.ingest.htmlpage import extract_html, looks_like_html
+from provenance.ingest.roots import input_base, prefix
 from provenance.records import Document
 
 __all__ = [
@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 TEXT_SUFFIXES = (".txt", ".md")
-#: One article per record (see :mod:`provenance.pipeline.feeds`), picked up beside text files.
+#: One article per record (see :mod:`provenance.ingest.feeds`), picked up beside text files.
 FEED_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz", ".csv", ".parquet")
 MAX_TITLE_CHARS = 300
 _URL_LINE = re.compile(r"^https?://\S+$")
@@ -42,7 +42,7 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 @dataclass(frozen=True, slots=True)
 class Source:
     """A file to load: ``display`` is relative to the index's root (or the scanned PATH)
-    with ``/`` separators; ``absolute`` identifies the file (see :mod:`~provenance.pipeline.roots`)."""
+    with ``/`` separators; ``absolute`` identifies the file (see :mod:`~provenance.ingest.roots`)."""
 
     display: str
     absolute: Path

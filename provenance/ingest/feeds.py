@@ -28,8 +28,8 @@ import polars as pl
 import xxhash
 
 from provenance.errors import ConfigError, InputError
-from provenance.pipeline.dates import parse_instant, url_date
-from provenance.pipeline.load import (
+from provenance.ingest.dates import parse_instant, url_date
+from provenance.ingest.load import (
     DEFAULT_MAX_FILE_SIZE,
     FEED_SUFFIXES,
     Skipped,
