@@ -1,4 +1,4 @@
-"""The CI commands, ``check`` and ``baseline``: thin click layers over :mod:`provenance.check`.
+"""The CI commands, ``check`` and ``baseline``: thin click layers over :mod:`provenance.ci`.
 
 Registered on the :func:`provenance.cli.cli` group when :mod:`provenance.cli` is imported;
 errors and exit codes are mapped in :func:`provenance.cli.main` like every other command.
@@ -13,15 +13,16 @@ from typing import Any
 
 import click
 
-from provenance.check import CheckOptions, CheckResult, baseline_entries, run_check
+from provenance.ci.baseline import baseline_entries, read_baseline, write_baseline
+from provenance.ci.check import CheckOptions, CheckResult, run_check
+from provenance.ci.formats import append_step_summary, summary_line
+from provenance.ci.formats import render as render_check
+from provenance.ci.settings import FORMATS as CHECK_FORMATS
+from provenance.ci.settings import CheckSettings, resolve_settings
 from provenance.cli_options import DEFAULT_INDEX, config_option, feed_field_options, quiet_option
 from provenance.cli_output import emit as _emit
 from provenance.cli_output import warn_skipped as _warn
 from provenance.ingest.dates import resolve_timezone
-from provenance.policy import FORMATS as CHECK_FORMATS
-from provenance.policy import CheckSettings, read_baseline, resolve_settings, write_baseline
-from provenance.report.ci_formats import append_step_summary, summary_line
-from provenance.report.ci_formats import render as render_check
 from provenance.scan import ScanOptions
 
 __all__ = ["baseline_command", "check_command"]

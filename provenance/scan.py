@@ -39,7 +39,7 @@ from provenance.ingest.load import (
     no_articles,
 )
 from provenance.ingest.roots import settle_root
-from provenance.records import Document
+from provenance.records import Document, SourceRef
 from provenance.store.findings import refresh
 from provenance.store.index import Index, StoredDocument
 from provenance.store.matching import match_pending
@@ -270,8 +270,8 @@ def _source_exists(source: str) -> bool:
     part of an ordinary file name, so the file itself is tried first)."""
     if os.path.exists(source):
         return True
-    feed, _, record = source.rpartition("#")
-    return bool(feed) and record.isdigit() and os.path.exists(feed)
+    ref = SourceRef.parse(source)
+    return bool(ref.file) and ref.record is not None and os.path.exists(ref.file)
 
 
 def _skip(summary: ScanSummary, item: Skipped, warn: Warn | None) -> None:
@@ -308,9 +308,9 @@ def _stored_records_by_feed(stored: dict[str, StoredDocument]) -> dict[str, dict
     """Stored feed records (source ``ABSFILE#N``) grouped by feed file, then by N."""
     grouped: dict[str, dict[int, StoredDocument]] = {}
     for source, document in stored.items():
-        file, sep, number = source.rpartition("#")
-        if sep and number.isdigit():
-            grouped.setdefault(file, {})[int(number)] = document
+        ref = SourceRef.parse(source)
+        if ref.record is not None:
+            grouped.setdefault(ref.file, {})[ref.record] = document
     return grouped
 
 

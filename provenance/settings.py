@@ -13,7 +13,7 @@ off.
 Which command reads which key: ``index`` every command; ``default-timezone`` and the
 ``*-field`` keys ``scan``, ``check`` and ``baseline``; ``format``, ``baseline``,
 ``min-similarity``, ``max-reused-share`` and ``allow-source`` the CI commands (see
-:mod:`provenance.policy`); the ``[matching]`` table (keys named as ``scan``'s matching
+:mod:`provenance.ci.settings`); the ``[matching]`` table (keys named as ``scan``'s matching
 flags) is the configuration ``scan`` builds an index with::
 
     index = "news.sqlite"

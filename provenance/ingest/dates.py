@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from provenance.errors import ConfigError
 
-__all__ = ["Instant", "format_instant", "parse_instant", "resolve_timezone", "url_date"]
+__all__ = ["Instant", "format_instant", "format_stored", "parse_instant", "resolve_timezone", "url_date"]
 
 Instant = tuple[datetime, bool]  # (aware UTC datetime, date_only)
 
@@ -103,3 +103,10 @@ def format_instant(moment: datetime | None) -> str | None:
         return None
     text = moment.astimezone(UTC).isoformat()
     return text.replace("+00:00", "Z")
+
+
+def format_stored(published_us: int | None) -> str | None:
+    """A stored ``published_us`` (microseconds since the epoch, UTC) as reports show it."""
+    if published_us is None:
+        return None
+    return format_instant(datetime.fromtimestamp(published_us / 1_000_000, tz=UTC))

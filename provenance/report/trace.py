@@ -12,6 +12,7 @@ import xxhash
 from provenance.errors import InputError
 from provenance.ingest.feeds import is_feed
 from provenance.pipeline.normalise import tokenise
+from provenance.records import SourceRef
 from provenance.report.align import align
 from provenance.report.model import _instant
 from provenance.store import queries
@@ -99,8 +100,8 @@ def changed_since_scan(source: str, size: int, mtime_ns: int, content_hash: str)
     file's bytes are hashed, so a touched but unchanged file is not reported. A feed
     record's file is compared by size and time only (its hash is the record's).
     """
-    record = source.rpartition("#")
-    file = record[0] if record[1] and record[2].isdigit() and not os.path.exists(source) else source
+    ref = SourceRef.parse(source)
+    file = ref.file if ref.record is not None and not os.path.exists(source) else source
     try:
         info = os.stat(file)
         if info.st_size == size and info.st_mtime_ns == mtime_ns:

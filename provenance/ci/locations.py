@@ -16,6 +16,7 @@ from pathlib import Path
 
 from provenance.errors import InputError
 from provenance.ingest.feeds import is_feed, record_line_spans
+from provenance.records import SourceRef
 
 __all__ = ["LineSpans", "Location", "locate", "record_free", "relative_file", "split_source"]
 
@@ -43,9 +44,9 @@ class Location:
 
 def split_source(source: str) -> tuple[str, int | None]:
     """``ABSFILE#N`` of a feed record -> (file, N); a plain file -> (file, None)."""
-    file, sep, number = source.rpartition("#")
-    if sep and number.isdigit() and is_feed(file):
-        return file, int(number)
+    ref = SourceRef.parse(source)
+    if ref.record is not None and is_feed(ref.file):
+        return ref.file, ref.record
     return source, None
 
 
@@ -60,8 +61,7 @@ def relative_file(file: str, workdir: Path) -> str:
 
 def record_free(path: str) -> str:
     """A feed record's path without its ``#N`` (what stays put when lines move)."""
-    head, sep, tail = path.rpartition("#")
-    return head if sep and tail.isdigit() else path
+    return SourceRef.parse(path).file
 
 
 LineSpans = dict[str, dict[int, tuple[int, int]]]

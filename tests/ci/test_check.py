@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from provenance.check import CheckOptions, run_check
+from provenance.ci.check import CheckOptions, run_check
 from provenance.errors import ConfigError
-from provenance.policy import CheckPolicy, finding_fingerprint, read_baseline, resolve_settings
+from provenance.ci.baseline import read_baseline
+from provenance.ci.policy import CheckPolicy, finding_fingerprint
+from provenance.ci.settings import resolve_settings
 from tests.conftest import prose
 
 SHARED = prose(1, sentences=3)

@@ -9,11 +9,11 @@ from importlib import resources
 import jsonschema
 import pytest
 
-from provenance.check import CheckFinding, Side
-from provenance.report.ci_formats import escape_data, escape_property, render_github
-from provenance.report.locations import Location
+from provenance.ci.check import CheckFinding, Side
+from provenance.ci.formats import escape_data, escape_property, render_github
+from provenance.ci.locations import Location
 from tests.conftest import prose
-from tests.test_check import SHARED, WIRE, build_newsroom
+from tests.ci.test_check import SHARED, WIRE, build_newsroom
 
 FEED_TEXT = f"{prose(81)}\n\n{SHARED}"
 

@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from provenance.check import CheckFinding, CheckResult
+from provenance.ci.check import CheckFinding, CheckResult
+from provenance.ci.settings import FORMATS
 from provenance.errors import InputError
-from provenance.policy import FORMATS
+from provenance.records import SourceRef
 from provenance.report.model import SCHEMA_VERSION, to_json
 
 __all__ = [
@@ -363,8 +364,8 @@ def render_junit(result: CheckResult) -> str:
         cases.append(case)
     for document in result.documents:
         if document["checked"] and (document["path"], document["file"]) not in with_findings:
-            _, sep, number = document["path"].rpartition("#")
-            shown = f"{document['file']}#{number}" if sep and number.isdigit() else document["file"]
+            record = SourceRef.parse(document["path"]).record
+            shown = f"{document['file']}#{record}" if record is not None else document["file"]
             attributes = {"classname": document["file"], "name": f"{shown}: no reused text", "file": document["file"]}
             cases.append(ET.Element("testcase", {key: _xml(value) for key, value in attributes.items()}))
     failures, skipped = len(result.failing), len(result.findings) - len(result.failing)

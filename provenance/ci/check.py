@@ -3,7 +3,7 @@
 The given articles are scanned into a *scratch copy* of the index (or into the index
 itself with ``update=True``), findings are recomputed exactly as ``scan`` does, and every
 finding whose copy is one of the checked articles is judged by the
-:class:`~provenance.policy.CheckPolicy`. Reusing ``scan`` keeps one definition of a
+:class:`~provenance.ci.policy.CheckPolicy`. Reusing ``scan`` keeps one definition of a
 finding: what ``check`` reports is what ``scan`` + ``report`` would report.
 
 The index is never written without ``update``: it is often a cached CI artifact, so it is
@@ -18,40 +18,30 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import sqlite3
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from provenance.check_order import Reuse, order_for_check
-from provenance.errors import IndexError_, InputError, SchemaError
-from provenance.ingest.dates import format_instant
+from provenance.ci.locations import LineSpans, Location, locate, record_free, relative_file, split_source
+from provenance.ci.order import Reuse, order_for_check
+from provenance.ci.policy import STATUSES, CheckPolicy, finding_fingerprint
+from provenance.errors import IndexError_, InputError
+from provenance.ingest.dates import format_stored
 from provenance.ingest.feeds import is_feed
 from provenance.ingest.load import Skipped, iter_sources
-from provenance.policy import CheckPolicy, finding_fingerprint
-from provenance.report.locations import (
-    LineSpans,
-    Location,
-    locate,
-    record_free,
-    relative_file,
-    split_source,
-)
-from provenance.report.model import union_length
+from provenance.records import SourceRef
+from provenance.report.shares import covered_share, overlaps
 from provenance.scan import ScanOptions, ScanSummary, Warn, scan
+from provenance.store import queries
 from provenance.store.health import UnfinishedWork, unfinished_work
 from provenance.store.index import Index
+from provenance.store.snapshot import copy_index
 
-__all__ = ["STATUSES", "CheckFinding", "CheckOptions", "CheckResult", "Side", "baseline_entries", "run_check"]
-
-#: A finding's fate: ``new`` fails the check; the others say what let it through.
-STATUSES = ("new", "allowlist", "baseline", "max-reused-share")
+__all__ = ["STATUSES", "CheckFinding", "CheckOptions", "CheckResult", "Side", "run_check"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +81,7 @@ class CheckFinding:
     fingerprint: str
     status: str = "new"
     allowed_by: str | None = None
-    order_basis: str = "published"  # or "arrival": see provenance.check_order
+    order_basis: str = "published"  # or "arrival": see provenance.ci.order
 
     @property
     def fails(self) -> bool:
@@ -156,22 +146,6 @@ def run_check(
                            {"fingerprint": index.config.fingerprint, **index.config.to_dict()}, summary, unfinished)
 
 
-def baseline_entries(result: CheckResult) -> list[dict[str, Any]]:
-    """What a baseline records per finding the allowlist does not already accept: the
-    fingerprint, plus (for people reading the diff) copy, origin, kind and a preview."""
-    return [
-        {
-            "fingerprint": finding.fingerprint,
-            "copy": finding.copy.url or finding.location.file,
-            "origin": finding.origin.url or record_free(finding.origin.path),
-            "kind": finding.kind,
-            "text": " ".join(finding.text.split())[:120],
-        }
-        for finding in result.findings
-        if finding.status != "allowlist"
-    ]
-
-
 # -- the index ----------------------------------------------------------------------------
 
 
@@ -186,7 +160,7 @@ def _workspace(index_path: Path, update: bool) -> Iterator[tuple[Index, int, boo
     with tempfile.TemporaryDirectory(prefix="provenance-check-") as scratch_dir:
         scratch = Path(scratch_dir) / "index.sqlite"
         if found:
-            _snapshot(index_path, scratch)
+            copy_index(index_path, scratch)
         try:
             with Index.open(scratch) as index:
                 yield index, _document_count(index), found
@@ -194,36 +168,8 @@ def _workspace(index_path: Path, update: bool) -> Iterator[tuple[Index, int, boo
             raise type(exc)(str(exc).replace(str(scratch), str(index_path))) from exc
 
 
-def _snapshot(original: Path, target: Path) -> None:
-    """Copy ``original`` without writing anything beside it.
-
-    Without a ``-wal`` (or with an empty one) the file is copied as is. With one (a writer
-    is active, or was killed) SQLite's backup API reads through it page by page from a
-    read-only connection.
-    """
-    wal = original.with_name(original.name + "-wal")
-    if not wal.exists() or wal.stat().st_size == 0:
-        # No writer has anything pending: the file alone is the index, and a plain copy
-        # (copy_file_range, no page-by-page SQLite reads) is ~5x faster for a big index.
-        # Index.open validates the copy like any other file.
-        try:
-            shutil.copyfile(original, target)
-            return
-        except OSError as exc:
-            raise IndexError_(f"{original}: cannot read the index ({exc.strerror or exc})") from exc
-    mode = "mode=ro"
-    try:
-        with closing(sqlite3.connect(f"{original.resolve().as_uri()}?{mode}", uri=True)) as source, \
-                closing(sqlite3.connect(target)) as destination:
-            source.backup(destination)
-    except sqlite3.DatabaseError as exc:
-        raise SchemaError(f"{original}: not a passage-provenance index ({exc}); pass another --index") from exc
-    except OSError as exc:
-        raise IndexError_(f"{original}: cannot read the index ({exc.strerror or exc})") from exc
-
-
 def _document_count(index: Index) -> int:
-    return int(index.connection.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
+    return queries.document_count(index.connection)
 
 
 def _checked_documents(index: Index, paths: Sequence[str | os.PathLike[str]]) -> list[int]:
@@ -231,9 +177,9 @@ def _checked_documents(index: Index, paths: Sequence[str | os.PathLike[str]]) ->
     stored = index.stored_documents()
     records: dict[str, list[int]] = defaultdict(list)
     for source, document in stored.items():
-        file, sep, number = source.rpartition("#")
-        if sep and number.isdigit():
-            records[file].append(document.id)
+        ref = SourceRef.parse(source)
+        if ref.record is not None:
+            records[ref.file].append(document.id)
     ids: set[int] = set()
     for item in iter_sources(paths):
         if isinstance(item, Skipped):
@@ -252,17 +198,12 @@ def _checked_documents(index: Index, paths: Sequence[str | os.PathLike[str]]) ->
 def _evaluate(
     index: Index, checked: list[int], policy: CheckPolicy, workdir: Path
 ) -> tuple[list[CheckFinding], int, list[dict[str, Any]]]:
-    _fill_ids(index, "checked_docs", checked)
-    stored = index.connection.execute(
-        """SELECT cluster, origin_doc, origin_start, origin_end, copy_doc, copy_start, copy_end, similarity, kind,
-                  origin_certain FROM reuses WHERE copy_doc IN (SELECT id FROM temp.checked_docs)
-                  OR origin_doc IN (SELECT id FROM temp.checked_docs)"""
-    ).fetchall()
+    stored = queries.reuses_touching(index.connection, checked)
     touched = _documents(index, {row[1] for row in stored} | {row[4] for row in stored})
     reuses = order_for_check(stored, {doc: (d["published_us"], bool(d["date_only"])) for doc, d in touched.items()}, set(checked))
     docs = _documents(index, set(checked) | {reuse.origin_doc for reuse in reuses})
     texts = {doc: index.document_text(doc) for doc in {reuse.copy_doc for reuse in reuses}}
-    passages = _passages(index)
+    passages = _passages(index, set(docs))
     feed_lines: LineSpans = {}
     findings: list[CheckFinding] = []
     below = 0
@@ -287,13 +228,6 @@ def _evaluate(
     return findings, below, documents
 
 
-def _fill_ids(index: Index, table: str, ids: Sequence[int]) -> None:
-    db = index.connection
-    db.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} (id INTEGER PRIMARY KEY)")
-    db.execute(f"DELETE FROM temp.{table}")
-    db.executemany(f"INSERT OR IGNORE INTO temp.{table} VALUES (?)", [(int(i),) for i in ids])
-
-
 def _apply_share_limit(
     findings: list[CheckFinding], passages: dict[int, list[tuple[int, int, bool]]], limit: float
 ) -> list[CheckFinding]:
@@ -311,48 +245,32 @@ def _reused_shares(findings: list[CheckFinding], passages: dict[int, list[tuple[
     for finding in findings:
         if finding.status == "new":
             spans[finding.copy.doc].append((finding.copy.start, finding.copy.end))
-    return {doc: _covered_share(copied, passages.get(doc, [])) for doc, copied in spans.items()}
+    return {doc: covered_share(copied, _counted(passages.get(doc, []))) for doc, copied in spans.items()}
 
 
-def _covered_share(copied: list[tuple[int, int]], passages: list[tuple[int, int, bool]]) -> float:
-    """Share of the counted passages' characters inside ``copied`` spans (0 without passages)."""
-    kept = [(s, e) for s, e, counted in passages if counted]
-    total = sum(e - s for s, e in kept)
-    clipped = [(max(cs, s), min(ce, e)) for cs, ce in copied for s, e in kept if cs < e and s < ce]
-    return 0.0 if total == 0 else union_length(clipped) / total
+def _counted(passages: list[tuple[int, int, bool]]) -> list[tuple[int, int]]:
+    return [(start, end) for start, end, counted in passages if counted]
 
 
 # -- documents ----------------------------------------------------------------------------
 
 
 def _documents(index: Index, ids: set[int]) -> dict[int, dict[str, Any]]:
-    """Metadata of the documents of interest; also fills ``temp.report_docs`` with their ids."""
-    _fill_ids(index, "report_docs", sorted(ids))
-    names = ("id", "path", "source", "url", "title", "authors", "published_us", "date_only", "encoding", "site")
-    rows = index.connection.execute(
-        f"SELECT {', '.join(names)} FROM documents WHERE id IN (SELECT id FROM temp.report_docs)"
-    ).fetchall()
-    return {row[0]: dict(zip(names, row, strict=True)) for row in rows}
+    """Metadata of the documents of interest, by id."""
+    return queries.documents_by_id(index.connection, ids)
 
 
-def _passages(index: Index) -> dict[int, list[tuple[int, int, bool]]]:
-    """Paragraph spans of the documents in ``temp.report_docs`` and whether they count
-    toward shares (they have words and are not boilerplate), as the report counts them."""
+def _passages(index: Index, ids: set[int]) -> dict[int, list[tuple[int, int, bool]]]:
+    """Paragraph spans of these documents and whether they count toward shares (they
+    have words and are not boilerplate), as the report counts them."""
     found: dict[int, list[tuple[int, int, bool]]] = defaultdict(list)
-    for doc, start, end, words, boilerplate in index.connection.execute(
-        """SELECT doc_id, start, end, words, boilerplate FROM paragraphs
-           WHERE doc_id IN (SELECT id FROM temp.report_docs) ORDER BY doc_id, idx"""
-    ):
+    for doc, start, end, words, boilerplate in queries.paragraph_spans(index.connection, ids):
         found[doc].append((start, end, bool(words) and not boilerplate))
     return found
 
 
-def _instant(published_us: int | None) -> str | None:
-    return None if published_us is None else format_instant(datetime.fromtimestamp(published_us / 1_000_000, tz=UTC))
-
-
 def _side(doc: dict[str, Any], start: int, end: int) -> Side:
-    return Side(doc["id"], doc["path"], doc["url"], doc["title"], _instant(doc["published_us"]), start, end)
+    return Side(doc["id"], doc["path"], doc["url"], doc["title"], format_stored(doc["published_us"]), start, end)
 
 
 def _document_entries(
@@ -362,9 +280,7 @@ def _document_entries(
     """Report-schema entries for the checked articles and the origins they reuse;
     ``reused_share`` is the share the policy judged (findings not let through)."""
     copied: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for doc, start, end in index.connection.execute(
-        "SELECT copy_doc, copy_start, copy_end FROM reuses WHERE copy_doc IN (SELECT id FROM temp.report_docs)"
-    ):
+    for doc, start, end in queries.copied_spans(index.connection, docs):
         copied[doc].append((start, end))
     for reuse in turned:  # the check's order: the checked article copied, the indexed one did not
         copied[reuse.origin_doc].remove((reuse.origin_start, reuse.origin_end))
@@ -373,7 +289,7 @@ def _document_entries(
     entries = []
     for doc_id, doc in docs.items():
         spans, paragraphs = copied.get(doc_id, []), passages.get(doc_id, [])
-        counted = [(s, e) for s, e, ok in paragraphs if ok]
+        counted = _counted(paragraphs)
         entries.append({
             "path": doc["path"],
             "file": relative_file(split_source(doc["source"])[0], workdir),
@@ -381,13 +297,13 @@ def _document_entries(
             "url": doc["url"],
             "title": doc["title"],
             "authors": json.loads(doc["authors"]),
-            "published": _instant(doc["published_us"]),
+            "published": format_stored(doc["published_us"]),
             "date_only": bool(doc["date_only"]) if doc["published_us"] is not None else None,
             "site": doc["site"] or None,
             "encoding": doc["encoding"],
             "passages": len(counted),
-            "reused_passages": sum(1 for s, e in counted if any(cs < e and s < ce for cs, ce in spans)),
-            "original_share": round(1.0 - _covered_share(spans, paragraphs) if counted else 1.0, 6),
+            "reused_passages": sum(1 for span in counted if overlaps(span, spans)),
+            "original_share": round(1.0 - covered_share(spans, counted) if counted else 1.0, 6),
             "reused_share": round(shares.get(doc_id, 0.0), 6),
         })
     entries.sort(key=lambda e: (not e["checked"], e["file"], e["path"]))
