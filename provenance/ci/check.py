@@ -26,7 +26,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from provenance.ci.locations import LineSpans, Location, locate, record_free, relative_file, split_source
+from provenance.ci.locations import (
+    LineSpans,
+    Location,
+    locate,
+    record_free,
+    relative_file,
+    split_source,
+)
 from provenance.ci.order import Reuse, order_for_check
 from provenance.ci.policy import STATUSES, CheckPolicy, finding_fingerprint
 from provenance.errors import IndexError_, InputError

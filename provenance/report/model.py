@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import UTC, datetime
 from typing import Any
 
-from provenance.ingest.dates import format_instant
+from provenance.ingest.dates import format_stored
+from provenance.report.shares import covered_chars, overlaps
+from provenance.store import queries
 from provenance.store.index import Index
 
 __all__ = ["SCHEMA_VERSION", "build_report", "document_texts", "to_json"]
@@ -21,40 +22,14 @@ SCHEMA_VERSION = 1
 _BOILERPLATE_REASONS = {1: "pattern", 2: "repeated"}
 
 
-def _instant(published_us: int | None) -> str | None:
-    if published_us is None:
-        return None
-    return format_instant(datetime.fromtimestamp(published_us / 1_000_000, tz=UTC))
-
-
-def union_length(spans: list[tuple[int, int]]) -> int:
-    """Characters covered by possibly overlapping ``[start, end)`` spans."""
-    total, reach = 0, -1
-    for start, end in sorted(spans):
-        if end > reach:
-            total += end - max(start, reach)
-            reach = end
-    return total
-
-
 def build_report(index: Index, include_text: bool = False) -> dict[str, Any]:
     """The full report as plain data (see ``shared/report.schema.json``)."""
     db = index.connection
-    docs = {
-        row[0]: row
-        for row in db.execute(
-            "SELECT id, path, url, title, authors, published_us, date_only, encoding, site FROM documents"
-        )
-    }
+    docs = queries.report_documents(db)
     paragraphs: dict[int, list[tuple[int, int, int, int, int]]] = defaultdict(list)
-    for doc_id, idx, start, end, words, fingerprint, boilerplate in db.execute(
-        "SELECT doc_id, idx, start, end, words, fingerprint, boilerplate FROM paragraphs ORDER BY doc_id, idx"
-    ):
+    for doc_id, _, start, end, words, fingerprint, boilerplate in queries.report_paragraphs(db):
         paragraphs[doc_id].append((start, end, words, fingerprint, boilerplate))
-    rows = db.execute(
-        """SELECT cluster, origin_doc, origin_start, origin_end, copy_doc, copy_start, copy_end,
-                  similarity, shared, kind, origin_certain, jaccard, containment, matched FROM reuses"""
-    ).fetchall()
+    rows = queries.report_reuses(db)
     copied: dict[int, list[tuple[int, int]]] = defaultdict(list)
     reuses = []
     texts: dict[int, str] = {}
@@ -64,8 +39,8 @@ def build_report(index: Index, include_text: bool = False) -> dict[str, Any]:
         origin, copy = docs[o_doc], docs[c_doc]
         entry: dict[str, Any] = {
             "cluster": cluster,
-            "origin": {"path": origin[1], "start": o_start, "end": o_end, "published": _instant(origin[5])},
-            "copy": {"path": copy[1], "start": c_start, "end": c_end, "published": _instant(copy[5])},
+            "origin": {"path": origin[1], "start": o_start, "end": o_end, "published": format_stored(origin[5])},
+            "copy": {"path": copy[1], "start": c_start, "end": c_end, "published": format_stored(copy[5])},
             "similarity": round(float(similarity), 6),
             "jaccard": round(float(jacc), 6),
             "containment": round(float(containment), 6),
@@ -108,20 +83,19 @@ def build_report(index: Index, include_text: bool = False) -> dict[str, Any]:
 def _document_entry(doc: tuple, paragraphs: list[tuple[int, int, int, int, int]], copied: list[tuple[int, int]]) -> dict[str, Any]:
     _, path, url, title, authors, published_us, date_only, encoding, site = doc
     passages = [(s, e) for s, e, words, _, boilerplate in paragraphs if words and not boilerplate]
-    reused = sum(1 for s, e in passages if any(cs < e and s < ce for cs, ce in copied))
+    reused = sum(1 for span in passages if overlaps(span, copied))
     total = sum(e - s for s, e in passages)
-    clipped = [(max(cs, s), min(ce, e)) for cs, ce in copied for s, e in passages if cs < e and s < ce]
-    share = 1.0 if total == 0 else max(0.0, 1.0 - union_length(clipped) / total)
+    reused_chars = covered_chars(copied, passages)
+    share = 1.0 if total == 0 else max(0.0, 1.0 - reused_chars / total)
     # Characters of the whole body, boilerplate included: what the originality bar shows.
     boilerplate_chars = sum(e - s for s, e, _, _, b in paragraphs if b)
     body = total + boilerplate_chars
-    reused_chars = union_length(clipped)
     return {
         "path": path,
         "url": url,
         "title": title,
         "authors": json.loads(authors),
-        "published": _instant(published_us),
+        "published": format_stored(published_us),
         "date_only": bool(date_only) if published_us is not None else None,
         "site": site or None,
         "encoding": encoding,
@@ -165,5 +139,5 @@ def to_json(report: dict[str, Any]) -> str:
 
 def document_texts(index: Index, paths: set[str]) -> dict[str, str]:
     """Decoded text of the documents with these display paths (for rendering spans)."""
-    rows = index.connection.execute("SELECT id, path FROM documents").fetchall()
-    return {path: index.document_text(doc_id) for doc_id, path in rows if path in paths}
+    ids = queries.document_ids_by_path(index.connection)
+    return {path: index.document_text(doc_id) for path, doc_id in ids.items() if path in paths}

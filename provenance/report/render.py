@@ -36,6 +36,7 @@ from provenance.report.model import build_report, to_json
 from provenance.report.select import ReuseFilter, select_reuses
 from provenance.report.site import SiteSummary
 from provenance.report.text import TOP_ROWS, render_text
+from provenance.store import queries
 from provenance.store.index import Index
 
 __all__ = [
@@ -98,7 +99,7 @@ class IndexTexts(Mapping[str, str]):
 
     def __init__(self, index: Index, cache_size: int = 256) -> None:
         self._index = index
-        self._ids = {path: doc_id for doc_id, path in index.connection.execute("SELECT id, path FROM documents")}
+        self._ids = queries.document_ids_by_path(index.connection)
         self._cache: OrderedDict[str, str] = OrderedDict()
         self._cache_size = cache_size
 

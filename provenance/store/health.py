@@ -18,12 +18,21 @@ import numpy as np
 from provenance.pipeline.build import process_document
 from provenance.pipeline.lsh import lsh_params
 from provenance.records import Document
-from provenance.store import keyruns
+from provenance.store import keyruns, queries
 from provenance.store.findings import refresh
 from provenance.store.index import Index
 from provenance.store.matching import match_pending, pending_units
 
-__all__ = ["Repair", "UnfinishedWork", "check_consistency", "finish_work", "integrity_problems", "unfinished_work"]
+__all__ = [
+    "Diagnosis",
+    "Repair",
+    "UnfinishedWork",
+    "check_consistency",
+    "diagnose",
+    "finish_work",
+    "integrity_problems",
+    "unfinished_work",
+]
 
 _ORPHANS = {
     "paragraphs without a document": "SELECT COUNT(*) FROM paragraphs WHERE doc_id NOT IN (SELECT id FROM documents)",
@@ -78,6 +87,25 @@ class Repair:
         if self.findings is not None:
             done.append(f"recomputed the findings ({self.findings} reused passages)")
         return ", ".join(done)
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnosis:
+    """What ``provenance doctor`` reports: the problems found (none: the index is sound)
+    and, for its one-line verdict, the size, the last scan and work left undone."""
+
+    problems: list[str]
+    documents: int
+    last_scan: str | None  # when the latest scan finished, None before the first
+    pending_passages: int
+
+
+def diagnose(index: Index, deep: bool = True) -> Diagnosis:
+    """SQLite's integrity check, then the index's own (``deep``: re-process every text)."""
+    problems = integrity_problems(index) + check_consistency(index, deep=deep)
+    db = index.connection
+    return Diagnosis(problems, queries.document_count(db), queries.last_scan_finished(db),
+                     unfinished_work(index).pending_passages)
 
 
 def unfinished_work(index: Index) -> UnfinishedWork:

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from provenance.ci.check import CheckOptions, run_check
-from provenance.errors import ConfigError
 from provenance.ci.baseline import read_baseline
+from provenance.ci.check import CheckOptions, run_check
 from provenance.ci.policy import CheckPolicy, finding_fingerprint
 from provenance.ci.settings import resolve_settings
+from provenance.errors import ConfigError
 from tests.conftest import prose
 
 SHARED = prose(1, sentences=3)

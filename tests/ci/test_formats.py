@@ -12,8 +12,8 @@ import pytest
 from provenance.ci.check import CheckFinding, Side
 from provenance.ci.formats import escape_data, escape_property, render_github
 from provenance.ci.locations import Location
-from tests.conftest import prose
 from tests.ci.test_check import SHARED, WIRE, build_newsroom
+from tests.conftest import prose
 
 FEED_TEXT = f"{prose(81)}\n\n{SHARED}"
 

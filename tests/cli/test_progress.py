@@ -8,7 +8,7 @@ import itertools
 from rich.console import Console
 
 from provenance import Index, ScanOptions, scan
-from provenance.cli_progress import ScanDisplay
+from provenance.cli.progress import ScanDisplay
 from provenance.scan import ScanProgress
 from tests.conftest import prose
 

@@ -1,25 +1,19 @@
-"""The ``provenance`` command: a thin click layer over the library.
+"""The commands that build and read an index: ``scan``, ``report``, ``trace``, ``doctor``.
 
-Each command parses options, makes one library call and renders the result. Every
-:class:`~provenance.errors.ProvenanceError` becomes ``error: <message>`` on stderr and its
-exit code here, in :func:`main`, and nowhere else.
+Each parses its options, makes one library call and renders the result; errors are
+mapped to messages and exit codes in :func:`provenance.cli.app.main`.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import signal
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 
 import click
 
-from provenance._version import __version__
-from provenance.cli_check import baseline_command, check_command
-from provenance.cli_options import (
+from provenance.cli.options import (
     DEFAULT_INDEX,
     common_options,
     feed_field_options,
@@ -34,10 +28,9 @@ from provenance.cli_options import (
     requested_config,
     resolve_index,
 )
-from provenance.cli_output import emit as _emit
-from provenance.cli_output import warn_skipped as _warn
-from provenance.cli_progress import ScanDisplay
-from provenance.errors import InputError, ProvenanceError, SchemaError
+from provenance.cli.output import emit, warn_matching, warn_skipped, warn_unfinished
+from provenance.cli.progress import ScanDisplay
+from provenance.errors import InputError, SchemaError
 from provenance.execution import MAX_DEFAULT_WORKERS, default_workers
 from provenance.ingest.dates import resolve_timezone
 from provenance.report.render import (
@@ -50,35 +43,15 @@ from provenance.report.render import (
     write_parquet,
 )
 from provenance.report.schema import report_schema_text
-from provenance.report.trace import trace_document
-from provenance.scan import ScanOptions, scan
-from provenance.settings import ConfigFile, matching_differences
-from provenance.store.health import (
-    check_consistency,
-    finish_work,
-    integrity_problems,
-    unfinished_work,
-)
+from provenance.report.trace import render_trace, trace_document
+from provenance.scan import ScanOptions, scan_into
+from provenance.store.health import diagnose, finish_work
 from provenance.store.index import Index
 
-__all__ = ["DEFAULT_INDEX", "cli", "entry", "feed_field_options", "main"]
+__all__ = ["doctor_command", "report_command", "scan_command", "trace_command"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, "--version", prog_name="provenance")
-def cli() -> None:
-    """Find reused passages across news articles and tell who published them first.
-
-    \b
-    Examples:
-      provenance scan seeds/            # index the articles, find reuse
-      provenance report                 # who copied what from whom
-      provenance report --format json -o report.json
-      provenance trace seeds/002_b5b547b9f015d507.txt
-    """
-
-
-@cli.command("scan")
+@click.command("scan")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @common_options
 @click.option("--default-timezone", default=None, metavar="ZONE",
@@ -132,8 +105,9 @@ def scan_command(paths: tuple[Path, ...], index_path: Path | None, config_path: 
                           max_file_size=max_file_size * 1024 * 1024, feed_fields=feed_fields(matching, settings),
                           workers=workers or default_workers(), engine=engine, scheduler=scheduler,
                           workdir=str(workdir) if workdir else None)
-    with Index.open(index_path, requested_config(matching, settings)) as index, ScanDisplay(not quiet) as observe:
-        summary = scan(paths, index, options, warn=_warn, observe=observe)
+    config = requested_config(matching, settings)
+    with ScanDisplay(not quiet) as observe:
+        summary = scan_into(index_path, paths, options, config, warn=warn_skipped, observe=observe)
     if as_json:
         click.echo(json.dumps({"index": str(index_path), **summary.to_dict()}, ensure_ascii=False))
     elif not quiet:
@@ -150,7 +124,7 @@ def scan_command(paths: tuple[Path, ...], index_path: Path | None, config_path: 
         raise InputError(f"{len(summary.skipped)} input(s) skipped and --strict was given (see the warnings above)")
 
 
-@cli.command("report")
+@click.command("report")
 @common_options
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text (terminal view), json (schema v1), markdown (GitHub), csv (a row per reuse), "
@@ -184,7 +158,7 @@ def report_command(index_path: Path | None, config_path: Path | None, quiet: boo
       provenance report --schema > report.schema.json
     """
     if schema:
-        _emit(report_schema_text(), Path(output) if output else None)
+        emit(report_schema_text(), Path(output) if output else None)
         return
     show_all = filters["limit"] is not None  # --limit N (or 0): the text view shows every selected reuse
     reuse_filter = report_filter(filters)
@@ -193,8 +167,8 @@ def report_command(index_path: Path | None, config_path: Path | None, quiet: boo
     fmt, target, as_site = report_destination(fmt, output, open_browser)
     terminal = target is None and not open_browser and sys.stdout.isatty()
     with Index.open(index_path, readonly=True) as index:
-        _warn_matching(settings, index)
-        _warn_unfinished(index)
+        warn_matching(settings, index)
+        warn_unfinished(index)
         if fmt == "parquet":
             write_parquet(index, target, reuse_filter)
             return
@@ -211,10 +185,10 @@ def report_command(index_path: Path | None, config_path: Path | None, quiet: boo
     if terminal and fmt == "text" and not no_pager:
         page_text(rendered)
         return
-    _emit(rendered, target)
+    emit(rendered, target)
 
 
-@cli.command("trace")
+@click.command("trace")
 @click.argument("file")
 @common_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -231,35 +205,16 @@ def trace_command(file: str, index_path: Path | None, config_path: Path | None, 
     """
     settings = read_config(config_path)
     with Index.open(resolve_index(index_path, settings), readonly=True) as index:
-        _warn_matching(settings, index)
-        _warn_unfinished(index)
+        warn_matching(settings, index)
+        warn_unfinished(index)
         meta, traces = trace_document(index, file)
     if meta.get("changed_since_scan"):
         click.echo(f"warning: {file}: {meta['changed_since_scan']}; this trace shows the scanned version "
                    f"(rescan it with 'provenance scan')", err=True)
-    if fmt == "json":
-        data = {**meta, "passages": [_trace_dict(t) for t in traces]}
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
-        return
-    click.echo(f"{meta['path']}  {meta['title'] or ''}  published {meta['published'] or 'undated'}")
-    for item in traces:
-        preview = " ".join(item.text.split())[:90]
-        if item.status == "reused":
-            source = item.sources[0]
-            where = (f"first seen in {source['path']} ({source['published'] or 'undated'}), {source['kind']} "
-                     f"{source['similarity']:.2f}, kept {source['kept_words']} of {source['origin_words']} origin words")
-            if source["dropped"]:
-                where += "; dropped or changed: " + " | ".join(" ".join(d.split()) for d in source["dropped"][:3])
-            if not source["origin_certain"]:
-                where += ", origin uncertain"
-        elif item.status == "original" and item.reused_by:
-            where = f"original here, reused {item.reused_by} time(s) elsewhere"
-        else:
-            where = {"original": "original here", "boilerplate": "boilerplate", "too-short": "too short to match"}[item.status]
-        click.echo(f"[{item.start}:{item.end}] {where}\n    {preview}")
+    click.echo(render_trace(meta, traces, fmt), nl=False)
 
 
-@cli.command("doctor")
+@click.command("doctor")
 @common_options
 @click.option("--quick", is_flag=True, help="Skip re-processing every document's text.")
 @click.option("--repair", is_flag=True, help="Finish what an interrupted scan left (match pending passages, recompute "
@@ -281,93 +236,11 @@ def doctor_command(index_path: Path | None, config_path: Path | None, quiet: boo
             repaired = finish_work(index)
             if not quiet:
                 click.echo(f"{index_path}: repaired: {repaired.describe()}")
-        problems = integrity_problems(index) + check_consistency(index, deep=not quick)
-        documents = index.connection.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
-        last = index.connection.execute("SELECT finished FROM scans ORDER BY id DESC LIMIT 1").fetchone()
-        pending = unfinished_work(index).pending_passages
+        diagnosis = diagnose(index, deep=not quick)
+    problems, pending = diagnosis.problems, diagnosis.pending_passages
     if problems:
         raise SchemaError(f"{index_path}: {len(problems)} problem(s): " + "; ".join(problems[:20]))
     waiting = (f"; {pending} passages not matched yet (an interrupted scan): 'provenance doctor --repair' or the next "
                "scan matches them") if pending else ""
     if not quiet:
-        click.echo(f"{index_path}: OK ({documents} documents, last scan {last[0] if last else 'never'}{waiting})")
-
-
-def _warn_unfinished(index: Index) -> None:
-    """Say on stderr when an interrupted scan left work undone: the output misses reuse."""
-    if message := unfinished_work(index).warning(index.path):
-        click.echo(f"warning: {message}", err=True)
-
-
-def _trace_dict(item: Any) -> dict[str, Any]:
-    return {"start": item.start, "end": item.end, "status": item.status, "sources": list(item.sources), "reused_by": item.reused_by}
-
-
-def _warn_matching(settings: ConfigFile, index: Index) -> None:
-    """Readers use the index's own matching configuration; say so when the config file asks for another."""
-    differences = matching_differences(settings, index.config)
-    if differences:
-        click.echo(f"warning: {index.path} was built with other matching options than {settings.name}'s [matching] "
-                   f"({differences}); 'provenance scan' refuses it until you rebuild into a fresh --index", err=True)
-
-
-def _one_line(message: str) -> str:
-    """Errors are one line, even when SQLite's own diagnostics span several."""
-    return " | ".join(line.strip() for line in message.splitlines() if line.strip())
-
-
-class Interrupted(BaseException):
-    """Ctrl-C, raised by our SIGINT handler instead of KeyboardInterrupt: click would print
-    a stray newline for a KeyboardInterrupt, and BaseException still rolls back an open
-    transaction on its way out."""
-
-
-def _on_sigint(signum: int, frame: object) -> None:
-    raise Interrupted
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the CLI and map errors to one-line messages and exit codes."""
-    previous = signal.getsignal(signal.SIGINT)
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, _on_sigint)
-    try:
-        # A command may return its exit code (``check``: 1 when findings fail it).
-        code = cli.main(args=argv, prog_name="provenance", standalone_mode=False)
-    except Interrupted:
-        click.echo("interrupted: nothing half-written; the index holds what was committed", err=True)
-        return 130
-    except ProvenanceError as exc:
-        click.echo(f"error: {_one_line(str(exc))}", err=True)
-        return exc.exit_code
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code)
-    except click.Abort:
-        click.echo("interrupted", err=True)
-        return 130
-    except click.ClickException as exc:
-        exc.show()
-        return 2 if exc.exit_code in (1, 2) else exc.exit_code
-    except KeyboardInterrupt:
-        click.echo("interrupted: nothing half-written; the index holds what was committed", err=True)
-        return 130
-    except BrokenPipeError:
-        return 0
-    except Exception as exc:
-        if os.environ.get("PROVENANCE_DEBUG"):
-            raise
-        click.echo(f"error: unexpected {type(exc).__name__}: {_one_line(str(exc))} (set PROVENANCE_DEBUG=1 for a traceback and please report it)", err=True)
-        return 2
-    finally:
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGINT, previous)
-    return code if isinstance(code, int) else 0
-
-
-# The CI commands live in their own module and are registered here: imports point one way.
-cli.add_command(check_command)
-cli.add_command(baseline_command)
-
-
-def entry() -> None:
-    sys.exit(main())
+        click.echo(f"{index_path}: OK ({diagnosis.documents} documents, last scan {diagnosis.last_scan or 'never'}{waiting})")

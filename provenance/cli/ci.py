@@ -1,7 +1,7 @@
 """The CI commands, ``check`` and ``baseline``: thin click layers over :mod:`provenance.ci`.
 
-Registered on the :func:`provenance.cli.cli` group when :mod:`provenance.cli` is imported;
-errors and exit codes are mapped in :func:`provenance.cli.main` like every other command.
+Registered on the :func:`provenance.cli.app.cli` group by :mod:`provenance.cli.app`;
+errors and exit codes are mapped in :func:`provenance.cli.app.main` like every other command.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from provenance.ci.formats import append_step_summary, summary_line
 from provenance.ci.formats import render as render_check
 from provenance.ci.settings import FORMATS as CHECK_FORMATS
 from provenance.ci.settings import CheckSettings, resolve_settings
-from provenance.cli_options import DEFAULT_INDEX, config_option, feed_field_options, quiet_option
-from provenance.cli_output import emit as _emit
-from provenance.cli_output import warn_skipped as _warn
+from provenance.cli.options import DEFAULT_INDEX, config_option, feed_field_options, quiet_option
+from provenance.cli.output import emit as _emit
+from provenance.cli.output import warn_skipped as _warn
 from provenance.ingest.dates import resolve_timezone
 from provenance.scan import ScanOptions
 
