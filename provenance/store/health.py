@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from provenance.pipeline.build import process_document
-from provenance.pipeline.lsh import lsh_params
 from provenance.records import Document
 from provenance.store import keyruns, queries
 from provenance.store.findings import refresh
@@ -131,9 +130,7 @@ def check_consistency(index: Index, deep: bool = True) -> list[str]:
     """Problems found, one line each (empty when consistent). ``deep`` reprocesses text."""
     db = index.connection
     problems = [f"{count} {what}" for what, sql in _ORPHANS.items() if (count := db.execute(sql).fetchone()[0])]
-    num_bands, _ = lsh_params(index.config.lsh.threshold, index.config.minhash.num_perm,
-                              index.config.lsh.false_positive_weight, index.config.lsh.false_negative_weight)
-    problems.extend(_run_problems(index, num_bands))
+    problems.extend(_run_problems(index, index.config.num_bands))
     lengths = {}
     for doc_id, path, blob, body_start in db.execute("SELECT id, path, text, body_start FROM documents"):
         text = zlib.decompress(blob).decode("utf-8", "surrogatepass")
