@@ -27,6 +27,7 @@ __all__ = [
     "SegmentConfig",
     "ShingleConfig",
     "VerifyConfig",
+    "describe_differences",
     "lsh_params",
 ]
 

@@ -34,6 +34,7 @@ from provenance.report.model import SCHEMA_VERSION, to_json
 __all__ = [
     "FORMATS",
     "append_step_summary",
+    "check_summary",
     "escape_data",
     "escape_property",
     "render",

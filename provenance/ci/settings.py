@@ -14,13 +14,12 @@ from typing import Any
 
 from provenance.ci.policy import CheckPolicy
 from provenance.errors import ConfigError
-from provenance.ingest.feeds import FeedFields
+from provenance.ingest.feeds import FEED_ROLES, FeedFields
 from provenance.settings import read_config
 
 __all__ = ["FORMATS", "CheckSettings", "read_settings", "resolve_settings"]
 
 FORMATS = ("text", "json", "sarif", "github", "junit")
-_FIELD_ROLES = ("text", "date", "url", "title", "authors", "id")
 
 
 
@@ -44,7 +43,7 @@ class CheckSettings:
     read_from: str | None = None  # the config file the defaults came from, if any
 
     def feed_fields(self) -> FeedFields:
-        return FeedFields().with_overrides(**{role: getattr(self, f"{role}_field") for role in _FIELD_ROLES})
+        return FeedFields().with_overrides(**{role: getattr(self, f"{role}_field") for role in FEED_ROLES})
 
     def policy(self, baseline: frozenset[str] = frozenset()) -> CheckPolicy:
         return CheckPolicy(self.min_similarity, self.max_reused_share, self.allow_source, baseline)

@@ -21,7 +21,7 @@ from provenance.cli.ci import baseline_command, check_command
 from provenance.cli.commands import doctor_command, report_command, scan_command, trace_command
 from provenance.errors import ProvenanceError
 
-__all__ = ["cli", "entry", "main"]
+__all__ = ["Interrupted", "cli", "entry", "main"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

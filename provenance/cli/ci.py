@@ -25,7 +25,7 @@ from provenance.cli.output import warn_skipped as _warn
 from provenance.ingest.dates import resolve_timezone
 from provenance.scan import ScanOptions
 
-__all__ = ["baseline_command", "check_command"]
+__all__ = ["baseline_command", "check_command", "check_options"]
 
 
 def check_options(func: Callable[..., Any]) -> Callable[..., Any]:

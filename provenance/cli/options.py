@@ -14,7 +14,7 @@ import click
 from click.core import ParameterSource
 
 from provenance.config import Config
-from provenance.ingest.feeds import FeedFields
+from provenance.ingest.feeds import FEED_ROLES, FeedFields
 from provenance.report.select import KINDS, ReuseFilter, parse_instant
 from provenance.settings import (
     DEFAULT_INDEX,
@@ -77,19 +77,10 @@ def matching_options(func: F) -> F:
     return func
 
 
-_FEED_ROLES = {
-    "text": "text, content, body",
-    "date": "published, date, pubDate, published_at",
-    "url": "url, link",
-    "title": "title",
-    "authors": "authors, author",
-    "id": "id",
-}
-
-
 def feed_field_options(func: F) -> F:
     """``--text-field NAME`` etc.: which field of a feed record (JSONL/CSV/Parquet) holds what."""
-    for role, defaults in reversed(_FEED_ROLES.items()):
+    for role in reversed(FEED_ROLES):
+        defaults = ", ".join(getattr(FeedFields(), role))
         func = click.option(f"--{role}-field", f"{role}_field", default=None, metavar="NAME",
                             help=f"Feed field holding the {role} (default: first of {defaults}).")(func)
     return func
@@ -108,7 +99,7 @@ def index_given_on_command_line() -> bool:
 def feed_fields(values: dict[str, Any], config_file: ConfigFile) -> FeedFields:
     """Feed field names from the flags (popped from ``values``), else the config file."""
     return FeedFields().with_overrides(**{
-        role: values.pop(f"{role}_field", None) or config_file.string(f"{role}_field") for role in _FEED_ROLES
+        role: values.pop(f"{role}_field", None) or config_file.string(f"{role}_field") for role in FEED_ROLES
     })
 
 

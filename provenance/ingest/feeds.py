@@ -38,7 +38,7 @@ from provenance.ingest.load import (
 )
 from provenance.records import Document
 
-__all__ = ["FeedFields", "FeedLoad", "FeedRecord", "feed_format", "is_feed", "load_feed", "record_line_spans"]
+__all__ = ["FEED_ROLES", "FeedFields", "FeedLoad", "FeedRecord", "feed_format", "is_feed", "load_feed", "record_line_spans"]
 
 _JSONL = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 
@@ -71,6 +71,11 @@ class FeedFields:
             for name in getattr(self, role.name):
                 seen.setdefault(name, None)
         return tuple(seen)
+
+
+#: The roles a feed field can play, in the order options and settings list them: the one
+#: list of them (``--text-field``..., ``text-field = ...`` in the config file).
+FEED_ROLES: tuple[str, ...] = tuple(role.name for role in fields(FeedFields))
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,15 @@ from provenance.ingest.roots import input_base, prefix
 from provenance.records import Document
 
 __all__ = [
-    "FEED_SUFFIXES", "TEXT_SUFFIXES", "Skipped", "Source", "decode_bytes", "iter_sources", "load_document", "no_articles",
+    "FEED_SUFFIXES",
+    "TEXT_SUFFIXES",
+    "Skipped",
+    "Source",
+    "check_file",
+    "decode_bytes",
+    "iter_sources",
+    "load_document",
+    "no_articles",
     "parse_header",
 ]
 

@@ -45,6 +45,7 @@ __all__ = [
     "TOP_ROWS",
     "HtmlWritten",
     "IndexTexts",
+    "RenderOptions",
     "ReportTooLarge",
     "ReuseFilter",
     "SiteSummary",
