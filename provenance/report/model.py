@@ -3,26 +3,135 @@
 ``build_report`` is the single source of every format: JSON is this dict serialised;
 text, Markdown, CSV and HTML render it. Paths are the display paths (relative to the
 scanned root, ``/`` separators); offsets slice each document's decoded text.
+
+The records are typed dicts (``TypedDict``), not dataclasses: they *are* the JSON objects of
+``report.schema.json`` (same keys, same order), so serialising them needs no conversion
+and every renderer keeps reading them as plain data, while type checkers know each key.
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, NotRequired, TypedDict
 
 from provenance.ingest.dates import format_stored
 from provenance.report.shares import covered_chars, overlaps
 from provenance.store import queries
 from provenance.store.index import Index
 
-__all__ = ["SCHEMA_VERSION", "build_report", "document_texts", "to_json"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "BodyShares",
+    "BoilerplateEntry",
+    "DocumentEntry",
+    "Occurrence",
+    "Report",
+    "ReportSummary",
+    "ReuseEntry",
+    "SpanEntry",
+    "build_report",
+    "document_texts",
+    "to_json",
+]
 
 SCHEMA_VERSION = 1
 _BOILERPLATE_REASONS = {1: "pattern", 2: "repeated"}
 
 
-def build_report(index: Index, include_text: bool = False) -> dict[str, Any]:
+class SpanEntry(TypedDict):
+    """One side of a reuse: ``[start, end)`` of the document at ``path``."""
+
+    path: str
+    start: int
+    end: int
+    published: str | None
+    text: NotRequired[str]  # with ``include_text`` only
+
+
+class ReuseEntry(TypedDict):
+    """A finding: a span of ``copy`` first published in ``origin``."""
+
+    cluster: int
+    origin: SpanEntry
+    copy: SpanEntry
+    similarity: float
+    jaccard: float
+    containment: float
+    matched_words: int
+    shared_shingles: int
+    kind: str
+    origin_certain: bool
+    lag_seconds: int | None
+
+
+class BodyShares(TypedDict):
+    """Shares of a document's whole body (boilerplate included): what the originality bar shows."""
+
+    original: float
+    reused: float
+    boilerplate: float
+
+
+class DocumentEntry(TypedDict):
+    """A document's metadata and how much of it is its own."""
+
+    path: str
+    url: str | None
+    title: str | None
+    authors: list[str]
+    published: str | None
+    date_only: bool | None
+    site: str | None
+    encoding: str | None
+    passages: int
+    reused_passages: int
+    boilerplate_passages: int
+    original_share: float
+    body_shares: BodyShares
+
+
+class Occurrence(TypedDict):
+    path: str
+    start: int
+    end: int
+
+
+class BoilerplateEntry(TypedDict):
+    """A boilerplate line and where it occurs."""
+
+    text: str
+    reason: str  # "pattern" | "repeated"
+    occurrences: list[Occurrence]
+    documents: int
+
+
+class ReportSummary(TypedDict):
+    """Counts over the whole index, whatever a report selects."""
+
+    documents: int
+    passages: int
+    reused_passages: int
+    reuses: int
+    clusters: int
+    boilerplate_passages: int
+    undated_documents: int
+    uncertain_origins: int
+
+
+class Report(TypedDict):
+    """The whole report (``report --format json``)."""
+
+    schema_version: int
+    summary: ReportSummary
+    config: dict[str, Any]
+    documents: list[DocumentEntry]
+    reuses: list[ReuseEntry]
+    boilerplate: list[BoilerplateEntry]
+
+
+def build_report(index: Index, include_text: bool = False) -> Report:
     """The full report as plain data (see ``shared/report.schema.json``)."""
     db = index.connection
     docs = queries.report_documents(db)
@@ -31,13 +140,13 @@ def build_report(index: Index, include_text: bool = False) -> dict[str, Any]:
         paragraphs[doc_id].append((start, end, words, fingerprint, boilerplate))
     rows = queries.report_reuses(db)
     copied: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    reuses = []
+    reuses: list[ReuseEntry] = []
     texts: dict[int, str] = {}
     for (cluster, o_doc, o_start, o_end, c_doc, c_start, c_end, similarity, shared, kind, certain, jacc, containment,
          matched) in rows:
         copied[c_doc].append((c_start, c_end))
         origin, copy = docs[o_doc], docs[c_doc]
-        entry: dict[str, Any] = {
+        entry: ReuseEntry = {
             "cluster": cluster,
             "origin": {"path": origin[1], "start": o_start, "end": o_end, "published": format_stored(origin[5])},
             "copy": {"path": copy[1], "start": c_start, "end": c_end, "published": format_stored(copy[5])},
@@ -51,10 +160,9 @@ def build_report(index: Index, include_text: bool = False) -> dict[str, Any]:
             "lag_seconds": None if origin[5] is None or copy[5] is None else (copy[5] - origin[5]) // 1_000_000,
         }
         if include_text:
-            for side, doc_id in (("origin", o_doc), ("copy", c_doc)):
+            for span, doc_id in ((entry["origin"], o_doc), (entry["copy"], c_doc)):
                 if doc_id not in texts:
                     texts[doc_id] = index.document_text(doc_id)
-                span = entry[side]
                 span["text"] = texts[doc_id][span["start"] : span["end"]]
         reuses.append(entry)
     reuses.sort(key=lambda r: (r["cluster"], r["copy"]["path"], r["copy"]["start"], r["origin"]["start"]))
@@ -80,7 +188,7 @@ def build_report(index: Index, include_text: bool = False) -> dict[str, Any]:
     }
 
 
-def _document_entry(doc: tuple, paragraphs: list[tuple[int, int, int, int, int]], copied: list[tuple[int, int]]) -> dict[str, Any]:
+def _document_entry(doc: tuple, paragraphs: list[tuple[int, int, int, int, int]], copied: list[tuple[int, int]]) -> DocumentEntry:
     _, path, url, title, authors, published_us, date_only, encoding, site = doc
     passages = [(s, e) for s, e, words, _, boilerplate in paragraphs if words and not boilerplate]
     reused = sum(1 for span in passages if overlaps(span, copied))
@@ -111,8 +219,8 @@ def _document_entry(doc: tuple, paragraphs: list[tuple[int, int, int, int, int]]
     }
 
 
-def _boilerplate(index: Index, docs: dict[int, tuple], paragraphs: dict[int, list]) -> list[dict[str, Any]]:
-    groups: dict[tuple[int, int], dict[str, Any]] = {}
+def _boilerplate(index: Index, docs: dict[int, tuple], paragraphs: dict[int, list]) -> list[BoilerplateEntry]:
+    groups: dict[tuple[int, int], tuple[str, str, list[Occurrence]]] = {}
     texts: dict[int, str] = {}
     for doc_id in sorted(paragraphs, key=lambda d: docs[d][1]):
         for start, end, _, fingerprint, flag in paragraphs[doc_id]:
@@ -120,19 +228,18 @@ def _boilerplate(index: Index, docs: dict[int, tuple], paragraphs: dict[int, lis
                 continue
             if doc_id not in texts:
                 texts[doc_id] = index.document_text(doc_id)
-            group = groups.setdefault(
-                (flag, fingerprint),
-                {"text": texts[doc_id][start:end], "reason": _BOILERPLATE_REASONS.get(flag, "pattern"), "occurrences": []},
-            )
-            group["occurrences"].append({"path": docs[doc_id][1], "start": start, "end": end})
-    entries = list(groups.values())
-    for entry in entries:
-        entry["documents"] = len({o["path"] for o in entry["occurrences"]})
+            _, _, occurrences = groups.setdefault(
+                (flag, fingerprint), (texts[doc_id][start:end], _BOILERPLATE_REASONS.get(flag, "pattern"), []))
+            occurrences.append({"path": docs[doc_id][1], "start": start, "end": end})
+    entries: list[BoilerplateEntry] = [
+        {"text": text, "reason": reason, "occurrences": occurrences, "documents": len({o["path"] for o in occurrences})}
+        for text, reason, occurrences in groups.values()
+    ]
     entries.sort(key=lambda e: (e["text"], e["reason"]))
     return entries
 
 
-def to_json(report: dict[str, Any]) -> str:
+def to_json(report: Mapping[str, Any]) -> str:
     """Deterministic serialisation: sorted keys, two-space indent, trailing newline."""
     return json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
