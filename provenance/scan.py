@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from provenance.config import Config
@@ -155,7 +156,7 @@ def scan(
 
 
 def scan_into(
-    index_path: str | os.PathLike[str],
+    index_path: str | Path,
     paths: Sequence[str | os.PathLike[str]],
     options: ScanOptions = ScanOptions(),
     config: Config | None = None,

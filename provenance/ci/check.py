@@ -287,8 +287,8 @@ def _document_entries(
     """Report-schema entries for the checked articles and the origins they reuse;
     ``reused_share`` is the share the policy judged (findings not let through)."""
     copied: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for doc, start, end in queries.copied_spans(index.connection, docs):
-        copied[doc].append((start, end))
+    for copy_doc, start, end in queries.copied_spans(index.connection, docs):
+        copied[copy_doc].append((start, end))
     for reuse in turned:  # the check's order: the checked article copied, the indexed one did not
         copied[reuse.origin_doc].remove((reuse.origin_start, reuse.origin_end))
         copied[reuse.copy_doc].append((reuse.copy_start, reuse.copy_end))

@@ -136,8 +136,8 @@ def build_report(index: Index, include_text: bool = False) -> Report:
     db = index.connection
     docs = queries.report_documents(db)
     paragraphs: dict[int, list[tuple[int, int, int, int, int]]] = defaultdict(list)
-    for doc_id, _, start, end, words, fingerprint, boilerplate in queries.report_paragraphs(db):
-        paragraphs[doc_id].append((start, end, words, fingerprint, boilerplate))
+    for doc_id, _, start, end, words, fingerprint, flag in queries.report_paragraphs(db):
+        paragraphs[doc_id].append((start, end, words, fingerprint, flag))
     rows = queries.report_reuses(db)
     copied: dict[int, list[tuple[int, int]]] = defaultdict(list)
     reuses: list[ReuseEntry] = []

@@ -24,7 +24,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import click
 
@@ -126,7 +126,9 @@ class IndexTexts(Mapping[str, str]):
 
 def selected_report(index: Index, reuse_filter: ReuseFilter | None = None, include_text: bool = False) -> dict[str, Any]:
     """The report model of ``index`` with only the reuses ``reuse_filter`` lets through."""
-    return select_reuses(build_report(index, include_text=include_text), reuse_filter or ReuseFilter())
+    # Renderers read the report as plain data: the typed records are the JSON objects.
+    report = cast(dict[str, Any], build_report(index, include_text=include_text))
+    return select_reuses(report, reuse_filter or ReuseFilter())
 
 
 def render_report(
