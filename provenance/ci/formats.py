@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from provenance._version import __version__
 from provenance.ci.check import CheckFinding, CheckResult
 from provenance.ci.settings import FORMATS
 from provenance.errors import InputError
@@ -248,8 +249,6 @@ def _sarif_result(finding: CheckFinding, rule_index: int) -> dict[str, Any]:
 
 def render_sarif(result: CheckResult) -> str:
     """SARIF 2.1.0 for ``github/codeql-action/upload-sarif``."""
-    from provenance._version import __version__
-
     kinds = list(_RULES)
     summary = check_summary(result)
     log = {
