@@ -9,13 +9,13 @@ intended change of an output, regenerate them and review the diff::
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
+from tests.report.conftest import assert_snapshot
+
 GOLDEN = Path(__file__).parent / "snapshots" / "golden"
-UPDATE_ENV = "PROVENANCE_UPDATE_SNAPSHOTS"
 COPY = "seeds/002_b5b547b9f015d507.txt"
 
 #: name -> command line; run in order in one folder holding ``seeds/``.
@@ -42,16 +42,6 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "trace.json": ("trace", COPY, "--format", "json"),
     "bad-share.txt": ("check", "seeds", "--max-reused-share", "2"),
 }
-
-
-def _assert_golden(name: str, actual: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get(UPDATE_ENV):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(actual.encode("utf-8"))
-        return
-    assert path.exists(), f"{path} missing: run {UPDATE_ENV}=1 python -m pytest tests/test_golden.py"
-    assert actual == path.read_bytes().decode("utf-8"), f"{name} changed: outputs must stay byte-identical"
 
 
 @pytest.fixture(scope="module")
@@ -98,4 +88,4 @@ class _Capture:
 
 @pytest.mark.parametrize("name", [*COMMANDS, "baseline-file.json"])
 def test_output_is_byte_identical_to_the_golden_file(outputs: dict[str, str], name: str) -> None:
-    _assert_golden(name, outputs[name])
+    assert_snapshot(name, outputs[name], GOLDEN, "tests/test_golden.py")
