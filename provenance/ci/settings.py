@@ -14,8 +14,10 @@ from typing import Any
 
 from provenance.ci.policy import CheckPolicy
 from provenance.errors import ConfigError
+from provenance.ingest.dates import resolve_timezone
 from provenance.ingest.feeds import FEED_ROLES, FeedFields
-from provenance.settings import read_config
+from provenance.scan import ScanOptions
+from provenance.settings import DEFAULT_INDEX, read_config
 
 __all__ = ["FORMATS", "CheckSettings", "read_settings", "resolve_settings"]
 
@@ -44,6 +46,15 @@ class CheckSettings:
 
     def feed_fields(self) -> FeedFields:
         return FeedFields().with_overrides(**{role: getattr(self, f"{role}_field") for role in FEED_ROLES})
+
+    @property
+    def index_path(self) -> Path:
+        """The index to compare with: the setting, else the default every command uses."""
+        return Path(self.index or DEFAULT_INDEX)
+
+    def scan_options(self) -> ScanOptions:
+        """How the checked articles are read (time zone, feed fields); a bad zone is a ConfigError."""
+        return ScanOptions(default_timezone=resolve_timezone(self.default_timezone), feed_fields=self.feed_fields())
 
     def policy(self, baseline: frozenset[str] = frozenset()) -> CheckPolicy:
         return CheckPolicy(self.min_similarity, self.max_reused_share, self.allow_source, baseline)

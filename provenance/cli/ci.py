@@ -22,8 +22,6 @@ from provenance.ci.settings import CheckSettings, resolve_settings
 from provenance.cli.options import DEFAULT_INDEX, config_option, feed_field_options, quiet_option
 from provenance.cli.output import emit as _emit
 from provenance.cli.output import warn_skipped as _warn
-from provenance.ingest.dates import resolve_timezone
-from provenance.scan import ScanOptions
 
 __all__ = ["baseline_command", "check_command", "check_options"]
 
@@ -115,9 +113,9 @@ def baseline_command(paths: tuple[Path, ...], output: Path | None, **flags: Any)
 
 def _run_check(paths: tuple[Path, ...], settings: CheckSettings, baseline: frozenset[str], update: bool = False,
                quiet: bool = False) -> CheckResult:
-    scan_options = ScanOptions(default_timezone=resolve_timezone(settings.default_timezone), feed_fields=settings.feed_fields())
-    index_path = Path(settings.index or DEFAULT_INDEX)
-    result = run_check(paths, index_path, settings.policy(baseline), CheckOptions(update=update, scan=scan_options), warn=_warn)
+    index_path = settings.index_path
+    options = CheckOptions(update=update, scan=settings.scan_options())
+    result = run_check(paths, index_path, settings.policy(baseline), options, warn=_warn)
     if message := result.unfinished.warning(index_path, copied=True):
         click.echo(f"warning: {message}", err=True)
     if not result.index_found and not quiet:
