@@ -36,7 +36,7 @@ from provenance.ingest.load import (
     Source,
     decode_bytes,
 )
-from provenance.records import Document
+from provenance.records import Document, SourceRef
 
 __all__ = ["FEED_ROLES", "FeedFields", "FeedLoad", "FeedRecord", "feed_format", "is_feed", "load_feed", "record_line_spans"]
 
@@ -386,5 +386,9 @@ def _lines_of(path: Path, kind: str | None, rows: list[Row]) -> dict[int, int]:
 
 
 def _sort_key(where: str) -> tuple[str, int]:
-    head, _, tail = where.rpartition(":") if ":" in where else where.rpartition("#")
+    """``FILE:LINE`` or ``FILE#N`` in file, then number order."""
+    if ":" not in where:
+        ref = SourceRef.parse(where)
+        return (ref.file, ref.record) if ref.record is not None else (where, 0)
+    head, _, tail = where.rpartition(":")
     return (head, int(tail)) if tail.isdigit() else (where, 0)
