@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any, Self
 
 from provenance.config import Config
+from provenance.ingest.load import Skipped, iter_sources, load_document
 from provenance.pipeline.boilerplate import is_pattern_boilerplate
-from provenance.pipeline.load import Skipped, iter_sources, load_document
 from provenance.pipeline.normalise import tokenise
 from provenance.pipeline.shingle import build_units
 from provenance.pipeline.split import split_document

@@ -79,16 +79,17 @@ def generated_corpus(tmp_path_factory: pytest.TempPathFactory) -> ScannedCorpus:
     return scan_corpus(base / "corpus", base / "provenance.sqlite")
 
 
-def assert_snapshot(name: str, actual: str) -> None:
-    """Compare ``actual`` with ``snapshots/name``; rewrite it when ``$PROVENANCE_UPDATE_SNAPSHOTS`` is set."""
-    path = SNAPSHOTS / name
+def assert_snapshot(name: str, actual: str, folder: Path = SNAPSHOTS, tests: str = "tests/report") -> None:
+    """Compare ``actual`` with ``folder/name``; rewrite it when ``$PROVENANCE_UPDATE_SNAPSHOTS`` is
+    set (``tests`` names the tests that write the folder, for the message)."""
+    path = folder / name
     if os.environ.get(UPDATE_ENV):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(actual.encode("utf-8"))
         return
-    assert path.exists(), f"{path} missing: run {UPDATE_ENV}=1 python -m pytest tests/report to create it"
+    assert path.exists(), f"{path} missing: run {UPDATE_ENV}=1 python -m pytest {tests} to create it"
     expected = path.read_bytes().decode("utf-8")
-    assert actual == expected, f"{name} changed; if intended, run {UPDATE_ENV}=1 python -m pytest tests/report and review the diff"
+    assert actual == expected, f"{name} changed; if intended, run {UPDATE_ENV}=1 python -m pytest {tests} and review the diff"
 
 
 HOSTILE_PARAGRAPH = (
