@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from benchmarks.corpus import CorpusSpec, generate_corpus
 from provenance import Index, ScanOptions, scan
 from provenance.report.render import render_report
 from provenance.store.findings import refresh
+from provenance.store.schema import SCHEMA_VERSION
 
 ARTICLES = 24
 #: What happens to a file: it arrives with its final text; arrives with another text and
@@ -158,3 +160,24 @@ def test_full_refresh_gives_the_stored_findings_again(texts, tmp_path):
     with Index.open(tmp_path / "ix.sqlite") as index:
         refresh(index, full=True)
     assert _report(tmp_path / "ix.sqlite") == incremental
+
+
+def test_a_version_5_index_is_migrated_and_rebuilds_its_findings(texts, tmp_path):
+    root = tmp_path / "corpus"
+    for name in sorted(texts):
+        _write(root / name, texts[name], 1)
+    _scan(root, tmp_path / "ix.sqlite")
+    before = _report(tmp_path / "ix.sqlite")
+    with sqlite3.connect(tmp_path / "ix.sqlite") as db:  # what version 5 had: no drafts, no cluster state
+        db.execute("DROP TABLE finding_drafts")
+        db.execute("DROP TABLE span_clusters")
+        db.execute("DELETE FROM meta WHERE key = 'findings_state'")
+        db.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+    with Index.open(tmp_path / "ix.sqlite") as index:
+        assert index.meta("schema_version") == str(SCHEMA_VERSION)
+        assert not index.findings_current  # the migration marks the findings stale
+    _scan(root, tmp_path / "ix.sqlite")  # nothing to read again: the stale findings are rebuilt
+    with Index.open(tmp_path / "ix.sqlite") as index:
+        assert index.findings_current and index.meta("findings_state") == "1"
+        assert index.connection.execute("SELECT COUNT(*) FROM span_clusters").fetchone()[0] > 0
+    assert _report(tmp_path / "ix.sqlite") == before

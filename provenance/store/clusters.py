@@ -8,16 +8,19 @@ matched words. A cluster whose key and signature are both stored is unchanged; e
 current cluster, and every stored cluster not found again, has changed.
 
 A copy article's findings depend on the clusters holding its spans and, through a partial
-overlap (``SpanGraph.overlapped_sources``), on the clusters sharing a paragraph with
-those. So the findings to recompute are those of every article with a span in a cluster
-sharing a paragraph unit with a changed cluster (as it is now or as it was), plus every
-article a changed cluster held before. That is a superset of what can have changed:
-conservative, never wrong.
+overlap (``SpanGraph.overlapped_sources``: a span it matched shares a paragraph with a
+span of another cluster), on the clusters holding a span of the paragraphs its spans
+matched. So the findings to recompute are those of every article a changed cluster holds
+(as it is now or as it was) and of every article with a span matched to a span of a
+paragraph a changed cluster holds. That is a superset of what can have changed:
+conservative, never wrong. The filters are decided again for every cluster sharing a
+paragraph with a changed one.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
 from dataclasses import dataclass
 
@@ -26,7 +29,9 @@ import numpy as np
 from provenance.pipeline.cluster import Clusters
 from provenance.pipeline.spangraph import DocKey
 
-__all__ = ["ClusterKey", "Changes", "cluster_signature", "find_changes", "store_changes"]
+__all__ = ["Changes", "ClusterKey", "cluster_signature", "find_changes", "store_changes"]
+
+_log = logging.getLogger(__name__)
 
 #: A cluster's stable name: its earliest member span ``(doc, start, end)``.
 ClusterKey = tuple[int, int, int]
@@ -88,8 +93,14 @@ def find_changes(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, Doc
                          (doc, start, end)).fetchone()
         units.update(np.frombuffer(row[0], dtype="<i8").tolist())
         copies.update(np.frombuffer(row[1], dtype="<i8").tolist())
-    touched = {clusters.number_of[n] for unit in units for n in graph.by_unit.get(unit, ())}
-    copies.update(graph.nodes[n][1] for number in touched for n in clusters.groups[number - 1])
+    on_units = [n for unit in units for n in graph.by_unit.get(unit, ())]
+    touched = {clusters.number_of[n] for n in on_units}
+    copies.update(graph.nodes[n][1] for number in changed for n in clusters.groups[number - 1])
+    # A span matched to a span of a changed paragraph may reach a source through a
+    # partial overlap there (SpanGraph.overlapped_sources): its article is redone too.
+    copies.update(graph.nodes[other][1] for n in on_units for other in graph.adjacent.get(n, ()))
+    _log.debug("clusters: %d changed, %d gone, %d sharing a paragraph with them; %d copy articles to redo",
+               len(changed), len(gone), len(touched), len(copies))
     return Changes(copies, touched, gone, changed)
 
 

@@ -22,7 +22,13 @@ import numpy as np
 
 from provenance.config import Config
 from provenance.pipeline.cluster import Finding
-from provenance.pipeline.phrases import StockWindows, is_short, lone_notices, novel_words, stock_windows
+from provenance.pipeline.phrases import (
+    StockWindows,
+    is_short,
+    lone_notices,
+    novel_words,
+    stock_windows,
+)
 from provenance.store.keyruns import anchor_counts
 
 __all__ = ["Draft", "insert_drafts", "recheck_notices", "recheck_stock", "renumber", "sync_reuses"]

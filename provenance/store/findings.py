@@ -1,21 +1,23 @@
-"""Recompute boilerplate flags and reuse findings over the whole index, at index scale.
+"""Boilerplate flags and reuse findings, brought up to date after each scan.
 
 Both depend on every stored article (a line becomes boilerplate when enough articles of
 its site repeat it; an earlier-dated article arriving late takes over as origin), so
-they are recomputed from stored matches after each scan, in one transaction, rather
-than patched per batch. The result depends only on the index's content.
+they are derived from the stored matches after each scan, in one transaction, rather
+than patched per batch. The result depends only on the index's content: it is exactly
+:func:`compute_findings` over every edge (tested against it, and against one full scan
+for any split of a corpus into arrival batches).
 
 What keeps that cheap as the index grows:
 
 * boilerplate flags are rewritten only where they change;
-* edges come out of SQLite in chunks into numpy arrays, and components are labelled
-  with scipy's sparse graph routines, not a Python object per edge;
-* only clusters spanning two or more articles can hold a finding, so only their units
-  (and the segments of their paragraphs) are loaded with shingles: the documents
-  table and unmatched units are never read.
-
-The result is exactly :func:`provenance.pipeline.cluster.find_reuses` over every edge
-(tested against that in-memory reference).
+* edges come out of SQLite in chunks, and components are labelled with scipy's sparse
+  graph routines, not a Python object per edge;
+* only clusters that gained, lost or changed a member are recomputed, with the copy
+  articles they touch (:mod:`provenance.store.clusters`: clusters are stored under a
+  stable key with a signature); the stock-phrase and notice filters are decided again
+  only where their inputs changed (:mod:`provenance.store.drafts`); every other stored
+  finding is left as it is;
+* token streams are read only for the clusters recomputed.
 """
 
 from __future__ import annotations
@@ -42,7 +44,13 @@ from provenance.pipeline.cluster import (
 )
 from provenance.pipeline.phrases import is_short, lone_notices, novel_words, stock_windows
 from provenance.store.clusters import cluster_key, find_changes, store_changes
-from provenance.store.drafts import insert_drafts, recheck_notices, recheck_stock, renumber, sync_reuses
+from provenance.store.drafts import (
+    insert_drafts,
+    recheck_notices,
+    recheck_stock,
+    renumber,
+    sync_reuses,
+)
 from provenance.store.index import Index
 from provenance.store.keyruns import anchor_counts
 
