@@ -19,6 +19,7 @@ from provenance import Index, ScanOptions, scan
 from provenance.report.render import render_report
 from provenance.store.findings import refresh
 from provenance.store.schema import SCHEMA_VERSION
+from tests.conftest import prose
 
 ARTICLES = 24
 #: What happens to a file: it arrives with its final text; arrives with another text and
@@ -181,3 +182,29 @@ def test_a_version_5_index_is_migrated_and_rebuilds_its_findings(texts, tmp_path
         assert index.findings_current and index.meta("findings_state") == "1"
         assert index.connection.execute("SELECT COUNT(*) FROM span_clusters").fetchone()[0] > 0
     assert _report(tmp_path / "ix.sqlite") == before
+
+
+FORMULA = "did not immediately respond to requests"  # 6 words: an anchor, never a match alone
+
+
+def test_a_finding_turns_stock_when_a_later_scan_makes_its_phrase_common(tmp_path, write_article):
+    root = tmp_path / "corpus"
+    # A short shared passage: the formula and seven words of its own (13 words: a match).
+    shared = f"The ministry {FORMULA} about the closure of the river port."
+    write_article("a/one.txt", "https://a.example/2021/01/04/one", "2021-01-04 09:00:00", "One",
+                  [prose(1), shared, prose(2)])
+    write_article("b/two.txt", "https://b.example/2021/01/05/two", "2021-01-05 09:00:00", "Two",
+                  [prose(3), shared, prose(4)])
+    _scan(root, tmp_path / "ix.sqlite")
+    with Index.open(tmp_path / "ix.sqlite") as index:
+        assert index.findings_count() == 1
+    # Eight more articles use the formula, each in words of its own: no match with the
+    # passage, but its anchor is now held by ten paragraphs, so the passage is stock.
+    for n in range(8):
+        write_article(f"c/{n}.txt", f"https://c{n}.example/2021/02/0{n + 1}/x", f"2021-02-0{n + 1} 09:00:00",
+                      f"Other {n}", [prose(10 + n), f"{prose(30 + n, sentences=1)} They {FORMULA}.", prose(50 + n)])
+    _scan(root, tmp_path / "ix.sqlite")
+    _scan(root, tmp_path / "fresh.sqlite")
+    with Index.open(tmp_path / "ix.sqlite") as index:
+        assert index.findings_count() == 0
+    assert _report(tmp_path / "ix.sqlite") == _report(tmp_path / "fresh.sqlite")
