@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass
 from typing import overload
 
@@ -38,7 +38,8 @@ from provenance.pipeline.spangraph import (
 )
 from provenance.pipeline.verify import measure
 
-__all__ = ["DocKey", "Finding", "SpanMatch", "findings_from_matches", "label_components"]
+__all__ = ["Clusters", "DocKey", "Finding", "SpanMatch", "cluster_findings", "findings_from_matches", "label_components",
+           "span_clusters"]
 
 #: A region spanning less than this share of its paragraph's words (either side) is "contained".
 _PARAGRAPH_SHARE = 2 / 3
@@ -94,11 +95,42 @@ class _Candidate:
     trimmed: bool = False
 
 
+@dataclass(slots=True)
+class Clusters:
+    """The span graph's connected components in origin order: ``groups[i]`` holds the
+    node ids of cluster ``i + 1``; ``keys[i]`` is its earliest member node (what orders
+    the clusters, and names one across runs while its membership stays the same)."""
+
+    graph: SpanGraph
+    groups: list[list[int]]
+    keys: list[Node]
+    number_of: dict[int, int]
+    doc_nodes: dict[int, list[int]]
+
+
+def span_clusters(matches: list[SpanMatch], docs: dict[int, DocKey], labeller: Labeller = label_components) -> Clusters:
+    """Connected components of the span graph of ``matches``, numbered 1..n in origin
+    order (by each one's earliest node: publication order, article id, then offsets)."""
+    graph = SpanGraph(matches)
+    ids, labels = labeller(graph.left, graph.right)
+    by_label: dict[int, list[int]] = defaultdict(list)
+    for node_id, label in zip(ids.tolist(), labels.tolist(), strict=True):
+        by_label[label].append(node_id)
+    keyed = sorted((min((_node_order(graph.nodes[n], docs), n) for n in group), group) for group in by_label.values())
+    groups = [group for _, group in keyed]
+    keys = [graph.nodes[first] for (_, first), _ in keyed]
+    number_of = {node: number for number, group in enumerate(groups, start=1) for node in group}
+    doc_nodes: dict[int, list[int]] = defaultdict(list)
+    for node_id, node in enumerate(graph.nodes):
+        doc_nodes[node[1]].append(node_id)
+    return Clusters(graph, groups, keys, number_of, dict(doc_nodes))
+
+
 def findings_from_matches(
     matches: list[SpanMatch],
     docs: dict[int, DocKey],
-    streams: dict[int, TokenStream],
-    paragraphs: dict[int, tuple[int, int]],
+    streams: Mapping[int, TokenStream],
+    paragraphs: Mapping[int, tuple[int, int]],
     texts: Callable[[int], str],
     config: Config,
     labeller: Labeller = label_components,
@@ -108,15 +140,26 @@ def findings_from_matches(
     ``streams`` and ``paragraphs`` give every matched paragraph unit's token stream and
     ``str`` span; ``texts(doc)`` an article's text (for the punctuation at span ends).
     """
-    graph = SpanGraph(matches)
-    ids, labels = labeller(graph.left, graph.right)
-    clusters: dict[int, list[int]] = defaultdict(list)
-    for node_id, label in zip(ids.tolist(), labels.tolist(), strict=True):
-        clusters[label].append(node_id)
-    ordered = sorted(clusters.values(), key=lambda group: min(_node_order(graph.nodes[n], docs) for n in group))
-    number_of = {node: number for number, group in enumerate(ordered, start=1) for node in group}
+    clusters = span_clusters(matches, docs, labeller)
+    return _renumber(cluster_findings(clusters, docs, streams, paragraphs, texts, config))
+
+
+def cluster_findings(
+    clusters: Clusters,
+    docs: dict[int, DocKey],
+    streams: Mapping[int, TokenStream],
+    paragraphs: Mapping[int, tuple[int, int]],
+    texts: Callable[[int], str],
+    config: Config,
+    copies: Container[int] | None = None,
+) -> list[Finding]:
+    """The findings of the copy articles ``copies`` (every article when ``None``), each
+    numbered with its cluster's number in ``clusters`` (not yet dense). A copy article's
+    findings depend only on the clusters holding its spans and those sharing a paragraph
+    with them, so the findings of a subset are those of the whole index restricted to it."""
+    graph, number_of = clusters.graph, clusters.number_of
     candidates: list[_Candidate] = []
-    for number, group in enumerate(ordered, start=1):
+    for number, group in enumerate(clusters.groups, start=1):
         group_docs = [docs[d] for d in sorted({graph.nodes[n][1] for n in group})]
         if len(group_docs) < 2:
             continue
@@ -126,7 +169,7 @@ def findings_from_matches(
         for node in group:
             by_doc[graph.nodes[node][1]].append(node)
         for copy_doc in sorted(by_doc):
-            if copy_doc == origin.doc:
+            if copy_doc == origin.doc or (copies is not None and copy_doc not in copies):
                 continue
             copy_key = docs[copy_doc]
             # One candidate per copy span and source: the cluster's origin (directly or
@@ -150,7 +193,7 @@ def findings_from_matches(
                     if candidate is not None:
                         candidates.append(candidate)
     chosen = _select(candidates, streams, config)
-    return _renumber([_finding(c, streams, paragraphs, texts, config.shingle.size) for c in chosen])
+    return [_finding(c, streams, paragraphs, texts, config.shingle.size) for c in chosen]
 
 
 def _node_order(node: Node, docs: dict[int, DocKey]) -> tuple:
@@ -163,17 +206,17 @@ def _words(stream: TokenStream, nodes: list[Node]) -> tuple[int, int]:
 
 @overload
 def _candidate(number: int, certain: bool, graph: SpanGraph, region: list[int], origin_nodes: list[int],
-               streams: dict[int, TokenStream], docs: dict[int, DocKey], config: Config) -> _Candidate: ...
+               streams: Mapping[int, TokenStream], docs: dict[int, DocKey], config: Config) -> _Candidate: ...
 
 
 @overload
 def _candidate(number: int, certain: bool, graph: SpanGraph, region: list[int], origin_nodes: list[int],
-               streams: dict[int, TokenStream], docs: dict[int, DocKey], config: Config,
+               streams: Mapping[int, TokenStream], docs: dict[int, DocKey], config: Config,
                required: bool) -> _Candidate | None: ...
 
 
 def _candidate(number: int, certain: bool, graph: SpanGraph, region: list[int], origin_nodes: list[int],
-               streams: dict[int, TokenStream], docs: dict[int, DocKey], config: Config,
+               streams: Mapping[int, TokenStream], docs: dict[int, DocKey], config: Config,
                required: bool = False) -> _Candidate | None:
     """The two spans aligned once more; with ``required``, ``None`` unless the region
     passes the acceptance rule (a source reached through a partial overlap)."""
@@ -203,7 +246,7 @@ def _candidate(number: int, certain: bool, graph: SpanGraph, region: list[int], 
                       similarity, shared, jaccard, containment, matched, rank)
 
 
-def _select(candidates: list[_Candidate], streams: dict[int, TokenStream], config: Config) -> list[_Candidate]:
+def _select(candidates: list[_Candidate], streams: Mapping[int, TokenStream], config: Config) -> list[_Candidate]:
     """Per copy article, non-overlapping copy regions, the earliest source first (then most
     matched words): a region keeps its first origin. A candidate overlapping what is
     taken is cut to its longest free stretch and aligned again, so the words a later
@@ -240,7 +283,7 @@ def _longest_free(words: tuple[int, int], taken: list[tuple[int, int]]) -> tuple
     return best
 
 
-def _realign(candidate: _Candidate, copy_words: tuple[int, int], streams: dict[int, TokenStream],
+def _realign(candidate: _Candidate, copy_words: tuple[int, int], streams: Mapping[int, TokenStream],
              config: Config) -> _Candidate | None:
     origin_stream, copy_stream = streams[candidate.origin_unit], streams[candidate.copy_unit]
     seed = config.align.seed_size
@@ -271,7 +314,7 @@ def _span(stream: TokenStream, words: tuple[int, int], paragraph: tuple[int, int
     return start, end
 
 
-def _finding(candidate: _Candidate, streams: dict[int, TokenStream], paragraphs: dict[int, tuple[int, int]],
+def _finding(candidate: _Candidate, streams: Mapping[int, TokenStream], paragraphs: Mapping[int, tuple[int, int]],
              texts: Callable[[int], str], size: int) -> Finding:
     """A region spanning most of both paragraphs is the paragraph reused (edited or
     abridged): reported whole, so the edits at its ends show; a smaller region of either

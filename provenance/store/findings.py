@@ -1,21 +1,23 @@
-"""Recompute boilerplate flags and reuse findings over the whole index, at index scale.
+"""Boilerplate flags and reuse findings, brought up to date after each scan.
 
 Both depend on every stored article (a line becomes boilerplate when enough articles of
 its site repeat it; an earlier-dated article arriving late takes over as origin), so
-they are recomputed from stored matches after each scan, in one transaction, rather
-than patched per batch. The result depends only on the index's content.
+they are derived from the stored matches after each scan, in one transaction, rather
+than patched per batch. The result depends only on the index's content: it is exactly
+:func:`compute_findings` over every edge (tested against it, and against one full scan
+for any split of a corpus into arrival batches).
 
 What keeps that cheap as the index grows:
 
 * boilerplate flags are rewritten only where they change;
-* edges come out of SQLite in chunks into numpy arrays, and components are labelled
-  with scipy's sparse graph routines, not a Python object per edge;
-* only clusters spanning two or more articles can hold a finding, so only their units
-  (and the segments of their paragraphs) are loaded with shingles: the documents
-  table and unmatched units are never read.
-
-The result is exactly :func:`provenance.pipeline.cluster.find_reuses` over every edge
-(tested against that in-memory reference).
+* edges come out of SQLite in chunks, and components are labelled with scipy's sparse
+  graph routines, not a Python object per edge;
+* only clusters that gained, lost or changed a member are recomputed, with the copy
+  articles they touch (:mod:`provenance.store.clusters`: clusters are stored under a
+  stable key with a signature); the stock-phrase and notice filters are decided again
+  only where their inputs changed (:mod:`provenance.store.drafts`); every other stored
+  finding is left as it is;
+* token streams are read only for the clusters recomputed.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 import numpy as np
 
@@ -31,19 +33,33 @@ from provenance.config import Config
 from provenance.errors import SchemaError
 from provenance.pipeline.anchors import TokenStream, decode_tokens
 from provenance.pipeline.cluster import (
+    Clusters,
     DocKey,
     Finding,
     SpanMatch,
+    cluster_findings,
     findings_from_matches,
     label_components,
+    span_clusters,
 )
 from provenance.pipeline.phrases import is_short, lone_notices, novel_words, stock_windows
+from provenance.store.clusters import cluster_key, find_changes, store_changes
+from provenance.store.drafts import (
+    insert_drafts,
+    recheck_notices,
+    recheck_stock,
+    renumber,
+    sync_reuses,
+)
 from provenance.store.index import Index
 from provenance.store.keyruns import anchor_counts
 
 __all__ = ["compute_findings", "fill_temp", "read_streams", "refresh"]
 
 _FETCH_ROWS = 100_000
+#: Meta key marking the stored drafts and cluster state as a base for incremental refreshes.
+_STATE = "findings_state"
+_STATE_VERSION = "1"
 
 #: ``(left, right) -> (units, labels)``: connected components of the match pairs.
 Labeller = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -86,8 +102,15 @@ ORDER BY m.a, m.b, m.a_start, m.b_start
 """
 
 
-def refresh(index: Index, *, labeller: Labeller = label_components) -> int:
-    """Recompute boilerplate and findings; return the number of findings stored.
+def refresh(index: Index, *, labeller: Labeller = label_components, full: bool = False) -> int:
+    """Recompute boilerplate and the findings that can have changed since the last
+    refresh; return the number of findings stored.
+
+    Only clusters that gained, lost or changed a member are recomputed, with the copy
+    articles they touch (:mod:`provenance.store.clusters`); every other stored finding
+    is left as it is. ``full`` (or an index whose stored cluster state is missing, as
+    after a migration) recomputes everything. Either way the stored findings are what
+    :func:`compute_findings` gives over the whole index.
 
     ``labeller`` labels the connected components of the span graph (the contract of
     :func:`~provenance.pipeline.cluster.label_components`, the default; see
@@ -101,28 +124,112 @@ def refresh(index: Index, *, labeller: Labeller = label_components) -> int:
             {"max_words": boilerplate.max_words, "min_documents": boilerplate.min_documents},
         )
         db.execute(_MARK, {"patterns": int(boilerplate.use_builtin_patterns)})
-        findings = compute_findings(db, index.config, labeller=labeller)
-        db.execute("DELETE FROM reuses")
-        db.executemany(
-            """INSERT INTO reuses (cluster, origin_doc, origin_start, origin_end, copy_doc, copy_start,
-               copy_end, similarity, shared, kind, origin_certain, jaccard, containment, matched)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [
-                (f.cluster, f.origin_doc, f.origin_start, f.origin_end, f.copy_doc, f.copy_start, f.copy_end,
-                 f.similarity, f.shared, f.kind, int(f.origin_certain), f.jaccard, f.containment, f.matched)
-                for f in findings
-            ],
-        )
-    return len(findings)
+        if full or index.meta(_STATE) != _STATE_VERSION:
+            for table in ("reuses", "finding_drafts", "span_clusters"):
+                db.execute(f"DELETE FROM {table}")
+        _update_findings(db, index.config, labeller)
+        db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (_STATE, _STATE_VERSION))
+    return index.findings_count()
+
+
+def _update_findings(db: sqlite3.Connection, config: Config, labeller: Labeller) -> None:
+    """Bring the stored drafts, marks, ``reuses`` and cluster state up to date."""
+    matches = _read_matches(db)
+    docs = _doc_keys(db, {m.a_doc for m in matches} | {m.b_doc for m in matches})
+    clusters = span_clusters(matches, docs, labeller)
+    changes = find_changes(db, clusters, docs)
+    copies = changes.copies | _vanished_copies(db, docs)
+    _fill_ids(db, "refreshed_copies", copies)
+    old = db.execute(
+        """SELECT f.id, f.cluster_doc, f.cluster_start, f.cluster_end FROM temp.refreshed_copies AS c
+           JOIN finding_drafts AS f ON f.copy_doc = c.id""").fetchall()
+    db.execute("DELETE FROM finding_drafts WHERE copy_doc IN (SELECT id FROM temp.refreshed_copies)")
+    texts = _Texts(db)
+    findings: list[Finding] = []
+    if copies & set(docs):
+        units = _Units(db)
+        units.prefetch({clusters.graph.nodes[n][0] for doc in copies for n in _nodes_of(clusters, doc)})
+        findings = cluster_findings(clusters, docs, units, units.spans, texts, config, copies)
+    new = insert_drafts(db, [(cluster_key(clusters, f.cluster), f) for f in findings], texts, config)
+    flipped = recheck_stock(db, set(new), texts, config)
+    keys = {(row[1], row[2], row[3]) for row in old} | changes.gone | {cluster_key(clusters, n) for n in changes.clusters}
+    keys.update(tuple(row) for row in db.execute(
+        """SELECT f.cluster_doc, f.cluster_start, f.cluster_end FROM temp.refreshed_copies AS c
+           JOIN finding_drafts AS f ON f.copy_doc = c.id OR f.origin_doc = c.id"""))
+    flipped |= recheck_notices(db, keys, config)
+    sync_reuses(db, [row[0] for row in old] + new + sorted(flipped))
+    renumber(db)
+    store_changes(db, clusters, changes)
+
+
+def _read_matches(db: sqlite3.Connection) -> list[SpanMatch]:
+    cursor = db.execute(_MATCHES)
+    matches: list[SpanMatch] = []
+    while rows := cursor.fetchmany(_FETCH_ROWS):
+        matches.extend(SpanMatch(*row) for row in rows)
+    return matches
+
+
+def _vanished_copies(db: sqlite3.Connection, docs: dict[int, DocKey]) -> set[int]:
+    """Copy articles with stored drafts but no span in the graph any more (all their
+    matches gone, e.g. their only matched paragraph turned boilerplate)."""
+    return {doc for (doc,) in db.execute("SELECT DISTINCT copy_doc FROM finding_drafts") if doc not in docs}
+
+
+def _nodes_of(clusters: Clusters, doc: int) -> list[int]:
+    """Every node of every cluster holding a span of ``doc``."""
+    numbers = {clusters.number_of[n] for n in clusters.doc_nodes.get(doc, ())}
+    return [n for number in numbers for n in clusters.groups[number - 1]]
+
+
+class _Units(Mapping[int, TokenStream]):
+    """Token streams and ``str`` spans of paragraph units, read in bulk where known
+    beforehand and one at a time otherwise."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        self._streams: dict[int, TokenStream] = {}
+        self.spans: dict[int, tuple[int, int]] = _Spans(self)
+
+    def prefetch(self, units: set[int]) -> None:
+        wanted = sorted(set(units) - self._streams.keys())
+        self._streams.update(read_streams(self._db, np.asarray(wanted, dtype=np.int64)))
+        for unit, start, end in fill_temp(self._db, "span_units", ["id"], [wanted],
+                                          "SELECT u.id, u.start, u.end FROM temp.span_units AS w JOIN units AS u ON u.id = w.id"):
+            dict.__setitem__(self.spans, unit, (start, end))
+
+    def __getitem__(self, unit: int) -> TokenStream:
+        if unit not in self._streams:
+            self.prefetch({unit})
+        return self._streams[unit]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._streams)
+
+    def __len__(self) -> int:
+        return len(self._streams)
+
+
+class _Spans(dict[int, tuple[int, int]]):
+    def __init__(self, units: _Units) -> None:
+        super().__init__()
+        self._units = units
+
+    def __missing__(self, unit: int) -> tuple[int, int]:
+        self._units.prefetch({unit})
+        return dict.__getitem__(self, unit)
+
+
+def _fill_ids(db: sqlite3.Connection, table: str, ids: set[int]) -> None:
+    db.execute(f"DROP TABLE IF EXISTS temp.{table}")
+    db.execute(f"CREATE TEMP TABLE {table} (id INTEGER PRIMARY KEY)")
+    db.executemany(f"INSERT INTO temp.{table} VALUES (?)", [(i,) for i in sorted(ids)])
 
 
 def compute_findings(db: sqlite3.Connection, config: Config, *, labeller: Labeller = label_components) -> list[Finding]:
     """Findings from the stored matches and the current boilerplate flags (no writes);
     ``labeller`` as in :func:`refresh`."""
-    cursor = db.execute(_MATCHES)
-    matches: list[SpanMatch] = []
-    while rows := cursor.fetchmany(_FETCH_ROWS):
-        matches.extend(SpanMatch(*row) for row in rows)
+    matches = _read_matches(db)
     if not matches:
         return []
     units = sorted({m.a for m in matches} | {m.b for m in matches})

@@ -112,12 +112,12 @@ def unfinished_work(index: Index) -> UnfinishedWork:
 
 
 def finish_work(index: Index) -> Repair:
-    """Do what the end of a scan does: match pending passages, recompute stale findings.
-    ``provenance doctor --repair`` runs it on a writable index, so no paths need
-    scanning again."""
+    """Do what the end of a scan does: match pending passages, recompute stale findings
+    (all of them: a repair trusts no stored cluster state). ``provenance doctor --repair``
+    runs it on a writable index, so no paths need scanning again."""
     pending = pending_units(index)
     match_pending(index)
-    return Repair(index.repaired, pending, None if index.findings_current else refresh(index))
+    return Repair(index.repaired, pending, None if index.findings_current else refresh(index, full=True))
 
 
 def integrity_problems(index: Index) -> list[str]:

@@ -14,7 +14,7 @@ from provenance.store.keyruns import append_run
 
 __all__ = ["APPLICATION_ID", "DDL", "EXPECTED_COLUMNS", "MIGRATIONS", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 #: Written to the SQLite header (``PRAGMA application_id``) so foreign files are spotted.
 APPLICATION_ID = 0x50505631  # "PPV1"
 
@@ -119,6 +119,41 @@ CREATE TABLE IF NOT EXISTS reuses (
 );
 CREATE INDEX IF NOT EXISTS reuses_copy ON reuses(copy_doc);
 CREATE INDEX IF NOT EXISTS reuses_origin ON reuses(origin_doc);
+CREATE TABLE IF NOT EXISTS finding_drafts (
+    id INTEGER PRIMARY KEY,
+    cluster_doc INTEGER NOT NULL,
+    cluster_start INTEGER NOT NULL,
+    cluster_end INTEGER NOT NULL,
+    origin_doc INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    origin_start INTEGER NOT NULL,
+    origin_end INTEGER NOT NULL,
+    copy_doc INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    copy_start INTEGER NOT NULL,
+    copy_end INTEGER NOT NULL,
+    similarity REAL NOT NULL,
+    shared INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    origin_certain INTEGER NOT NULL,
+    jaccard REAL NOT NULL,
+    containment REAL NOT NULL,
+    matched INTEGER NOT NULL,
+    stock INTEGER NOT NULL DEFAULT 0,
+    notice INTEGER NOT NULL DEFAULT 0,
+    anchors BLOB,
+    anchor_mask BLOB
+);
+CREATE INDEX IF NOT EXISTS finding_drafts_copy ON finding_drafts(copy_doc);
+CREATE INDEX IF NOT EXISTS finding_drafts_origin ON finding_drafts(origin_doc);
+CREATE INDEX IF NOT EXISTS finding_drafts_cluster ON finding_drafts(cluster_doc, cluster_start, cluster_end);
+CREATE TABLE IF NOT EXISTS span_clusters (
+    doc INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    signature INTEGER NOT NULL,
+    units BLOB NOT NULL,
+    docs BLOB NOT NULL,
+    PRIMARY KEY (doc, start, end)
+) WITHOUT ROWID;
 """ + """
 CREATE TABLE IF NOT EXISTS scans (
     id INTEGER PRIMARY KEY,
@@ -150,6 +185,11 @@ EXPECTED_COLUMNS: dict[str, frozenset[str]] = {
     "reuses": frozenset({"id", "cluster", "origin_doc", "origin_start", "origin_end", "copy_doc", "copy_start",
                          "copy_end", "similarity", "shared", "kind", "origin_certain", "jaccard", "containment",
                          "matched"}),
+    "finding_drafts": frozenset({"id", "cluster_doc", "cluster_start", "cluster_end", "origin_doc", "origin_start",
+                                 "origin_end", "copy_doc", "copy_start", "copy_end", "similarity", "shared", "kind",
+                                 "origin_certain", "jaccard", "containment", "matched", "stock", "notice", "anchors",
+                                 "anchor_mask"}),
+    "span_clusters": frozenset({"doc", "start", "end", "signature", "units", "docs"}),
     "scans": frozenset({"id", "finished", "tool_version", "seen", "added", "changed", "removed", "skipped", "findings"}),
 }
 
@@ -232,10 +272,23 @@ def _v4_to_v5(connection: sqlite3.Connection) -> None:
     connection.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('findings_current', '0')")
 
 
+def _v5_to_v6(connection: sqlite3.Connection) -> None:
+    """Version 6 refreshes findings incrementally: every finding before the stock-phrase
+    and notice filters (``finding_drafts``, under its cluster's stable key) and each
+    cluster's signature (``span_clusters``). Both start empty, so findings are marked
+    stale and the next refresh rebuilds them all."""
+    for statement in _V6_TABLES.split(";"):
+        if statement.strip():
+            connection.execute(statement)
+    connection.execute("DELETE FROM meta WHERE key = 'findings_state'")
+    connection.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('findings_current', '0')")
+
+
 _V4_ANCHORS = DDL[DDL.index("CREATE TABLE IF NOT EXISTS anchor_runs") : DDL.index("CREATE TABLE IF NOT EXISTS matches")]
 _V4_MATCHES = DDL[DDL.index("CREATE TABLE IF NOT EXISTS matches") : DDL.index("CREATE TABLE IF NOT EXISTS reuses")]
+_V6_TABLES = DDL[DDL.index("CREATE TABLE IF NOT EXISTS finding_drafts") : DDL.index("CREATE TABLE IF NOT EXISTS scans")]
 _V3_TABLES = DDL[DDL.index("CREATE TABLE IF NOT EXISTS key_runs") : DDL.index("CREATE TABLE IF NOT EXISTS anchor_runs")]
 
 #: ``from_version -> function`` upgrading a connection to ``from_version + 1``.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
-    1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}
+    1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6}

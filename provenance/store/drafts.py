@@ -1,0 +1,172 @@
+"""Findings before and after the stock-phrase and notice filters, kept in step.
+
+``finding_drafts`` holds every finding of the clusters (what
+:func:`provenance.pipeline.cluster.cluster_findings` returns) under its cluster's stable
+key, with two marks: ``stock`` (a short finding made of widely used phrases) and
+``notice`` (a cross-outlet notice, per cluster); ``reuses`` holds the drafts with neither
+mark, under the same ids, numbered densely 1..n in origin order.
+
+Both marks depend on more than their draft: ``stock`` on how many paragraphs of the index
+hold each anchor of the copy span (``anchors``: those anchors; ``anchor_mask``: which
+of them were held by enough paragraphs when it was decided, so a draft is looked at
+again only when that changes); ``notice`` on every draft of its cluster and on the other
+clusters joining the same two articles.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable
+
+import numpy as np
+
+from provenance.config import Config
+from provenance.pipeline.cluster import Finding
+from provenance.pipeline.phrases import (
+    StockWindows,
+    is_short,
+    lone_notices,
+    novel_words,
+    stock_windows,
+)
+from provenance.store.keyruns import anchor_counts
+
+__all__ = ["Draft", "insert_drafts", "recheck_notices", "recheck_stock", "renumber", "sync_reuses"]
+
+ClusterKey = tuple[int, int, int]
+Draft = tuple[ClusterKey, Finding]
+
+_COLUMNS = ("origin_doc, origin_start, origin_end, copy_doc, copy_start, copy_end, similarity, shared, kind, "
+            "origin_certain, jaccard, containment, matched")
+_F_COLUMNS = ", ".join(f"f.{column}" for column in _COLUMNS.split(", "))
+
+
+def _mask(anchors: np.ndarray, counts: dict[int, int], config: Config) -> bytes:
+    held = np.fromiter((counts.get(int(a), 0) >= config.align.stock_units for a in anchors), dtype=bool,
+                       count=len(anchors))
+    return np.packbits(held).tobytes()
+
+
+def _stock(finding: Finding, windows: StockWindows, counts: dict[int, int], config: Config) -> bool:
+    novel = novel_words(finding.matched, windows, counts, config)
+    return novel is not None and novel < config.segment.min_words
+
+
+def insert_drafts(db: sqlite3.Connection, drafts: list[Draft], texts: Callable[[int], str], config: Config) -> list[int]:
+    """Store new drafts (stock mark decided, notice mark clear); their ids, in order."""
+    windows = {i: stock_windows(texts(f.copy_doc), f.copy_start, f.copy_end, config)
+               for i, (_, f) in enumerate(drafts) if is_short(f.matched, config)}
+    anchors = {i: np.unique(w.all_anchors()).astype("<i8") for i, w in windows.items()}
+    counts = anchor_counts(db, np.unique(np.concatenate(list(anchors.values())))) if anchors else {}
+    ids = []
+    for i, (key, f) in enumerate(drafts):
+        stock, blob, mask = 0, None, None
+        if i in windows:
+            stock = int(_stock(f, windows[i], counts, config))
+            blob, mask = anchors[i].tobytes(), _mask(anchors[i], counts, config)
+        cursor = db.execute(
+            f"""INSERT INTO finding_drafts (cluster_doc, cluster_start, cluster_end, {_COLUMNS}, stock, anchors,
+                anchor_mask) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (*key, f.origin_doc, f.origin_start, f.origin_end, f.copy_doc, f.copy_start, f.copy_end, f.similarity,
+             f.shared, f.kind, int(f.origin_certain), f.jaccard, f.containment, f.matched, stock, blob, mask))
+        ids.append(int(cursor.lastrowid or 0))
+    return ids
+
+
+def recheck_stock(db: sqlite3.Connection, skip: set[int], texts: Callable[[int], str], config: Config) -> set[int]:
+    """Decide the stock mark again for stored short drafts (ids not in ``skip``) whose
+    anchors crossed the stock threshold since it was decided; the ids whose mark changed."""
+    rows = [row for row in db.execute(
+        f"SELECT id, anchors, anchor_mask, stock, {_COLUMNS} FROM finding_drafts WHERE anchors IS NOT NULL")
+        if row[0] not in skip]
+    if not rows:
+        return set()
+    arrays = [np.frombuffer(row[1], dtype="<i8") for row in rows]
+    counts = anchor_counts(db, np.unique(np.concatenate(arrays)))
+    flipped: set[int] = set()
+    for row, anchors in zip(rows, arrays, strict=True):
+        mask = _mask(anchors, counts, config)
+        if mask == row[2]:
+            continue
+        finding = _finding(0, row[4:])
+        windows = stock_windows(texts(finding.copy_doc), finding.copy_start, finding.copy_end, config)
+        stock = int(_stock(finding, windows, counts, config))
+        db.execute("UPDATE finding_drafts SET stock = ?, anchor_mask = ? WHERE id = ?", (stock, mask, row[0]))
+        if stock != row[3]:
+            flipped.add(row[0])
+    return flipped
+
+
+def recheck_notices(db: sqlite3.Connection, keys: Iterable[ClusterKey], config: Config) -> set[int]:
+    """Decide the notice mark again for every draft of the clusters ``keys``; the ids
+    whose mark changed. The rule needs each cluster's drafts and, for each pair of
+    articles they join, the clusters of every draft joining the same pair."""
+    _fill(db, "notice_keys", ["doc", "start", "end"], sorted(set(keys)))
+    own = db.execute(
+        f"""SELECT f.id, f.notice, f.cluster_doc, f.cluster_start, f.cluster_end, {_F_COLUMNS} FROM temp.notice_keys AS k JOIN finding_drafts AS f
+            ON f.cluster_doc = k.doc AND f.cluster_start = k.start AND f.cluster_end = k.end""").fetchall()
+    pairs = sorted({(min(r[5], r[8]), max(r[5], r[8])) for r in own})
+    _fill(db, "notice_pairs", ["low", "high"], pairs)
+    related = db.execute(
+        """SELECT f.id, f.notice, f.cluster_doc, f.cluster_start, f.cluster_end, f.origin_doc, f.copy_doc
+           FROM temp.notice_pairs AS p JOIN finding_drafts AS f
+           ON (f.origin_doc = p.low AND f.copy_doc = p.high) OR (f.origin_doc = p.high AND f.copy_doc = p.low)""").fetchall()
+    numbers: dict[ClusterKey, int] = {}
+    findings: list[Finding] = []
+    ids: list[int] = []
+    for row in own:
+        findings.append(_finding(numbers.setdefault(tuple(row[2:5]), len(numbers) + 1), row[5:]))
+        ids.append(row[0])
+    own_ids = set(ids)
+    for row in related:
+        if row[0] not in own_ids:
+            # Only the pair and the cluster of another cluster's draft matter to the rule.
+            findings.append(Finding(numbers.setdefault(tuple(row[2:5]), len(numbers) + 1), row[5], 0, 0, row[6], 0, 0,
+                                    1.0, 0, "", False, matched=1 << 30))
+            ids.append(row[0])
+    notices = lone_notices(findings, config)
+    current = {row[0]: row[1] for row in own}
+    changed = {ids[i] for i in range(len(own)) if int(i in notices) != current[ids[i]]}
+    db.executemany("UPDATE finding_drafts SET notice = 1 - notice WHERE id = ?", [(i,) for i in sorted(changed)])
+    return changed
+
+
+def sync_reuses(db: sqlite3.Connection, ids: Iterable[int]) -> None:
+    """Make ``reuses`` hold exactly the drafts of ``ids`` that carry neither mark."""
+    _fill(db, "synced", ["id"], [(i,) for i in sorted(set(ids))])
+    db.execute("DELETE FROM reuses WHERE id IN (SELECT id FROM temp.synced)")
+    db.execute(
+        f"""INSERT INTO reuses (id, cluster, {_COLUMNS}) SELECT f.id, 0, {_F_COLUMNS} FROM temp.synced AS s JOIN finding_drafts AS f ON f.id = s.id
+            WHERE f.stock = 0 AND f.notice = 0""")
+
+
+def renumber(db: sqlite3.Connection) -> None:
+    """Dense cluster numbers 1..n in origin order (the order key of each cluster's
+    earliest span: dated first, instant, content hash, article id, offsets); only rows
+    whose number changes are written."""
+    db.execute("DROP TABLE IF EXISTS temp.numbered")
+    db.execute(
+        """CREATE TEMP TABLE numbered AS
+           SELECT k.cluster_doc, k.cluster_start, k.cluster_end, ROW_NUMBER() OVER (
+               ORDER BY d.published_us IS NULL, COALESCE(d.published_us, 0), d.content_hash,
+                        k.cluster_doc, k.cluster_start, k.cluster_end) AS number
+           FROM (SELECT DISTINCT f.cluster_doc, f.cluster_start, f.cluster_end
+                 FROM reuses AS r JOIN finding_drafts AS f ON f.id = r.id) AS k
+           JOIN documents AS d ON d.id = k.cluster_doc""")
+    db.execute(
+        """UPDATE reuses SET cluster = n.number FROM finding_drafts AS f JOIN temp.numbered AS n
+           ON n.cluster_doc = f.cluster_doc AND n.cluster_start = f.cluster_start AND n.cluster_end = f.cluster_end
+           WHERE f.id = reuses.id AND reuses.cluster != n.number""")
+
+
+def _finding(cluster: int, row: tuple) -> Finding:
+    (origin_doc, origin_start, origin_end, copy_doc, copy_start, copy_end, similarity, shared, kind, certain, jaccard,
+     containment, matched) = row
+    return Finding(cluster, origin_doc, origin_start, origin_end, copy_doc, copy_start, copy_end, similarity, shared,
+                   kind, bool(certain), jaccard, containment, matched)
+
+
+def _fill(db: sqlite3.Connection, table: str, columns: list[str], rows: list[tuple]) -> None:
+    db.execute(f"DROP TABLE IF EXISTS temp.{table}")
+    db.execute(f"CREATE TEMP TABLE {table} ({', '.join(columns)}, PRIMARY KEY ({', '.join(columns)})) WITHOUT ROWID")
+    db.executemany(f"INSERT OR IGNORE INTO temp.{table} VALUES ({', '.join('?' * len(columns))})", rows)
