@@ -29,7 +29,7 @@ import numpy as np
 from provenance.pipeline.cluster import Clusters
 from provenance.pipeline.spangraph import DocKey
 
-__all__ = ["Changes", "ClusterKey", "cluster_signature", "find_changes", "store_changes"]
+__all__ = ["Changes", "ClusterKey", "cluster_key", "cluster_signature", "find_changes", "store_changes"]
 
 _log = logging.getLogger(__name__)
 
