@@ -143,17 +143,18 @@ fn fold(word: &str, parts: &mut Vec<String>) {
     }
 }
 
-/// The fold of an ASCII word (apostrophes `’`/`ʼ` allowed between ASCII characters): its
-/// lower case without apostrophes and `_`, or `None` for any other word.
+/// The fold of a word of ASCII letters, digits, `_` and apostrophes (`’`/`ʼ` too, between
+/// ASCII characters): its lower case without apostrophes and `_`, or `None` for any other
+/// word.
 fn fold_plain(word: &str) -> Option<String> {
     let mut out = String::with_capacity(word.len());
     let mut after_non_ascii = false;
     for c in word.chars() {
-        if c.is_ascii() {
+        if c.is_ascii_alphanumeric() {
             after_non_ascii = false;
-            if c != '\'' && c != '_' {
-                out.push(c.to_ascii_lowercase());
-            }
+            out.push(c.to_ascii_lowercase());
+        } else if c == '\'' || c == '_' {
+            after_non_ascii = false;
         } else if (c == '\u{2019}' || c == '\u{2bc}') && !after_non_ascii {
             // A single non-ASCII character is no mojibake run; NFKC and case folding
             // leave these two apostrophes as they are, and folding drops them.
@@ -357,6 +358,8 @@ mod tests {
         assert_eq!(normalised("½"), ["1", "2"]);
         assert_eq!(normalised("Straße"), ["strasse"]);
         assert_eq!(normalised("___"), Vec::<String>::new());
+        assert_eq!(normalised("U.S."), ["u", "s"]);
+        assert_eq!(normalised("\u{0}"), Vec::<String>::new());
     }
 
     #[test]
