@@ -143,11 +143,11 @@ fn fold(word: &str, parts: &mut Vec<String>) {
     }
 }
 
-/// The fold of a word of ASCII letters, digits, `_` and apostrophes (`’`/`ʼ` too, between
-/// ASCII characters): its lower case without apostrophes and `_`, or `None` for any other
-/// word.
-fn fold_plain(word: &str) -> Option<String> {
-    let mut out = String::with_capacity(word.len());
+/// Appends the fold of a word of ASCII letters, digits, `_` and apostrophes (`’`/`ʼ`
+/// too, between ASCII characters) to `out`: its lower case without apostrophes and `_`.
+/// Returns `false`, with `out` as it was, for any other word.
+fn fold_plain(word: &str, out: &mut String) -> bool {
+    let mark = out.len();
     let mut after_non_ascii = false;
     for c in word.chars() {
         if c.is_ascii_alphanumeric() {
@@ -160,18 +160,18 @@ fn fold_plain(word: &str) -> Option<String> {
             // leave these two apostrophes as they are, and folding drops them.
             after_non_ascii = true;
         } else {
-            return None;
+            out.truncate(mark);
+            return false;
         }
     }
-    Some(out)
+    true
 }
 
 /// The normalised parts of one word (usually one; none for a word of only `_`).
 pub fn normalise_word(word: &str, repair: &dyn Repair, parts: &mut Vec<String>) {
-    if let Some(plain) = fold_plain(word) {
-        if !plain.is_empty() {
-            parts.push(plain);
-        }
+    let mut plain = String::new();
+    if fold_plain(word, &mut plain) {
+        parts.extend((!plain.is_empty()).then_some(plain));
         return;
     }
     let mut current = vec![word.to_owned()];
@@ -233,14 +233,30 @@ impl Words {
     }
 
     fn push(&mut self, word: &str, start: usize, end: usize) {
+        self.push_with(start, end, |joined| {
+            joined.push_str(word);
+            true
+        });
+    }
+
+    /// Appends the word `write` adds to `joined` (nothing when it adds nothing or
+    /// returns `false`, which it does leaving `joined` as it was); `false` when `write` did.
+    fn push_with(&mut self, start: usize, end: usize, write: impl FnOnce(&mut String) -> bool) -> bool {
+        let mark = self.joined.len();
         if !self.hashes.is_empty() {
             self.joined.push(' ');
         }
-        self.joined.push_str(word);
-        self.hashes.push(xxh3_64(word.as_bytes()));
+        let begin = self.joined.len();
+        let written = write(&mut self.joined);
+        if !written || self.joined.len() == begin {
+            self.joined.truncate(mark);
+            return written;
+        }
+        self.hashes.push(xxh3_64(&self.joined.as_bytes()[begin..]));
         // Offsets are stored as uint32 (texts are far below 4 Gi characters).
         self.starts.push(start as u32);
         self.ends.push(end as u32);
+        true
     }
 
     /// The words as strings (tests and the Python `tokenise`).
@@ -267,10 +283,7 @@ pub fn tokenise(
     let mut words = Words::default();
     let passage = &text[start..end];
     let mut add = |word: &str, words: &mut Words, first: usize, stop: usize| {
-        if let Some(plain) = fold_plain(word) {
-            if !plain.is_empty() {
-                words.push(&plain, first, stop);
-            }
+        if words.push_with(first, stop, |joined| fold_plain(word, joined)) {
             return;
         }
         let parts = cache.entry(word.to_owned()).or_insert_with(|| {
