@@ -227,16 +227,18 @@ def rewrite_end(rng: np.random.Generator, model: TextModel, topic: int, para: Pa
     """A verbatim start of >= ``min_words`` words, then new words to the end of that sentence.
 
     The cut falls inside a sentence (>= 3 of its words kept, >= 3 replaced) that is not a
-    quotation; the first new word never equals the origin's next word, so the verbatim
-    start is exactly the aligned part.
+    quotation (unless the paragraph has nothing else); the first new word never equals the
+    origin's next word, so the verbatim start is exactly the aligned part.
     """
     words = flat(para)
-    cuts, starts, at = [], [], 0
+    cuts, quoted, starts, at = [], [], [], 0
     for s in para:
         starts.append(at)
-        if not any('"' in t[0] for t in s):
-            cuts += [c for c in range(at + 3, at + len(s) - 2) if c >= min_words]
+        inside = [c for c in range(at + 3, at + len(s) - 2) if c >= min_words]
+        (quoted if any('"' in t[0] for t in s) else cuts).extend(inside)
         at += len(s)
+    # A paragraph of quotations only (rare; seen at 100k articles) is cut inside a quote.
+    cuts = cuts or quoted
     if not cuts:
         raise RuntimeError(f"paragraph too short for a verbatim start of {min_words} words")
     cut = cuts[int(rng.integers(0, len(cuts)))]

@@ -119,7 +119,8 @@ class AlignConfig:
     ``anchor_size``-word n-grams are winnowed over windows of ``anchor_window`` of them, so
     any verbatim run of ``anchor_size + anchor_window - 1`` words shared by two paragraphs
     shares an anchor. An anchor pairs only the first ``max_anchor_units`` paragraphs
-    (by arrival) that hold it (stock phrases). Scores: ``match`` per equal word, ``mismatch`` per substituted word,
+    (by arrival) that hold it (stock phrases). Alignment seeds on shared ``seed_size``-word
+    n-grams (2: a trimmed quote keeps two-word fragments). Scores: ``match`` per equal word, ``mismatch`` per substituted word,
     ``gap_open + gap_extend * n`` for ``n`` words dropped or added on one side. A region is
     accepted with at least ``--min-words`` matched words, that share of its shorter
     side matched (``verify.min_similarity``, the ``--min-similarity`` option), no gap over
@@ -130,7 +131,8 @@ class AlignConfig:
     """
 
     anchor_size: int = 5
-    anchor_window: int = 6
+    anchor_window: int = 2
+    seed_size: int = 2
     max_anchor_units: int = 50
     match: float = 1.0
     mismatch: float = 0.5
@@ -146,6 +148,8 @@ class AlignConfig:
             raise ConfigError(f"anchor_size must be between 2 and 12, got {self.anchor_size}")
         if not 1 <= self.anchor_window <= 64:
             raise ConfigError(f"anchor_window must be between 1 and 64, got {self.anchor_window}")
+        if not 1 <= self.seed_size <= 5:
+            raise ConfigError(f"seed_size must be between 1 and 5, got {self.seed_size}")
         if self.max_anchor_units < 2:
             raise ConfigError("max_anchor_units must be at least 2")
         if self.match <= 0 or min(self.mismatch, self.gap_open, self.gap_extend) < 0:

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use std::collections::HashMap;
 
 /// Seeds per shingle value kept on side B (a repeated n-gram inside one paragraph).
-pub const MAX_REPEAT: usize = 8;
+pub const MAX_REPEAT: usize = 32;
 /// Runs considered per pair (the longest); bounds the quadratic chaining.
 pub const MAX_RUNS: usize = 400;
 
@@ -265,7 +265,7 @@ mod tests {
 
     #[test]
     fn repeats_are_capped_to_the_first_occurrences() {
-        let b = [5u32; 20];
+        let b = [5u32; 2 * MAX_REPEAT];
         let runs = runs_of(&[5], &b, 1);
         assert_eq!(runs, (0..MAX_REPEAT as i64).map(|j| run(0, j, 1)).collect::<Vec<_>>());
     }

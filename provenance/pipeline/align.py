@@ -5,8 +5,9 @@ most: abridging (clauses dropped), trimming quotes, keeping the start and rewrit
 end. Here, as in passim and BLAST-style aligners, the evidence is *where* two passages
 share text:
 
-1. **Seeds**: positions ``(i, j)`` where the word n-gram (shingle) starting at word ``i``
-   of one side equals the one starting at word ``j`` of the other. Consecutive seeds on
+1. **Seeds**: positions ``(i, j)`` where the word n-gram starting at word ``i`` of one
+   side equals the one starting at word ``j`` of the other (bigrams by default,
+   ``align.seed_size``: a trimmed quotation keeps fragments of two or three words). Consecutive seeds on
    one diagonal merge into a *run* of equal words.
 2. **Chaining** (a local alignment over runs, affine gaps): a run scores
    ``match`` per word; moving from one run to a later one costs ``mismatch`` per word
@@ -88,7 +89,7 @@ def runs_of(a_shingles: np.ndarray, b_shingles: np.ndarray, size: int) -> list[R
 
     ``*_shingles[i]`` is the hash of words ``i .. i + size - 1`` in order. A run of ``k``
     consecutive equal shingles on one diagonal covers ``k + size - 1`` equal words. A
-    shingle of A is paired with its first 8 occurrences in B (a repeated n-gram).
+    shingle of A is paired with its first 32 occurrences in B (a repeated n-gram).
     """
     runs = _native_runs_of(_stream(a_shingles), _stream(b_shingles), size)
     return [(a, b, n) for a, b, n in runs.tolist()]

@@ -7,11 +7,12 @@ hash every ``size``-word n-gram of a paragraph (the shingle polynomial with its 
 multiplier, so anchors are their own hash space), and in each window of ``window``
 consecutive n-grams keep the smallest hash. Two paragraphs sharing a verbatim run of
 ``size + window - 1`` words share the whole window of n-grams inside it, hence its
-minimum: **any shared run of that many words is proposed** (10 words by default), at a
-density of about ``2 / (window + 1)`` anchors per word instead of one key per band.
+minimum: **any shared run of that many words is proposed** (6 words by default: 5-grams
+over windows of 2, so a trimmed quotation that keeps its words in runs of six is still
+proposed), at a density of about ``2 / (window + 1)`` anchors per word.
 
-This module also packs the token stream of a paragraph (word offsets and the ordered
-shingle hashes) that alignment reads back from the index.
+This module also packs the token stream of a paragraph (word offsets, word hashes and
+the ordered shingle hashes) that alignment and the measures read back from the index.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from provenance._native import shingle_hashes as _native_shingle_hashes
 from provenance._native import winnowed_anchors as _native_winnowed_anchors
 
 __all__ = ["TokenStream", "decode_tokens", "encode_tokens", "winnowed_anchors"]
@@ -35,17 +37,25 @@ def winnowed_anchors(word_hashes: np.ndarray, size: int, window: int) -> np.ndar
 
 class TokenStream:
     """A paragraph's words as stored: ``starts``/``ends`` (``str`` offsets in the
-    document, one per word) and ``shingles`` (in order, the hash of the shingle starting
-    at each word that starts one: ``words - size + 1`` of them, or one for a passage
-    shorter than a shingle)."""
+    document, one per word), ``words`` (the low 32 bits of each word's hash) and
+    ``shingles`` (in order, the hash of the shingle starting at each word that starts
+    one: ``words - size + 1`` of them, or one for a passage shorter than a shingle)."""
 
-    __slots__ = ("ends", "shingles", "starts")
+    __slots__ = ("_seeds", "ends", "shingles", "starts", "words")
 
-    def __init__(self, starts: np.ndarray, ends: np.ndarray, shingles: np.ndarray) -> None:
-        self.starts, self.ends, self.shingles = starts, ends, shingles
+    def __init__(self, starts: np.ndarray, ends: np.ndarray, shingles: np.ndarray, words: np.ndarray) -> None:
+        self.starts, self.ends, self.shingles, self.words = starts, ends, shingles, words
+        self._seeds: dict[int, np.ndarray] = {}
 
     def __len__(self) -> int:
         return len(self.starts)
+
+    def seeds(self, size: int) -> np.ndarray:
+        """uint32 hashes of every ``size``-word n-gram, in order (alignment seeds; one
+        over all the words when there are fewer), computed once per size."""
+        if size not in self._seeds:
+            self._seeds[size] = _native_shingle_hashes(np.ascontiguousarray(self.words, dtype=np.uint64), size)
+        return self._seeds[size]
 
     def word_range(self, start: int, end: int) -> tuple[int, int]:
         """Words ``[first, last)`` lying inside the ``str`` span ``[start, end)``."""
@@ -54,11 +64,13 @@ class TokenStream:
         return first, max(first, last)
 
 
-def encode_tokens(starts: Sequence[int], ends: Sequence[int], shingles: np.ndarray) -> bytes:
-    """``len | starts | ends | shingles`` as little-endian uint32 (never pickled)."""
+def encode_tokens(starts: Sequence[int], ends: Sequence[int], shingles: np.ndarray, words: np.ndarray) -> bytes:
+    """``len | starts | ends | words | shingles`` as little-endian uint32 (never pickled);
+    ``words`` are word hashes, of which the low 32 bits are kept."""
     head = np.asarray([len(starts)], dtype="<u4").tobytes()
+    low = (np.asarray(words, dtype=np.uint64) & np.uint64(0xFFFFFFFF)).astype("<u4")
     return (head + np.asarray(starts, dtype="<u4").tobytes() + np.asarray(ends, dtype="<u4").tobytes()
-            + np.asarray(shingles, dtype="<u4").tobytes())
+            + low.tobytes() + np.asarray(shingles, dtype="<u4").tobytes())
 
 
 def decode_tokens(blob: bytes) -> TokenStream:
@@ -67,8 +79,9 @@ def decode_tokens(blob: bytes) -> TokenStream:
         raise ValueError("malformed token stream")
     values = np.frombuffer(blob, dtype="<u4")
     count = int(values[0])
-    if 1 + 2 * count > len(values):
+    if 1 + 3 * count > len(values):
         raise ValueError("malformed token stream")
     starts = values[1 : 1 + count].astype(np.int64)
     ends = values[1 + count : 1 + 2 * count].astype(np.int64)
-    return TokenStream(starts, ends, values[1 + 2 * count :].astype(np.uint32))
+    words = values[1 + 2 * count : 1 + 3 * count].astype(np.uint32)
+    return TokenStream(starts, ends, values[1 + 3 * count :].astype(np.uint32), words)

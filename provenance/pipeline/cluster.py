@@ -23,6 +23,7 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import overload
 
 from provenance.config import Config
 from provenance.pipeline.align import accept, best_chain_region
@@ -113,6 +114,7 @@ def findings_from_matches(
     for node_id, label in zip(ids.tolist(), labels.tolist(), strict=True):
         clusters[label].append(node_id)
     ordered = sorted(clusters.values(), key=lambda group: min(_node_order(graph.nodes[n], docs) for n in group))
+    number_of = {node: number for number, group in enumerate(ordered, start=1) for node in group}
     candidates: list[_Candidate] = []
     for number, group in enumerate(ordered, start=1):
         group_docs = [docs[d] for d in sorted({graph.nodes[n][1] for n in group})]
@@ -140,6 +142,13 @@ def findings_from_matches(
                     pair_certain = _origin_certain(docs[source], [docs[source], copy_key])
                     candidates.append(_candidate(number, pair_certain, graph, [node],
                                                  graph.origin_side([node], source), streams, docs, config))
+                for earlier in graph.overlapped_sources(node, docs, copy_key):
+                    source = graph.nodes[earlier][1]
+                    pair_certain = _origin_certain(docs[source], [docs[source], copy_key])
+                    candidate = _candidate(number_of[earlier], pair_certain, graph, [node], [earlier], streams, docs,
+                                           config, required=True)
+                    if candidate is not None:
+                        candidates.append(candidate)
     chosen = _select(candidates, streams, config)
     return _renumber([_finding(c, streams, paragraphs, texts, config.shingle.size) for c in chosen])
 
@@ -152,15 +161,33 @@ def _words(stream: TokenStream, nodes: list[Node]) -> tuple[int, int]:
     return stream.word_range(min(n[2] for n in nodes), max(n[3] for n in nodes))
 
 
+@overload
 def _candidate(number: int, certain: bool, graph: SpanGraph, region: list[int], origin_nodes: list[int],
-               streams: dict[int, TokenStream], docs: dict[int, DocKey], config: Config) -> _Candidate:
+               streams: dict[int, TokenStream], docs: dict[int, DocKey], config: Config) -> _Candidate: ...
+
+
+@overload
+def _candidate(number: int, certain: bool, graph: SpanGraph, region: list[int], origin_nodes: list[int],
+               streams: dict[int, TokenStream], docs: dict[int, DocKey], config: Config,
+               required: bool) -> _Candidate | None: ...
+
+
+def _candidate(number: int, certain: bool, graph: SpanGraph, region: list[int], origin_nodes: list[int],
+               streams: dict[int, TokenStream], docs: dict[int, DocKey], config: Config,
+               required: bool = False) -> _Candidate | None:
+    """The two spans aligned once more; with ``required``, ``None`` unless the region
+    passes the acceptance rule (a source reached through a partial overlap)."""
     copy_nodes = [graph.nodes[n] for n in region]
     source_nodes = [graph.nodes[n] for n in origin_nodes]
     copy_unit, origin_unit = copy_nodes[0][0], source_nodes[0][0]
     copy_stream, origin_stream = streams[copy_unit], streams[origin_unit]
     copy_words, origin_words = _words(copy_stream, copy_nodes), _words(origin_stream, source_nodes)
-    region_found = best_chain_region(origin_stream.shingles, origin_words, copy_stream.shingles, copy_words,
-                                     config.shingle.size, config.align)
+    seed = config.align.seed_size
+    region_found = best_chain_region(origin_stream.seeds(seed), origin_words, copy_stream.seeds(seed), copy_words,
+                                     seed, config.align)
+    if required and (region_found is None or not accept(region_found, config.align, config.segment.min_words,
+                                                        config.verify.min_similarity)):
+        return None
     matched = 0
     if region_found is not None:
         matched = region_found.matched
@@ -216,8 +243,9 @@ def _longest_free(words: tuple[int, int], taken: list[tuple[int, int]]) -> tuple
 def _realign(candidate: _Candidate, copy_words: tuple[int, int], streams: dict[int, TokenStream],
              config: Config) -> _Candidate | None:
     origin_stream, copy_stream = streams[candidate.origin_unit], streams[candidate.copy_unit]
-    region = best_chain_region(origin_stream.shingles, candidate.origin_words, copy_stream.shingles, copy_words,
-                               config.shingle.size, config.align)
+    seed = config.align.seed_size
+    region = best_chain_region(origin_stream.seeds(seed), candidate.origin_words, copy_stream.seeds(seed), copy_words,
+                               seed, config.align)
     if region is None or not accept(region, config.align, config.segment.min_words, config.verify.min_similarity):
         return None
     origin_words = (region.a_start, min(region.a_end, len(origin_stream)))

@@ -2,13 +2,18 @@
 
 "The company did not immediately respond to a request for comment" is twelve words
 that independent reports share verbatim. Boilerplate detection catches lines one site
-repeats; this catches phrases many sites use: a finding is dropped when it is short
-(fewer than ``2 * --min-words`` matched words) and **every** anchor of its copy span
-(see :mod:`provenance.pipeline.anchors`) is held by at least ``align.stock_units`` (8)
-paragraphs of the index: a formula ("pleaded not guilty and was released on bail"),
-not a passage copied from one origin. A reused paragraph is long, so wire copy reprinted
-everywhere stays a finding; the price is a short sentence that one origin lent to four
-or more articles and that nothing else of the origin accompanies.
+repeats; this catches phrases many sites use. A stretch of the copy span of at least
+``align.anchor_size`` words is *stock* when every anchor it has as a text of its own (see
+:mod:`provenance.pipeline.anchors`) is held by at least ``align.stock_units`` (8)
+paragraphs of the index: a formula ("pleaded not guilty and was released on bail").
+A short finding (fewer than ``3 * --min-words`` matched words) with a stock stretch is
+dropped when its matched words **outside** those stretches number fewer than
+``--min-words``: two
+formulas that an alignment bridged ("the court heard. … did not immediately respond to
+a request for comment"), or a formula plus a coincidental next word, are no passage
+copied from one origin. A reused paragraph is long, so wire copy reprinted everywhere
+stays a finding; the price is a short sentence that one origin lent to four or more
+articles and that nothing else of the origin accompanies.
 """
 
 from __future__ import annotations
@@ -21,8 +26,10 @@ from provenance.pipeline.cluster import Finding
 from provenance.pipeline.normalise import tokenise_columns
 from provenance.pipeline.shingle import word_hashes
 
-__all__ = ["is_short", "lone_notices", "span_anchors", "stock_phrase"]
+__all__ = ["StockWindows", "is_short", "lone_notices", "novel_words", "stock_windows"]
 
+#: Findings below this many times ``--min-words`` matched words are checked for stock phrases.
+_SHORT = 3
 #: Notices repeat word for word but for a slot ("amended on Monday"): 12 of 13 words.
 _NOTICE_SIMILARITY = 0.9
 #: Notices are a sentence or two: at most this many times ``--min-words`` matched words.
@@ -31,18 +38,43 @@ _NOTICE_WORDS = 3
 
 def is_short(matched: int, config: Config) -> bool:
     """Whether a finding is short enough to be checked for stock phrases."""
-    return matched < 2 * config.segment.min_words
+    return matched < _SHORT * config.segment.min_words
 
 
-def span_anchors(text: str, start: int, end: int, config: Config) -> np.ndarray:
-    """The anchors of ``text[start:end]`` (as a paragraph of its own would have them)."""
+class StockWindows:
+    """The stretches of a copy span that may be stock: ``(first, last)`` word ranges of
+    at least ``anchor_size`` words, each with its anchors as a text of its own."""
+
+    __slots__ = ("anchors", "ranges", "words")
+
+    def __init__(self, words: int, ranges: list[tuple[int, int]], anchors: list[np.ndarray]) -> None:
+        self.words, self.ranges, self.anchors = words, ranges, anchors
+
+    def all_anchors(self) -> np.ndarray:
+        """Every anchor of every stretch (to look their counts up at once)."""
+        return np.concatenate(self.anchors) if self.anchors else np.empty(0, dtype=np.int64)
+
+
+def stock_windows(text: str, start: int, end: int, config: Config) -> StockWindows:
+    """Every stretch of ``text[start:end]`` long enough to have an anchor."""
     words, _, _ = tokenise_columns(text, start, end)
-    return winnowed_anchors(word_hashes(words), config.align.anchor_size, config.align.anchor_window)
+    hashes = word_hashes(words)
+    size, window = config.align.anchor_size, config.align.anchor_window
+    ranges = [(first, last) for first in range(len(words) - size + 1) for last in range(first + size, len(words) + 1)]
+    anchors = [winnowed_anchors(hashes[first:last], size, window) for first, last in ranges]
+    return StockWindows(len(words), ranges, anchors)
 
 
-def stock_phrase(anchors: np.ndarray, counts: dict[int, int], config: Config) -> bool:
-    """Every anchor is held by at least ``align.stock_units`` paragraphs."""
-    return bool(len(anchors)) and all(counts.get(int(value), 0) >= config.align.stock_units for value in anchors)
+def novel_words(matched: int, windows: StockWindows, counts: dict[int, int], config: Config) -> int | None:
+    """Matched words outside the stock stretches (those whose every anchor at least
+    ``align.stock_units`` paragraphs hold; their words count as matched), or ``None``
+    when the span has no stock stretch."""
+    covered = np.zeros(windows.words, dtype=bool)
+    for (first, last), anchors in zip(windows.ranges, windows.anchors, strict=True):
+        if len(anchors) and all(counts.get(int(value), 0) >= config.align.stock_units for value in anchors):
+            covered[first:last] = True
+    stock = int(covered.sum())
+    return max(0, matched - stock) if stock else None
 
 
 def lone_notices(findings: list[Finding], config: Config) -> set[int]:

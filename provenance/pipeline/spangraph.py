@@ -108,6 +108,7 @@ class SpanGraph:
         by_unit: dict[int, list[int]] = defaultdict(list)
         for node_id, node in enumerate(self.nodes):
             by_unit[node[0]].append(node_id)
+        self.by_unit = by_unit
         for members in by_unit.values():
             for i, first in enumerate(members):
                 for second in members[i + 1 :]:
@@ -131,6 +132,27 @@ class SpanGraph:
         found = {self.nodes[other][1] for other in self.adjacent[node]
                  if (min(node, other), max(node, other)) in self.matched}
         return sorted(doc for doc in found if docs[doc].order < copy.order)
+
+    def overlapped_sources(self, node: int, docs: dict[int, DocKey], copy: DocKey) -> list[int]:
+        """Spans of articles earlier than ``copy`` reached through one partial overlap: a
+        source span of ``node`` overlaps, too little to be joined, another span of its
+        paragraph that matched an earlier article. In A -> B -> C, B's span taken from A
+        and B's span taken by C may share only a sentence; that sentence of C is A's."""
+        found: set[int] = set()
+        for source in self.adjacent[node]:
+            key = (min(node, source), max(node, source))
+            if key not in self.matched or docs[self.nodes[source][1]].order >= copy.order:
+                continue
+            via = self.nodes[source]
+            for other in self.by_unit[via[0]]:
+                span = self.nodes[other]
+                if other == source or _overlaps(via, span) or min(via[3], span[3]) <= max(via[2], span[2]):
+                    continue
+                found.update(
+                    earlier for earlier in self.adjacent[other]
+                    if (min(other, earlier), max(other, earlier)) in self.matched
+                    and docs[self.nodes[earlier][1]].order < docs[via[1]].order)
+        return sorted(found)
 
     def origin_side(self, region: list[int], origin_doc: int) -> list[int]:
         """Origin nodes matched directly by the region (best-matched unit only), else the

@@ -80,7 +80,7 @@ def measure(a: TokenStream, a_words: tuple[int, int], b: TokenStream, b_words: t
 
 
 def _match(a_id: int, b_id: int, a: TokenStream, b: TokenStream, region: Region, size: int) -> Match:
-    # A run is ``shingles + size - 1`` words; a passage shorter than one shingle has fewer.
+    # A run is ``seeds + seed_size - 1`` words; a passage shorter than one seed has fewer.
     a_words = (region.a_start, min(region.a_end, len(a)))
     b_words = (region.b_start, min(region.b_end, len(b)))
     similarity, shared, jacc, containment = measure(a, a_words, b, b_words, region.matched, size)
@@ -92,11 +92,11 @@ def verify_pairs(pairs: Iterable[tuple[int, int]], streams: dict[int, TokenStrea
     """Every accepted region of every pair ``(a, b)`` of paragraph units (``a < b``);
     pairs whose streams are missing (units deleted meanwhile, or written by an older
     version) give nothing."""
-    size = config.shingle.size
+    size, seed = config.shingle.size, config.align.seed_size
     present = [(a, b) for a, b in pairs if a in streams and b in streams]
     ids = sorted({unit for pair in present for unit in pair})
     position = {unit: k for k, unit in enumerate(ids)}
-    found = align_many([streams[unit].shingles for unit in ids], [(position[a], position[b]) for a, b in present],
-                       size, config.align, config.segment.min_words, config.verify.min_similarity)
+    found = align_many([streams[unit].seeds(seed) for unit in ids], [(position[a], position[b]) for a, b in present],
+                       seed, config.align, config.segment.min_words, config.verify.min_similarity)
     return [_match(a, b, streams[a], streams[b], region, size)
             for (a, b), regions in zip(present, found, strict=True) for region in regions]

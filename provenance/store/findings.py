@@ -37,7 +37,7 @@ from provenance.pipeline.cluster import (
     findings_from_matches,
     label_components,
 )
-from provenance.pipeline.phrases import is_short, lone_notices, span_anchors, stock_phrase
+from provenance.pipeline.phrases import is_short, lone_notices, novel_words, stock_windows
 from provenance.store.index import Index
 from provenance.store.keyruns import anchor_counts
 
@@ -139,12 +139,13 @@ def _without_stock_phrases(db: sqlite3.Connection, findings: list[Finding], text
                            config: Config) -> list[Finding]:
     """Drop short findings made only of widely used phrases and notices shared across
     outlets (see pipeline/phrases.py); cluster numbers stay dense."""
-    short = {i: span_anchors(texts(f.copy_doc), f.copy_start, f.copy_end, config)
+    short = {i: stock_windows(texts(f.copy_doc), f.copy_start, f.copy_end, config)
              for i, f in enumerate(findings) if is_short(f.matched, config)}
     dropped: set[int] = set()
     if short:
-        counts = anchor_counts(db, np.unique(np.concatenate(list(short.values()))))
-        dropped = {i for i, anchors in short.items() if stock_phrase(anchors, counts, config)}
+        counts = anchor_counts(db, np.unique(np.concatenate([w.all_anchors() for w in short.values()])))
+        novel = {i: novel_words(findings[i].matched, windows, counts, config) for i, windows in short.items()}
+        dropped = {i for i, words in novel.items() if words is not None and words < config.segment.min_words}
     dropped |= lone_notices(findings, config)
     if not dropped:
         return findings

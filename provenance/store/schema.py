@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 __all__ = ["APPLICATION_ID", "DDL", "EXPECTED_COLUMNS", "MIGRATIONS", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 #: Written to the SQLite header (``PRAGMA application_id``) so foreign files are spotted.
 APPLICATION_ID = 0x50505631  # "PPV1"
 
@@ -223,9 +223,19 @@ def _v3_to_v4(connection: sqlite3.Connection) -> None:
     connection.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('findings_current', '0')")
 
 
+def _v4_to_v5(connection: sqlite3.Connection) -> None:
+    """Version 5 keeps each word's hash in the token stream (alignment seeds on word
+    bigrams). The streams come from the texts, so every document is marked for re-reading,
+    as in :func:`_v3_to_v4`: the next scan of its file rebuilds its units and matches."""
+    connection.execute("UPDATE units SET tokens = NULL")
+    connection.execute("UPDATE documents SET size = -1, mtime_ns = -1, content_hash = 'v4:' || content_hash")
+    connection.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('findings_current', '0')")
+
+
 _V4_ANCHORS = DDL[DDL.index("CREATE TABLE IF NOT EXISTS anchor_runs") : DDL.index("CREATE TABLE IF NOT EXISTS matches")]
 _V4_MATCHES = DDL[DDL.index("CREATE TABLE IF NOT EXISTS matches") : DDL.index("CREATE TABLE IF NOT EXISTS reuses")]
 _V3_TABLES = DDL[DDL.index("CREATE TABLE IF NOT EXISTS key_runs") : DDL.index("CREATE TABLE IF NOT EXISTS anchor_runs")]
 
 #: ``from_version -> function`` upgrading a connection to ``from_version + 1``.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}

@@ -32,8 +32,9 @@ def test_vectorised_labels_give_the_connected_components(edges):
 
 def _stream(text: str) -> TokenStream:
     words, starts, ends = tokenise_columns(text)
-    return TokenStream(np.asarray(starts, np.int64), np.asarray(ends, np.int64),
-                       shingle_hashes(word_hashes(words), 3))
+    hashes = word_hashes(words)
+    return TokenStream(np.asarray(starts, np.int64), np.asarray(ends, np.int64), shingle_hashes(hashes, 3),
+                       (hashes & np.uint64(0xFFFFFFFF)).astype(np.uint32))
 
 
 WIRE = ("The council voted on Tuesday to close the old mill on the river after a report found the roof unsafe. "
@@ -105,3 +106,23 @@ def test_each_region_of_a_copy_keeps_its_own_first_origin():
     findings = findings_from_matches(matches, docs, streams, paragraphs, texts.__getitem__, Config())
     from_c = sorted((f.copy_start, f.origin_doc, texts[3][f.copy_start : f.copy_end]) for f in findings if f.copy_doc == 3)
     assert [(origin, text) for _, origin, text in from_c] == [(2, own), (1, taken)]
+
+
+def test_a_sentence_reached_through_a_partial_overlap_keeps_the_first_origin():
+    """B reprinted A's paragraph (sentences two and three) after a long sentence of its own;
+    C took B's first two sentences. B's two matched spans share only the middle sentence,
+    too little to be one passage, yet that sentence of C is A's; the rest of C is B's."""
+    own = ("The harbour board met in closed session for most of the afternoon on Thursday while fishermen waited "
+           "outside in the rain for news of the quota.")
+    middle = "Officials said the new limits would take effect in the spring."
+    rest = ("Several skippers said they would sell their boats rather than fish at a loss for another season, and "
+            "the union said it would ask the minister to meet them before the end of the month.")
+    texts = {1: middle + " " + rest, 2: own + " " + middle + " " + rest, 3: own + " " + middle}
+    docs = {d: DocKey(d, 1_000_000 * d, False, f"h{d}") for d in texts}
+    streams = {10 * d: _stream(text) for d, text in texts.items()}
+    paragraphs = {unit: (0, len(texts[unit // 10])) for unit in streams}
+    matches = [_match(10, 1, texts[1], texts[1], 20, 2, texts[2], middle + " " + rest),
+               _match(20, 2, texts[2], own + " " + middle, 30, 3, texts[3], texts[3])]
+    findings = findings_from_matches(matches, docs, streams, paragraphs, texts.__getitem__, Config())
+    from_c = sorted((f.copy_start, f.origin_doc, texts[3][f.copy_start : f.copy_end]) for f in findings if f.copy_doc == 3)
+    assert [(origin, text) for _, origin, text in from_c] == [(2, own), (1, middle)]

@@ -89,9 +89,9 @@ def ref_band_keys(signatures: np.ndarray, num_bands: int, rows_per_band: int) ->
 
 
 def ref_runs(a: list[int], b: list[int], size: int) -> list[tuple[int, int, int]]:
-    """Seeds ``(i, j)`` with ``a[i] == b[j]`` (the first 8 ``j`` per ``i``), grouped into
+    """Seeds ``(i, j)`` with ``a[i] == b[j]`` (the first 32 ``j`` per ``i``), grouped into
     maximal diagonal runs."""
-    seeds = {(i, j) for i, value in enumerate(a) for j in [j for j, other in enumerate(b) if other == value][:8]}
+    seeds = {(i, j) for i, value in enumerate(a) for j in [j for j, other in enumerate(b) if other == value][:32]}
     runs = []
     for i, j in seeds:
         if (i - 1, j - 1) not in seeds:

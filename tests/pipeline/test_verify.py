@@ -20,7 +20,9 @@ WIRE = ("It is clear, officers believe, that whoever left the building last, acc
 
 def _stream(text: str) -> TokenStream:
     words, starts, ends = tokenise_columns(text)
-    return TokenStream(np.asarray(starts, np.int64), np.asarray(ends, np.int64), shingle_hashes(word_hashes(words), 3))
+    hashes = word_hashes(words)
+    return TokenStream(np.asarray(starts, np.int64), np.asarray(ends, np.int64), shingle_hashes(hashes, 3),
+                       (hashes & np.uint64(0xFFFFFFFF)).astype(np.uint32))
 
 
 def _verify(origin: str, copy: str) -> list:
@@ -97,8 +99,9 @@ def test_any_shared_run_of_ten_words_shares_an_anchor(shared, before, after):
 
 def test_token_streams_round_trip():
     stream = _stream(WIRE)
-    back = decode_tokens(encode_tokens(stream.starts.tolist(), stream.ends.tolist(), stream.shingles))
-    assert back.starts.tolist() == stream.starts.tolist() and back.shingles.tolist() == stream.shingles.tolist()
+    back = decode_tokens(encode_tokens(stream.starts.tolist(), stream.ends.tolist(), stream.shingles, stream.words))
+    assert back.starts.tolist() == stream.starts.tolist() and back.ends.tolist() == stream.ends.tolist()
+    assert back.words.tolist() == stream.words.tolist() and back.shingles.tolist() == stream.shingles.tolist()
 
 
 def test_jaccard_is_exact():
