@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::anchors::winnowed_anchors;
-use crate::normalise::{is_space, tokenise, FoldCache, Repair};
+use crate::normalise::{is_space, tokenise, FoldCache, Repair, Words};
 use crate::offsets::{byte_offset, CharOffsets};
 use crate::shingle::shingle_hashes;
 use crate::split::{group_segments, lines, may_be_boilerplate, split_paragraphs, split_sentences};
@@ -55,7 +55,8 @@ pub struct UnitOut {
     pub content_key: i64,
     /// Sorted unique shingle hashes.
     pub shingles: Vec<u32>,
-    /// Paragraph units: `len | starts | ends | shingles in order`, little-endian uint32
+    /// Paragraph units: `len | starts | ends | words | shingles in order`, little-endian
+    /// uint32, words being the low 32 bits of the word hashes
     /// (`provenance.pipeline.anchors.encode_tokens`); empty for segments.
     pub tokens: Vec<u8>,
     /// Paragraph units: sorted unique winnowed anchors; empty for segments.
@@ -82,13 +83,16 @@ fn content_key(shingles: &[u32]) -> i64 {
     xxh3_64(&bytes) as i64
 }
 
-fn token_stream(starts: &[u32], ends: &[u32], windows: &[u32]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(4 * (1 + starts.len() + ends.len() + windows.len()));
+fn token_stream(words: &Words, windows: &[u32]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(4 * (1 + 3 * words.len() + windows.len()));
     // Words per paragraph are far below 2**32.
-    out.extend_from_slice(&(starts.len() as u32).to_le_bytes());
-    for values in [starts, ends, windows] {
+    out.extend_from_slice(&(words.len() as u32).to_le_bytes());
+    for values in [&words.starts, &words.ends] {
         out.extend(values.iter().flat_map(|value| value.to_le_bytes()));
     }
+    // The low 32 bits of each word hash: alignment seeds on word n-grams.
+    out.extend(words.hashes.iter().flat_map(|&hash| (hash as u32).to_le_bytes()));
+    out.extend(windows.iter().flat_map(|value| value.to_le_bytes()));
     out
 }
 
@@ -142,7 +146,7 @@ pub fn process_document(
             words: words.len(),
             content_key: content_key(&shingles),
             shingles,
-            tokens: token_stream(&words.starts, &words.ends, &windows),
+            tokens: token_stream(&words, &windows),
             anchors: winnowed_anchors(&words.hashes, params.anchor_size, params.anchor_window),
         });
         let sentences = split_sentences(text, start, end);
@@ -316,7 +320,7 @@ mod tests {
             ]
         );
         assert_eq!(out.units[0].shingles.len(), 7); // "sentence is here" twice
-        assert_eq!(out.units[0].tokens.len(), 4 * (1 + 10 + 10 + 8));
+        assert_eq!(out.units[0].tokens.len(), 4 * (1 + 10 + 10 + 10 + 8));
     }
 
     #[test]
