@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any, Self
 
 from provenance.config import Config
+from provenance.ingest.load import Skipped, iter_sources, load_document
 from provenance.pipeline.batch import process_batch
-from provenance.pipeline.load import Skipped, iter_sources, load_document
 from provenance.pipeline.normalise import tokenise
 
 __all__ = ["PeakRSS", "Units", "candidate_recall", "record", "units_of"]

@@ -216,7 +216,7 @@ def test_scan_incremental(benchmark, corpus, base_index, tmp_path):
 
 
 def test_check(benchmark, corpus, base_index):
-    from provenance.check import run_check
+    from provenance.ci.check import run_check
 
     checked = corpus.held_out()[:CHECKED_ARTICLES]
     peak = PeakRSS()

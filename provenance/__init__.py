@@ -18,7 +18,7 @@ repository root; ``tests/test_docs.py`` runs this example)::
 from __future__ import annotations
 
 from provenance._version import __version__
-from provenance.check import CheckOptions, CheckResult, run_check
+from provenance.ci.check import CheckOptions, CheckResult, run_check
 from provenance.config import Config
 from provenance.errors import ProvenanceError
 from provenance.report.model import build_report

@@ -1,5 +1,5 @@
 """``python -m provenance`` runs the CLI."""
 
-from provenance.cli import entry
+from provenance.cli.app import entry
 
 entry()

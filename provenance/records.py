@@ -11,7 +11,7 @@ from datetime import datetime
 
 import numpy as np
 
-__all__ = ["Document", "Paragraph", "Unit"]
+__all__ = ["Document", "Paragraph", "SourceRef", "Unit"]
 
 
 @dataclass(slots=True)
@@ -19,7 +19,7 @@ class Document:
     """One article: its decoded text and the metadata parsed from it.
 
     ``path`` is the display path (relative to the index's root folder, ``/``
-    separators; see :mod:`provenance.pipeline.roots`): a name for reports, which may
+    separators; see :mod:`provenance.ingest.roots`): a name for reports, which may
     change when the root moves up. ``source`` is what identifies the file on disk
     (absolute path) so rescans and ``--prune`` can find it again.
     """
@@ -49,6 +49,31 @@ class Document:
         if host and host.startswith("www."):
             host = host[4:]
         return host
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """What a stored source or display path names: a file, or record ``N`` of a feed
+    file, spelled ``FILE#N``; the one place that spelling is read.
+
+    ``#`` may also be part of an ordinary file name, so callers that can look at the disk
+    (or know which files are feeds) decide whether ``record`` really is a record.
+
+    >>> SourceRef.parse("feeds/today.jsonl#3")
+    SourceRef(file='feeds/today.jsonl', record=3)
+    >>> SourceRef.parse("a#b.txt").record is None
+    True
+    """
+
+    file: str
+    record: int | None = None
+
+    @classmethod
+    def parse(cls, source: str) -> SourceRef:
+        file, sep, number = source.rpartition("#")
+        if sep and number.isdecimal():
+            return cls(file, int(number))
+        return cls(source)
 
 
 @dataclass(slots=True, frozen=True)

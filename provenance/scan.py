@@ -22,15 +22,16 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from functools import partial
+from pathlib import Path
 from typing import Any
 
+from provenance.config import Config
 from provenance.errors import InputError
 from provenance.execution.engines import check_engine, component_labeller, open_executor
 from provenance.execution.local import default_workers
 from provenance.execution.shards import sharded
-from provenance.pipeline.batch import process_batch
-from provenance.pipeline.feeds import FeedFields, is_feed, load_feed
-from provenance.pipeline.load import (
+from provenance.ingest.feeds import FeedFields, is_feed, load_feed
+from provenance.ingest.load import (
     DEFAULT_MAX_FILE_SIZE,
     Skipped,
     Source,
@@ -38,14 +39,15 @@ from provenance.pipeline.load import (
     load_document,
     no_articles,
 )
-from provenance.pipeline.roots import settle_root
-from provenance.records import Document
+from provenance.ingest.roots import settle_root
+from provenance.pipeline.batch import process_batch
+from provenance.records import Document, SourceRef
 from provenance.store.findings import refresh
 from provenance.store.index import Index, StoredDocument
 from provenance.store.matching import match_pending
 from provenance.store.writer import write_batch
 
-__all__ = ["Change", "ScanOptions", "ScanProgress", "ScanSummary", "apply_changes", "plan_changes", "scan"]
+__all__ = ["Change", "ScanOptions", "ScanProgress", "ScanSummary", "apply_changes", "plan_changes", "scan", "scan_into"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,13 +70,10 @@ class ScanOptions:
     #: Keep each batch's stage output as Parquet shards here (with completion markers),
     #: so a rerun skips batches already computed; ``None`` keeps nothing.
     workdir: str | None = None
-    #: Display paths relative to the index's root folder (:mod:`provenance.pipeline.roots`),
+    #: Display paths relative to the index's root folder (:mod:`provenance.ingest.roots`),
     #: so different files never share one; ``False`` keeps them relative to each PATH, as
     #: ``check`` does in its scratch copy so that its messages name files as they were given.
     paths_from_root: bool = True
-
-    def __post_init__(self) -> None:
-        check_engine(self.engine, self.scheduler)  # fail before the index is touched
 
 
 @dataclass(slots=True)
@@ -149,8 +148,33 @@ def scan(
 ) -> ScanSummary:
     """Scan ``paths`` into ``index`` and recompute findings; returns what happened.
 
-    ``observe`` is called with a :class:`ScanProgress` whenever the scan moves on.
+    ``observe`` is called with a :class:`ScanProgress` whenever the scan moves on. A wrong
+    engine (or an unreachable scheduler) raises :class:`ConfigError` before anything is read.
     """
+    check_engine(options.engine, options.scheduler)
+    return _scan(paths, index, options, warn, progress, observe)
+
+
+def scan_into(
+    index_path: str | Path,
+    paths: Sequence[str | os.PathLike[str]],
+    options: ScanOptions = ScanOptions(),
+    config: Config | None = None,
+    warn: Warn | None = None,
+    observe: Observe | None = None,
+) -> ScanSummary:
+    """Open (or create) the index at ``index_path`` with ``config`` and :func:`scan` into it.
+
+    The engine is checked first, so a wrong ``--engine``/``--scheduler`` never leaves a
+    new, empty index behind.
+    """
+    check_engine(options.engine, options.scheduler)
+    with Index.open(index_path, config) as index:
+        return _scan(paths, index, options, warn, None, observe)
+
+
+def _scan(paths: Sequence[str | os.PathLike[str]], index: Index, options: ScanOptions, warn: Warn | None,
+          progress: Progress | None, observe: Observe | None) -> ScanSummary:
     summary = ScanSummary()
     tracker = _Tracker(observe)
     changes = plan_changes(paths, index, options, summary, warn, tracker)
@@ -270,8 +294,8 @@ def _source_exists(source: str) -> bool:
     part of an ordinary file name, so the file itself is tried first)."""
     if os.path.exists(source):
         return True
-    feed, _, record = source.rpartition("#")
-    return bool(feed) and record.isdigit() and os.path.exists(feed)
+    ref = SourceRef.parse(source)
+    return bool(ref.file) and ref.record is not None and os.path.exists(ref.file)
 
 
 def _skip(summary: ScanSummary, item: Skipped, warn: Warn | None) -> None:
@@ -308,9 +332,9 @@ def _stored_records_by_feed(stored: dict[str, StoredDocument]) -> dict[str, dict
     """Stored feed records (source ``ABSFILE#N``) grouped by feed file, then by N."""
     grouped: dict[str, dict[int, StoredDocument]] = {}
     for source, document in stored.items():
-        file, sep, number = source.rpartition("#")
-        if sep and number.isdigit():
-            grouped.setdefault(file, {})[int(number)] = document
+        ref = SourceRef.parse(source)
+        if ref.record is not None:
+            grouped.setdefault(ref.file, {})[ref.record] = document
     return grouped
 
 

@@ -13,7 +13,7 @@ off.
 Which command reads which key: ``index`` every command; ``default-timezone`` and the
 ``*-field`` keys ``scan``, ``check`` and ``baseline``; ``format``, ``baseline``,
 ``min-similarity``, ``max-reused-share`` and ``allow-source`` the CI commands (see
-:mod:`provenance.policy`); the ``[matching]`` table (keys named as ``scan``'s matching
+:mod:`provenance.ci.settings`); the ``[matching]`` table (keys named as ``scan``'s matching
 flags) is the configuration ``scan`` builds an index with::
 
     index = "news.sqlite"
@@ -33,6 +33,7 @@ from typing import Any
 
 from provenance.config import Config, describe_differences
 from provenance.errors import ConfigError
+from provenance.ingest.feeds import FEED_ROLES
 
 __all__ = [
     "CONFIG_FILE",
@@ -52,7 +53,7 @@ PYPROJECT_TABLE = "tool.passage-provenance"
 #: Top-level keys, ``_`` spelled (``-`` is accepted in the file), in the order messages list them.
 KEYS = (
     "index", "format", "baseline", "min_similarity", "max_reused_share", "allow_source", "default_timezone",
-    "text_field", "date_field", "url_field", "title_field", "authors_field", "id_field",
+    *(f"{role}_field" for role in FEED_ROLES),
 )
 #: Keys of the ``[matching]`` table -> (dotted :class:`Config` field, type, help).
 MATCHING_KEYS: dict[str, tuple[str, type, str]] = {

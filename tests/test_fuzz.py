@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from provenance import Config, Index, scan
 from provenance.cli import main
 from provenance.errors import DecodeError
+from provenance.ingest.load import decode_bytes, parse_header
 from provenance.pipeline.build import process_document
-from provenance.pipeline.load import decode_bytes, parse_header
 from provenance.records import Document
 from provenance.report.model import build_report
 from provenance.store import keyruns

@@ -1,5 +1,6 @@
 """Imports point one way: no module of the package imports, at module level, one that
-imports it back (directly or through others)."""
+imports it back (directly or through others); packages import only the layers before
+them in data-flow order; and modules stay small enough to hold one concept."""
 
 from __future__ import annotations
 
@@ -59,3 +60,57 @@ def test_the_import_graph_has_no_cycle():
     assert len(graph) > 40  # the walk found the package
     cycle = _cycle(graph)
     assert cycle is None, " -> ".join(cycle or [])
+
+
+#: The package's layers in data-flow order (README, "Architecture"): a module may import
+#: its own layer and the ones before it, never a later one, wherever the import sits
+#: (a lazy import inside a function is still an arrow).
+LAYERS: tuple[frozenset[str], ...] = (
+    frozenset({"_version", "_native", "errors", "config", "records"}),
+    frozenset({"ingest"}),
+    frozenset({"pipeline"}),
+    frozenset({"store"}),
+    frozenset({"execution"}),
+    frozenset({"scan", "settings"}),
+    frozenset({"report"}),
+    frozenset({"ci"}),
+    frozenset({"cli"}),
+    frozenset({"", "__main__"}),  # the package itself: the public API and ``python -m provenance``
+)
+
+
+def _layer(module: str) -> int:
+    part = module.split(".")[1] if "." in module else ""
+    for number, layer in enumerate(LAYERS):
+        if part in layer:
+            return number
+    raise AssertionError(f"{module} is in no layer: add its package to LAYERS (and the README's architecture)")
+
+
+def _all_imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "provenance":
+            found.update(f"{node.module}.{alias.name}" if node.module == "provenance" else node.module for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name.split(".")[0] == "provenance")
+    return found
+
+
+def test_imports_point_down_the_layers():
+    upward = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = _module_name(path)
+        for target in sorted(_all_imports(path)):
+            if _layer(target) > _layer(name):
+                upward.append(f"{name} -> {target}")
+    assert upward == []
+
+
+MAX_LINES = 400
+
+
+def test_no_module_is_over_400_lines():
+    long = {str(path.relative_to(PACKAGE.parent)): n for path in sorted(PACKAGE.rglob("*.py"))
+            if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert long == {}, f"split these into modules of one concept each: {long}"

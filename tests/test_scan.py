@@ -191,3 +191,15 @@ def test_files_named_from_two_folders_in_one_scan_are_told_apart(tmp_path, write
     _twins(write_article, tmp_path)
     _, report = _report(tmp_path / "ix.sqlite", [tmp_path / "a" / "x.txt", tmp_path / "b" / "x.txt"])
     assert _origins(report) == [("a/x.txt", "b/x.txt", "verbatim")]
+
+
+def test_options_are_plain_data_and_a_wrong_engine_fails_where_the_scan_starts(tmp_path, seeds_dir):
+    from provenance.errors import ConfigError
+    from provenance.scan import scan_into
+
+    options = ScanOptions(engine="steam", workers=1)  # building options checks nothing, connects nowhere
+    with Index.open(tmp_path / "open.sqlite") as index, pytest.raises(ConfigError, match="unknown engine 'steam'"):
+        scan([seeds_dir], index, options)
+    with pytest.raises(ConfigError, match="--scheduler needs --engine dask"):
+        scan_into(tmp_path / "fresh.sqlite", [seeds_dir], ScanOptions(scheduler="tcp://127.0.0.1:1", workers=1))
+    assert not (tmp_path / "fresh.sqlite").exists()  # checked before the index is created

@@ -37,7 +37,13 @@ from contextlib import contextmanager
 from itertools import islice
 from typing import Self, TypeVar
 
-__all__ = ["MAX_DEFAULT_WORKERS", "LocalExecutor", "default_workers"]
+__all__ = [
+    "MAX_DEFAULT_WORKERS",
+    "LocalExecutor",
+    "default_workers",
+    "ignore_interrupts",
+    "spawning_without_interrupts",
+]
 
 #: The default never starts more workers than this, however many cores there are: the
 #: parent's single SQLite writer caps what more processes can add.

@@ -37,7 +37,6 @@ import xxhash
 
 from provenance.config import Config
 from provenance.pipeline.batch import ProcessedBatch, process_batch
-from provenance.pipeline.lsh import lsh_params
 from provenance.records import Document
 
 __all__ = ["ShardedStage", "read_shard", "shard_key", "sharded", "stage_in", "write_shard"]
@@ -139,9 +138,7 @@ class ShardedStage:
 def sharded(function: Callable[[Sequence[Document]], ProcessedBatch], workdir: str | os.PathLike[str],
             config: Config) -> ShardedStage:
     """``function`` (the batch stage for ``config``) wrapped to keep shards in ``workdir``."""
-    num_bands, _ = lsh_params(config.lsh.threshold, config.minhash.num_perm, config.lsh.false_positive_weight,
-                              config.lsh.false_negative_weight)
-    return ShardedStage(function, os.fspath(workdir), config.fingerprint, num_bands)
+    return ShardedStage(function, os.fspath(workdir), config.fingerprint, config.num_bands)
 
 
 def stage_in(function: Callable[..., Any], workdir: str | os.PathLike[str]) -> Callable[..., Any]:

@@ -1,2 +1,3 @@
-"""Pipeline stages in data-flow order: load -> split -> normalise -> shingle -> minhash
--> lsh -> verify -> cluster; :mod:`provenance.pipeline.build` composes them."""
+"""Pipeline stages in data-flow order, from the documents :mod:`provenance.ingest` makes:
+split -> normalise -> shingle -> minhash -> lsh -> verify -> cluster;
+:mod:`provenance.pipeline.build` composes them."""

@@ -23,7 +23,7 @@ import numpy as np
 from provenance._native import text_units as _native_text_units
 from provenance.config import Config
 from provenance.pipeline.boilerplate import is_pattern_boilerplate
-from provenance.pipeline.lsh import band_keys, lsh_params
+from provenance.pipeline.lsh import band_keys
 from provenance.pipeline.minhash import signatures_of_concatenated
 from provenance.pipeline.normalise import fix_encoding
 from provenance.records import Document
@@ -98,16 +98,13 @@ def process_batch(documents: Sequence[Document], config: Config, *, keep_documen
         fix_encoding,
         is_pattern_boilerplate if config.boilerplate.use_builtin_patterns else None,
     )
-    num_bands, rows_per_band = lsh_params(
-        config.lsh.threshold, config.minhash.num_perm, config.lsh.false_positive_weight, config.lsh.false_negative_weight
-    )
     signatures = signatures_of_concatenated(columns["shingles"], columns["shingle_offsets"], config.minhash)
     encoded = [document.text.encode("utf-8", "surrogatepass") for document in documents]
     return ProcessedBatch(
         documents=list(documents) if keep_documents else [],
         compressed_texts=[zlib.compress(data, _TEXT_COMPRESSION) for data in encoded],
         published_us=[_published_us(document) for document in documents],
-        keys=band_keys(signatures, num_bands, rows_per_band),
+        keys=band_keys(signatures, config.num_bands, config.rows_per_band),
         text_bytes=sum(len(data) for data in encoded),
         **columns,
     )

@@ -23,36 +23,17 @@ and every member still joins the bucket's component.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 import polars as pl
 
 from provenance._native import band_keys as _native_band_keys
-from provenance.config import LSHConfig
+from provenance.config import LSHConfig, lsh_params
 
 __all__ = ["MEMBER_SCHEMA", "band_keys", "candidate_pairs", "lsh_params"]
 
 #: Columns of the bucket-member frames :func:`candidate_pairs` takes.
 MEMBER_SCHEMA = {"band": pl.Int64, "key": pl.Int64, "unit": pl.Int64, "doc": pl.Int64, "content": pl.Int64}
 _PAIR_SCHEMA = {"a": pl.Int64, "b": pl.Int64}
-
-
-#: datasketch's optimum for the default configuration, so a small ``check`` or ``report``
-#: need not import datasketch and scipy's integrator (~0.6 s); tested equal to it.
-KNOWN_PARAMS = {(0.3, 128, 0.5, 0.5): (37, 3)}
-
-
-@lru_cache(maxsize=32)
-def lsh_params(threshold: float, num_perm: int, false_positive_weight: float = 0.5, false_negative_weight: float = 0.5) -> tuple[int, int]:
-    """``(num_bands, rows_per_band)`` minimising weighted FP+FN error, as datasketch does."""
-    known = KNOWN_PARAMS.get((threshold, num_perm, false_positive_weight, false_negative_weight))
-    if known is not None:
-        return known
-    from datasketch.lsh import _optimal_param  # same optimiser, so the same (b, r)
-
-    num_bands, rows_per_band = _optimal_param(threshold, num_perm, false_positive_weight, false_negative_weight)
-    return int(num_bands), int(rows_per_band)
 
 
 def band_keys(signatures: np.ndarray, num_bands: int, rows_per_band: int) -> np.ndarray:

@@ -41,7 +41,17 @@ from provenance.report.overview import build_overview
 from provenance.report.select import display_groups, display_order, format_published, outlet
 from provenance.report.text import format_lag
 
-__all__ = ["CONTEXT_CHARS", "SINGLE_PAGE_LIMIT", "html_page", "page_header", "render_html", "safe_href", "toolbar"]
+__all__ = [
+    "CONTEXT_CHARS",
+    "SINGLE_PAGE_LIMIT",
+    "boilerplate_list",
+    "footer",
+    "html_page",
+    "page_header",
+    "render_html",
+    "safe_href",
+    "toolbar",
+]
 
 SINGLE_PAGE_LIMIT = 5_000_000  # bytes: a bigger report is refused as one page and written as a site
 

@@ -21,7 +21,7 @@ from provenance.report.overview import OriginStat, Overview, outlet_matrix, time
 from provenance.report.select import format_published, outlet
 from provenance.report.text import format_lag
 
-__all__ = ["GRAPH_ARTICLES", "MATRIX_OUTLETS", "OVERVIEW_CSS", "graph_section", "overview_section"]
+__all__ = ["GRAPH_ARTICLES", "MATRIX_OUTLETS", "OVERVIEW_CSS", "first_lag", "graph_section", "overview_section"]
 
 GRAPH_ARTICLES = 150  # articles taking part above which the graph shows outlets instead
 MATRIX_OUTLETS = 12  # busiest outlets in the matrix and outlet graph; the rest are "other outlets"

@@ -24,7 +24,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import click
 
@@ -36,6 +36,7 @@ from provenance.report.model import build_report, to_json
 from provenance.report.select import ReuseFilter, select_reuses
 from provenance.report.site import SiteSummary
 from provenance.report.text import TOP_ROWS, render_text
+from provenance.store import queries
 from provenance.store.index import Index
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "TOP_ROWS",
     "HtmlWritten",
     "IndexTexts",
+    "RenderOptions",
     "ReportTooLarge",
     "ReuseFilter",
     "SiteSummary",
@@ -98,7 +100,7 @@ class IndexTexts(Mapping[str, str]):
 
     def __init__(self, index: Index, cache_size: int = 256) -> None:
         self._index = index
-        self._ids = {path: doc_id for doc_id, path in index.connection.execute("SELECT id, path FROM documents")}
+        self._ids = queries.document_ids_by_path(index.connection)
         self._cache: OrderedDict[str, str] = OrderedDict()
         self._cache_size = cache_size
 
@@ -124,7 +126,9 @@ class IndexTexts(Mapping[str, str]):
 
 def selected_report(index: Index, reuse_filter: ReuseFilter | None = None, include_text: bool = False) -> dict[str, Any]:
     """The report model of ``index`` with only the reuses ``reuse_filter`` lets through."""
-    return select_reuses(build_report(index, include_text=include_text), reuse_filter or ReuseFilter())
+    # Renderers read the report as plain data: the typed records are the JSON objects.
+    report = cast(dict[str, Any], build_report(index, include_text=include_text))
+    return select_reuses(report, reuse_filter or ReuseFilter())
 
 
 def render_report(

@@ -1,7 +1,7 @@
 """Script and styles of the site's listing of origin articles (``index.html``).
 
 The listing's rows travel inside the page as a JSON data block (``<script
-type="application/json">``, which browsers never execute, so the Content-Security-Policy
+type="application/json">``, which browsers never run as script, so the Content-Security-Policy
 still lets exactly one script run: this one, by hash). The script searches them (every
 word must appear in the title, outlet, path or kinds), sorts them by a clicked column
 and shows :data:`ROWS_PER_VIEW` at a time with previous/next buttons. It builds rows

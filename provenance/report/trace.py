@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,14 +11,15 @@ from typing import Any
 import xxhash
 
 from provenance.errors import InputError
-from provenance.pipeline.feeds import is_feed
+from provenance.ingest.dates import format_stored
+from provenance.ingest.feeds import is_feed
 from provenance.pipeline.normalise import tokenise
+from provenance.records import SourceRef
 from provenance.report.align import align
-from provenance.report.model import _instant
 from provenance.store import queries
 from provenance.store.index import Index
 
-__all__ = ["PassageTrace", "changed_since_scan", "trace_document"]
+__all__ = ["PassageTrace", "changed_since_scan", "render_trace", "trace_document"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +30,11 @@ class PassageTrace:
     status: str  # "original" | "reused" | "boilerplate" | "too-short"
     sources: tuple[dict[str, Any], ...] = ()
     reused_by: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The passage as ``trace --format json`` prints it."""
+        return {"start": self.start, "end": self.end, "status": self.status, "sources": list(self.sources),
+                "reused_by": self.reused_by}
 
 
 def _find_document(index: Index, target: str) -> tuple[int, str]:
@@ -58,7 +65,7 @@ def trace_document(index: Index, target: str) -> tuple[dict[str, Any], list[Pass
     for start, end, words, boilerplate in queries.document_paragraphs(db, doc_id):
         sources = tuple(
             {
-                "path": o_path, "url": o_url, "published": _instant(o_published), "similarity": round(sim, 6),
+                "path": o_path, "url": o_url, "published": format_stored(o_published), "similarity": round(sim, 6),
                 "kind": kind, "origin_certain": bool(certain), "copy_start": cs, "copy_end": ce,
                 "origin_start": os_, "origin_end": oe,
                 **_kept(index, origin_doc, (os_, oe), text, (cs, ce)),
@@ -76,7 +83,7 @@ def trace_document(index: Index, target: str) -> tuple[dict[str, Any], list[Pass
         else:
             status = "original"
         traces.append(PassageTrace(start, end, text[start:end], status, sources, reused_by))
-    meta = {"path": path, "url": url, "title": title, "published": _instant(published),
+    meta = {"path": path, "url": url, "title": title, "published": format_stored(published),
             "changed_since_scan": changed_since_scan(source, size, mtime_ns, content_hash)}
     return meta, traces
 
@@ -99,8 +106,8 @@ def changed_since_scan(source: str, size: int, mtime_ns: int, content_hash: str)
     file's bytes are hashed, so a touched but unchanged file is not reported. A feed
     record's file is compared by size and time only (its hash is the record's).
     """
-    record = source.rpartition("#")
-    file = record[0] if record[1] and record[2].isdigit() and not os.path.exists(source) else source
+    ref = SourceRef.parse(source)
+    file = ref.file if ref.record is not None and not os.path.exists(source) else source
     try:
         info = os.stat(file)
         if info.st_size == size and info.st_mtime_ns == mtime_ns:
@@ -110,3 +117,30 @@ def changed_since_scan(source: str, size: int, mtime_ns: int, content_hash: str)
     except OSError:
         return "the file is gone or unreadable since it was scanned"
     return "the feed file changed since it was scanned" if file != source else "the file changed since it was scanned"
+
+
+def render_trace(meta: dict[str, Any], traces: list[PassageTrace], fmt: str = "text") -> str:
+    """What ``trace`` prints: JSON (the metadata and every passage), or a line per passage
+    saying where it was first seen, with a preview of its text."""
+    if fmt == "json":
+        return json.dumps({**meta, "passages": [item.to_dict() for item in traces]}, indent=2, ensure_ascii=False) + "\n"
+    lines = [f"{meta['path']}  {meta['title'] or ''}  published {meta['published'] or 'undated'}"]
+    for item in traces:
+        preview = " ".join(item.text.split())[:90]
+        lines.append(f"[{item.start}:{item.end}] {_where(item)}\n    {preview}")
+    return "".join(line + "\n" for line in lines)
+
+
+def _where(item: PassageTrace) -> str:
+    if item.status == "reused":
+        source = item.sources[0]
+        where = (f"first seen in {source['path']} ({source['published'] or 'undated'}), {source['kind']} "
+                 f"{source['similarity']:.2f}, kept {source['kept_words']} of {source['origin_words']} origin words")
+        if source["dropped"]:
+            where += "; dropped or changed: " + " | ".join(" ".join(d.split()) for d in source["dropped"][:3])
+        if not source["origin_certain"]:
+            where += ", origin uncertain"
+        return where
+    if item.status == "original" and item.reused_by:
+        return f"original here, reused {item.reused_by} time(s) elsewhere"
+    return {"original": "original here", "boilerplate": "boilerplate", "too-short": "too short to match"}[item.status]

@@ -16,14 +16,22 @@ from dataclasses import dataclass
 import numpy as np
 
 from provenance.pipeline.build import process_document
-from provenance.pipeline.lsh import lsh_params
 from provenance.records import Document
-from provenance.store import keyruns
+from provenance.store import keyruns, queries
 from provenance.store.findings import refresh
 from provenance.store.index import Index
 from provenance.store.matching import match_pending, pending_units
 
-__all__ = ["Repair", "UnfinishedWork", "check_consistency", "finish_work", "integrity_problems", "unfinished_work"]
+__all__ = [
+    "Diagnosis",
+    "Repair",
+    "UnfinishedWork",
+    "check_consistency",
+    "diagnose",
+    "finish_work",
+    "integrity_problems",
+    "unfinished_work",
+]
 
 _ORPHANS = {
     "paragraphs without a document": "SELECT COUNT(*) FROM paragraphs WHERE doc_id NOT IN (SELECT id FROM documents)",
@@ -80,6 +88,25 @@ class Repair:
         return ", ".join(done)
 
 
+@dataclass(frozen=True, slots=True)
+class Diagnosis:
+    """What ``provenance doctor`` reports: the problems found (none: the index is sound)
+    and, for its one-line verdict, the size, the last scan and work left undone."""
+
+    problems: list[str]
+    documents: int
+    last_scan: str | None  # when the latest scan finished, None before the first
+    pending_passages: int
+
+
+def diagnose(index: Index, deep: bool = True) -> Diagnosis:
+    """SQLite's integrity check, then the index's own (``deep``: re-process every text)."""
+    problems = integrity_problems(index) + check_consistency(index, deep=deep)
+    db = index.connection
+    return Diagnosis(problems, queries.document_count(db), queries.last_scan_finished(db),
+                     unfinished_work(index).pending_passages)
+
+
 def unfinished_work(index: Index) -> UnfinishedWork:
     return UnfinishedWork(pending_units(index), not index.findings_current)
 
@@ -103,9 +130,7 @@ def check_consistency(index: Index, deep: bool = True) -> list[str]:
     """Problems found, one line each (empty when consistent). ``deep`` reprocesses text."""
     db = index.connection
     problems = [f"{count} {what}" for what, sql in _ORPHANS.items() if (count := db.execute(sql).fetchone()[0])]
-    num_bands, _ = lsh_params(index.config.lsh.threshold, index.config.minhash.num_perm,
-                              index.config.lsh.false_positive_weight, index.config.lsh.false_negative_weight)
-    problems.extend(_run_problems(index, num_bands))
+    problems.extend(_run_problems(index, index.config.num_bands))
     lengths = {}
     for doc_id, path, blob, body_start in db.execute("SELECT id, path, text, body_start FROM documents"):
         text = zlib.decompress(blob).decode("utf-8", "surrogatepass")

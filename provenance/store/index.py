@@ -12,13 +12,16 @@ import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Self
 
 import numpy as np
 
+from provenance._version import __version__
 from provenance.config import Config
 from provenance.errors import ConfigMismatchError, IndexError_, SchemaError
+from provenance.store.keyruns import drop_empty_runs, record_dead
 from provenance.store.opening import (
     absent_companions,
     check_header,
@@ -48,8 +51,6 @@ def decode_shingles(blob: bytes) -> np.ndarray:
 def delete_documents(db: sqlite3.Connection, doc_ids: Sequence[int]) -> None:
     """Delete documents (and, by cascade, their passages, units and matches); their
     units' band keys are marked dead in the same transaction."""
-    from provenance.store.keyruns import record_dead
-
     record_dead(db, doc_ids)
     db.executemany("DELETE FROM documents WHERE id = ?", [(int(i),) for i in doc_ids])
 
@@ -117,8 +118,6 @@ class Index:
 
     def _repair(self) -> tuple[str, ...]:
         """Mend what earlier versions left and a writer can fix in place (never a rebuild)."""
-        from provenance.store.keyruns import drop_empty_runs
-
         if not self.connection.execute("SELECT 1 FROM key_runs WHERE stop_unit <= first_unit LIMIT 1").fetchone():
             return ()
         with self.transaction(findings_current=None) as db:
@@ -176,7 +175,7 @@ class Index:
 
     @property
     def root(self) -> str | None:
-        """The folder display paths are relative to (:mod:`provenance.pipeline.roots`);
+        """The folder display paths are relative to (:mod:`provenance.ingest.roots`);
         ``None`` for an index written before roots were stored."""
         return self.meta("path_root")
 
@@ -225,10 +224,6 @@ class Index:
     # -- matching support ----------------------------------------------------------
     def record_scan(self, seen: int, added: int, changed: int, removed: int, skipped: int, findings: int) -> None:
         """Append to the scan log (when the index was last brought up to date, and how)."""
-        from datetime import UTC, datetime
-
-        from provenance._version import __version__
-
         with self.transaction(findings_current=None) as db:
             db.execute(
                 "INSERT INTO scans (finished, tool_version, seen, added, changed, removed, skipped, findings) "

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from contextlib import closing
 from pathlib import Path
 
+from provenance._version import __version__
 from provenance.config import Config, describe_differences
 from provenance.errors import IndexError_, ProvenanceError, SchemaError
 from provenance.store.schema import (
@@ -164,8 +165,6 @@ def initialise(connection: sqlite3.Connection, config: Config) -> Config | None:
     writes the file's header before a creator commits the schema, so two scans creating
     one index at the same moment would otherwise see each other's half-made file.
     """
-    from provenance._version import __version__
-
     connection.execute("BEGIN IMMEDIATE")
     try:
         empty = (connection.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0] == 0

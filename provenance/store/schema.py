@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from provenance.store.keyruns import append_run
+
 __all__ = ["APPLICATION_ID", "DDL", "EXPECTED_COLUMNS", "MIGRATIONS", "SCHEMA_VERSION"]
 
 SCHEMA_VERSION = 5
@@ -168,8 +170,6 @@ def _v2_to_v3(connection: sqlite3.Connection) -> None:
     row per key: the stored rows become one run over every stored unit (ids missing
     from ``units`` recorded as dead), all marked matched."""
     import numpy as np
-
-    from provenance.store.keyruns import append_run
 
     for statement in _V3_TABLES.split(";"):  # not executescript: it would commit the migration
         if statement.strip():

@@ -70,7 +70,7 @@ def test_equal_bands_give_equal_keys_and_different_bands_differ():
 def test_precomputed_bands_and_rows_equal_datasketch():
     from datasketch.lsh import _optimal_param
 
-    from provenance.pipeline.lsh import KNOWN_PARAMS
+    from provenance.config import KNOWN_PARAMS
 
     for (threshold, num_perm, fp_weight, fn_weight), expected in KNOWN_PARAMS.items():
         assert _optimal_param(threshold, num_perm, fp_weight, fn_weight) == expected

@@ -26,6 +26,8 @@ SNAPSHOTS = Path(__file__).parent / "snapshots"
 UPDATE_ENV = "PROVENANCE_UPDATE_SNAPSHOTS"
 ORIGIN, COPY = "000_ab536e0c04d75c66.txt", "002_b5b547b9f015d507.txt"
 GENERATED_ARTICLES = 300  # the benchmark generator's corpus the site and browser tests read: 8 outlets, ~80 origins
+#: An existing index (e.g. a 10k-article benchmark index) the site and browser tests read instead.
+SITE_INDEX_ENV = "PROVENANCE_SITE_INDEX"
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,14 @@ class ScannedCorpus:
     root: Path
     report: dict[str, Any]
     texts: dict[str, str]
+
+
+def read_corpus(index_path: Path) -> ScannedCorpus:
+    """The report and texts of an existing index, opened read-only (never written)."""
+    with Index.open(index_path, readonly=True) as index:
+        report = build_report(index)
+        texts = document_texts(index, {d["path"] for d in report["documents"]})
+    return ScannedCorpus(index_path, index_path.parent, report, texts)
 
 
 def scan_corpus(root: Path, index_path: Path) -> ScannedCorpus:
@@ -55,24 +65,31 @@ def seed_corpus(tmp_path_factory: pytest.TempPathFactory) -> ScannedCorpus:
 @pytest.fixture(scope="session")
 def generated_corpus(tmp_path_factory: pytest.TempPathFactory) -> ScannedCorpus:
     """The benchmark generator's corpus (planted reuse across 8 outlets) at
-    :data:`GENERATED_ARTICLES` articles, scanned once per session."""
+    :data:`GENERATED_ARTICLES` articles, scanned once per session; or the index named by
+    ``$PROVENANCE_SITE_INDEX``, to run the browser tests on a benchmark-size site::
+
+        PROVENANCE_SITE_INDEX=10k.sqlite python -m pytest tests/report/test_browser_site.py
+    """
     from benchmarks.corpus import CorpusSpec, generate_corpus
 
+    if os.environ.get(SITE_INDEX_ENV):
+        return read_corpus(Path(os.environ[SITE_INDEX_ENV]))
     base = tmp_path_factory.mktemp("generated-report")
     generate_corpus(base / "corpus", CorpusSpec(num_articles=GENERATED_ARTICLES, seed=0))
     return scan_corpus(base / "corpus", base / "provenance.sqlite")
 
 
-def assert_snapshot(name: str, actual: str) -> None:
-    """Compare ``actual`` with ``snapshots/name``; rewrite it when ``$PROVENANCE_UPDATE_SNAPSHOTS`` is set."""
-    path = SNAPSHOTS / name
+def assert_snapshot(name: str, actual: str, folder: Path = SNAPSHOTS, tests: str = "tests/report") -> None:
+    """Compare ``actual`` with ``folder/name``; rewrite it when ``$PROVENANCE_UPDATE_SNAPSHOTS`` is
+    set (``tests`` names the tests that write the folder, for the message)."""
+    path = folder / name
     if os.environ.get(UPDATE_ENV):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(actual.encode("utf-8"))
         return
-    assert path.exists(), f"{path} missing: run {UPDATE_ENV}=1 python -m pytest tests/report to create it"
+    assert path.exists(), f"{path} missing: run {UPDATE_ENV}=1 python -m pytest {tests} to create it"
     expected = path.read_bytes().decode("utf-8")
-    assert actual == expected, f"{name} changed; if intended, run {UPDATE_ENV}=1 python -m pytest tests/report and review the diff"
+    assert actual == expected, f"{name} changed; if intended, run {UPDATE_ENV}=1 python -m pytest {tests} and review the diff"
 
 
 HOSTILE_PARAGRAPH = (

@@ -3,8 +3,11 @@ version left with an empty run is repaired, never rebuilt (issue 11, item 1)."""
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from pathlib import Path
+
+import pytest
 
 from provenance import Index
 from provenance.store import keyruns
@@ -61,3 +64,66 @@ def test_doctor_repair_removes_an_empty_key_run(run_cli, seeds_dir, tmp_path):
     with Index.open(index, readonly=True) as opened:
         assert all(run.size > 0 for run in keyruns.runs(opened.connection))
         assert check_consistency(opened) == []
+
+
+# -- what a batch writes ---------------------------------------------------------------
+
+def _batch(index: Index, folder: Path):
+    from provenance.ingest.load import Source, iter_sources, load_document
+    from provenance.pipeline.batch import process_batch
+
+    documents = [load_document(item) for item in iter_sources([folder]) if isinstance(item, Source)]
+    return process_batch(documents, index.config)
+
+
+def test_a_batch_is_stored_whole_with_its_shingles_and_one_key_run(tmp_path, seeds_dir):
+    from provenance.store.index import decode_shingles
+    from provenance.store.writer import write_batch
+
+    with Index.open(tmp_path / "index.sqlite") as index:
+        batch = _batch(index, seeds_dir)
+        assert write_batch(index, batch) == batch.num_units > 0
+        db = index.connection
+        assert sorted(row[0] for row in db.execute("SELECT source FROM documents")) == sorted(
+            d.source for d in batch.documents)
+        assert db.execute("SELECT COUNT(*) FROM paragraphs").fetchone()[0] == len(batch.paragraph_doc)
+        blobs = [decode_shingles(blob) for (blob,) in db.execute("SELECT shingles FROM units ORDER BY id")]
+        offsets = batch.shingle_offsets.tolist()
+        assert [b.tolist() for b in blobs] == [batch.shingles[a:z].tolist() for a, z in itertools.pairwise(offsets)]
+        [run] = keyruns.runs(db)
+        assert (run.first_unit, run.size) == (1, batch.num_units)
+        assert index.meta_int("next_unit", 0) == 1 + batch.num_units
+        assert not index.findings_current  # matching and findings are still to come
+
+
+def test_replacing_documents_frees_their_rows_but_never_their_unit_ids(tmp_path, seeds_dir):
+    from provenance.store.writer import write_batch
+
+    with Index.open(tmp_path / "index.sqlite") as index:
+        first = _batch(index, seeds_dir)
+        write_batch(index, first)
+        old = [doc.id for doc in index.stored_documents().values()]
+        write_batch(index, _batch(index, seeds_dir), replaces=old)
+        db = index.connection
+        assert db.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == len(first.documents)
+        assert db.execute("SELECT MIN(id) FROM units").fetchone()[0] == 1 + first.num_units
+        dead = db.execute("SELECT first, stop FROM dead_units ORDER BY first").fetchall()  # one range per document
+        assert dead[0][0] == 1 and dead[-1][1] == 1 + first.num_units
+        assert all(stop == start for (_, stop), (start, _) in itertools.pairwise(dead))
+        assert [run.first_unit for run in keyruns.runs(db)] == [1, 1 + first.num_units]
+
+
+def test_a_batch_that_fails_half_way_leaves_nothing(tmp_path, seeds_dir, monkeypatch):
+    from provenance.store import writer
+
+    with Index.open(tmp_path / "index.sqlite") as index:
+        batch = _batch(index, seeds_dir)
+
+        def fail(*args: object) -> None:
+            raise OSError("disk full")
+
+        monkeypatch.setattr(writer, "append_run", fail)
+        with pytest.raises(OSError, match="disk full"):
+            writer.write_batch(index, batch)
+        assert index.stored_documents() == {}
+        assert index.connection.execute("SELECT COUNT(*) FROM units").fetchone()[0] == 0

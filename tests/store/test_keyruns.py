@@ -1,0 +1,85 @@
+"""Band keys and anchors as append-only runs: what is appended is read back, dead units
+are masked, and merging runs never changes a lookup."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from provenance import Index
+from provenance.store import keyruns
+
+BANDS = 3
+
+
+@pytest.fixture
+def index(tmp_path):
+    with Index.open(tmp_path / "index.sqlite") as opened:
+        yield opened
+
+
+def _append(index: Index, first_unit: int, count: int, seed: int) -> np.ndarray:
+    keys = np.random.default_rng(seed).integers(-(2**62), 2**62, size=(count, BANDS), dtype=np.int64)
+    docs = np.arange(first_unit, first_unit + count, dtype=np.int64) // 2
+    with index.transaction(findings_current=None) as db:
+        keyruns.append_run(db, first_unit, keys, docs, docs * 10)
+    return keys
+
+
+def test_a_run_reads_back_by_band_and_by_sub_range(index):
+    keys = _append(index, 5, 7, seed=1)
+    [run] = keyruns.runs(index.connection)
+    assert (run.first_unit, run.stop_unit, run.size) == (5, 12, 7)
+    for band in range(BANDS):
+        assert keyruns.read_band(index.connection, run, band).tolist() == keys[:, band].tolist()
+    assert keyruns.read_band(index.connection, run, 1, range(8, 10)).tolist() == keys[3:5, 1].tolist()
+    docs, contents = keyruns.read_columns(index.connection, run)
+    assert docs.tolist() == [2, 3, 3, 4, 4, 5, 5] and contents.tolist() == [20, 30, 30, 40, 40, 50, 50]
+
+
+def test_a_batch_without_units_writes_no_run(index):
+    _append(index, 1, 0, seed=2)
+    with index.transaction(findings_current=None) as db:
+        keyruns.append_anchors(db, 1, 0, np.zeros(0, np.int64), np.zeros(0, np.int64))
+    assert keyruns.runs(index.connection) == []
+    assert [len(array) for array in keyruns.read_anchors(index.connection)] == [0, 0]
+
+
+def test_live_mask_hides_exactly_the_dead_ranges():
+    run = keyruns.Run(rowid=1, first_unit=10, stop_unit=20)
+    dead = (np.array([3, 12, 18], np.int64), np.array([11, 14, 25], np.int64))
+    assert np.flatnonzero(~keyruns.live_mask(run, dead)).tolist() == [0, 2, 3, 8, 9]
+    assert keyruns.live_mask(run, (np.zeros(0, np.int64), np.zeros(0, np.int64))).all()
+
+
+def test_compacting_merges_small_matched_runs_without_changing_a_lookup(index):
+    sizes = [3] * (keyruns.MAX_RUNS + 2)
+    starts = np.cumsum([1, *sizes[:-1]])
+    keys = np.concatenate([_append(index, int(start), size, seed=i) for i, (start, size) in enumerate(zip(starts, sizes))])
+    stop = int(starts[-1]) + sizes[-1]
+    with index.transaction(findings_current=None) as db:
+        assert keyruns.compact(db, stop, BANDS) > 0
+    merged = keyruns.runs(index.connection)
+    assert len(merged) < len(sizes)
+    assert merged[0].first_unit == 1 and merged[-1].stop_unit == stop
+    for band in range(BANDS):
+        read = np.concatenate([keyruns.read_band(index.connection, run, band) for run in merged])
+        assert read.tolist() == keys[:, band].tolist()
+
+
+def test_compacting_leaves_runs_not_yet_matched_alone(index):
+    for i in range(keyruns.MAX_RUNS + 2):
+        _append(index, 1 + 3 * i, 3, seed=i)
+    with index.transaction(findings_current=None) as db:
+        assert keyruns.compact(db, 1, BANDS) == 0  # nothing matched yet
+    assert len(keyruns.runs(index.connection)) == keyruns.MAX_RUNS + 2
+
+
+def test_anchor_counts_count_live_paragraphs_only(index):
+    with index.transaction(findings_current=None) as db:
+        keyruns.append_anchors(db, 1, 3, np.array([7, 8, 7], np.int64), np.array([1, 2, 3], np.int64))
+        keyruns.append_anchors(db, 4, 2, np.array([7, 9], np.int64), np.array([4, 5], np.int64))
+        db.execute("INSERT INTO dead_units (first, stop) VALUES (3, 5)")  # units 3 and 4 were deleted
+    values, units = keyruns.read_anchors(index.connection)
+    assert values.tolist() == [7, 8, 7, 7, 9] and units.tolist() == [1, 2, 3, 4, 5]
+    assert keyruns.anchor_counts(index.connection, np.array([7, 8, 9, 10], np.int64)) == {7: 1, 8: 1, 9: 1, 10: 0}
