@@ -25,10 +25,8 @@ from typing import Any, Self
 
 from provenance.config import Config
 from provenance.ingest.load import Skipped, iter_sources, load_document
-from provenance.pipeline.boilerplate import is_pattern_boilerplate
+from provenance.pipeline.batch import process_batch
 from provenance.pipeline.normalise import tokenise
-from provenance.pipeline.shingle import build_units
-from provenance.pipeline.split import split_document
 
 __all__ = ["PeakRSS", "Units", "candidate_recall", "record", "units_of"]
 
@@ -121,12 +119,12 @@ def units_of(corpus: Path, config: Config | None = None, limit: int | None = Non
         if isinstance(source, Skipped):
             continue
         document = load_document(source, UTC)
-        paragraphs = split_document(document.text, document.body_start, config.segment.min_words, is_pattern_boilerplate)
-        for unit in build_units(document, paragraphs, config)[0]:
+        batch = process_batch([document], config, keep_documents=False)
+        for start, end in zip(batch.unit_start.tolist(), batch.unit_end.tolist(), strict=True):
             units.paths.append(document.path)
-            units.spans.append((unit.start, unit.end))
-            units.words.append([token.text for token in tokenise(document.text, unit.start, unit.end)])
-            units.text_bytes.append(len(document.text[unit.start : unit.end].encode("utf-8", "surrogatepass")))
+            units.spans.append((start, end))
+            units.words.append([token.text for token in tokenise(document.text, start, end)])
+            units.text_bytes.append(len(document.text[start:end].encode("utf-8", "surrogatepass")))
             if limit is not None and len(units) >= limit:
                 return units
     return units

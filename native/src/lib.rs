@@ -10,7 +10,11 @@ pub mod align;
 pub mod anchors;
 pub mod lsh;
 pub mod minhash;
+pub mod normalise;
+pub mod offsets;
 pub mod shingle;
+pub mod split;
+pub mod units;
 
 #[cfg(feature = "python")]
 mod bindings;

@@ -5,6 +5,11 @@ order*, so whatever consumes them (the parent's SQLite writer) sees the same seq
 whether the work ran in-process (``workers=1``) or in a pool of worker processes. Output
 is therefore byte-identical for any worker count.
 
+In-process, the next items are computed on one helper thread while the caller consumes
+the current one: the text stage (:func:`~provenance.pipeline.batch.process_batch`) spends
+its time in the native core, which releases the GIL and uses every core (rayon), so
+computing overlaps with the parent's writing without worker processes or pickling.
+
 Workers are started with the ``spawn`` method: polars (and its thread pool) is not
 fork-safe, and spawned workers import only what the task needs. At most
 ``workers + prefetch`` items are in flight, so memory stays bounded by the batch size,
@@ -27,7 +32,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from itertools import islice
 from typing import Self, TypeVar
@@ -96,7 +101,7 @@ class LocalExecutor:
         """``function(item)`` for each item, in order, computed ``workers`` at a time."""
         iterator = iter(items)
         if self.workers == 1:
-            yield from map(function, iterator)
+            yield from self._map_in_process(function, iterator)
             return
         head = list(islice(iterator, SMALL_STREAM + 1))
         if len(head) <= SMALL_STREAM:  # a short stream: not worth starting processes
@@ -116,6 +121,25 @@ class LocalExecutor:
             for future in pending:
                 future.cancel()
             raise
+
+    def _map_in_process(self, function: Callable[[Item], Result], iterator: Iterator[Item]) -> Iterator[Result]:
+        """``function`` over ``iterator`` on one helper thread, ``prefetch`` items ahead;
+        items are still pulled from ``iterator`` by the caller's thread."""
+        if self.prefetch == 0:
+            yield from map(function, iterator)
+            return
+        pending: deque[Future[Result]] = deque()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="provenance-stage") as pool:
+            try:
+                for item in iterator:
+                    pending.append(pool.submit(function, item))
+                    while len(pending) > self.prefetch:
+                        yield pending.popleft().result()
+                while pending:
+                    yield pending.popleft().result()
+            finally:
+                for future in pending:
+                    future.cancel()
 
     def _start(self) -> ProcessPoolExecutor:
         if self._pool is None:

@@ -1,14 +1,14 @@
-"""Process a batch of documents into columns: the unit of work of ``scan``.
+"""Process a batch of documents into columns: the unit of work of ``scan``, and the one
+place the per-document stages are composed.
 
-:func:`process_batch` runs split -> normalise/shingle per document (text work), then
-signs and bands *all units of the batch at once* (one MinHash pass, one band-key pass)
-and returns a :class:`ProcessedBatch`: numpy columns for paragraphs and units, the
-shingle sets concatenated, and each document's compressed text. It is pure, so it runs
-unchanged in a worker process; what it returns pickles as a handful of arrays, not one
-Python object per unit. The parent stores it (:mod:`provenance.store.writer`).
-
-Units, keys and content keys are exactly those :func:`~provenance.pipeline.build.process_document`
-gives (tested), so ``provenance doctor`` and incremental scans see one definition.
+:func:`process_batch` runs the text stage of the native core over the whole batch
+(``native/src/units.rs``: split -> normalise -> units with shingle sets, token streams
+and anchors, one document per rayon task, without the GIL), then signs and bands *all
+units of the batch at once* (one MinHash pass, one band-key pass) and returns a
+:class:`ProcessedBatch`: numpy columns for paragraphs and units, the shingle sets
+concatenated, and each document's compressed text. It is pure, so it runs unchanged in
+a worker process or a Dask task; the parent stores it (:mod:`provenance.store.writer`).
+:func:`~provenance.pipeline.build.process_document` is this function over one document.
 """
 
 from __future__ import annotations
@@ -20,13 +20,12 @@ from datetime import UTC
 
 import numpy as np
 
+from provenance._native import text_units as _native_text_units
 from provenance.config import Config
 from provenance.pipeline.boilerplate import is_pattern_boilerplate
-from provenance.pipeline.build import _content_key
-from provenance.pipeline.lsh import band_keys, lsh_params
-from provenance.pipeline.minhash import build_signatures
-from provenance.pipeline.shingle import build_units
-from provenance.pipeline.split import split_document
+from provenance.pipeline.lsh import band_keys
+from provenance.pipeline.minhash import signatures_of_concatenated
+from provenance.pipeline.normalise import fix_encoding
 from provenance.records import Document
 
 __all__ = ["ProcessedBatch", "process_batch"]
@@ -40,7 +39,12 @@ class ProcessedBatch:
     """A batch of documents as columns.
 
     Paragraph columns are aligned (one entry per paragraph, ``paragraph_doc`` the
-    document's position in :attr:`documents`); so are unit columns, whose shingle sets are
+    document's position in :attr:`documents`, ``paragraph_start``/``paragraph_end`` its
+    ``str`` span, ``paragraph_words`` its normalised word count, ``paragraph_fingerprint``
+    the signed xxh3-64 of its space-joined words, ``paragraph_pattern`` whether every
+    line matches a built-in boilerplate pattern); so are unit columns (``unit_paragraph``
+    the paragraph's position in its document, ``unit_content_key`` the signed xxh3-64 of
+    the shingle set), whose shingle sets are
     ``shingles[shingle_offsets[i]:shingle_offsets[i + 1]]`` and band keys ``keys[i]``.
     """
 
@@ -87,52 +91,20 @@ def process_batch(documents: Sequence[Document], config: Config, *, keep_documen
     ``keep_documents=False`` leaves :attr:`ProcessedBatch.documents` empty: a worker
     process need not send the texts back to a parent that already has them.
     """
-    pattern = is_pattern_boilerplate if config.boilerplate.use_builtin_patterns else (lambda line: False)
-    paragraph_cols: list[list[int]] = [[], [], [], [], [], []]
-    unit_cols: list[list[int]] = [[], [], [], [], [], [], []]
-    sets: list[np.ndarray] = []
-    tokens: list[bytes] = []
-    anchors: list[np.ndarray] = []
-    anchor_units: list[int] = []
-    for position, document in enumerate(documents):
-        paragraphs = split_document(document.text, document.body_start, config.segment.min_words, pattern)
-        units, stats = build_units(document, paragraphs, config)
-        for paragraph, (words, fingerprint) in zip(paragraphs, stats, strict=True):
-            for column, value in zip(paragraph_cols, (position, paragraph.start, paragraph.end, words, fingerprint,
-                                                      int(paragraph.boilerplate_pattern)), strict=True):
-                column.append(value)
-        for unit in units:
-            for column, value in zip(unit_cols, (position, unit.paragraph, int(unit.kind == "segment"), unit.start,
-                                                 unit.end, unit.words, _content_key(unit.shingles)), strict=True):
-                column.append(value)
-            if unit.anchors is not None and len(unit.anchors):
-                anchors.append(unit.anchors)
-                anchor_units.extend([len(sets)] * len(unit.anchors))
-            sets.append(unit.shingles)
-            tokens.append(unit.tokens)
-    num_bands, rows_per_band = lsh_params(
-        config.lsh.threshold, config.minhash.num_perm, config.lsh.false_positive_weight, config.lsh.false_negative_weight
+    columns = _native_text_units(
+        [document.text for document in documents],
+        [document.body_start for document in documents],
+        (config.segment.min_words, config.shingle.size, config.align.anchor_size, config.align.anchor_window),
+        fix_encoding,
+        is_pattern_boilerplate if config.boilerplate.use_builtin_patterns else None,
     )
-    keys = band_keys(build_signatures(sets, config.minhash), num_bands, rows_per_band)
-    lengths = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
-    offsets = np.zeros(len(sets) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
+    signatures = signatures_of_concatenated(columns["shingles"], columns["shingle_offsets"], config.minhash)
     encoded = [document.text.encode("utf-8", "surrogatepass") for document in documents]
-    p_doc, p_start, p_end, p_words, p_fp, p_pattern = (np.asarray(c, dtype=np.int64) for c in paragraph_cols)
-    u_doc, u_par, u_seg, u_start, u_end, u_words, u_key = (np.asarray(c, dtype=np.int64) for c in unit_cols)
     return ProcessedBatch(
         documents=list(documents) if keep_documents else [],
         compressed_texts=[zlib.compress(data, _TEXT_COMPRESSION) for data in encoded],
         published_us=[_published_us(document) for document in documents],
-        paragraph_doc=p_doc, paragraph_start=p_start, paragraph_end=p_end, paragraph_words=p_words,
-        paragraph_fingerprint=p_fp, paragraph_pattern=p_pattern.astype(bool),
-        unit_doc=u_doc, unit_paragraph=u_par, unit_is_segment=u_seg.astype(bool), unit_start=u_start,
-        unit_end=u_end, unit_words=u_words, unit_content_key=u_key,
-        shingle_offsets=offsets,
-        shingles=np.concatenate(sets).astype(np.uint32) if sets else np.zeros(0, np.uint32),
-        keys=keys,
+        keys=band_keys(signatures, config.num_bands, config.rows_per_band),
         text_bytes=sum(len(data) for data in encoded),
-        unit_tokens=tokens,
-        anchor_values=np.concatenate(anchors) if anchors else np.zeros(0, np.int64),
-        anchor_unit=np.asarray(anchor_units, dtype=np.int64),
+        **columns,
     )

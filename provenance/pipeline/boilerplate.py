@@ -9,6 +9,11 @@ Two signals, both kept out of the reuse findings and listed separately in report
   at least ``min_documents`` articles of one site. That is computed over the whole index
   (see :func:`provenance.store.index.Index.refresh_boilerplate`), so the answer does not
   depend on which scan an article arrived in.
+
+The patterns are Python ``re``; the native text stage asks :func:`is_pattern_boilerplate`
+only about lines its prefilter (``may_be_boilerplate`` in ``native/src/split.rs``) finds
+could match, i.e. lines starting with or containing a pattern's phrase (and any line with
+a non-ASCII character). A new pattern needs its phrase there too (tested).
 """
 
 from __future__ import annotations

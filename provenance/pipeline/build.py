@@ -1,7 +1,10 @@
-"""Compose the per-document stages: split -> normalise/shingle -> MinHash -> band keys.
+"""One document through the batch stages: what ``provenance doctor`` compares a stored
+document against.
 
-:func:`process_document` is pure (text in, arrays out) so it can run in worker
-processes; the parent stores what it returns.
+:func:`process_document` is :func:`~provenance.pipeline.batch.process_batch` over a batch
+of one, seen as records (:class:`~provenance.records.Paragraph`,
+:class:`~provenance.records.Unit`) instead of columns, so there is one definition of
+paragraphs, units and band keys.
 """
 
 from __future__ import annotations
@@ -10,13 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC
 
 import numpy as np
-import xxhash
 
 from provenance.config import Config
+from provenance.pipeline.batch import process_batch
 from provenance.pipeline.boilerplate import is_pattern_boilerplate
-from provenance.pipeline.lsh import band_keys, lsh_params
-from provenance.pipeline.minhash import build_signatures
-from provenance.pipeline.shingle import build_units
 from provenance.pipeline.split import split_document
 from provenance.records import Document, Paragraph, Unit
 
@@ -27,7 +27,8 @@ _EPOCH_US = 1_000_000
 
 @dataclass(slots=True)
 class ProcessedDocument:
-    """A document with its paragraphs, units and the band keys of each unit."""
+    """A document with its paragraphs, per-paragraph ``(words, fingerprint)``, units and
+    the band keys of each unit."""
 
     document: Document
     paragraphs: list[Paragraph]
@@ -43,21 +44,20 @@ class ProcessedDocument:
         return int(moment.astimezone(UTC).timestamp() * _EPOCH_US)
 
 
-def _content_key(shingles: np.ndarray) -> int:
-    value = xxhash.xxh3_64_intdigest(np.asarray(shingles, dtype="<u4").tobytes())
-    return value - (1 << 64) if value >= 1 << 63 else value
-
-
 def process_document(document: Document, config: Config) -> ProcessedDocument:
     """Split, shingle, sign and band one document."""
-    pattern = is_pattern_boilerplate if config.boilerplate.use_builtin_patterns else (lambda line: False)
-    paragraphs = split_document(document.text, document.body_start, config.segment.min_words, pattern)
-    units, stats = build_units(document, paragraphs, config)
-    for unit in units:
-        unit.text_hash = _content_key(unit.shingles)
-    num_bands, rows_per_band = lsh_params(
-        config.lsh.threshold, config.minhash.num_perm, config.lsh.false_positive_weight, config.lsh.false_negative_weight
-    )
-    signatures = build_signatures([unit.shingles for unit in units], config.minhash)
-    keys = band_keys(signatures, num_bands, rows_per_band)
-    return ProcessedDocument(document, paragraphs, stats, units, keys)
+    batch = process_batch([document], config)
+    patterns = is_pattern_boilerplate if config.boilerplate.use_builtin_patterns else None
+    paragraphs = split_document(document.text, document.body_start, config.segment.min_words, patterns)
+    stats = list(zip(batch.paragraph_words.tolist(), batch.paragraph_fingerprint.tolist(), strict=True))
+    offsets = batch.shingle_offsets.tolist()
+    units = [
+        Unit(paragraph, "segment" if segment else "paragraph", start, end,
+             batch.shingles[offsets[i] : offsets[i + 1]], words, key, tokens,
+             None if segment else batch.anchor_values[batch.anchor_unit == i])
+        for i, (paragraph, segment, start, end, words, key, tokens) in enumerate(zip(
+            batch.unit_paragraph.tolist(), batch.unit_is_segment.tolist(), batch.unit_start.tolist(),
+            batch.unit_end.tolist(), batch.unit_words.tolist(), batch.unit_content_key.tolist(), batch.unit_tokens,
+            strict=True))
+    ]
+    return ProcessedDocument(document, paragraphs, stats, units, batch.keys)

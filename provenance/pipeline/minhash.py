@@ -17,7 +17,7 @@ import numpy as np
 from provenance._native import minhash_signatures as _native_minhash_signatures
 from provenance.config import MinHashConfig
 
-__all__ = ["EMPTY_VALUE", "build_signatures", "permutations"]
+__all__ = ["EMPTY_VALUE", "build_signatures", "permutations", "signatures_of_concatenated"]
 
 EMPTY_VALUE = np.uint32(0xFFFFFFFF)
 
@@ -38,9 +38,16 @@ def build_signatures(shingle_sets: Sequence[np.ndarray], config: MinHashConfig) 
     >>> build_signatures([np.array([1, 2], np.uint32), np.array([], np.uint32)], MinHashConfig()).shape
     (2, 128)
     """
-    a, b = permutations(config.num_perm, config.seed)
     bounds = np.zeros(len(shingle_sets) + 1, dtype=np.int64)
     np.cumsum([len(s) for s in shingle_sets], out=bounds[1:])
     values = (np.concatenate([np.asarray(s, dtype=np.uint32).ravel() for s in shingle_sets]) if shingle_sets
               else np.zeros(0, dtype=np.uint32))
-    return _native_minhash_signatures(values, bounds, a, b)
+    return signatures_of_concatenated(values, bounds, config)
+
+
+def signatures_of_concatenated(shingles: np.ndarray, offsets: np.ndarray, config: MinHashConfig) -> np.ndarray:
+    """:func:`build_signatures` of the sets ``shingles[offsets[i]:offsets[i + 1]]`` (uint32
+    values, int64 offsets starting at 0): what a batch already holds, without a copy."""
+    a, b = permutations(config.num_perm, config.seed)
+    return _native_minhash_signatures(np.ascontiguousarray(shingles, dtype=np.uint32),
+                                      np.ascontiguousarray(offsets, dtype=np.int64), a, b)

@@ -1,30 +1,36 @@
 """Normalise text for comparison only, keeping a map back to original offsets.
 
-The original text is never changed. For hashing we (1) repair mojibake runs with ftfy
-(``Russiaâ€™s`` -> ``Russia’s``), (2) cut words, (3) fold each word with NFKC, case
-folding and NFKC again, map curly quotes and drop punctuation. Each normalised token
-remembers the ``[start, end)`` of the original characters it came from.
+The original text is never changed. For hashing, the native core
+(``native/src/normalise.rs``) (1) repairs mojibake runs (``Russiaâ€™s`` -> ``Russia’s``),
+(2) cuts words, (3) folds each word with NFKC, case folding and NFKC again, drops
+apostrophes and ``_`` and splits what folding turned into several words. Each normalised
+token remembers the ``[start, end)`` of the original characters it came from (Python
+``str`` offsets).
+
+Words and whitespace are Python's: a word is a run of ``\\w`` characters (and combining
+marks), possibly joined by apostrophes; whitespace is ``str.isspace()``. Mojibake stays
+ftfy's call: a run of two or more non-ASCII characters is passed to
+:func:`ftfy.fix_encoding`, once per distinct run (most texts have none).
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import chain
 
 import ftfy
 
-__all__ = ["Token", "normalise_text", "normalise_word", "tokenise", "tokenise_columns"]
+from provenance._native import normalise_word as _native_normalise_word
+from provenance._native import tokenise as _native_tokenise
 
-# Runs of non-ASCII characters are where mojibake lives ("â€™", "ðŸ‡·ðŸ‡º"); ASCII never is.
-_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{2,}")
-_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
-_WORD = re.compile(rf"(?:\w|[{_MARKS}])+(?:['\u2019\u02bc](?:\w|[{_MARKS}])+)*")
-_MAX_ROUNDS = 8
-_GROUP, _START, _END = re.Match.group, re.Match.start, re.Match.end
-_APOSTROPHES = str.maketrans({"\u2019": "", "\u02bc": "", "'": "", "\u2018": "", "_": ""})
+__all__ = ["Token", "fix_encoding", "normalise_text", "normalise_word", "tokenise", "tokenise_columns"]
+
+
+@lru_cache(maxsize=1 << 14)
+def fix_encoding(run: str) -> str:
+    """ftfy's repair of one run of non-ASCII characters (memoised: runs such as ``’”``
+    recur in every article)."""
+    return ftfy.fix_encoding(run)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,61 +42,17 @@ class Token:
     end: int
 
 
-def _repair_mojibake(text: str, start: int, end: int) -> tuple[str, list[int], list[int]]:
-    """Text with mojibake runs fixed, plus per-character original start/end offsets."""
-    pieces: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    cursor = start
-    for match in _NON_ASCII_RUN.finditer(text, start, end):
-        run = match.group()
-        fixed = ftfy.fix_encoding(run)
-        if fixed == run:
-            continue
-        pieces.append(text[cursor : match.start()])
-        starts.extend(range(cursor, match.start()))
-        ends.extend(range(cursor + 1, match.start() + 1))
-        pieces.append(fixed)
-        starts.extend([match.start()] * len(fixed))
-        ends.extend([match.end()] * len(fixed))
-        cursor = match.end()
-    pieces.append(text[cursor:end])
-    starts.extend(range(cursor, end))
-    ends.extend(range(cursor + 1, end + 1))
-    return "".join(pieces), starts, ends
-
-
-def _fold(word: str) -> list[str]:
-    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", word).casefold())
-    folded = folded.translate(_APOSTROPHES)
-    return [part.translate(_APOSTROPHES) for part in _WORD.findall(folded) if part.translate(_APOSTROPHES)]
-
-
-def _repair_word(word: str) -> str:
-    return _NON_ASCII_RUN.sub(lambda match: ftfy.fix_encoding(match.group()), word)
-
-
 def normalise_word(word: str) -> list[str]:
     """Fold one word: mojibake repair, NFKC, casefold, NFKC, quotes and punctuation dropped.
 
     Folding can split a word (``"½"`` -> ``"1⁄2"`` -> ``1``, ``2``) and case folding can make
     a word look like mojibake again, so the steps repeat until nothing changes: that
     fixed point is what makes normalisation idempotent.
+
+    >>> normalise_word("Straße")
+    ['strasse']
     """
-    return list(_normalised(word))
-
-
-@lru_cache(maxsize=1 << 17)
-def _normalised(word: str) -> tuple[str, ...]:
-    # Memoised: news vocabulary is Zipfian, so most words were folded moments ago and a
-    # dict lookup replaces a dozen regex and unicodedata calls (measured: ~3x tokenise).
-    parts = [word]
-    for _ in range(_MAX_ROUNDS):
-        again = [piece for part in parts for piece in _fold(_repair_word(part))]
-        if again == parts:
-            break
-        parts = again
-    return tuple(parts)
+    return _native_normalise_word(word, fix_encoding)
 
 
 def tokenise(text: str, start: int = 0, end: int | None = None) -> list[Token]:
@@ -100,35 +62,11 @@ def tokenise(text: str, start: int = 0, end: int | None = None) -> list[Token]:
 
 
 def tokenise_columns(text: str, start: int = 0, end: int | None = None) -> tuple[list[str], list[int], list[int]]:
-    """:func:`tokenise` as three lists (words, starts, ends): what the hot path needs,
-    without a :class:`Token` per word. Text with no non-ASCII run needs no repair, so its
-    offsets are the regex's own (the common case in English news, measured ~2x faster)."""
-    end = len(text) if end is None else end
-    words: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    if _NON_ASCII_RUN.search(text, start, end) is None:
-        # map() over the matches keeps the per-word loop in C; words folding to several
-        # parts (rare) are expanded afterwards.
-        matches = list(_WORD.finditer(text, start, end))
-        parts = list(map(_normalised, map(_GROUP, matches)))
-        words = list(chain.from_iterable(parts))
-        starts = list(map(_START, matches))
-        ends = list(map(_END, matches))
-        if len(words) != len(matches):
-            counts = list(map(len, parts))
-            starts = [value for value, count in zip(starts, counts, strict=True) for _ in range(count)]
-            ends = [value for value, count in zip(ends, counts, strict=True) for _ in range(count)]
-        return words, starts, ends
-    repaired, start_map, end_map = _repair_mojibake(text, start, end)
-    for match in _WORD.finditer(repaired):
-        folded = _normalised(match.group())
-        words.extend(folded)
-        starts.extend([start_map[match.start()]] * len(folded))
-        ends.extend([end_map[match.end() - 1]] * len(folded))
-    return words, starts, ends
+    """:func:`tokenise` as three lists (words, starts, ends), without a :class:`Token` per
+    word. A word that folds into several parts gives each part its offsets."""
+    return _native_tokenise(text, start, end, fix_encoding)
 
 
 def normalise_text(text: str) -> str:
     """The comparison form of ``text``: its normalised words joined by single spaces."""
-    return " ".join(token.text for token in tokenise(text))
+    return " ".join(tokenise_columns(text)[0])

@@ -6,8 +6,10 @@ from __future__ import annotations
 import zlib
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from provenance.config import Config
+from provenance.config import Config, SegmentConfig
 from provenance.pipeline.batch import process_batch
 from provenance.pipeline.build import process_document
 from provenance.records import Document
@@ -55,3 +57,25 @@ def test_workers_can_leave_the_texts_behind():
 def test_an_empty_batch_is_fine():
     batch = process_batch([], Config())
     assert batch.num_units == 0 and batch.keys.shape[0] == 0
+
+
+_COLUMNS = ("paragraph_start", "paragraph_end", "paragraph_words", "paragraph_fingerprint", "paragraph_pattern",
+            "unit_paragraph", "unit_is_segment", "unit_start", "unit_end", "unit_words", "unit_content_key",
+            "shingles", "keys", "anchor_values")
+_WORDS = st.sampled_from(["The", "mayor", "said", "Mr.", "U.S.", "café", "Russiaâ€™s", "“quoted”", "½", "__",
+                          "Advertisement", "2020", ".", "!", " ", "\n", "\n\n", "\u00a0", "\ud800"])
+
+
+@given(st.lists(st.lists(_WORDS, max_size=120).map(" ".join), max_size=6))
+@settings(max_examples=60, deadline=None)
+def test_a_batch_equals_the_same_documents_one_by_one(texts):
+    config = Config(segment=SegmentConfig(min_words=4))
+    documents = [Document(path=f"{i}.txt", source=f"/x/{i}.txt", text=text, content_hash=str(i), encoding="utf-8")
+                 for i, text in enumerate(texts)]
+    batch = process_batch(documents, config)
+    alone = [process_batch([document], config) for document in documents]
+    for name in _COLUMNS:
+        expected = [getattr(one, name) for one in alone]
+        assert np.array_equal(getattr(batch, name), np.concatenate(expected) if expected else getattr(batch, name))
+    assert batch.unit_tokens == [tokens for one in alone for tokens in one.unit_tokens]
+    assert batch.unit_doc.tolist() == [i for i, one in enumerate(alone) for _ in range(one.num_units)]

@@ -8,6 +8,9 @@ equal its reference bit for bit, for any input.
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import numpy as np
 import pytest
 import xxhash
@@ -29,7 +32,9 @@ from provenance.pipeline.align import (
 from provenance.pipeline.anchors import winnowed_anchors
 from provenance.pipeline.lsh import band_keys
 from provenance.pipeline.minhash import build_signatures
+from provenance.pipeline.normalise import fix_encoding, normalise_word, tokenise
 from provenance.pipeline.shingle import shingle_hash32, shingle_hashes, word_hashes
+from provenance.pipeline.split import ABBREVIATIONS, split_paragraphs, split_sentences
 
 MASK64 = (1 << 64) - 1
 
@@ -365,3 +370,112 @@ def test_a_batch_of_pairs_equals_the_pairs_one_by_one(batch, data):
 def test_pairs_must_index_the_streams():
     with pytest.raises(ValueError, match="pairs must index the 2 streams"):
         align_many([_u32([1]), _u32([1])], [(0, 2)], 3, AlignConfig(), 6, 0.5)
+
+
+# -- the text stage: references are the regex/unicodedata definitions it replaced ---------------
+
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]{2,}")
+_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+_WORD = re.compile(rf"(?:\w|[{_MARKS}])+(?:['\u2019\u02bc](?:\w|[{_MARKS}])+)*")
+_DROPPED = str.maketrans({"\u2019": "", "\u02bc": "", "'": "", "\u2018": "", "_": ""})
+_BLOCK = re.compile(r"(?:[^\r\n]*\S[^\r\n]*(?:\r\n|\r|\n|$))+")
+_LINE = re.compile(r"[^\r\n]+")
+_BOUNDARY = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s+[\"'\u201c\u2018(\[]?[A-Z0-9\u00c0-\u024f])")
+
+
+def ref_normalise_word(word: str) -> list[str]:
+    parts = [word]
+    for _ in range(8):
+        again = []
+        for part in parts:
+            part = _NON_ASCII_RUN.sub(lambda m: fix_encoding(m.group()), part)
+            folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", part).casefold()).translate(_DROPPED)
+            again.extend(_WORD.findall(folded))
+        if again == parts:
+            break
+        parts = again
+    return parts
+
+
+def ref_tokenise(text: str) -> list[tuple[str, int, int]]:
+    pieces, starts, ends, cursor = [], [], [], 0
+    for match in _NON_ASCII_RUN.finditer(text):
+        fixed = fix_encoding(match.group())
+        if fixed != match.group():
+            pieces.append(text[cursor : match.start()] + fixed)
+            starts += list(range(cursor, match.start())) + [match.start()] * len(fixed)
+            ends += list(range(cursor + 1, match.start() + 1)) + [match.end()] * len(fixed)
+            cursor = match.end()
+    pieces.append(text[cursor:])
+    starts += list(range(cursor, len(text)))
+    ends += list(range(cursor + 1, len(text) + 1))
+    return [(word, starts[m.start()], ends[m.end() - 1]) for m in _WORD.finditer("".join(pieces))
+            for word in ref_normalise_word(m.group())]
+
+
+def ref_paragraphs(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for match in _BLOCK.finditer(text):
+        chunk = match.group()
+        start = match.start() + len(chunk) - len(chunk.lstrip())
+        spans.append((start, start + len(chunk.strip())))
+    return spans
+
+
+def ref_sentences(text: str) -> list[tuple[int, int]]:
+    def abbreviation(stop: int) -> bool:
+        end = stop - 1 if stop and text[stop - 1] == "\n" else stop
+        start = end
+        while start and not text[start - 1].isspace():
+            start -= 1
+        word = text[start:end].lstrip("\"'(\u201c\u2018[").rstrip(".")
+        return start != end and (word in ABBREVIATIONS or (len(word) == 1 and word.isalpha() and word.isupper()))
+
+    sentences = []
+    for line in _LINE.finditer(text):
+        cursor = line.start()
+        for boundary in _BOUNDARY.finditer(text, line.start(), line.end()):
+            if boundary.group() == "." and abbreviation(boundary.start()):
+                continue
+            sentences.append((cursor, boundary.end()))
+            cursor = boundary.end()
+        sentences.append((cursor, line.end()))
+    trimmed = [(s + len(text[s:e]) - len(text[s:e].lstrip()), s + len(text[s:e].rstrip())) for s, e in sentences]
+    return [(s, e) for s, e in trimmed if e > s]
+
+
+# Characters assigned in this Python's Unicode database: the crates' tables are newer
+# (characters assigned since then are letters natively, unassigned to the reference).
+_ASSIGNED = st.characters(blacklist_categories=("Cn", "Cs"))
+_PIECES = st.sampled_from(["Russiaâ€™s", "ðŸ‡·ðŸ‡º", "\u00a0", "“quoted”", "e\u0301", "ﬁne", "\r\n", "\n", "\n\n", "½",
+                           "Ünïcode", "U.S.", "Mr.", "J.", "word", " ", "—", "’”", "…", ". ", "! ", "(", ")", "Straße",
+                           "İstanbul", "ΣΊΣΥΦΟΣ", "__", "don't", "rock’n’roll", "\x1c", "\u2028", "Ⅻ", "ǅ", "A", "1"])
+_TEXTS = st.one_of(st.text(_ASSIGNED, max_size=200), st.lists(_PIECES, max_size=60).map("".join),
+                   st.lists(st.one_of(_PIECES, st.text(_ASSIGNED, max_size=3)), max_size=40).map("".join))
+
+
+@given(_TEXTS)
+@settings(max_examples=400, deadline=None)
+def test_tokenise_equals_the_regex_reference(text):
+    assert [(t.text, t.start, t.end) for t in tokenise(text)] == ref_tokenise(text)
+
+
+@given(_TEXTS)
+@settings(max_examples=400, deadline=None)
+def test_paragraphs_and_sentences_equal_the_regex_reference(text):
+    assert split_paragraphs(text, 0) == ref_paragraphs(text)
+    assert split_sentences(text, 0, len(text)) == ref_sentences(text)
+
+
+def test_every_assigned_character_folds_like_python():
+    for first in range(0, 0x30000, 4096):
+        chars = [chr(c) for c in range(first, first + 4096) if unicodedata.category(chr(c)) not in ("Cn", "Cs")]
+        assert [normalise_word(c) for c in chars] == [ref_normalise_word(c) for c in chars]
+
+
+def test_a_failing_callback_raises_in_the_caller():
+    def broken(run: str) -> str:
+        raise RuntimeError("no repair today")
+
+    with pytest.raises(RuntimeError, match="no repair today"):
+        _native.tokenise("déjà vu ðŸ‡·", 0, None, broken)

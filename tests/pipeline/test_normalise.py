@@ -41,3 +41,29 @@ def test_compatibility_forms_fold():
     assert normalise_word("ﬁne") == ["fine"]
     assert normalise_word("e\u0301") == ["é"]
     assert normalise_word("½") == ["1", "2"]
+
+
+def test_a_word_folding_into_parts_gives_each_part_its_offsets():
+    # "½" folds to "1⁄2" (two words), "__" to nothing: offsets still follow their words.
+    text = "Sat½ __ ﬀ"
+    assert [(t.text, t.start, t.end) for t in tokenise(text)] == [("sat1", 0, 4), ("2", 0, 4), ("ff", 8, 9)]
+
+
+def test_slices_and_lone_surrogates_keep_str_offsets():
+    text = "Zürich \ud800said Ünïcode"
+    assert [(t.text, text[t.start : t.end]) for t in tokenise(text, 1)] == [
+        ("ürich", "ürich"), ("said", "said"), ("ünïcode", "Ünïcode")]
+    assert [t.text for t in tokenise(text, 0, 6)] == ["zürich"]
+
+
+def test_case_folding_is_full():
+    assert normalise_word("STRASSE") == normalise_word("Straße") == ["strasse"]
+    assert normalise_word("ΣΊΣΥΦΟΣ") == normalise_word("σίσυφος")
+
+
+@given(st.one_of(TEXT, MESSY))
+@settings(max_examples=200, deadline=None)
+def test_a_slice_tokenises_like_the_same_text_cut_out(text):
+    start, end = len(text) // 3, 2 * len(text) // 3
+    inside = [(t.text, t.start - start, t.end - start) for t in tokenise(text, start, end)]
+    assert inside == [(t.text, t.start, t.end) for t in tokenise(text[start:end])]
