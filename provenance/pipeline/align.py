@@ -40,7 +40,7 @@ from provenance._native import best_chain_region as _native_best_chain_region
 from provenance._native import runs_of as _native_runs_of
 from provenance.config import AlignConfig
 
-__all__ = ["Region", "accept", "align", "align_many", "best_chain_region", "explain", "runs_of"]
+__all__ = ["Region", "Run", "accept", "align", "align_many", "best_chain_region", "explain", "runs_of"]
 
 Run = tuple[int, int, int]
 

@@ -24,7 +24,7 @@ import numpy as np
 import polars as pl
 
 from provenance.config import Config
-from provenance.pipeline.lsh import MEMBER_SCHEMA, candidate_pairs, lsh_params
+from provenance.pipeline.lsh import MEMBER_SCHEMA, candidate_pairs
 from provenance.pipeline.verify import verify_pairs
 from provenance.store import keyruns
 from provenance.store.findings import fill_temp, read_streams
@@ -61,7 +61,7 @@ def match_pending(index: Index, mapper: Mapper | None = None) -> int:
         dead = keyruns.dead_ranges(db)
         masks = {run.rowid: keyruns.live_mask(run, dead) for run in runs}
         columns = _Columns(db, runs)
-        num_bands = _num_bands(config)
+        num_bands = config.num_bands
         frames = (band_members(db, runs, masks, band, first_new, columns) for band in range(num_bands))
         task = partial(candidate_pairs, config=config.lsh, first_new=first_new)
         pair_frames = list((mapper or map)(task, frames))  # type: ignore[operator]
@@ -116,11 +116,6 @@ def anchor_pairs(db: sqlite3.Connection, dead: tuple[np.ndarray, np.ndarray], fi
         docs_b, _ = columns.lookup(b)
         a, b = a[docs_a != docs_b], b[docs_a != docs_b]
     return pl.DataFrame({"a": a, "b": b}, schema={"a": pl.Int64, "b": pl.Int64}).unique()
-
-
-def _num_bands(config: Config) -> int:
-    return lsh_params(config.lsh.threshold, config.minhash.num_perm, config.lsh.false_positive_weight,
-                      config.lsh.false_negative_weight)[0]
 
 
 class _Columns:
