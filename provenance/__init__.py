@@ -17,13 +17,33 @@ repository root; ``tests/test_docs.py`` runs this example)::
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from provenance._version import __version__
-from provenance.ci.check import CheckOptions, CheckResult, run_check
-from provenance.config import Config
-from provenance.errors import ProvenanceError
-from provenance.report.model import build_report
-from provenance.scan import ScanOptions, ScanSummary, scan
-from provenance.store.index import Index
+
+if TYPE_CHECKING:
+    from provenance.ci.check import CheckOptions, CheckResult, run_check
+    from provenance.config import Config
+    from provenance.errors import ProvenanceError
+    from provenance.report.model import build_report
+    from provenance.scanning import ScanOptions, ScanSummary, scan
+    from provenance.store.index import Index
+
+#: Where each public name lives. Imported on first use (PEP 562), so importing any
+#: submodule does not run the whole API: imports point one way, from the package down.
+_HOMES = {
+    "CheckOptions": "provenance.ci.check",
+    "CheckResult": "provenance.ci.check",
+    "run_check": "provenance.ci.check",
+    "Config": "provenance.config",
+    "ProvenanceError": "provenance.errors",
+    "build_report": "provenance.report.model",
+    "ScanOptions": "provenance.scanning",
+    "ScanSummary": "provenance.scanning",
+    "scan": "provenance.scanning",
+    "Index": "provenance.store.index",
+}
 
 __all__ = [
     "CheckOptions",
@@ -38,3 +58,15 @@ __all__ = [
     "run_check",
     "scan",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'provenance' has no attribute {name!r}")
+    value = getattr(import_module(_HOMES[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -71,7 +71,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"pipeline"}),
     frozenset({"store"}),
     frozenset({"execution"}),
-    frozenset({"scan", "settings"}),
+    frozenset({"scanning", "settings"}),
     frozenset({"report"}),
     frozenset({"ci"}),
     frozenset({"cli"}),

@@ -10,6 +10,8 @@ import __future__
 
 import ast
 import importlib
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -68,3 +70,13 @@ def test_each_module_lists_its_public_classes_and_functions(name: str, path: Pat
     assert len(listed) == len(set(listed)), f"{name}.__all__ repeats a name"
     assert [item for item in listed if not hasattr(module, item)] == [], f"{name}.__all__ names what does not exist"
     assert sorted(defined - set(listed) - KNOWN_GAPS.get(name, set())) == [], f"{name}: public but not in __all__"
+
+
+def test_importing_a_submodule_does_not_import_the_whole_api():
+    """The package imports its API on first use: a stage module never pulls in ``check``
+    or ``scan`` through the package, so imports point one way."""
+    code = ("import sys, provenance.pipeline.normalise, provenance.store.index\n"
+            "assert not {'provenance.ci.check', 'provenance.scanning'} & set(sys.modules), sorted(sys.modules)\n"
+            "import provenance.scanning, provenance\n"
+            "assert callable(provenance.scan) and provenance.scan.__module__ == 'provenance.scanning'\n")
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -137,7 +137,7 @@ def test_index_built_with_another_config_is_refused(tmp_path, write_article):
 def test_unchanged_rescan_skips_the_refresh_but_a_stale_index_is_refreshed(tmp_path, write_article, monkeypatch):
     import sys
 
-    scan_module = sys.modules["provenance.scan"]  # the package exports the function under the same name
+    scan_module = sys.modules["provenance.scanning"]
 
     _corpus(write_article)
     _, first = _report(tmp_path / "ix.sqlite", [tmp_path / "corpus"])
@@ -195,7 +195,7 @@ def test_files_named_from_two_folders_in_one_scan_are_told_apart(tmp_path, write
 
 def test_options_are_plain_data_and_a_wrong_engine_fails_where_the_scan_starts(tmp_path, seeds_dir):
     from provenance.errors import ConfigError
-    from provenance.scan import scan_into
+    from provenance.scanning import scan_into
 
     options = ScanOptions(engine="steam", workers=1)  # building options checks nothing, connects nowhere
     with Index.open(tmp_path / "open.sqlite") as index, pytest.raises(ConfigError, match="unknown engine 'steam'"):

@@ -42,7 +42,7 @@ from provenance.ingest.feeds import is_feed
 from provenance.ingest.load import Skipped, iter_sources
 from provenance.records import SourceRef
 from provenance.report.shares import covered_share, overlaps
-from provenance.scan import ScanOptions, ScanSummary, Warn, scan
+from provenance.scanning import ScanOptions, ScanSummary, Warn, scan
 from provenance.store import queries
 from provenance.store.health import UnfinishedWork, unfinished_work
 from provenance.store.index import Index

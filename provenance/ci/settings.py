@@ -16,7 +16,7 @@ from provenance.ci.policy import CheckPolicy
 from provenance.errors import ConfigError
 from provenance.ingest.dates import resolve_timezone
 from provenance.ingest.feeds import FEED_ROLES, FeedFields
-from provenance.scan import ScanOptions
+from provenance.scanning import ScanOptions
 from provenance.settings import DEFAULT_INDEX, read_config
 
 __all__ = ["FORMATS", "CheckSettings", "read_settings", "resolve_settings"]

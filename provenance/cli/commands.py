@@ -44,7 +44,7 @@ from provenance.report.render import (
 )
 from provenance.report.schema import report_schema_text
 from provenance.report.trace import render_trace, trace_document
-from provenance.scan import ScanOptions, scan_into
+from provenance.scanning import ScanOptions, scan_into
 from provenance.store.health import diagnose, finish_work
 from provenance.store.index import Index
 

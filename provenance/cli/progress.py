@@ -25,7 +25,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from provenance.scan import Observe, ScanProgress
+from provenance.scanning import Observe, ScanProgress
 
 __all__ = ["ScanDisplay"]
 

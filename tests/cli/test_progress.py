@@ -9,7 +9,7 @@ from rich.console import Console
 
 from provenance import Index, ScanOptions, scan
 from provenance.cli.progress import ScanDisplay
-from provenance.scan import ScanProgress
+from provenance.scanning import ScanProgress
 from tests.conftest import prose
 
 

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from provenance.scan import ScanOptions, scan
+from provenance.scanning import ScanOptions, scan
 from provenance.store.index import Index
 from tests.execution.conftest import cli as _cli
 from tests.execution.conftest import json_report as _report

@@ -18,7 +18,7 @@ from provenance.execution.dask import check_workdir_visible
 from provenance.execution.shards import read_shard, shard_key, sharded, stage_in, write_shard
 from provenance.ingest.load import iter_sources, load_document
 from provenance.pipeline.batch import ProcessedBatch, process_batch
-from provenance.scan import ScanOptions, scan
+from provenance.scanning import ScanOptions, scan
 from provenance.store.index import Index
 from tests.execution.conftest import json_report, needs_dask, scan_and_report
 

@@ -19,7 +19,7 @@ import pytest
 
 from provenance import Index, scan
 from provenance.report.model import build_report, document_texts
-from provenance.scan import ScanOptions
+from provenance.scanning import ScanOptions
 from tests.conftest import SEEDS
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
