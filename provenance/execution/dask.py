@@ -292,7 +292,9 @@ class DaskExecutor:
                     f"start some with: dask worker {self.scheduler}"
                 ) from None
             return client
-        # Stage shards and Dask's own scratch space (spilled memory) in one directory that
+        # Our messages are the user's output: Dask's own log lines (an interrupted run's
+        # "Couldn't gather keys" from the in-process scheduler) are not; failures reach
+        # us as exceptions. Stage shards and Dask's own scratch space (spilled memory) in one directory that
         # close() removes, so a run leaves nothing behind in the temporary directory.
         import dask
 
@@ -300,7 +302,7 @@ class DaskExecutor:
         with spawning_without_interrupts(), dask.config.set({"temporary-directory": os.path.join(self._scratch, "dask")}):
             self._cluster = LocalCluster(
                 n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                silence_logs=logging.ERROR, host="127.0.0.1", preload=["provenance.execution.dask_worker"],
+                silence_logs=logging.CRITICAL, host="127.0.0.1", preload=["provenance.execution.dask_worker"],
             )
         return Client(self._cluster)
 
