@@ -71,7 +71,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"pipeline"}),
     frozenset({"store"}),
     frozenset({"execution"}),
-    frozenset({"scanning", "settings"}),
+    frozenset({"scanning", "settings", "workspace"}),
     frozenset({"report"}),
     frozenset({"ci"}),
     frozenset({"cli"}),

@@ -1,15 +1,19 @@
 """``check``: do these articles reuse text published earlier? Pass or fail, for CI.
 
-The given articles are scanned into a *scratch copy* of the index (or into the index
-itself with ``update=True``), findings are recomputed exactly as ``scan`` does, and every
-finding whose copy is one of the checked articles is judged by the
-:class:`~provenance.ci.policy.CheckPolicy`. Reusing ``scan`` keeps one definition of a
-finding: what ``check`` reports is what ``scan`` + ``report`` would report.
+The given articles are scanned into the index inside a transaction that is rolled back
+(:meth:`~provenance.store.index.Index.sandbox`), or into the index itself with
+``update=True``; findings are brought up to date exactly as ``scan`` does (incrementally:
+the cost follows the checked articles, not the index), and every finding whose copy is
+one of the checked articles is judged by the :class:`~provenance.ci.policy.CheckPolicy`.
+Reusing ``scan`` keeps one definition of a finding: what ``check`` reports is what
+``scan`` + ``report`` would report.
 
-The index is never written without ``update``: it is often a cached CI artifact, so it is
-copied as a file (or, while a writer has a ``-wal`` pending, with SQLite's backup API from
-a read-only connection); nothing is written beside it. A missing index means the articles are only
-compared with each other.
+The index is never changed without ``update``: it is often a cached CI artifact. The
+sandbox writes only to the ``-wal``, which the rollback discards, so the file's bytes stay
+as they were and nothing is copied. Where that cannot be had (a read-only folder, a
+writer's changes waiting in a ``-wal``, an older schema) the file is copied to a scratch
+folder first, as a file or with SQLite's backup API. A missing index means the articles
+are only compared with each other.
 
 Library use: ``run_check(["feeds/today.jsonl"], Path("provenance.sqlite")).exit_code``.
 """
@@ -18,7 +22,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -36,7 +39,7 @@ from provenance.ci.locations import (
 )
 from provenance.ci.order import Reuse, order_for_check
 from provenance.ci.policy import STATUSES, CheckPolicy, finding_fingerprint
-from provenance.errors import IndexError_, InputError
+from provenance.errors import InputError
 from provenance.ingest.dates import format_stored
 from provenance.ingest.feeds import is_feed
 from provenance.ingest.load import Skipped, iter_sources
@@ -46,7 +49,7 @@ from provenance.scanning import ScanOptions, ScanSummary, Warn, scan
 from provenance.store import queries
 from provenance.store.health import UnfinishedWork, unfinished_work
 from provenance.store.index import Index
-from provenance.store.snapshot import copy_index
+from provenance.workspace import scratch_index
 
 __all__ = ["STATUSES", "CheckFinding", "CheckOptions", "CheckResult", "Side", "run_check"]
 
@@ -158,21 +161,12 @@ def run_check(
 
 @contextmanager
 def _workspace(index_path: Path, update: bool) -> Iterator[tuple[Index, int, bool]]:
-    """The index to scan into: the real one (``update``) or a scratch copy of it."""
+    """The index to scan into: the real one (``update``), or one whose writes never reach
+    the file (:func:`~provenance.workspace.scratch_index`)."""
     found = index_path.exists() and index_path.stat().st_size > 0
-    if update:
-        with Index.open(index_path) as index:
-            yield index, _document_count(index), found
-        return
-    with tempfile.TemporaryDirectory(prefix="provenance-check-") as scratch_dir:
-        scratch = Path(scratch_dir) / "index.sqlite"
-        if found:
-            copy_index(index_path, scratch)
-        try:
-            with Index.open(scratch) as index:
-                yield index, _document_count(index), found
-        except IndexError_ as exc:  # name the user's file, not our copy
-            raise type(exc)(str(exc).replace(str(scratch), str(index_path))) from exc
+    opened = Index.open(index_path) if update else scratch_index(index_path)
+    with opened as index:
+        yield index, _document_count(index), found
 
 
 def _document_count(index: Index) -> int:

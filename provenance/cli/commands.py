@@ -43,7 +43,7 @@ from provenance.report.render import (
     write_parquet,
 )
 from provenance.report.schema import report_schema_text
-from provenance.report.trace import render_trace, trace_document
+from provenance.report.trace import find_document, render_trace, trace_document, trace_unindexed
 from provenance.scanning import ScanOptions, scan_into
 from provenance.store.health import diagnose, finish_work
 from provenance.store.index import Index
@@ -195,19 +195,37 @@ def report_command(index_path: Path | None, config_path: Path | None, quiet: boo
 def trace_command(file: str, index_path: Path | None, config_path: Path | None, quiet: bool, fmt: str) -> None:
     """For each passage of one article: original here, or first seen where and when.
 
-    FILE is one article, or FILE#N for record N of a feed. A warning says when the file
-    changed since it was scanned (the trace shows the scanned version).
+    FILE is one article, FILE#N for record N of a feed, or - for text on stdin. An
+    article not in the index is traced as if it had been scanned, without adding it
+    (the index is left as it was). A warning says when an indexed file changed since it
+    was scanned (the trace shows the scanned version).
 
     \b
     Examples:
       provenance trace seeds/002_b5b547b9f015d507.txt
       provenance trace feeds/today.jsonl#3 --format json
+      pbpaste | provenance trace -          # where did this paragraph come from?
     """
     settings = read_config(config_path)
-    with Index.open(resolve_index(index_path, settings), readonly=True) as index:
-        warn_matching(settings, index)
-        warn_unfinished(index)
-        meta, traces = trace_document(index, file)
+    path = resolve_index(index_path, settings)
+    found = None
+    if file != "-":
+        with Index.open(path, readonly=True) as index:
+            warn_matching(settings, index)
+            warn_unfinished(index)
+            found = find_document(index, file)
+            if found is not None:
+                meta, traces = trace_document(index, file)
+    if found is None:
+        if file == "-":
+            meta, traces = trace_unindexed(path, None, sys.stdin.buffer.read(), "-")
+        else:
+            if not Path(file).is_file():
+                raise InputError(f"{file}: not in the index and no such file; give an article's path, FILE#N for an "
+                                 "indexed feed record, or - for stdin")
+            meta, traces = trace_unindexed(path, Path(file), None, file)
+            if not quiet:
+                click.echo(f"note: {file} is not in the index; traced as if scanned, without adding it", err=True)
     if meta.get("changed_since_scan"):
         click.echo(f"warning: {file}: {meta['changed_since_scan']}; this trace shows the scanned version "
                    f"(rescan it with 'provenance scan')", err=True)

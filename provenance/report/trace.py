@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,10 +17,12 @@ from provenance.ingest.feeds import is_feed
 from provenance.pipeline.normalise import tokenise
 from provenance.records import SourceRef
 from provenance.report.align import align
+from provenance.scanning import ScanOptions, scan
 from provenance.store import queries
 from provenance.store.index import Index
+from provenance.workspace import scratch_index
 
-__all__ = ["PassageTrace", "changed_since_scan", "render_trace", "trace_document"]
+__all__ = ["PassageTrace", "changed_since_scan", "find_document", "render_trace", "trace_document", "trace_unindexed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +40,9 @@ class PassageTrace:
                 "reused_by": self.reused_by}
 
 
-def _find_document(index: Index, target: str) -> tuple[int, str]:
-    """Match ``target`` against stored sources (absolute) first, then display paths."""
+def find_document(index: Index, target: str) -> tuple[int, str] | None:
+    """``(id, display path)`` of the indexed document ``target`` names (its file's path,
+    absolute or as displayed, or FILE#N for a feed record); ``None`` when none is."""
     if os.path.isdir(target):
         raise InputError(f"{target}: a folder; give one article, or FILE#N for record N of a feed")
     if is_feed(target) and os.path.isfile(target):
@@ -50,7 +54,37 @@ def _find_document(index: Index, target: str) -> tuple[int, str]:
             return rows[0]
         if len(rows) > 1:
             raise InputError(f"{target}: several indexed documents have this path; pass the file's full path")
-    raise InputError(f"{target}: not in the index; scan it first with 'provenance scan {target}'")
+    return None
+
+
+def _find_document(index: Index, target: str) -> tuple[int, str]:
+    found = find_document(index, target)
+    if found is None:
+        raise InputError(f"{target}: not in the index; scan it first with 'provenance scan {target}'")
+    return found
+
+
+def trace_unindexed(index_path: Path, file: Path | None, data: bytes | None, display: str) -> tuple[dict[str, Any], list[PassageTrace]]:
+    """:func:`trace_document` for an article not in the index (``file``, or the bytes
+    ``data`` read from stdin): it is scanned into a scratch of the index whose writes are
+    rolled back (:func:`provenance.workspace.scratch_index`), so each passage is traced
+    to where it was first seen as if it had been scanned, and the index is left as it was."""
+    with tempfile.TemporaryDirectory(prefix="provenance-trace-") as folder:
+        if data is not None:
+            file = Path(folder) / "stdin.txt"
+            file.write_bytes(data)
+        assert file is not None
+        if not file.is_file():
+            raise InputError(f"{display}: no such file; give an article's path, FILE#N for a feed record, or - for stdin")
+        skipped: list[str] = []
+        with scratch_index(index_path) as index:
+            scan([file], index, ScanOptions(workers=1, paths_from_root=False), warn=lambda item: skipped.append(item.reason))
+            found = find_document(index, str(file))
+            if found is None:
+                reason = f" ({skipped[0]})" if skipped else ""
+                raise InputError(f"{display}: nothing to trace{reason}")
+            meta, traces = trace_document(index, str(file))
+    return {**meta, "path": display, "changed_since_scan": None, "indexed": False}, traces
 
 
 def trace_document(index: Index, target: str) -> tuple[dict[str, Any], list[PassageTrace]]:
@@ -84,7 +118,7 @@ def trace_document(index: Index, target: str) -> tuple[dict[str, Any], list[Pass
             status = "original"
         traces.append(PassageTrace(start, end, text[start:end], status, sources, reused_by))
     meta = {"path": path, "url": url, "title": title, "published": format_stored(published),
-            "changed_since_scan": changed_since_scan(source, size, mtime_ns, content_hash)}
+            "changed_since_scan": changed_since_scan(source, size, mtime_ns, content_hash), "indexed": True}
     return meta, traces
 
 

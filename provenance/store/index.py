@@ -27,6 +27,7 @@ from provenance.store.opening import (
     check_header,
     check_writable,
     connect,
+    connect_sandbox,
     initialise,
     mismatch_message,
     release,
@@ -76,6 +77,8 @@ class Index:
         #: What opening mended (damage earlier versions left), one phrase each.
         self.repaired: tuple[str, ...] = ()
         self._absent_companions: tuple[Path, ...] = ()
+        #: Every write is rolled back on close (:meth:`sandbox`).
+        self.sandboxed = False
 
     # -- opening -------------------------------------------------------------------
     @classmethod
@@ -116,6 +119,38 @@ class Index:
             raise
         return index
 
+    @classmethod
+    def sandbox(cls, path: str | Path) -> Index | None:
+        """Open an existing index so that nothing written to it is ever committed: one
+        transaction from open to close, rolled back then (each :meth:`transaction` is a
+        savepoint inside it). ``check`` and ``trace`` scan into it exactly as ``scan``
+        would, without copying the file and without changing a byte of it (the writes go
+        to the ``-wal`` only, see :func:`~provenance.store.opening.connect_sandbox`).
+
+        ``None`` when the file cannot be used so (see there): the caller works on a copy.
+        Other writers wait while a sandbox is open; readers do not.
+        """
+        path = Path(path)
+        if not (path.exists() and path.stat().st_size > 0):
+            return None
+        check_header(path)
+        absent = absent_companions(path)
+        connection = connect_sandbox(path)
+        if connection is None:
+            return None
+        try:
+            index = cls(path, connection, validate(connection, path, readonly=True), readonly=False)
+            index.sandboxed = True
+            index._absent_companions = absent
+            index.repaired = index._repair()
+        except BaseException as exc:
+            connection.execute("ROLLBACK")
+            release(connection, path, absent)
+            if isinstance(exc, sqlite3.Error) and (error := translate(exc, path)) is not None:
+                raise error from exc
+            raise
+        return index
+
     def _repair(self) -> tuple[str, ...]:
         """Mend what earlier versions left and a writer can fix in place (never a rebuild)."""
         if not self.connection.execute("SELECT 1 FROM key_runs WHERE stop_unit <= first_unit LIMIT 1").fetchone():
@@ -125,6 +160,8 @@ class Index:
         return (f"removed {dropped} empty key run{'s' if dropped != 1 else ''}",) if dropped else ()
 
     def close(self) -> None:
+        if self.sandboxed and self.connection.in_transaction:
+            self.connection.execute("ROLLBACK")
         release(self.connection, self.path, self._absent_companions)
 
     def __enter__(self) -> Self:
@@ -144,7 +181,9 @@ class Index:
         transaction, so a scan killed before its refresh is refreshed by the next one;
         the refresh marks them current (``True``); ``None`` leaves the mark alone.
         """
-        self.connection.execute("BEGIN IMMEDIATE")
+        begin, commit, rollback = (("SAVEPOINT write", "RELEASE write", "ROLLBACK TO write; RELEASE write")
+                                   if self.sandboxed else ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"))
+        self.connection.execute(begin)
         try:
             yield self.connection
             if findings_current is not None:
@@ -152,9 +191,23 @@ class Index:
                     "INSERT OR REPLACE INTO meta(key, value) VALUES ('findings_current', ?)", (str(int(findings_current)),)
                 )
         except BaseException:
-            self.connection.execute("ROLLBACK")
+            for statement in rollback.split("; "):
+                self.connection.execute(statement)
             raise
-        self.connection.execute("COMMIT")
+        self.connection.execute(commit)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """One read snapshot across several statements (concurrent writers cannot shift
+        what is read); inside a sandbox the open transaction already is one."""
+        if self.sandboxed:
+            yield self.connection
+            return
+        self.connection.execute("BEGIN")
+        try:
+            yield self.connection
+        finally:
+            self.connection.execute("COMMIT")
 
     @property
     def findings_current(self) -> bool:

@@ -52,8 +52,7 @@ def match_pending(index: Index, mapper: Mapper | None = None) -> int:
     db = index.connection
     config = index.config
     first_new = index.matched_through
-    db.execute("BEGIN")  # one read snapshot: concurrent writers cannot shift what we read
-    try:
+    with index.snapshot():  # concurrent writers cannot shift what we read
         runs = keyruns.runs(db)
         if not runs or runs[-1].stop_unit <= first_new:
             return 0
@@ -68,8 +67,6 @@ def match_pending(index: Index, mapper: Mapper | None = None) -> int:
         pair_frames.append(anchor_pairs(db, dead, first_new, columns, config.align.max_anchor_units))
         pairs = pl.concat([frame.select("a", "b") for frame in pair_frames]).unique()
         rows = _verify(db, config, pairs)
-    finally:
-        db.execute("COMMIT")
     with index.transaction() as tx:
         rows = _still_stored(rows, keyruns.dead_ranges(tx))
         tx.executemany(

@@ -3,7 +3,11 @@
 An index can come from a CI cache or a colleague, so it is treated as untrusted input:
 the SQLite header and ``application_id`` are checked before use, ``trusted_schema`` is
 off (and the defensive flag on where Python exposes it), triggers and views are refused,
-every table must have the columns we expect, ``PRAGMA quick_check`` must pass, and the
+every table must have the columns we expect, the file must hold the pages its header
+counts, ``PRAGMA quick_check`` must pass on a file of up to :data:`QUICK_CHECK_MAX_BYTES`
+(beyond, it would cost more than the work: ~2 minutes for a 5 GB index; SQLite's
+defensive reading and ``cell_size_check`` then catch a damaged page when it is read, as a
+:class:`SchemaError`, and ``doctor`` runs the full check), and the
 schema version must be one we can read (older ones are migrated in a transaction).
 Every failure is a :class:`SchemaError` naming the file, what is wrong and what to do.
 
@@ -31,10 +35,12 @@ from provenance.store.schema import (
     SCHEMA_VERSION,
 )
 
-__all__ = ["BUSY_TIMEOUT_MS", "absent_companions", "check_header", "check_writable", "connect", "initialise",
-           "mismatch_message", "release", "translate", "validate"]
+__all__ = ["BUSY_TIMEOUT_MS", "QUICK_CHECK_MAX_BYTES", "absent_companions", "check_header", "check_writable", "connect", "connect_sandbox",
+           "initialise", "mismatch_message", "release", "translate", "validate"]
 
 BUSY_TIMEOUT_MS = 120_000
+#: Larger files skip ``PRAGMA quick_check`` on open (its cost grows with the file).
+QUICK_CHECK_MAX_BYTES = 64 << 20
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _REBUILD = "rebuild it by scanning into a fresh --index"
 _READ_ONLY_HINT = "scan into a copy of it in a folder you can write ('provenance check' never writes the index)"
@@ -79,6 +85,43 @@ def connect(path: Path, readonly: bool) -> sqlite3.Connection:
         if getattr(exc, "sqlite_errorname", "") != "SQLITE_CANTOPEN" or (wal.exists() and wal.stat().st_size):
             raise _translated(exc, path) from exc
         return _configured(path, "mode=ro&immutable=1")
+    return connection
+
+
+def connect_sandbox(path: Path) -> sqlite3.Connection | None:
+    """A writable connection to an existing, current WAL index, inside a transaction that
+    its holder never commits (``Index.sandbox``); ``None`` when that would not leave the
+    file's bytes as they are, or cannot be had: not in WAL mode (switching writes the
+    header), a ``-wal`` with changes waiting (closing would checkpoint them into the
+    file), an older schema (it would need migrating), or a file or folder we cannot write.
+
+    In WAL mode the file itself is written only by checkpoints of committed frames, so
+    what the holder writes goes to the ``-wal`` and vanishes with the rollback.
+    """
+    wal = path.with_name(path.name + "-wal")
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(20)
+        if header[18:20] != b"\x02\x02" or (wal.exists() and wal.stat().st_size):
+            return None
+    except OSError:
+        return None
+    absent = absent_companions(path)
+    try:
+        connection = _configured(path, "mode=rw")
+    except ProvenanceError:
+        return None
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("DELETE FROM meta WHERE 0")  # SQLITE_READONLY now, not after the work
+        row = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is None or row[0] != str(SCHEMA_VERSION):
+            raise sqlite3.OperationalError("not the current schema")
+    except sqlite3.Error:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        release(connection, path, absent)
+        return None
     return connection
 
 
@@ -206,7 +249,7 @@ def validate(connection: sqlite3.Connection, path: Path, readonly: bool) -> Conf
     try:
         application_id = connection.execute("PRAGMA application_id").fetchone()[0]
         objects = connection.execute("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchall()
-        problems = [row[0] for row in connection.execute("PRAGMA quick_check(3)")]
+        problems = _quick_problems(connection, path)
     except sqlite3.DatabaseError as exc:
         raise SchemaError(f"{path}: the index is corrupt ({exc}); {_REBUILD}") from exc
     if problems != ["ok"]:
@@ -228,6 +271,24 @@ def validate(connection: sqlite3.Connection, path: Path, readonly: bool) -> Conf
         return Config.from_dict(json.loads(rows["config"]))
     except Exception as exc:
         raise SchemaError(f"{path}: the index's stored configuration is unreadable; {_REBUILD}") from exc
+
+
+def _quick_problems(connection: sqlite3.Connection, path: Path) -> list[str]:
+    """``["ok"]``, or what is wrong: a file shorter than its pages (truncated), or, for a
+    file small enough to read in a moment, what ``PRAGMA quick_check`` finds."""
+    with path.open("rb") as handle:
+        header = handle.read(100)
+    size = int.from_bytes(header[16:18], "big")
+    size = 65536 if size == 1 else size
+    # The header's page count is valid when its change counter matches "version valid for".
+    pages = int.from_bytes(header[28:32], "big") if header[24:28] == header[92:96] else 0
+    on_disk = path.stat().st_size
+    wal = path.with_name(path.name + "-wal")
+    if on_disk < pages * size and not (wal.exists() and wal.stat().st_size):
+        return [f"the file holds {on_disk} bytes, its header counts {pages * size}"]
+    if on_disk > QUICK_CHECK_MAX_BYTES:
+        return ["ok"]
+    return [row[0] for row in connection.execute("PRAGMA quick_check(3)")]
 
 
 def _version(rows: dict[str, str], path: Path) -> int:

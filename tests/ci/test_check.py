@@ -272,3 +272,27 @@ def test_an_indexed_article_dated_later_than_the_checked_one_is_not_its_origin(n
     feeds.mkdir()
     (feeds / "early.jsonl").write_text(json.dumps({"text": f"{prose(90)}\n\n{SHARED}", "published": "2019-12-01T09:00:00Z"}) + "\n")
     assert run_cli("check", "feeds").code == 0  # a.txt (2020-01-01) copied it, not the other way round
+
+
+def test_check_copies_nothing_and_judges_as_a_check_on_a_copy(newsroom, run_cli, write_article, monkeypatch):
+    """The sandbox (writes rolled back, nothing copied) and the scratch copy it replaces
+    give the same answer, byte for byte, and leave the index as it was."""
+    from provenance import workspace
+    from provenance.store.index import Index
+
+    write_article("wire-copy.txt", "https://three.example/x", "2020-01-03 10:00:00", "C", [WIRE, prose(30)], root=newsroom / "new")
+    index = newsroom / "provenance.sqlite"
+    before, files = _hash(index), sorted(p.name for p in newsroom.iterdir())
+
+    def no_copy(*args: object) -> None:
+        raise AssertionError("the index was copied")
+
+    monkeypatch.setattr(workspace, "copy_index", no_copy)
+    in_place = run_cli("check", "new", "--format", "json")
+    assert in_place.code == 1 and _hash(index) == before and sorted(p.name for p in newsroom.iterdir()) == files
+    monkeypatch.undo()
+    monkeypatch.chdir(newsroom)
+    monkeypatch.setattr(Index, "sandbox", classmethod(lambda cls, path: None))
+    copied = run_cli("check", "new", "--format", "json")
+    assert (copied.code, copied.out) == (in_place.code, in_place.out)
+    assert len(in_place.json()["reuses"]) == 2

@@ -50,3 +50,43 @@ def test_a_file_changed_since_the_scan_is_traced_as_scanned_with_a_warning(run_c
     assert "the feed file changed since it was scanned" in run_cli("trace", "corpus/feed.jsonl#2").err
     article.unlink()
     assert "the file is gone or unreadable since it was scanned" in run_cli("trace", "a.txt").err
+
+
+def _folder_state(folder) -> dict[str, tuple[bytes, int]]:
+    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir() if p.is_file()}
+
+
+def test_text_on_stdin_is_traced_to_where_it_was_first_seen_without_adding_it(run_cli, scanned, tmp_path, monkeypatch):
+    import io
+
+    before = _folder_state(tmp_path)
+    from tests.conftest import article
+
+    text = article("https://two.example/b", "2020-03-01 10:00:00", "B", [prose(50), SHARED])
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(text.encode("utf-8"))))
+    result = run_cli("trace", "-", "--format", "json")
+    assert result.code == 0, result.err
+    traced = result.json()
+    assert traced["path"] == "-" and traced["indexed"] is False
+    assert [p["status"] for p in traced["passages"]] == ["original", "reused"]
+    assert traced["passages"][1]["sources"][0]["path"] == "a.txt"
+    assert _folder_state(tmp_path) == before  # the index unchanged, nothing beside it
+    assert run_cli("report", "--format", "json").json()["summary"]["documents"] == 3
+
+
+def test_a_file_not_in_the_index_is_traced_with_a_note(run_cli, scanned, tmp_path, write_article):
+    article = write_article("c.txt", "https://three.example/c", "2019-12-01 10:00:00", "C", [SHARED, prose(60)],
+                            root=tmp_path / "new")
+    result = run_cli("trace", str(article))
+    assert result.code == 0 and result.err == f"note: {article} is not in the index; traced as if scanned, without adding it\n"
+    assert "original here, reused 2 time(s) elsewhere" in result.out  # dated before both indexed copies
+    missing = run_cli("trace", "new/nothing.txt")
+    assert missing.code == 2 and "not in the index and no such file" in missing.err
+
+
+def test_empty_stdin_is_an_input_error(run_cli, scanned, monkeypatch):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    result = run_cli("trace", "-")
+    assert result.code == 2 and result.err.startswith("error: -: nothing to trace") and result.err.count("\n") == 1

@@ -81,3 +81,60 @@ def test_an_unreadable_mark_is_a_schema_error_naming_the_key(tmp_path):
             index.set_meta(db, "matched_through", "many")
         with pytest.raises(SchemaError, match="matched_through mark is unreadable"):
             _ = index.matched_through
+
+
+def _file_state(folder: Path) -> dict[str, tuple[str, int]]:
+    """Every file beside the index: its bytes and modification time."""
+    import hashlib
+
+    return {p.name: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns) for p in folder.iterdir() if p.is_file()}
+
+
+def _closed_index(folder: Path, seeds_dir: Path) -> Path:
+    """An index of all seeds but one, closed (no -wal beside it), in a folder of its own."""
+    import shutil
+
+    folder.mkdir()
+    kept = folder.parent / "kept"
+    shutil.copytree(seeds_dir, kept)
+    min(kept.glob("*.txt")).unlink()
+    with Index.open(folder / "index.sqlite") as index:
+        scan([kept], index, ScanOptions(workers=1))
+    return folder / "index.sqlite"
+
+
+def test_a_sandbox_sees_its_writes_and_leaves_the_file_as_it_was(tmp_path, seeds_dir):
+    path = _closed_index(tmp_path / "store", seeds_dir)
+    before = _file_state(path.parent)
+    with Index.open(path, readonly=True) as reader:
+        stored = len(reader.stored_documents())
+    with Index.sandbox(path) as index:  # type: ignore[union-attr]
+        assert index.sandboxed
+        summary = scan([seeds_dir], index, ScanOptions(workers=1))
+        assert summary.added == 5 and len(index.stored_documents()) == stored + 5 and index.findings_count()
+        with Index.open(path, readonly=True) as reader:  # other connections never see them
+            assert len(reader.stored_documents()) == stored
+        with pytest.raises(ValueError), index.transaction() as db:  # a savepoint: only it is undone
+            index.set_meta(db, "half_written", 1)
+            raise ValueError("boom")
+        assert index.meta("half_written") is None and len(index.stored_documents()) == stored + 5
+    assert _file_state(path.parent) == before  # same bytes, same mtime, no -wal or -shm left
+    with Index.open(path, readonly=True) as reader:
+        assert len(reader.stored_documents()) == stored
+
+
+def test_no_sandbox_where_the_file_could_change_or_cannot_be_written(tmp_path, seeds_dir):
+    import sqlite3
+    from contextlib import closing
+
+    path = _closed_index(tmp_path / "store", seeds_dir)
+    assert Index.sandbox(tmp_path / "absent.sqlite") is None
+    with closing(sqlite3.connect(path)) as writer:  # a writer's committed changes wait in the -wal
+        writer.execute("PRAGMA wal_autocheckpoint = 0")
+        writer.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('pending', '1')")
+        writer.commit()
+        assert Index.sandbox(path) is None
+    with closing(sqlite3.connect(path)) as db:
+        db.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")  # older: would need migrating
+        db.commit()
+    assert Index.sandbox(path) is None

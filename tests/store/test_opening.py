@@ -52,6 +52,29 @@ def test_truncated_index(run_cli, built_index):
     _refused(run_cli, built_index, "corrupt")
 
 
+@pytest.mark.parametrize("quick_check_up_to", [64 << 20, 0])
+def test_truncation_is_caught_on_open_even_where_quick_check_is_skipped(run_cli, built_index, monkeypatch, quick_check_up_to):
+    """Opening a big index does not read it all (``quick_check`` is skipped beyond a
+    size), but a file shorter than the pages its header counts is refused either way."""
+    monkeypatch.setattr("provenance.store.opening.QUICK_CHECK_MAX_BYTES", quick_check_up_to)
+    data = built_index.read_bytes()
+    built_index.write_bytes(data[: len(data) - 4096])
+    result = run_cli("report", "--index", str(built_index))
+    assert result.code == 2 and "corrupt" in result.err and result.err.count("\n") == 1
+
+
+def test_corrupted_pages_of_a_big_index_are_caught_when_read(run_cli, built_index, seeds_dir, monkeypatch):
+    monkeypatch.setattr("provenance.store.opening.QUICK_CHECK_MAX_BYTES", 0)
+    data = bytearray(built_index.read_bytes())
+    for offset in range(2 * 4096, len(data) - 4096, 3 * 4096):
+        data[offset + 100 : offset + 400] = b"\xff" * 300
+    built_index.write_bytes(bytes(data))
+    for command in (("report",), ("report", "--format", "json"), ("check", str(seeds_dir))):
+        result = run_cli(*command, "--index", str(built_index))
+        assert result.code == 2 and "corrupt" in result.err and "Traceback" not in result.err, (command, result.err)
+    assert run_cli("doctor", "--index", str(built_index)).code == 2
+
+
 def test_truncated_header(run_cli, built_index):
     built_index.write_bytes(built_index.read_bytes()[:40])
     _refused(run_cli, built_index, "truncated")
