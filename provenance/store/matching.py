@@ -52,7 +52,7 @@ def match_pending(index: Index, mapper: Mapper | None = None) -> int:
     db = index.connection
     config = index.config
     first_new = index.matched_through
-    with index.snapshot():  # concurrent writers cannot shift what we read
+    with index.snapshot(), keyruns.BandReader(db) as reader:  # concurrent writers cannot shift what we read
         runs = keyruns.runs(db)
         if not runs or runs[-1].stop_unit <= first_new:
             return 0
@@ -61,7 +61,7 @@ def match_pending(index: Index, mapper: Mapper | None = None) -> int:
         masks = {run.rowid: keyruns.live_mask(run, dead) for run in runs}
         columns = _Columns(db, runs)
         num_bands = config.num_bands
-        frames = (band_members(db, runs, masks, band, first_new, columns) for band in range(num_bands))
+        frames = (band_members(reader, runs, masks, band, first_new, columns) for band in range(num_bands))
         task = partial(candidate_pairs, config=config.lsh, first_new=first_new)
         pair_frames = list((mapper or map)(task, frames))  # type: ignore[operator]
         pair_frames.append(anchor_pairs(db, dead, first_new, columns, config.align.max_anchor_units))
@@ -137,14 +137,14 @@ class _Columns:
 
 
 def band_members(
-    db: sqlite3.Connection, runs: list[keyruns.Run], masks: dict[int, np.ndarray], band: int, first_new: int,
+    reader: keyruns.BandReader, runs: list[keyruns.Run], masks: dict[int, np.ndarray], band: int, first_new: int,
     columns: _Columns,
 ) -> pl.DataFrame:
     """Every live member (columns :data:`MEMBER_SCHEMA`) of the band's buckets that hold a
     unit with id ``>= first_new`` and at least one other unit."""
     old_keys, old_units, new_keys, new_units = [], [], [], []
     for run in runs:
-        keys = keyruns.read_band(db, run, band)
+        keys = reader.read(run, band)
         units = np.arange(run.first_unit, run.stop_unit, dtype=np.int64)
         mask = masks[run.rowid]
         if run.first_unit >= first_new:
