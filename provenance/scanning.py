@@ -221,7 +221,8 @@ def plan_changes(
         index.set_root(root, rebased)
     _reject_duplicate_displays(sources)
     tracker.update(files_total=len(sources))
-    stored = index.stored_documents()
+    feeds = {str(source.absolute) for source in sources if is_feed(source.absolute)}
+    stored = index.documents_at([str(s.absolute) for s in sources if str(s.absolute) not in feeds], sorted(feeds))
     path_updates: list[tuple[str, int]] = []
     records = _stored_records_by_feed(stored)
     gone: list[int] = []

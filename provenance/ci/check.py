@@ -175,22 +175,15 @@ def _document_count(index: Index) -> int:
 
 def _checked_documents(index: Index, paths: Sequence[str | os.PathLike[str]]) -> list[int]:
     """Ids of the documents the given paths hold (feed files: all their records)."""
-    stored = index.stored_documents()
-    records: dict[str, list[int]] = defaultdict(list)
-    for source, document in stored.items():
-        ref = SourceRef.parse(source)
-        if ref.record is not None:
-            records[ref.file].append(document.id)
-    ids: set[int] = set()
+    files: list[str] = []
+    feeds: list[str] = []
     for item in iter_sources(paths):
-        if isinstance(item, Skipped):
-            continue
-        key = str(item.absolute)
-        if is_feed(item.absolute):
-            ids.update(records.get(key, []))
-        elif key in stored:
-            ids.add(stored[key].id)
-    return sorted(ids)
+        if not isinstance(item, Skipped):
+            (feeds if is_feed(item.absolute) else files).append(str(item.absolute))
+    stored = index.documents_at(files, feeds)
+    plain = set(files)
+    return sorted(document.id for source, document in stored.items()
+                  if source in plain or SourceRef.parse(source).record is not None)
 
 
 # -- findings -----------------------------------------------------------------------------

@@ -222,6 +222,24 @@ class Index:
         rows = self.connection.execute("SELECT id, path, source, content_hash, size, mtime_ns FROM documents")
         return {row[2]: StoredDocument(*row) for row in rows}
 
+    def documents_at(self, files: Sequence[str], feeds: Sequence[str] = ()) -> dict[str, StoredDocument]:
+        """The stored documents of these absolute file paths and of every record of these
+        feed files (sources ``FEED#N``), by source: looked up through the unique index on
+        ``source``, so a day's files cost what they are, not what the index holds."""
+        db = self.connection
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted_sources (source TEXT PRIMARY KEY, feed INTEGER NOT NULL) WITHOUT ROWID")
+        db.execute("DELETE FROM temp.wanted_sources")
+        db.executemany("INSERT OR IGNORE INTO temp.wanted_sources VALUES (?, ?)",
+                       [(file, 0) for file in files] + [(feed, 1) for feed in feeds])
+        columns = "d.id, d.path, d.source, d.content_hash, d.size, d.mtime_ns"
+        rows = db.execute(
+            f"""SELECT {columns} FROM temp.wanted_sources AS w JOIN documents AS d ON d.source = w.source WHERE w.feed = 0
+                UNION ALL
+                SELECT {columns} FROM temp.wanted_sources AS w JOIN documents AS d
+                ON d.source >= w.source || '#' AND d.source < w.source || '$' WHERE w.feed = 1""").fetchall()
+        db.execute("DELETE FROM temp.wanted_sources")
+        return {row[2]: StoredDocument(*row) for row in rows}
+
     def set_paths(self, updates: Sequence[tuple[str, int]]) -> None:
         with self.transaction(findings_current=None) as db:  # display paths are read at report time
             db.executemany("UPDATE documents SET path = ? WHERE id = ?", updates)

@@ -21,6 +21,7 @@ import itertools
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Self
 
 import numpy as np
 
@@ -154,7 +155,7 @@ class BandReader:
             blob.close()
         self._blobs.clear()
 
-    def __enter__(self) -> BandReader:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -52,7 +52,7 @@ def match_pending(index: Index, mapper: Mapper | None = None) -> int:
     db = index.connection
     config = index.config
     first_new = index.matched_through
-    with index.snapshot(), keyruns.BandReader(db) as reader:  # concurrent writers cannot shift what we read
+    with index.snapshot():  # concurrent writers cannot shift what we read
         runs = keyruns.runs(db)
         if not runs or runs[-1].stop_unit <= first_new:
             return 0
@@ -61,9 +61,10 @@ def match_pending(index: Index, mapper: Mapper | None = None) -> int:
         masks = {run.rowid: keyruns.live_mask(run, dead) for run in runs}
         columns = _Columns(db, runs)
         num_bands = config.num_bands
-        frames = (band_members(reader, runs, masks, band, first_new, columns) for band in range(num_bands))
         task = partial(candidate_pairs, config=config.lsh, first_new=first_new)
-        pair_frames = list((mapper or map)(task, frames))  # type: ignore[operator]
+        with keyruns.BandReader(db) as reader:  # closed before any table is dropped (open blobs lock them)
+            frames = (band_members(reader, runs, masks, band, first_new, columns) for band in range(num_bands))
+            pair_frames = list((mapper or map)(task, frames))  # type: ignore[operator]
         pair_frames.append(anchor_pairs(db, dead, first_new, columns, config.align.max_anchor_units))
         pairs = pl.concat([frame.select("a", "b") for frame in pair_frames]).unique()
         rows = _verify(db, config, pairs)
