@@ -120,6 +120,12 @@ class SpanGraph:
             self.adjacent[b].add(a)
         self.left = np.asarray(left, dtype=np.int64)
         self.right = np.asarray(right, dtype=np.int64)
+        #: Per node, its match edges by the other span's article: ``{doc: [(matched, other)]}``
+        #: (a wire passage reprinted N times has N neighbours; lookups by article stay O(1)).
+        self.matched_by_doc: dict[int, dict[int, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
+        for (a, b), score in self.matched.items():
+            self.matched_by_doc[a][self.nodes[b][1]].append((score, b))
+            self.matched_by_doc[b][self.nodes[a][1]].append((score, a))
 
     def _id(self, ids: dict[Node, int], node: Node) -> int:
         if node not in ids:
@@ -129,9 +135,7 @@ class SpanGraph:
 
     def direct_sources(self, node: int, docs: dict[int, DocKey], copy: DocKey) -> list[int]:
         """Articles earlier than ``copy`` that ``node`` matched directly."""
-        found = {self.nodes[other][1] for other in self.adjacent[node]
-                 if (min(node, other), max(node, other)) in self.matched}
-        return sorted(doc for doc in found if docs[doc].order < copy.order)
+        return sorted(doc for doc in self.matched_by_doc.get(node, {}) if docs[doc].order < copy.order)
 
     def overlapped_sources(self, node: int, docs: dict[int, DocKey], copy: DocKey) -> list[int]:
         """Spans of articles earlier than ``copy`` reached through one partial overlap: a
@@ -159,10 +163,8 @@ class SpanGraph:
         nearest origin node through the cluster (breadth first, lowest id on ties)."""
         direct: dict[int, list[tuple[int, int]]] = defaultdict(list)
         for node in region:
-            for other in self.adjacent[node]:
-                key = (min(node, other), max(node, other))
-                if self.nodes[other][1] == origin_doc and key in self.matched:
-                    direct[self.nodes[other][0]].append((self.matched[key], other))
+            for score, other in self.matched_by_doc.get(node, {}).get(origin_doc, ()):
+                direct[self.nodes[other][0]].append((score, other))
         if direct:
             unit = max(sorted(direct), key=lambda u: sum(score for score, _ in direct[u]))
             return sorted({other for _, other in direct[unit]})
