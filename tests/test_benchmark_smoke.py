@@ -59,3 +59,18 @@ def test_signers_and_candidate_search_run_on_corpus_passages(tiny):
     assert anchor.shape == (50, 128) and not np.array_equal(anchor, ours[:50])
     pairs = throughput.search_candidates(throughput.band_members(ours, passages))
     assert pairs.columns == ["a", "b"]
+
+
+def test_check_and_trace_benchmarks_leave_the_index_unchanged(tiny, tmp_path):
+    from benchmarks import test_lookup as lookup
+    from provenance import Index, ScanOptions, scan
+
+    index_path = tmp_path / "base.sqlite"
+    held = set(map(str, tiny.held_out()))
+    with Index.open(index_path) as index:
+        scan([path for path in tiny.articles if str(path) not in held], index, ScanOptions(workers=1))
+    for run in (lookup.test_check_in_place, lookup.test_trace_stdin):
+        benchmark = OnceBenchmark()
+        run(benchmark, tiny, index_path)
+        info = benchmark.extra_info
+        assert info["index_unchanged"] and info["seconds"] > 0 and info["peak_rss_mb"] > 0
