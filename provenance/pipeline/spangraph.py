@@ -123,6 +123,7 @@ class SpanGraph:
         #: Per node, its match edges by the other span's article: ``{doc: [(matched, other)]}``
         #: (a wire passage reprinted N times has N neighbours; lookups by article stay O(1)).
         self.matched_by_doc: dict[int, dict[int, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
+        self._sorted: dict[int, list[int]] = {}
         for (a, b), score in self.matched.items():
             self.matched_by_doc[a][self.nodes[b][1]].append((score, b))
             self.matched_by_doc[b][self.nodes[a][1]].append((score, a))
@@ -158,6 +159,13 @@ class SpanGraph:
                     and docs[self.nodes[earlier][1]].order < docs[via[1]].order)
         return sorted(found)
 
+    def _sorted_adjacent(self, node: int) -> list[int]:
+        """``node``'s neighbours in id order, sorted once (breadth-first walks revisit them)."""
+        found = self._sorted.get(node)
+        if found is None:
+            found = self._sorted[node] = sorted(self.adjacent[node])
+        return found
+
     def origin_side(self, region: list[int], origin_doc: int) -> list[int]:
         """Origin nodes matched directly by the region (best-matched unit only), else the
         nearest origin node through the cluster (breadth first, lowest id on ties)."""
@@ -171,7 +179,7 @@ class SpanGraph:
         seen, queue = set(region), deque(sorted(region))
         while queue:
             node = queue.popleft()
-            for other in sorted(self.adjacent[node]):
+            for other in self._sorted_adjacent(node):
                 if other in seen:
                     continue
                 if self.nodes[other][1] == origin_doc:
