@@ -1,14 +1,16 @@
 """The ``provenance`` command group, its entry point and the one place errors become
 exit codes.
 
-Commands live in :mod:`provenance.cli.commands` and :mod:`provenance.cli.ci` and are
-registered here with ``add_command``: they never import this module, so imports point one
-way. Every :class:`~provenance.errors.ProvenanceError` becomes ``error: <message>`` on
+Commands live in :mod:`provenance.cli.commands` and :mod:`provenance.cli.ci`, named here
+and imported when first asked for (``provenance trace`` never loads the CI formats, and
+start-up is part of every command's time); they never import this module, so imports
+point one way. Every :class:`~provenance.errors.ProvenanceError` becomes ``error: <message>`` on
 stderr and its exit code here, in :func:`main`, and nowhere else.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import sys
@@ -17,14 +19,36 @@ import threading
 import click
 
 from provenance._version import __version__
-from provenance.cli.ci import baseline_command, check_command
-from provenance.cli.commands import doctor_command, report_command, scan_command, trace_command
 from provenance.errors import ProvenanceError
 
 __all__ = ["Interrupted", "cli", "entry", "main"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+#: Command name -> the module and attribute defining it.
+_COMMANDS = {
+    "scan": ("provenance.cli.commands", "scan_command"),
+    "report": ("provenance.cli.commands", "report_command"),
+    "trace": ("provenance.cli.commands", "trace_command"),
+    "doctor": ("provenance.cli.commands", "doctor_command"),
+    "check": ("provenance.cli.ci", "check_command"),
+    "baseline": ("provenance.cli.ci", "baseline_command"),
+}
+
+
+class _LazyGroup(click.Group):
+    """A group whose commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context | None) -> list[str]:
+        return sorted(_COMMANDS)
+
+    def get_command(self, ctx: click.Context | None, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in _COMMANDS:
+            module, attribute = _COMMANDS[cmd_name]
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return self.commands.get(cmd_name)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="provenance")
 def cli() -> None:
     """Find reused passages across news articles and tell who published them first.
@@ -89,10 +113,6 @@ def main(argv: list[str] | None = None) -> int:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, previous)
     return code if isinstance(code, int) else 0
-
-
-for _command in (scan_command, report_command, trace_command, doctor_command, check_command, baseline_command):
-    cli.add_command(_command)
 
 
 def entry() -> None:
