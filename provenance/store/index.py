@@ -22,6 +22,7 @@ from provenance._version import __version__
 from provenance.config import Config
 from provenance.errors import ConfigMismatchError, IndexError_, SchemaError
 from provenance.store.keyruns import drop_empty_runs, record_dead
+from provenance.store.stale import note_deleted
 from provenance.store.opening import (
     absent_companions,
     check_header,
@@ -50,8 +51,10 @@ def decode_shingles(blob: bytes) -> np.ndarray:
 
 def delete_documents(db: sqlite3.Connection, doc_ids: Sequence[int]) -> None:
     """Delete documents (and, by cascade, their passages, units and matches); their
-    units' band keys are marked dead in the same transaction."""
+    units' band keys are marked dead in the same transaction, and what the next findings
+    refresh must look at again is noted (:mod:`provenance.store.stale`)."""
     record_dead(db, doc_ids)
+    note_deleted(db, doc_ids)
     db.executemany("DELETE FROM documents WHERE id = ?", [(int(i),) for i in doc_ids])
 
 
