@@ -29,7 +29,7 @@ from provenance.pipeline.phrases import (
     novel_words,
     stock_windows,
 )
-from provenance.store.keyruns import anchor_counts
+from provenance.store.anchorindex import anchor_counts
 
 __all__ = ["Draft", "insert_drafts", "recheck_notices", "recheck_stock", "renumber", "sync_reuses"]
 

@@ -63,7 +63,7 @@ from provenance.store.drafts import (
     sync_reuses,
 )
 from provenance.store.index import Index
-from provenance.store.keyruns import anchor_counts
+from provenance.store.anchorindex import anchor_counts
 from provenance.store.stale import Stale, since_last_refresh
 from provenance.store.stale import clear as clear_stale
 from provenance.store.subgraph import Subgraph
