@@ -26,7 +26,7 @@ import numpy as np
 
 from provenance.store.keyruns import dead_ranges
 
-__all__ = ["BLOCK", "MAX_SEGMENT", "add_sorted", "anchor_counts", "holders", "indexed_through", "live",
+__all__ = ["BLOCK", "MAX_SEGMENT", "add_sorted", "anchor_counts", "anchors_of_units", "holders", "indexed_through", "live",
            "reset", "sort_entries", "unindexed"]
 
 #: Entries per block: a lookup reads whole blocks (8 bytes each of anchors and units).
@@ -167,6 +167,19 @@ def _read(blob: sqlite3.Blob, start: int, stop: int) -> np.ndarray:
     if len(data) != 8 * (stop - start):
         raise sqlite3.DatabaseError("an anchor segment is truncated")
     return np.frombuffer(data, dtype="<i8").astype(np.int64)
+
+
+def anchors_of_units(db: sqlite3.Connection, ranges: list[tuple[int, int]]) -> np.ndarray:
+    """Sorted unique anchors of the units in the ``[first, stop)`` ranges, dead or alive
+    (read from the runs holding them)."""
+    found = [np.zeros(0, np.int64)]
+    for first, stop in ranges:
+        for blob_values, blob_units in db.execute(
+                "SELECT anchors, units FROM anchor_runs WHERE stop_unit > ? AND first_unit < ?", (first, stop)):
+            values = np.frombuffer(blob_values, dtype="<i8").astype(np.int64)
+            units = np.frombuffer(blob_units, dtype="<i8")
+            found.append(values[(units >= first) & (units < stop)])
+    return np.unique(np.concatenate(found))
 
 
 def anchor_counts(db: sqlite3.Connection, wanted: np.ndarray) -> dict[int, int]:

@@ -151,7 +151,7 @@ def find_changes(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, Doc
 
 def store_changes(db: sqlite3.Connection, clusters: Clusters, changes: Changes) -> None:
     """Replace the stored state of every changed cluster."""
-    spans = []
+    spans: list[tuple[int, int, int, int]] = []
     for key in sorted(changes.gone):
         spans.extend((unit, *key) for unit in stored_units(db, {key}))
     db.executemany("DELETE FROM cluster_spans WHERE unit = ? AND cluster_doc = ? AND cluster_start = ? AND cluster_end = ?",

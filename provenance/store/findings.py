@@ -44,6 +44,7 @@ from provenance.pipeline.cluster import (
     span_clusters,
 )
 from provenance.pipeline.phrases import is_short, lone_notices, novel_words, stock_windows
+from provenance.store.anchorindex import anchor_counts, anchors_of_units
 from provenance.store.boilerplate import mark_affected, mark_all
 from provenance.store.clusters import (
     Changes,
@@ -56,6 +57,7 @@ from provenance.store.clusters import (
     stored_units,
 )
 from provenance.store.drafts import (
+    forget_drafts,
     insert_drafts,
     recheck_notices,
     recheck_stock,
@@ -63,7 +65,6 @@ from provenance.store.drafts import (
     sync_reuses,
 )
 from provenance.store.index import Index
-from provenance.store.anchorindex import anchor_counts
 from provenance.store.stale import Stale, since_last_refresh
 from provenance.store.stale import clear as clear_stale
 from provenance.store.subgraph import Subgraph
@@ -112,7 +113,7 @@ def refresh(index: Index, *, labeller: Labeller = label_components, full: bool =
         stale = None if full or index.meta(_STATE) != _STATE_VERSION else since_last_refresh(db)
         if stale is None:
             mark_all(db, index.config.boilerplate)
-            for table in ("reuses", "finding_drafts", "span_clusters", "cluster_spans"):
+            for table in ("reuses", "finding_drafts", "draft_anchors", "span_clusters", "cluster_spans"):
                 db.execute(f"DELETE FROM {table}")
             _update_findings(db, index.config, labeller, None)
         else:
@@ -130,6 +131,7 @@ class _Affected:
 
     units: set[int]
     keys: set[ClusterKey]
+    anchors: np.ndarray
 
 
 def _affected(db: sqlite3.Connection, stale: Stale, flipped: list[tuple[int, int]]) -> _Affected:
@@ -143,7 +145,7 @@ def _affected(db: sqlite3.Connection, stale: Stale, flipped: list[tuple[int, int
     units.update(turned)
     keys = clusters_of_units(db, stale.deleted + [(unit, unit + 1) for unit in turned])
     units |= stored_units(db, keys)
-    return _Affected(units, keys)
+    return _Affected(units, keys, anchors_of_units(db, [(stale.first_unit, 1 << 62), *stale.deleted]))
 
 
 def _update_findings(db: sqlite3.Connection, config: Config, labeller: Labeller, affected: _Affected | None) -> None:
@@ -158,7 +160,7 @@ def _update_findings(db: sqlite3.Connection, config: Config, labeller: Labeller,
     else:
         clusters, docs, changes = _grow(db, labeller, affected)
         copies = changes.copies
-    _recompute(db, config, clusters, docs, changes, copies)
+    _recompute(db, config, clusters, docs, changes, copies, None if affected is None else affected.anchors)
 
 
 def _grow(db: sqlite3.Connection, labeller: Labeller, affected: _Affected) -> tuple[Clusters, dict[int, DocKey], Changes]:
@@ -194,14 +196,15 @@ def _units_of(db: sqlite3.Connection, doc_ids: set[int]) -> set[int]:
 
 
 def _recompute(db: sqlite3.Connection, config: Config, clusters: Clusters, docs: dict[int, DocKey], changes: Changes,
-               copies: set[int]) -> None:
-    """Redo the drafts of ``copies``, decide the marks again where their inputs changed,
-    and store the changed clusters."""
+               copies: set[int], anchors: np.ndarray | None) -> None:
+    """Redo the drafts of ``copies``, decide the marks again where their inputs changed
+    (``anchors``: those whose counts can have changed; ``None``: any), and store the
+    changed clusters."""
     _fill_ids(db, "refreshed_copies", copies)
     old = db.execute(
         """SELECT f.id, f.cluster_doc, f.cluster_start, f.cluster_end FROM temp.refreshed_copies AS c
            JOIN finding_drafts AS f ON f.copy_doc = c.id""").fetchall()
-    db.execute("DELETE FROM finding_drafts WHERE copy_doc IN (SELECT id FROM temp.refreshed_copies)")
+    forget_drafts(db, [row[0] for row in old])
     texts = _Texts(db)
     findings: list[Finding] = []
     if copies & set(docs):
@@ -209,7 +212,7 @@ def _recompute(db: sqlite3.Connection, config: Config, clusters: Clusters, docs:
         units.prefetch({clusters.graph.nodes[n][0] for doc in copies for n in _nodes_of(clusters, doc)})
         findings = cluster_findings(clusters, docs, units, units.spans, texts, config, copies)
     new = insert_drafts(db, [(cluster_key(clusters, f.cluster), f) for f in findings], texts, config)
-    flipped = recheck_stock(db, set(new), texts, config)
+    flipped = recheck_stock(db, set(new), texts, config, anchors)
     keys = {(row[1], row[2], row[3]) for row in old} | changes.gone | {cluster_key(clusters, n) for n in changes.clusters}
     keys.update(tuple(row) for row in db.execute(
         """SELECT f.cluster_doc, f.cluster_start, f.cluster_end FROM temp.refreshed_copies AS c

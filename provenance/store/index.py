@@ -22,7 +22,6 @@ from provenance._version import __version__
 from provenance.config import Config
 from provenance.errors import ConfigMismatchError, IndexError_, SchemaError
 from provenance.store.keyruns import drop_empty_runs, record_dead
-from provenance.store.stale import note_deleted
 from provenance.store.opening import (
     absent_companions,
     check_header,
@@ -34,6 +33,7 @@ from provenance.store.opening import (
     translate,
     validate,
 )
+from provenance.store.stale import note_deleted
 
 __all__ = ["Index", "StoredDocument", "decode_shingles", "delete_documents", "encode_shingles"]
 

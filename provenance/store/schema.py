@@ -163,6 +163,12 @@ CREATE TABLE IF NOT EXISTS cluster_spans (
     cluster_end INTEGER NOT NULL,
     PRIMARY KEY (unit, start, end)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS draft_anchors (
+    anchor INTEGER NOT NULL,
+    draft INTEGER NOT NULL,
+    PRIMARY KEY (anchor, draft)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS draft_anchors_draft ON draft_anchors(draft);
 CREATE TABLE IF NOT EXISTS stale_units (
     first INTEGER PRIMARY KEY,
     stop INTEGER NOT NULL
@@ -216,6 +222,7 @@ EXPECTED_COLUMNS: dict[str, frozenset[str]] = {
                                  "anchor_mask"}),
     "span_clusters": frozenset({"doc", "start", "end", "signature", "units", "docs"}),
     "cluster_spans": frozenset({"unit", "start", "end", "cluster_doc", "cluster_start", "cluster_end"}),
+    "draft_anchors": frozenset({"anchor", "draft"}),
     "stale_units": frozenset({"first", "stop"}),
     "stale_fingerprints": frozenset({"fingerprint"}),
     "anchor_segments": frozenset({"id", "first_unit", "stop_unit", "size", "fences", "anchors", "units"}),
@@ -318,7 +325,7 @@ def _v6_to_v7(connection: sqlite3.Connection) -> None:
     stored cluster (``cluster_spans``), what was deleted since the last refresh
     (``stale_units``, ``stale_fingerprints``) and anchors sorted for lookup
     (``anchor_segments``, :mod:`provenance.store.anchorindex`). The cluster state starts
-    empty, so findings are marked stale and the next refresh rebuilds them all; the
+    empty (as does ``draft_anchors``, which short drafts hold each anchor), so findings are marked stale and the next refresh rebuilds them all; the
     anchor segments are built by the next scan's candidate stage."""
     for statement in _V7_TABLES.split(";"):
         if statement.strip():

@@ -49,6 +49,10 @@ def note_deleted(db: sqlite3.Connection, doc_ids: Sequence[int]) -> None:
     db.executemany(
         "INSERT OR IGNORE INTO stale_fingerprints (fingerprint) SELECT fingerprint FROM paragraphs WHERE doc_id = ?",
         params)
+    # Their drafts go by cascade; the lookup of short drafts by anchor goes with them.
+    db.executemany(
+        "DELETE FROM draft_anchors WHERE draft IN (SELECT id FROM finding_drafts WHERE copy_doc = ?1 OR origin_doc = ?1)",
+        params)
     db.execute("UPDATE meta SET value = MIN(CAST(value AS INTEGER), ?) WHERE key = ?",
                (min(int(doc) for doc in doc_ids), _DOCS))
 
