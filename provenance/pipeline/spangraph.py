@@ -89,12 +89,17 @@ def _overlaps(a: Node, b: Node) -> bool:
 
 
 class SpanGraph:
-    """Span nodes, match edges (with matched words) and same-paragraph overlap edges."""
+    """Span nodes, match edges (with matched words) and same-paragraph overlap edges.
+
+    ``matched`` keys each match edge by its node pair ``(low, high)``; ``partners`` holds
+    the same per node (``node -> {other: matched}``), so walking a node's matches costs
+    no pair building."""
 
     def __init__(self, matches: list[SpanMatch]) -> None:
         ids: dict[Node, int] = {}
         self.nodes: list[Node] = []
         self.matched: dict[tuple[int, int], int] = {}
+        self.partners: dict[int, dict[int, int]] = defaultdict(dict)
         self.adjacent: dict[int, set[int]] = defaultdict(set)
         left: list[int] = []
         right: list[int] = []
@@ -105,6 +110,7 @@ class SpanGraph:
             right.append(b)
             key = (min(a, b), max(a, b))
             self.matched[key] = max(self.matched.get(key, 0), m.matched)
+            self.partners[a][b] = self.partners[b][a] = self.matched[key]
         by_unit: dict[int, list[int]] = defaultdict(list)
         for node_id, node in enumerate(self.nodes):
             by_unit[node[0]].append(node_id)
@@ -129,8 +135,7 @@ class SpanGraph:
 
     def direct_sources(self, node: int, docs: dict[int, DocKey], copy: DocKey) -> list[int]:
         """Articles earlier than ``copy`` that ``node`` matched directly."""
-        found = {self.nodes[other][1] for other in self.adjacent[node]
-                 if (min(node, other), max(node, other)) in self.matched}
+        found = {self.nodes[other][1] for other in self.partners[node]}
         return sorted(doc for doc in found if docs[doc].order < copy.order)
 
     def overlapped_sources(self, node: int, docs: dict[int, DocKey], copy: DocKey) -> list[int]:
@@ -139,9 +144,8 @@ class SpanGraph:
         paragraph that matched an earlier article. In A -> B -> C, B's span taken from A
         and B's span taken by C may share only a sentence; that sentence of C is A's."""
         found: set[int] = set()
-        for source in self.adjacent[node]:
-            key = (min(node, source), max(node, source))
-            if key not in self.matched or docs[self.nodes[source][1]].order >= copy.order:
+        for source in self.partners[node]:
+            if docs[self.nodes[source][1]].order >= copy.order:
                 continue
             via = self.nodes[source]
             for other in self.by_unit[via[0]]:
@@ -149,20 +153,19 @@ class SpanGraph:
                 if other == source or _overlaps(via, span) or min(via[3], span[3]) <= max(via[2], span[2]):
                     continue
                 found.update(
-                    earlier for earlier in self.adjacent[other]
-                    if (min(other, earlier), max(other, earlier)) in self.matched
-                    and docs[self.nodes[earlier][1]].order < docs[via[1]].order)
+                    earlier for earlier in self.partners[other]
+                    if docs[self.nodes[earlier][1]].order < docs[via[1]].order)
         return sorted(found)
 
     def origin_side(self, region: list[int], origin_doc: int) -> list[int]:
         """Origin nodes matched directly by the region (best-matched unit only), else the
         nearest origin node through the cluster (breadth first, lowest id on ties)."""
         direct: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        nodes = self.nodes
         for node in region:
-            for other in self.adjacent[node]:
-                key = (min(node, other), max(node, other))
-                if self.nodes[other][1] == origin_doc and key in self.matched:
-                    direct[self.nodes[other][0]].append((self.matched[key], other))
+            for other, score in self.partners[node].items():
+                if nodes[other][1] == origin_doc:
+                    direct[nodes[other][0]].append((score, other))
         if direct:
             unit = max(sorted(direct), key=lambda u: sum(score for score, _ in direct[u]))
             return sorted({other for _, other in direct[unit]})
