@@ -170,23 +170,31 @@ def _grow(db: sqlite3.Connection, labeller: Labeller, affected: _Affected) -> tu
     and compare them with the stored state."""
     graph = Subgraph(db)
     graph.grow(affected.units)
+    clusters, docs, changes = _compare(db, graph, labeller, affected.keys)
+    seeded: set[int] = set()
     while True:
-        matches = graph.matches()
-        docs = _doc_keys(db, {m.a_doc for m in matches} | {m.b_doc for m in matches})
-        clusters = span_clusters(matches, docs, labeller)
-        keys = affected.keys | clusters_of_spans(db, [(node[0], node[2], node[3]) for node in clusters.graph.nodes])
-        changes = find_changes(db, clusters, docs, keys)
-        span_graph = clusters.graph
+        nodes = clusters.graph.nodes
         wanted = stored_units(db, changes.gone)
-        wanted.update(span_graph.nodes[n][0] for number in changes.changed for n in clusters.groups[number - 1])
-        copy_nodes = [n for doc in changes.copies for n in clusters.doc_nodes.get(doc, ())]
-        wanted.update(span_graph.nodes[other][0] for n in copy_nodes for other in span_graph.adjacent.get(n, ()))
-        wanted.update(_units_of(db, changes.copies))
-        if not graph.grow(wanted):
+        wanted.update(nodes[n][0] for number in changes.changed for n in clusters.groups[number - 1])
+        copy_units = _units_of(db, changes.copies - seeded)
+        seeded |= changes.copies
+        grew = graph.grow(wanted | copy_units)
+        if not (graph.grow(graph.partner_units(copy_units)) or grew):
             break
+        clusters, docs, changes = _compare(db, graph, labeller, affected.keys)
     _log.debug("refresh: %d match rows read over %d units; %d spans in %d clusters",
                graph.rows_read, len(graph.units_read), len(clusters.graph.nodes), len(clusters.groups))
     return clusters, docs, changes
+
+
+def _compare(db: sqlite3.Connection, graph: Subgraph, labeller: Labeller,
+             keys: set[ClusterKey]) -> tuple[Clusters, dict[int, DocKey], Changes]:
+    """The clusters of the components loaded, and how they differ from the stored ones."""
+    matches = graph.matches()
+    docs = _doc_keys(db, {m.a_doc for m in matches} | {m.b_doc for m in matches})
+    clusters = span_clusters(matches, docs, labeller)
+    keys = keys | clusters_of_spans(db, [(node[0], node[2], node[3]) for node in clusters.graph.nodes])
+    return clusters, docs, find_changes(db, clusters, docs, keys)
 
 
 def _units_of(db: sqlite3.Connection, doc_ids: set[int]) -> set[int]:

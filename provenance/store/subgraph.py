@@ -81,6 +81,10 @@ class Subgraph:
         self._load({unit})
         return self._spans.get(unit, set())
 
+    def partner_units(self, units: Iterable[int]) -> set[int]:
+        """Units holding a span matched to a span of one of the (loaded) ``units``."""
+        return {other[0] for unit in units for span in self.spans_on(unit) for other in self._partners.get(span, ())}
+
     def matches(self) -> list[SpanMatch]:
         """The matches of the components reached, in ``(a, b, a_start, b_start)`` order."""
         return [self._rows[key] for key in sorted(self._rows)
