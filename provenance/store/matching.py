@@ -34,6 +34,8 @@ __all__ = ["anchor_pairs", "band_members", "match_pending", "pending_units"]
 
 #: Paragraph pairs aligned per chunk (bounds the token streams loaded at once).
 _VERIFY_CHUNK = 1 << 16
+#: Slots of the bit table a band's stored keys are tested against (a power of two).
+_TABLE_SIZE = 1 << 23
 
 Mapper = Callable[[Callable[[pl.DataFrame], pl.DataFrame], Iterator[pl.DataFrame]], Iterator[pl.DataFrame]]
 
@@ -183,29 +185,41 @@ def band_members(
     columns: _Columns,
 ) -> pl.DataFrame:
     """Every live member (columns :data:`MEMBER_SCHEMA`) of the band's buckets that hold a
-    unit with id ``>= first_new`` and at least one other unit."""
+    unit with id ``>= first_new`` and at least one other unit.
+
+    The stored units' keys are tested against the new keys with a bit table first (a
+    few nanoseconds per key, no frame of the whole band), then exactly on the few that pass.
+    """
     old_keys, old_units, new_keys, new_units = [], [], [], []
+    stored: list[tuple[keyruns.Run, range]] = []
     for run in runs:
-        keys = keyruns.read_band(db, run, band)
-        units = np.arange(run.first_unit, run.stop_unit, dtype=np.int64)
         mask = masks[run.rowid]
-        if run.first_unit >= first_new:
-            new_keys.append(keys[mask])
-            new_units.append(units[mask])
-        elif run.stop_unit <= first_new:
-            old_keys.append(keys[mask])
-            old_units.append(units[mask])
-        else:
-            split = mask & (units >= first_new)
-            new_keys.append(keys[split])
-            new_units.append(units[split])
-            old_keys.append(keys[mask & ~split])
-            old_units.append(units[mask & ~split])
-    new = pl.DataFrame({"key": _cat(new_keys), "unit": _cat(new_units)})
-    old = pl.DataFrame({"key": _cat(old_keys), "unit": _cat(old_units)})
-    if len(old):
-        new = pl.concat([old.join(new.select("key").unique(), on="key", how="semi"), new])
-    members = new.filter(pl.col("key").is_duplicated())
+        if run.stop_unit <= first_new:
+            stored.append((run, range(run.first_unit, run.stop_unit)))
+            continue
+        split = max(run.first_unit, first_new)
+        keys = keyruns.read_band(db, run, band, range(split, run.stop_unit))
+        live = mask[split - run.first_unit :]
+        new_keys.append(keys[live])
+        new_units.append(np.arange(split, run.stop_unit, dtype=np.int64)[live])
+        if split > run.first_unit:
+            stored.append((run, range(run.first_unit, split)))
+    wanted = np.unique(_cat(new_keys))
+    if len(wanted):
+        table = np.zeros(_TABLE_SIZE, dtype=bool)
+        table[wanted & (_TABLE_SIZE - 1)] = True
+        for run, units in stored:
+            keys = keyruns.read_band(db, run, band, units)
+            at = np.flatnonzero(table[keys & (_TABLE_SIZE - 1)])
+            at = at[masks[run.rowid][at + (units.start - run.first_unit)]]
+            found = np.minimum(np.searchsorted(wanted, keys[at]), len(wanted) - 1)
+            at = at[wanted[found] == keys[at]]
+            old_keys.append(keys[at])
+            old_units.append(at + units.start)
+    frame = pl.DataFrame({"key": np.concatenate([_cat(old_keys), _cat(new_keys)]),
+                          "unit": np.concatenate([_cat(old_units), _cat(new_units)])},
+                         schema={"key": pl.Int64, "unit": pl.Int64})
+    members = frame.filter(pl.col("key").is_duplicated())
     docs, contents = columns.lookup(members["unit"].to_numpy())
     return members.with_columns(
         pl.lit(band, dtype=pl.Int64).alias("band"), pl.Series("doc", docs), pl.Series("content", contents)
