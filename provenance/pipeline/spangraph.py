@@ -89,12 +89,17 @@ def _overlaps(a: Node, b: Node) -> bool:
 
 
 class SpanGraph:
-    """Span nodes, match edges (with matched words) and same-paragraph overlap edges."""
+    """Span nodes, match edges (with matched words) and same-paragraph overlap edges.
+
+    ``matched`` keys each match edge by its node pair ``(low, high)``; ``partners`` holds
+    the same per node (``node -> {other: matched}``), so walking a node's matches costs
+    no pair building."""
 
     def __init__(self, matches: list[SpanMatch]) -> None:
         ids: dict[Node, int] = {}
         self.nodes: list[Node] = []
         self.matched: dict[tuple[int, int], int] = {}
+        self.partners: dict[int, dict[int, int]] = defaultdict(dict)
         self.adjacent: dict[int, set[int]] = defaultdict(set)
         left: list[int] = []
         right: list[int] = []
@@ -105,6 +110,7 @@ class SpanGraph:
             right.append(b)
             key = (min(a, b), max(a, b))
             self.matched[key] = max(self.matched.get(key, 0), m.matched)
+            self.partners[a][b] = self.partners[b][a] = self.matched[key]
         by_unit: dict[int, list[int]] = defaultdict(list)
         for node_id, node in enumerate(self.nodes):
             by_unit[node[0]].append(node_id)
@@ -144,9 +150,8 @@ class SpanGraph:
         paragraph that matched an earlier article. In A -> B -> C, B's span taken from A
         and B's span taken by C may share only a sentence; that sentence of C is A's."""
         found: set[int] = set()
-        for source in self.adjacent[node]:
-            key = (min(node, source), max(node, source))
-            if key not in self.matched or docs[self.nodes[source][1]].order >= copy.order:
+        for source in self.partners[node]:
+            if docs[self.nodes[source][1]].order >= copy.order:
                 continue
             via = self.nodes[source]
             for other in self.by_unit[via[0]]:
@@ -154,9 +159,8 @@ class SpanGraph:
                 if other == source or _overlaps(via, span) or min(via[3], span[3]) <= max(via[2], span[2]):
                     continue
                 found.update(
-                    earlier for earlier in self.adjacent[other]
-                    if (min(other, earlier), max(other, earlier)) in self.matched
-                    and docs[self.nodes[earlier][1]].order < docs[via[1]].order)
+                    earlier for earlier in self.partners[other]
+                    if docs[self.nodes[earlier][1]].order < docs[via[1]].order)
         return sorted(found)
 
     def _sorted_adjacent(self, node: int) -> list[int]:

@@ -15,6 +15,10 @@ matched. So the findings to recompute are those of every article a changed clust
 paragraph a changed cluster holds. That is a superset of what can have changed:
 conservative, never wrong. The filters are decided again for every cluster sharing a
 paragraph with a changed one.
+
+``cluster_spans`` maps each stored span ``(unit, start, end)`` to its cluster's key, so
+an incremental refresh finds the stored clusters of the spans it loaded, or of the units
+deleted since, without reading every stored cluster.
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ import numpy as np
 from provenance.pipeline.cluster import Clusters
 from provenance.pipeline.spangraph import DocKey
 
-__all__ = ["Changes", "ClusterKey", "cluster_key", "cluster_signature", "find_changes", "store_changes"]
+__all__ = ["Changes", "ClusterKey", "cluster_key", "cluster_signature", "clusters_of_spans", "clusters_of_units",
+           "find_changes", "store_changes", "stored_units"]
 
 _log = logging.getLogger(__name__)
 
@@ -71,10 +76,50 @@ def cluster_signature(clusters: Clusters, number: int, docs: dict[int, DocKey]) 
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little") >> 1
 
 
-def find_changes(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, DocKey]) -> Changes:
-    """Compare the current clusters with the stored ones (``span_clusters``)."""
-    stored = {(doc, start, end): signature
-              for doc, start, end, signature in db.execute("SELECT doc, start, end, signature FROM span_clusters")}
+def clusters_of_spans(db: sqlite3.Connection, spans: list[tuple[int, int, int]]) -> set[ClusterKey]:
+    """Keys of the stored clusters holding any of the spans ``(unit, start, end)``."""
+    _fill(db, "looked_up_spans", ["unit", "start", "end"], sorted(set(spans)))
+    return {tuple(row) for row in db.execute(  # type: ignore[misc]
+        """SELECT c.cluster_doc, c.cluster_start, c.cluster_end FROM temp.looked_up_spans AS s
+           CROSS JOIN cluster_spans AS c ON c.unit = s.unit AND c.start = s.start AND c.end = s.end""")}
+
+
+def clusters_of_units(db: sqlite3.Connection, ranges: list[tuple[int, int]]) -> set[ClusterKey]:
+    """Keys of the stored clusters holding a span of a unit in one of the ``[first, stop)`` ranges."""
+    keys: set[ClusterKey] = set()
+    for first, stop in ranges:
+        keys.update(tuple(row) for row in db.execute(  # type: ignore[misc]
+            "SELECT cluster_doc, cluster_start, cluster_end FROM cluster_spans WHERE unit >= ? AND unit < ?",
+            (first, stop)))
+    return keys
+
+
+def stored_units(db: sqlite3.Connection, keys: set[ClusterKey]) -> set[int]:
+    """The units of the stored clusters ``keys``."""
+    units: set[int] = set()
+    for key in sorted(keys):
+        row = db.execute("SELECT units FROM span_clusters WHERE doc = ? AND start = ? AND end = ?", key).fetchone()
+        if row is not None:
+            units.update(np.frombuffer(row[0], dtype="<i8").tolist())
+    return units
+
+
+def find_changes(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, DocKey],
+                 candidates: set[ClusterKey] | None = None) -> Changes:
+    """Compare the current clusters with the stored ones (``span_clusters``): all of them,
+    or (an incremental refresh over whole components of the graph) the stored clusters
+    ``candidates`` and those stored under the key of a current cluster."""
+    if candidates is None:
+        stored = {(doc, start, end): signature
+                  for doc, start, end, signature in db.execute("SELECT doc, start, end, signature FROM span_clusters")}
+    else:
+        wanted = candidates | {cluster_key(clusters, number) for number in range(1, len(clusters.groups) + 1)}
+        stored = {}
+        for key in sorted(wanted):
+            row = db.execute("SELECT signature FROM span_clusters WHERE doc = ? AND start = ? AND end = ?",
+                             key).fetchone()
+            if row is not None:
+                stored[key] = row[0]
     graph = clusters.graph
     changed: dict[int, int] = {}
     kept: set[ClusterKey] = set()
@@ -106,12 +151,28 @@ def find_changes(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, Doc
 
 def store_changes(db: sqlite3.Connection, clusters: Clusters, changes: Changes) -> None:
     """Replace the stored state of every changed cluster."""
+    spans: list[tuple[int, int, int, int]] = []
+    for key in sorted(changes.gone):
+        spans.extend((unit, *key) for unit in stored_units(db, {key}))
+    db.executemany("DELETE FROM cluster_spans WHERE unit = ? AND cluster_doc = ? AND cluster_start = ? AND cluster_end = ?",
+                   spans)
     db.executemany("DELETE FROM span_clusters WHERE doc = ? AND start = ? AND end = ?", sorted(changes.gone))
     graph = clusters.graph
     rows = []
+    members_of: list[tuple[int, int, int, int, int, int]] = []
     for number, signature in sorted(changes.changed.items()):
+        key = cluster_key(clusters, number)
         nodes = [graph.nodes[n] for n in clusters.groups[number - 1]]
         units = np.unique(np.asarray([node[0] for node in nodes], dtype="<i8"))
         members = np.unique(np.asarray([node[1] for node in nodes], dtype="<i8"))
-        rows.append((*cluster_key(clusters, number), signature, units.tobytes(), members.tobytes()))
+        rows.append((*key, signature, units.tobytes(), members.tobytes()))
+        members_of.extend((node[0], node[2], node[3], *key) for node in nodes)
     db.executemany("INSERT INTO span_clusters (doc, start, end, signature, units, docs) VALUES (?, ?, ?, ?, ?, ?)", rows)
+    db.executemany("INSERT OR REPLACE INTO cluster_spans (unit, start, end, cluster_doc, cluster_start, cluster_end) "
+                   "VALUES (?, ?, ?, ?, ?, ?)", sorted(members_of))
+
+
+def _fill(db: sqlite3.Connection, table: str, columns: list[str], rows: list[tuple]) -> None:
+    db.execute(f"DROP TABLE IF EXISTS temp.{table}")
+    db.execute(f"CREATE TEMP TABLE {table} ({', '.join(columns)}, PRIMARY KEY ({', '.join(columns)})) WITHOUT ROWID")
+    db.executemany(f"INSERT OR IGNORE INTO temp.{table} VALUES ({', '.join('?' * len(columns))})", rows)

@@ -9,7 +9,9 @@ mark, under the same ids, numbered densely 1..n in origin order.
 Both marks depend on more than their draft: ``stock`` on how many paragraphs of the index
 hold each anchor of the copy span (``anchors``: those anchors; ``anchor_mask``: which
 of them were held by enough paragraphs when it was decided, so a draft is looked at
-again only when that changes); ``notice`` on every draft of its cluster and on the other
+again only when that changes; ``draft_anchors``: the drafts holding each anchor, so the
+drafts to look at again are found from the anchors whose counts a scan changed);
+``notice`` on every draft of its cluster and on the other
 clusters joining the same two articles.
 """
 
@@ -29,9 +31,9 @@ from provenance.pipeline.phrases import (
     novel_words,
     stock_windows,
 )
-from provenance.store.keyruns import anchor_counts
+from provenance.store.anchorindex import anchor_counts
 
-__all__ = ["Draft", "insert_drafts", "recheck_notices", "recheck_stock", "renumber", "sync_reuses"]
+__all__ = ["Draft", "forget_drafts", "insert_drafts", "recheck_notices", "recheck_stock", "renumber", "sync_reuses"]
 
 ClusterKey = tuple[int, int, int]
 Draft = tuple[ClusterKey, Finding]
@@ -59,6 +61,7 @@ def insert_drafts(db: sqlite3.Connection, drafts: list[Draft], texts: Callable[[
     anchors = {i: np.unique(w.all_anchors()).astype("<i8") for i, w in windows.items()}
     counts = anchor_counts(db, np.unique(np.concatenate(list(anchors.values())))) if anchors else {}
     ids = []
+    held: list[tuple[int, int]] = []
     for i, (key, f) in enumerate(drafts):
         stock, blob, mask = 0, None, None
         if i in windows:
@@ -70,15 +73,33 @@ def insert_drafts(db: sqlite3.Connection, drafts: list[Draft], texts: Callable[[
             (*key, f.origin_doc, f.origin_start, f.origin_end, f.copy_doc, f.copy_start, f.copy_end, f.similarity,
              f.shared, f.kind, int(f.origin_certain), f.jaccard, f.containment, f.matched, stock, blob, mask))
         ids.append(int(cursor.lastrowid or 0))
+        if i in anchors:
+            held.extend((anchor, ids[-1]) for anchor in anchors[i].tolist())
+    db.executemany("INSERT OR IGNORE INTO draft_anchors (anchor, draft) VALUES (?, ?)", held)
     return ids
 
 
-def recheck_stock(db: sqlite3.Connection, skip: set[int], texts: Callable[[int], str], config: Config) -> set[int]:
+def forget_drafts(db: sqlite3.Connection, ids: Iterable[int]) -> None:
+    """Delete drafts and their anchor lookup rows."""
+    rows = [(i,) for i in sorted(set(ids))]
+    db.executemany("DELETE FROM draft_anchors WHERE draft = ?", rows)
+    db.executemany("DELETE FROM finding_drafts WHERE id = ?", rows)
+
+
+def recheck_stock(db: sqlite3.Connection, skip: set[int], texts: Callable[[int], str], config: Config,
+                  changed: np.ndarray | None = None) -> set[int]:
     """Decide the stock mark again for stored short drafts (ids not in ``skip``) whose
-    anchors crossed the stock threshold since it was decided; the ids whose mark changed."""
-    rows = [row for row in db.execute(
-        f"SELECT id, anchors, anchor_mask, stock, {_COLUMNS} FROM finding_drafts WHERE anchors IS NOT NULL")
-        if row[0] not in skip]
+    anchors crossed the stock threshold since it was decided; the ids whose mark changed.
+    ``changed``: the anchors whose counts can have changed (held by units added or deleted
+    since), so only the drafts holding one are looked at; ``None``: every short draft."""
+    if changed is None:
+        query = f"SELECT id, anchors, anchor_mask, stock, {_COLUMNS} FROM finding_drafts WHERE anchors IS NOT NULL"
+    else:
+        _fill(db, "changed_anchors", ["anchor"], [(anchor,) for anchor in changed.tolist()])
+        query = f"""SELECT f.id, f.anchors, f.anchor_mask, f.stock, {_F_COLUMNS} FROM finding_drafts AS f WHERE f.id IN (
+                        SELECT h.draft FROM temp.changed_anchors AS c CROSS JOIN draft_anchors AS h ON h.anchor = c.anchor)
+                    AND f.anchors IS NOT NULL"""
+    rows = [row for row in db.execute(query) if row[0] not in skip]
     if not rows:
         return set()
     arrays = [np.frombuffer(row[1], dtype="<i8") for row in rows]

@@ -23,6 +23,7 @@ What keeps that cheap as the index grows:
 from __future__ import annotations
 
 import dataclasses
+import logging
 import sqlite3
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -43,8 +44,20 @@ from provenance.pipeline.cluster import (
     span_clusters,
 )
 from provenance.pipeline.phrases import is_short, lone_notices, novel_words, stock_windows
-from provenance.store.clusters import cluster_key, find_changes, store_changes
+from provenance.store.anchorindex import anchor_counts, anchors_of_units
+from provenance.store.boilerplate import mark_affected, mark_all
+from provenance.store.clusters import (
+    Changes,
+    ClusterKey,
+    cluster_key,
+    clusters_of_spans,
+    clusters_of_units,
+    find_changes,
+    store_changes,
+    stored_units,
+)
 from provenance.store.drafts import (
+    forget_drafts,
     insert_drafts,
     recheck_notices,
     recheck_stock,
@@ -52,10 +65,13 @@ from provenance.store.drafts import (
     sync_reuses,
 )
 from provenance.store.index import Index
-from provenance.store.keyruns import anchor_counts
+from provenance.store.stale import Stale, since_last_refresh
+from provenance.store.stale import clear as clear_stale
+from provenance.store.subgraph import Subgraph
 
 __all__ = ["compute_findings", "fill_temp", "read_streams", "refresh"]
 
+_log = logging.getLogger(__name__)
 _FETCH_ROWS = 100_000
 #: Meta key marking the stored drafts and cluster state as a base for incremental refreshes.
 _STATE = "findings_state"
@@ -63,33 +79,6 @@ _STATE_VERSION = "1"
 
 #: ``(left, right) -> (units, labels)``: connected components of the match pairs.
 Labeller = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
-
-# A paragraph is repeated boilerplate when its normalised text recurs in enough articles
-# of one group: the site (URL host) or the folder the file sits in (scrapers write one
-# folder per site, and undated articles have no host).
-_FREQUENT = """
-WITH keyed AS (
-    SELECT p.doc_id, p.idx, p.fingerprint, 's:' || d.site AS grp
-    FROM paragraphs AS p JOIN documents AS d ON d.id = p.doc_id
-    WHERE p.words BETWEEN 1 AND :max_words AND d.site != ''
-    UNION ALL
-    SELECT p.doc_id, p.idx, p.fingerprint, 'f:' || rtrim(d.source, replace(d.source, '/', '')) AS grp
-    FROM paragraphs AS p JOIN documents AS d ON d.id = p.doc_id
-    WHERE p.words BETWEEN 1 AND :max_words
-),
-frequent AS (
-    SELECT grp, fingerprint FROM keyed GROUP BY grp, fingerprint
-    HAVING COUNT(DISTINCT doc_id) >= :min_documents
-)
-SELECT DISTINCT k.doc_id, k.idx FROM keyed AS k
-JOIN frequent AS f ON f.grp = k.grp AND f.fingerprint = k.fingerprint
-"""
-_FLAG = """CASE
-    WHEN pattern = 1 AND :patterns THEN 1
-    WHEN (doc_id, idx) IN (SELECT doc_id, idx FROM temp.repeated) THEN 2
-    ELSE 0 END"""
-# Only rows whose flag changes are written: a rescan that changes nothing rewrites nothing.
-_MARK = f"UPDATE paragraphs SET boilerplate = {_FLAG} WHERE boilerplate IS NOT {_FLAG}"
 
 _MATCHES = """
 SELECT m.a, ua.doc_id, m.a_start, m.a_end, m.b, ub.doc_id, m.b_start, m.b_end, m.matched FROM matches AS m
@@ -106,44 +95,124 @@ def refresh(index: Index, *, labeller: Labeller = label_components, full: bool =
     """Recompute boilerplate and the findings that can have changed since the last
     refresh; return the number of findings stored.
 
-    Only clusters that gained, lost or changed a member are recomputed, with the copy
-    articles they touch (:mod:`provenance.store.clusters`); every other stored finding
-    is left as it is. ``full`` (or an index whose stored cluster state is missing, as
-    after a migration) recomputes everything. Either way the stored findings are what
+    Only what the articles added and deleted since the last refresh touch is read
+    (:mod:`provenance.store.stale`): the boilerplate groups of their paragraphs, the
+    span graph's components holding their units (:mod:`provenance.store.subgraph`) and
+    those the copy articles of the changed clusters need; only clusters that gained,
+    lost or changed a member are recomputed, with the copy articles they touch
+    (:mod:`provenance.store.clusters`), and every other stored finding is left as it is.
+    ``full`` (or an index whose stored state is missing, as after a migration) reads
+    and recomputes everything. Either way the stored findings are what
     :func:`compute_findings` gives over the whole index.
 
     ``labeller`` labels the connected components of the span graph (the contract of
     :func:`~provenance.pipeline.cluster.label_components`, the default; see
     :func:`provenance.execution.engines.component_labeller` for the Dask one).
     """
-    boilerplate = index.config.boilerplate
     with index.transaction(findings_current=True) as db:
-        db.execute("DROP TABLE IF EXISTS temp.repeated")
-        db.execute(
-            f"CREATE TEMP TABLE repeated AS {_FREQUENT}",
-            {"max_words": boilerplate.max_words, "min_documents": boilerplate.min_documents},
-        )
-        db.execute(_MARK, {"patterns": int(boilerplate.use_builtin_patterns)})
-        if full or index.meta(_STATE) != _STATE_VERSION:
-            for table in ("reuses", "finding_drafts", "span_clusters"):
+        stale = None if full or index.meta(_STATE) != _STATE_VERSION else since_last_refresh(db)
+        if stale is None:
+            mark_all(db, index.config.boilerplate)
+            for table in ("reuses", "finding_drafts", "draft_anchors", "span_clusters", "cluster_spans"):
                 db.execute(f"DELETE FROM {table}")
-        _update_findings(db, index.config, labeller)
+            _update_findings(db, index.config, labeller, None)
+        else:
+            flipped = mark_affected(db, index.config.boilerplate, stale.first_doc)
+            _update_findings(db, index.config, labeller, _affected(db, stale, flipped))
+        clear_stale(db, index.matched_through)
         db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (_STATE, _STATE_VERSION))
     return index.findings_count()
 
 
-def _update_findings(db: sqlite3.Connection, config: Config, labeller: Labeller) -> None:
-    """Bring the stored drafts, marks, ``reuses`` and cluster state up to date."""
-    matches = _read_matches(db)
+@dataclasses.dataclass(slots=True)
+class _Affected:
+    """Where an incremental refresh starts: ``units`` whose components it loads and the
+    stored clusters ``keys`` that lost a span (deleted, or turned boilerplate)."""
+
+    units: set[int]
+    keys: set[ClusterKey]
+    anchors: np.ndarray
+
+
+def _affected(db: sqlite3.Connection, stale: Stale, flipped: list[tuple[int, int]]) -> _Affected:
+    """Units matched since the last refresh, units of paragraphs whose boilerplate flag
+    turned, and every unit of a stored cluster that lost a span."""
+    units = {unit for pair in db.execute("SELECT a, b FROM matches WHERE b >= ?", (stale.first_unit,)) for unit in pair}
+    turned = [row[0] for row in fill_temp(
+        db, "flipped_paragraphs", ["doc_id", "idx"], [[doc for doc, _ in flipped], [idx for _, idx in flipped]],
+        """SELECT u.id FROM temp.flipped_paragraphs AS f CROSS JOIN units AS u ON u.doc_id = f.doc_id
+           WHERE u.paragraph = f.idx AND u.kind = 'paragraph'""")]
+    units.update(turned)
+    keys = clusters_of_units(db, stale.deleted + [(unit, unit + 1) for unit in turned])
+    units |= stored_units(db, keys)
+    return _Affected(units, keys, anchors_of_units(db, [(stale.first_unit, 1 << 62), *stale.deleted]))
+
+
+def _update_findings(db: sqlite3.Connection, config: Config, labeller: Labeller, affected: _Affected | None) -> None:
+    """Bring the stored drafts, marks, ``reuses`` and cluster state up to date: over the
+    whole index (``affected`` is ``None``) or over the components it reaches."""
+    if affected is None:
+        matches = _read_matches(db)
+        docs = _doc_keys(db, {m.a_doc for m in matches} | {m.b_doc for m in matches})
+        clusters = span_clusters(matches, docs, labeller)
+        changes = find_changes(db, clusters, docs)
+        copies = changes.copies | _vanished_copies(db, docs)
+    else:
+        clusters, docs, changes = _grow(db, labeller, affected)
+        copies = changes.copies
+    _recompute(db, config, clusters, docs, changes, copies, None if affected is None else affected.anchors)
+
+
+def _grow(db: sqlite3.Connection, labeller: Labeller, affected: _Affected) -> tuple[Clusters, dict[int, DocKey], Changes]:
+    """Load components until they hold everything the changed clusters' copy articles
+    need (:func:`~provenance.pipeline.cluster.cluster_findings`: every cluster of such
+    an article, and every span of a paragraph its spans matched, for partial overlaps),
+    and compare them with the stored state."""
+    graph = Subgraph(db)
+    graph.grow(affected.units)
+    clusters, docs, changes = _compare(db, graph, labeller, affected.keys)
+    seeded: set[int] = set()
+    while True:
+        nodes = clusters.graph.nodes
+        wanted = stored_units(db, changes.gone)
+        wanted.update(nodes[n][0] for number in changes.changed for n in clusters.groups[number - 1])
+        copy_units = _units_of(db, changes.copies - seeded)
+        seeded |= changes.copies
+        grew = graph.grow(wanted | copy_units)
+        if not (graph.grow(graph.partner_units(copy_units)) or grew):
+            break
+        clusters, docs, changes = _compare(db, graph, labeller, affected.keys)
+    _log.debug("refresh: %d match rows read over %d units; %d spans in %d clusters",
+               graph.rows_read, len(graph.units_read), len(clusters.graph.nodes), len(clusters.groups))
+    return clusters, docs, changes
+
+
+def _compare(db: sqlite3.Connection, graph: Subgraph, labeller: Labeller,
+             keys: set[ClusterKey]) -> tuple[Clusters, dict[int, DocKey], Changes]:
+    """The clusters of the components loaded, and how they differ from the stored ones."""
+    matches = graph.matches()
     docs = _doc_keys(db, {m.a_doc for m in matches} | {m.b_doc for m in matches})
     clusters = span_clusters(matches, docs, labeller)
-    changes = find_changes(db, clusters, docs)
-    copies = changes.copies | _vanished_copies(db, docs)
+    keys = keys | clusters_of_spans(db, [(node[0], node[2], node[3]) for node in clusters.graph.nodes])
+    return clusters, docs, find_changes(db, clusters, docs, keys)
+
+
+def _units_of(db: sqlite3.Connection, doc_ids: set[int]) -> set[int]:
+    return {row[0] for row in fill_temp(db, "copy_docs", ["id"], [sorted(doc_ids)],
+                                        """SELECT u.id FROM temp.copy_docs AS d CROSS JOIN units AS u ON u.doc_id = d.id
+                                           WHERE u.kind = 'paragraph'""")}
+
+
+def _recompute(db: sqlite3.Connection, config: Config, clusters: Clusters, docs: dict[int, DocKey], changes: Changes,
+               copies: set[int], anchors: np.ndarray | None) -> None:
+    """Redo the drafts of ``copies``, decide the marks again where their inputs changed
+    (``anchors``: those whose counts can have changed; ``None``: any), and store the
+    changed clusters."""
     _fill_ids(db, "refreshed_copies", copies)
     old = db.execute(
         """SELECT f.id, f.cluster_doc, f.cluster_start, f.cluster_end FROM temp.refreshed_copies AS c
            JOIN finding_drafts AS f ON f.copy_doc = c.id""").fetchall()
-    db.execute("DELETE FROM finding_drafts WHERE copy_doc IN (SELECT id FROM temp.refreshed_copies)")
+    forget_drafts(db, [row[0] for row in old])
     texts = _Texts(db)
     findings: list[Finding] = []
     if copies & set(docs):
@@ -151,7 +220,7 @@ def _update_findings(db: sqlite3.Connection, config: Config, labeller: Labeller)
         units.prefetch({clusters.graph.nodes[n][0] for doc in copies for n in _nodes_of(clusters, doc)})
         findings = cluster_findings(clusters, docs, units, units.spans, texts, config, copies)
     new = insert_drafts(db, [(cluster_key(clusters, f.cluster), f) for f in findings], texts, config)
-    flipped = recheck_stock(db, set(new), texts, config)
+    flipped = recheck_stock(db, set(new), texts, config, anchors)
     keys = {(row[1], row[2], row[3]) for row in old} | changes.gone | {cluster_key(clusters, n) for n in changes.clusters}
     keys.update(tuple(row) for row in db.execute(
         """SELECT f.cluster_doc, f.cluster_start, f.cluster_end FROM temp.refreshed_copies AS c

@@ -34,6 +34,7 @@ from provenance.store.opening import (
     translate,
     validate,
 )
+from provenance.store.stale import note_deleted
 
 __all__ = ["Index", "StoredDocument", "decode_shingles", "delete_documents", "encode_shingles"]
 
@@ -51,8 +52,10 @@ def decode_shingles(blob: bytes) -> np.ndarray:
 
 def delete_documents(db: sqlite3.Connection, doc_ids: Sequence[int]) -> None:
     """Delete documents (and, by cascade, their passages, units and matches); their
-    units' band keys are marked dead in the same transaction."""
+    units' band keys are marked dead in the same transaction, and what the next findings
+    refresh must look at again is noted (:mod:`provenance.store.stale`)."""
     record_dead(db, doc_ids)
+    note_deleted(db, doc_ids)
     db.executemany("DELETE FROM documents WHERE id = ?", [(int(i),) for i in doc_ids])
 
 

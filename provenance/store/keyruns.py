@@ -81,21 +81,12 @@ def read_anchors(db: sqlite3.Connection) -> tuple[np.ndarray, np.ndarray]:
 
 
 def anchor_counts(db: sqlite3.Connection, wanted: np.ndarray) -> dict[int, int]:
-    """How many live paragraphs hold each anchor of ``wanted`` (sorted unique), one run
-    at a time so memory stays bounded by a run."""
-    totals = np.zeros(len(wanted), dtype=np.int64)
-    firsts, stops = dead_ranges(db)
-    for blob_values, blob_units in db.execute("SELECT anchors, units FROM anchor_runs ORDER BY first_unit"):
-        values = np.frombuffer(blob_values, dtype="<i8")
-        units = np.frombuffer(blob_units, dtype="<i8")
-        if len(firsts):
-            at = np.searchsorted(firsts, units, side="right") - 1
-            values = values[(at < 0) | (units >= stops[np.maximum(at, 0)])]
-        positions = np.searchsorted(wanted, values)
-        hit = positions < len(wanted)
-        hit[hit] = wanted[positions[hit]] == values[hit]
-        np.add.at(totals, positions[hit], 1)
-    return dict(zip(wanted.tolist(), totals.tolist(), strict=True))
+    """How many live paragraphs hold each anchor of ``wanted`` (sorted unique): looked up
+    in the sorted anchor segments, see :func:`provenance.store.anchorindex.anchor_counts`."""
+    # Imported here: anchorindex builds on this module (dead ranges), not the other way.
+    from provenance.store.anchorindex import anchor_counts as indexed_counts
+
+    return indexed_counts(db, wanted)
 
 
 def runs(db: sqlite3.Connection) -> list[Run]:
@@ -138,13 +129,15 @@ class BandReader:
         self._db = db
         self._blobs: dict[int, sqlite3.Blob] = {}
 
-    def read(self, run: Run, band: int) -> np.ndarray:
-        """Band ``band``'s keys of every unit of ``run`` (dead ones included), in unit order."""
+    def read(self, run: Run, band: int, units: range | None = None) -> np.ndarray:
+        """Band ``band``'s keys of the units of ``run`` (all, dead ones included, or the
+        sub-range ``units``), in unit order."""
         blob = self._blobs.get(run.rowid)
         if blob is None:
             blob = self._blobs[run.rowid] = self._db.blobopen("key_runs", "keys", run.rowid, readonly=True)
-        width = 8 * run.size
-        blob.seek(band * width)
+        units = units or range(run.first_unit, run.stop_unit)
+        width = 8 * len(units)
+        blob.seek(8 * (band * run.size + units.start - run.first_unit))
         data = blob.read(width)
         if len(data) != width:
             raise sqlite3.DatabaseError(f"key run {run.rowid} is truncated")

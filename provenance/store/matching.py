@@ -26,7 +26,7 @@ import polars as pl
 from provenance.config import Config
 from provenance.pipeline.lsh import MEMBER_SCHEMA, candidate_pairs
 from provenance.pipeline.verify import verify_pairs
-from provenance.store import keyruns
+from provenance.store import anchorindex, keyruns
 from provenance.store.findings import fill_temp, read_streams
 from provenance.store.index import Index
 
@@ -34,6 +34,8 @@ __all__ = ["anchor_pairs", "band_members", "match_pending", "pending_units"]
 
 #: Paragraph pairs aligned per chunk (bounds the token streams loaded at once).
 _VERIFY_CHUNK = 1 << 16
+#: Slots of the bit table a band's stored keys are tested against (a power of two).
+_TABLE_SIZE = 1 << 23
 
 Mapper = Callable[[Callable[[pl.DataFrame], pl.DataFrame], Iterator[pl.DataFrame]], Iterator[pl.DataFrame]]
 
@@ -52,22 +54,30 @@ def match_pending(index: Index, mapper: Mapper | None = None) -> int:
     db = index.connection
     config = index.config
     first_new = index.matched_through
+    if anchorindex.indexed_through(db) > first_new:
+        # Matches were dropped behind the anchor segments' back (a repair): start them afresh.
+        with index.transaction(findings_current=None) as tx:
+            anchorindex.reset(tx)
     with index.snapshot():  # concurrent writers cannot shift what we read
         runs = keyruns.runs(db)
-        if not runs or runs[-1].stop_unit <= first_new:
-            return 0
-        stop = runs[-1].stop_unit
-        dead = keyruns.dead_ranges(db)
-        masks = {run.rowid: keyruns.live_mask(run, dead) for run in runs}
-        columns = _Columns(db, runs)
-        num_bands = config.num_bands
-        task = partial(candidate_pairs, config=config.lsh, first_new=first_new)
-        with keyruns.BandReader(db) as reader:  # closed before any table is dropped (open blobs lock them)
-            frames = (band_members(reader, runs, masks, band, first_new, columns) for band in range(num_bands))
-            pair_frames = list((mapper or map)(task, frames))  # type: ignore[operator]
-        pair_frames.append(anchor_pairs(db, dead, first_new, columns, config.align.max_anchor_units))
-        pairs = pl.concat([frame.select("a", "b") for frame in pair_frames]).unique()
-        rows = _verify(db, config, pairs)
+        pending = bool(runs) and runs[-1].stop_unit > first_new
+        if pending:
+            stop = runs[-1].stop_unit
+            dead = keyruns.dead_ranges(db)
+            masks = {run.rowid: keyruns.live_mask(run, dead) for run in runs}
+            columns = _Columns(db, runs)
+            num_bands = config.num_bands
+            task = partial(candidate_pairs, config=config.lsh, first_new=first_new)
+            with keyruns.BandReader(db) as reader:  # closed before any table is dropped (open blobs lock them)
+                frames = (band_members(reader, runs, masks, band, first_new, columns) for band in range(num_bands))
+                pair_frames = list((mapper or map)(task, frames))  # type: ignore[operator]
+            anchor_frame, fresh = _anchor_pass(db, dead, first_new, columns, config.align.max_anchor_units)
+            pair_frames.append(anchor_frame)
+            pairs = pl.concat([frame.select("a", "b") for frame in pair_frames]).unique()
+            rows = _verify(db, config, pairs)
+    if not pending:
+        _index_anchors(index)
+        return 0
     with index.transaction() as tx:
         rows = _still_stored(rows, keyruns.dead_ranges(tx))
         tx.executemany(
@@ -75,7 +85,24 @@ def match_pending(index: Index, mapper: Mapper | None = None) -> int:
                containment, matched) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows)
         index.set_meta(tx, "matched_through", max(stop, index.matched_through))
         keyruns.compact(tx, max(stop, index.matched_through), num_bands)
+        if anchorindex.indexed_through(tx) <= first_new:
+            anchorindex.add_sorted(tx, *fresh, through=stop)
     return len(rows)
+
+
+def _index_anchors(index: Index) -> None:
+    """Copy the anchors of matched units the segments do not cover yet into them (an
+    index from before version 7, or whose last scan was interrupted after matching)."""
+    db = index.connection
+    through = index.matched_through
+    if anchorindex.indexed_through(db) >= through or not db.execute(
+            "SELECT 1 FROM anchor_runs WHERE first_unit >= ? AND first_unit < ? LIMIT 1",
+            (anchorindex.indexed_through(db), through)).fetchone():
+        return
+    with index.transaction(findings_current=None) as tx:
+        values, units = anchorindex.unindexed(tx, keyruns.dead_ranges(tx))
+        covered = units < through
+        anchorindex.add_sorted(tx, *anchorindex.sort_entries(values[covered], units[covered]), through=through)
 
 
 def anchor_pairs(db: sqlite3.Connection, dead: tuple[np.ndarray, np.ndarray], first_new: int, columns: _Columns,
@@ -85,16 +112,30 @@ def anchor_pairs(db: sqlite3.Connection, dead: tuple[np.ndarray, np.ndarray], fi
     An anchor pairs only the first ``max_units`` units (by arrival: unit id) that hold
     it, so a stock phrase proposes a bounded number of pairs, and a scan in several
     batches proposes exactly the pairs one scan of the same sequence would. Vectorised:
-    rows sorted by (anchor, unit), then every group size's pairs at once.
+    rows sorted by (anchor, unit), then every group size's pairs at once. Only the
+    anchors of pending units are looked up in the stored ones
+    (:mod:`provenance.store.anchorindex`), whose other anchors can pair nothing new.
     """
-    values, units = keyruns.read_anchors(db)
-    firsts, stops = dead
-    if len(firsts) and len(units):
-        at = np.searchsorted(firsts, units, side="right") - 1
-        alive = (at < 0) | (units >= stops[np.maximum(at, 0)])
-        values, units = values[alive], units[alive]
-    order = np.lexsort((units, values))
-    values, units = values[order], units[order]
+    return _anchor_pass(db, dead, first_new, columns, max_units)[0]
+
+
+def _anchor_pass(db: sqlite3.Connection, dead: tuple[np.ndarray, np.ndarray], first_new: int, columns: _Columns,
+                 max_units: int) -> tuple[pl.DataFrame, tuple[np.ndarray, np.ndarray]]:
+    """:func:`anchor_pairs`, and the live anchors of the runs the segments do not cover
+    yet, sorted (what the scan then adds to them)."""
+    fresh = anchorindex.sort_entries(*anchorindex.unindexed(db, dead))
+    pending = fresh[1] >= first_new
+    has_segments = db.execute("SELECT 1 FROM anchor_segments LIMIT 1").fetchone() is not None
+    if not has_segments and bool(pending.all()):
+        values, units = fresh  # a first scan: every anchor is a pending unit's
+    else:
+        values, units = anchorindex.holders(db, np.unique(fresh[0][pending]), dead, fresh)
+    return _pairs_of_groups(values, units, first_new, columns, max_units), fresh
+
+
+def _pairs_of_groups(values: np.ndarray, units: np.ndarray, first_new: int, columns: _Columns,
+                     max_units: int) -> pl.DataFrame:
+    """The pairs of :func:`anchor_pairs` from live entries in ``(anchor, unit)`` order."""
     starts = np.flatnonzero(np.concatenate([[True], values[1:] != values[:-1]])) if len(values) else np.zeros(0, np.int64)
     sizes = np.diff(np.concatenate([starts, [len(values)]]))
     capped = np.minimum(sizes, max_units)
@@ -142,29 +183,41 @@ def band_members(
     columns: _Columns,
 ) -> pl.DataFrame:
     """Every live member (columns :data:`MEMBER_SCHEMA`) of the band's buckets that hold a
-    unit with id ``>= first_new`` and at least one other unit."""
+    unit with id ``>= first_new`` and at least one other unit.
+
+    The stored units' keys are tested against the new keys with a bit table first (a
+    few nanoseconds per key, no frame of the whole band), then exactly on the few that pass.
+    """
     old_keys, old_units, new_keys, new_units = [], [], [], []
+    stored: list[tuple[keyruns.Run, range]] = []
     for run in runs:
-        keys = reader.read(run, band)
-        units = np.arange(run.first_unit, run.stop_unit, dtype=np.int64)
         mask = masks[run.rowid]
-        if run.first_unit >= first_new:
-            new_keys.append(keys[mask])
-            new_units.append(units[mask])
-        elif run.stop_unit <= first_new:
-            old_keys.append(keys[mask])
-            old_units.append(units[mask])
-        else:
-            split = mask & (units >= first_new)
-            new_keys.append(keys[split])
-            new_units.append(units[split])
-            old_keys.append(keys[mask & ~split])
-            old_units.append(units[mask & ~split])
-    new = pl.DataFrame({"key": _cat(new_keys), "unit": _cat(new_units)})
-    old = pl.DataFrame({"key": _cat(old_keys), "unit": _cat(old_units)})
-    if len(old):
-        new = pl.concat([old.join(new.select("key").unique(), on="key", how="semi"), new])
-    members = new.filter(pl.col("key").is_duplicated())
+        if run.stop_unit <= first_new:
+            stored.append((run, range(run.first_unit, run.stop_unit)))
+            continue
+        split = max(run.first_unit, first_new)
+        keys = reader.read(run, band, range(split, run.stop_unit))
+        live = mask[split - run.first_unit :]
+        new_keys.append(keys[live])
+        new_units.append(np.arange(split, run.stop_unit, dtype=np.int64)[live])
+        if split > run.first_unit:
+            stored.append((run, range(run.first_unit, split)))
+    wanted = np.unique(_cat(new_keys))
+    if len(wanted):
+        table = np.zeros(_TABLE_SIZE, dtype=bool)
+        table[wanted & (_TABLE_SIZE - 1)] = True
+        for run, units in stored:
+            keys = reader.read(run, band, units)
+            at = np.flatnonzero(table[keys & (_TABLE_SIZE - 1)])
+            at = at[masks[run.rowid][at + (units.start - run.first_unit)]]
+            found = np.minimum(np.searchsorted(wanted, keys[at]), len(wanted) - 1)
+            at = at[wanted[found] == keys[at]]
+            old_keys.append(keys[at])
+            old_units.append(at + units.start)
+    frame = pl.DataFrame({"key": np.concatenate([_cat(old_keys), _cat(new_keys)]),
+                          "unit": np.concatenate([_cat(old_units), _cat(new_units)])},
+                         schema={"key": pl.Int64, "unit": pl.Int64})
+    members = frame.filter(pl.col("key").is_duplicated())
     docs, contents = columns.lookup(members["unit"].to_numpy())
     return members.with_columns(
         pl.lit(band, dtype=pl.Int64).alias("band"), pl.Series("doc", docs), pl.Series("content", contents)

@@ -14,7 +14,7 @@ from provenance.store.keyruns import append_run
 
 __all__ = ["APPLICATION_ID", "DDL", "EXPECTED_COLUMNS", "MIGRATIONS", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 #: Written to the SQLite header (``PRAGMA application_id``) so foreign files are spotted.
 APPLICATION_ID = 0x50505631  # "PPV1"
 
@@ -154,6 +154,37 @@ CREATE TABLE IF NOT EXISTS span_clusters (
     docs BLOB NOT NULL,
     PRIMARY KEY (doc, start, end)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS cluster_spans (
+    unit INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    cluster_doc INTEGER NOT NULL,
+    cluster_start INTEGER NOT NULL,
+    cluster_end INTEGER NOT NULL,
+    PRIMARY KEY (unit, start, end)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS draft_anchors (
+    anchor INTEGER NOT NULL,
+    draft INTEGER NOT NULL,
+    PRIMARY KEY (anchor, draft)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS draft_anchors_draft ON draft_anchors(draft);
+CREATE TABLE IF NOT EXISTS stale_units (
+    first INTEGER PRIMARY KEY,
+    stop INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS stale_fingerprints (
+    fingerprint INTEGER PRIMARY KEY
+);
+CREATE TABLE IF NOT EXISTS anchor_segments (
+    id INTEGER PRIMARY KEY,
+    first_unit INTEGER NOT NULL,
+    stop_unit INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    fences BLOB NOT NULL,
+    anchors BLOB NOT NULL,
+    units BLOB NOT NULL
+);
 """ + """
 CREATE TABLE IF NOT EXISTS scans (
     id INTEGER PRIMARY KEY,
@@ -190,6 +221,11 @@ EXPECTED_COLUMNS: dict[str, frozenset[str]] = {
                                  "origin_certain", "jaccard", "containment", "matched", "stock", "notice", "anchors",
                                  "anchor_mask"}),
     "span_clusters": frozenset({"doc", "start", "end", "signature", "units", "docs"}),
+    "cluster_spans": frozenset({"unit", "start", "end", "cluster_doc", "cluster_start", "cluster_end"}),
+    "draft_anchors": frozenset({"anchor", "draft"}),
+    "stale_units": frozenset({"first", "stop"}),
+    "stale_fingerprints": frozenset({"fingerprint"}),
+    "anchor_segments": frozenset({"id", "first_unit", "stop_unit", "size", "fences", "anchors", "units"}),
     "scans": frozenset({"id", "finished", "tool_version", "seen", "added", "changed", "removed", "skipped", "findings"}),
 }
 
@@ -284,11 +320,26 @@ def _v5_to_v6(connection: sqlite3.Connection) -> None:
     connection.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('findings_current', '0')")
 
 
+def _v6_to_v7(connection: sqlite3.Connection) -> None:
+    """Version 7 makes the work after a scan proportional to what changed: each span's
+    stored cluster (``cluster_spans``), what was deleted since the last refresh
+    (``stale_units``, ``stale_fingerprints``) and anchors sorted for lookup
+    (``anchor_segments``, :mod:`provenance.store.anchorindex`). The cluster state starts
+    empty (as does ``draft_anchors``, which short drafts hold each anchor), so findings are marked stale and the next refresh rebuilds them all; the
+    anchor segments are built by the next scan's candidate stage."""
+    for statement in _V7_TABLES.split(";"):
+        if statement.strip():
+            connection.execute(statement)
+    connection.execute("DELETE FROM meta WHERE key IN ('findings_state', 'refreshed_units', 'refreshed_docs')")
+    connection.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('findings_current', '0')")
+
+
 _V4_ANCHORS = DDL[DDL.index("CREATE TABLE IF NOT EXISTS anchor_runs") : DDL.index("CREATE TABLE IF NOT EXISTS matches")]
 _V4_MATCHES = DDL[DDL.index("CREATE TABLE IF NOT EXISTS matches") : DDL.index("CREATE TABLE IF NOT EXISTS reuses")]
-_V6_TABLES = DDL[DDL.index("CREATE TABLE IF NOT EXISTS finding_drafts") : DDL.index("CREATE TABLE IF NOT EXISTS scans")]
+_V6_TABLES = DDL[DDL.index("CREATE TABLE IF NOT EXISTS finding_drafts") : DDL.index("CREATE TABLE IF NOT EXISTS cluster_spans")]
+_V7_TABLES = DDL[DDL.index("CREATE TABLE IF NOT EXISTS cluster_spans") : DDL.index("CREATE TABLE IF NOT EXISTS scans")]
 _V3_TABLES = DDL[DDL.index("CREATE TABLE IF NOT EXISTS key_runs") : DDL.index("CREATE TABLE IF NOT EXISTS anchor_runs")]
 
 #: ``from_version -> function`` upgrading a connection to ``from_version + 1``.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
-    1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6}
+    1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7}

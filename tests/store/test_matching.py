@@ -86,3 +86,38 @@ def test_doctor_finds_damaged_key_runs(run_cli, seeds_dir, tmp_path, damage):
             db.execute("UPDATE key_runs SET first_unit = first_unit - 1 WHERE id = (SELECT MAX(id) FROM key_runs)")
     result = run_cli("doctor", "--index", str(index), "--quick")
     assert result.code == 2 and "key run" in result.err
+
+
+def test_band_members_are_every_live_member_of_the_buckets_new_units_fall_in(tmp_path):
+    import numpy as np
+    import polars as pl
+
+    from provenance.store.matching import _Columns, band_members
+
+    rng = np.random.default_rng(3)
+    with Index.open(tmp_path / "ix.sqlite") as index:
+        first = 1
+        for count in (40, 25, 30, 20):  # keys from a small pool, so buckets span runs
+            keys = rng.integers(0, 30, size=(count, 2), dtype=np.int64) * -(2**40) + 7
+            docs = np.arange(first, first + count, dtype=np.int64) // 3
+            with index.transaction(findings_current=None) as db:
+                keyruns.append_run(db, first, keys, docs, docs)
+                if first == 1:
+                    db.execute("INSERT INTO dead_units (first, stop) VALUES (5, 9)")
+            first += count
+        db = index.connection
+        runs = keyruns.runs(db)
+        dead = keyruns.dead_ranges(db)
+        masks = {run.rowid: keyruns.live_mask(run, dead) for run in runs}
+        for first_new in (50, 70, 95):
+            for band in range(2):
+                with keyruns.BandReader(db) as reader:
+                    got = band_members(reader, runs, masks, band, first_new, _Columns(db, runs))
+                keys = np.concatenate([keyruns.read_band(db, run, band) for run in runs])
+                units = np.concatenate([np.arange(run.first_unit, run.stop_unit) for run in runs])
+                live = np.concatenate([masks[run.rowid] for run in runs])
+                frame = pl.DataFrame({"key": keys[live], "unit": units[live]})
+                wanted = frame.filter(pl.col("unit") >= first_new)["key"].unique()
+                expected = frame.filter(pl.col("key").is_in(wanted.implode()) & pl.col("key").is_duplicated())
+                assert sorted(got.select("key", "unit").iter_rows()) == sorted(expected.iter_rows())
+                assert set(got["band"]) <= {band}

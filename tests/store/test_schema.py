@@ -39,3 +39,28 @@ def test_the_ddl_can_run_again_on_an_existing_index():
 
 def test_every_older_version_has_one_migration_step():
     assert sorted(MIGRATIONS) == list(range(1, SCHEMA_VERSION))
+
+
+def test_a_version_6_index_is_migrated_and_builds_its_lookup_state(seeds_dir, tmp_path):
+    from provenance import ScanOptions, scan
+    from provenance.report.render import render_report
+
+    path = tmp_path / "index.sqlite"
+    with Index.open(path) as index:
+        scan([seeds_dir], index, ScanOptions(workers=1))
+        before = render_report(index, "json")
+    with sqlite3.connect(path) as db:  # what version 6 had: no span lookup, no stale marks, no anchor segments
+        for table in ("cluster_spans", "draft_anchors", "stale_units", "stale_fingerprints", "anchor_segments"):
+            db.execute(f"DROP TABLE {table}")
+        db.execute("DELETE FROM meta WHERE key IN ('refreshed_units', 'refreshed_docs', 'anchors_indexed_through')")
+        db.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
+    with Index.open(path) as index:
+        assert index.meta("schema_version") == str(SCHEMA_VERSION)
+        assert not index.findings_current  # the migration marks the findings stale
+        scan([seeds_dir], index, ScanOptions(workers=1))  # nothing to read again: state rebuilt
+        db = index.connection
+        assert index.findings_current
+        assert db.execute("SELECT COUNT(*) FROM cluster_spans").fetchone()[0] > 0
+        assert db.execute("SELECT COUNT(*) FROM anchor_segments").fetchone()[0] > 0
+        assert index.meta("refreshed_units") == str(index.matched_through)
+        assert render_report(index, "json") == before

@@ -1,0 +1,115 @@
+"""The part of the span graph a refresh needs: whole connected components, read from
+the stored matches outward from a few units.
+
+The span graph (:mod:`provenance.pipeline.spangraph`) joins a span to the spans it
+matched and to the spans of its own paragraph it overlaps by half. A component is found
+by walking that relation span by span: a unit's matches are read when the walk first
+reaches one of its spans (``matches`` by its primary key for ``a``, ``matches_b`` for
+``b``; boilerplate paragraphs' matches left out, as in the full graph), and only the
+spans joined to the walk are followed, not every span of the unit. So the rows read are
+those of the units the components touch, whatever the size of the index.
+
+:meth:`Subgraph.matches` returns the matches of the components reached, in the order the
+full read gives them (``a, b, a_start, b_start``): span ids, and with them every tie
+broken by id, come out as they would over the whole index.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+
+from provenance.pipeline.spangraph import SpanMatch
+
+__all__ = ["Subgraph"]
+
+#: A span: ``(unit, start, end)``.
+Span = tuple[int, int, int]
+_OVERLAP_TO_JOIN = 0.5
+
+_SIDES = (
+    """SELECT m.a, ua.doc_id, m.a_start, m.a_end, m.b, ub.doc_id, m.b_start, m.b_end, m.matched
+       FROM temp.subgraph_units AS w CROSS JOIN matches AS m ON m.a = w.id""",
+    """SELECT m.a, ua.doc_id, m.a_start, m.a_end, m.b, ub.doc_id, m.b_start, m.b_end, m.matched
+       FROM temp.subgraph_units AS w CROSS JOIN matches AS m ON m.b = w.id""",
+)
+_LIVE = """
+JOIN units AS ua ON ua.id = m.a
+JOIN units AS ub ON ub.id = m.b
+JOIN paragraphs AS pa ON pa.doc_id = ua.doc_id AND pa.idx = ua.paragraph
+JOIN paragraphs AS pb ON pb.doc_id = ub.doc_id AND pb.idx = ub.paragraph
+WHERE pa.boilerplate = 0 AND pb.boilerplate = 0"""
+
+
+def _overlaps(a: Span, b: Span) -> bool:
+    shared = min(a[2], b[2]) - max(a[1], b[1])
+    return shared > 0 and shared >= _OVERLAP_TO_JOIN * min(a[2] - a[1], b[2] - b[1])
+
+
+class Subgraph:
+    """Components of the span graph grown on demand (:meth:`grow`); ``rows_read`` counts
+    the match rows read, ``units_read`` the units whose matches were read."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        self._rows: dict[tuple[int, int, int, int], SpanMatch] = {}
+        self._spans: dict[int, set[Span]] = {}
+        self._partners: dict[Span, set[Span]] = {}
+        self.visited: set[Span] = set()
+        self.rows_read = 0
+        self.units_read: set[int] = set()
+
+    def grow(self, units: Iterable[int]) -> bool:
+        """Add the components of every span on ``units``; whether any span was new."""
+        wanted = set(units)
+        self._load(wanted)
+        frontier = {span for unit in wanted for span in self._spans.get(unit, ())} - self.visited
+        added = bool(frontier)
+        self.visited |= frontier
+        while frontier:
+            self._load({span[0] for span in frontier})
+            reached: set[Span] = set()
+            for span in frontier:
+                reached.update(other for other in self._spans[span[0]] if other != span and _overlaps(span, other))
+                reached.update(self._partners.get(span, ()))
+            frontier = reached - self.visited
+            self.visited |= frontier
+        return added
+
+    def spans_on(self, unit: int) -> set[Span]:
+        """The spans of a loaded unit (empty for a unit without live matches)."""
+        self._load({unit})
+        return self._spans.get(unit, set())
+
+    def partner_units(self, units: Iterable[int]) -> set[int]:
+        """Units holding a span matched to a span of one of the (loaded) ``units``."""
+        return {other[0] for unit in units for span in self.spans_on(unit) for other in self._partners.get(span, ())}
+
+    def matches(self) -> list[SpanMatch]:
+        """The matches of the components reached, in ``(a, b, a_start, b_start)`` order."""
+        return [self._rows[key] for key in sorted(self._rows)
+                if (key[0], self._rows[key].a_start, self._rows[key].a_end) in self.visited]
+
+    def _load(self, units: set[int]) -> None:
+        todo = sorted(units - self.units_read)
+        if not todo:
+            return
+        self.units_read.update(todo)
+        self._db.execute("DROP TABLE IF EXISTS temp.subgraph_units")
+        self._db.execute("CREATE TEMP TABLE subgraph_units (id INTEGER PRIMARY KEY)")
+        self._db.executemany("INSERT INTO temp.subgraph_units VALUES (?)", [(unit,) for unit in todo])
+        for side in _SIDES:
+            for row in self._db.execute(side + _LIVE):
+                self.rows_read += 1
+                match = SpanMatch(*row)
+                key = (match.a, match.b, match.a_start, match.b_start)
+                if key in self._rows:
+                    continue
+                self._rows[key] = match
+                left, right = (match.a, match.a_start, match.a_end), (match.b, match.b_start, match.b_end)
+                self._spans.setdefault(match.a, set()).add(left)
+                self._spans.setdefault(match.b, set()).add(right)
+                self._partners.setdefault(left, set()).add(right)
+                self._partners.setdefault(right, set()).add(left)
+        for unit in todo:
+            self._spans.setdefault(unit, set())
