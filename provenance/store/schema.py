@@ -169,6 +169,8 @@ CREATE TABLE IF NOT EXISTS draft_anchors (
     PRIMARY KEY (anchor, draft)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS draft_anchors_draft ON draft_anchors(draft);
+-- The notice rule looks drafts up by article pair (origin, copy): exact, not every draft of a wire origin.
+CREATE INDEX IF NOT EXISTS finding_drafts_pair ON finding_drafts(origin_doc, copy_doc);
 CREATE TABLE IF NOT EXISTS stale_units (
     first INTEGER PRIMARY KEY,
     stop INTEGER NOT NULL
