@@ -120,8 +120,9 @@ def _lookup(db: sqlite3.Connection, rowid: int, size: int, fences: np.ndarray, w
         for start_block, stop_block in _ranges(blocks):
             start, stop = start_block * BLOCK, min(stop_block * BLOCK, size)
             values = _read(anchors, start, stop)
-            lo = np.searchsorted(values, wanted, side="left")
-            hi = np.searchsorted(values, wanted, side="right")
+            near = wanted[np.searchsorted(wanted, values[0]) : np.searchsorted(wanted, values[-1], side="right")]
+            lo = np.searchsorted(values, near, side="left")
+            hi = np.searchsorted(values, near, side="right")
             counts = hi - lo
             if not counts.any():
                 continue

@@ -9,9 +9,13 @@ for any split of a corpus into arrival batches).
 
 What keeps that cheap as the index grows:
 
-* boilerplate flags are rewritten only where they change;
-* edges come out of SQLite in chunks, and components are labelled with scipy's sparse
-  graph routines, not a Python object per edge;
+* only what changed since the last refresh is read (:mod:`provenance.store.stale`):
+  boilerplate is recounted for the fingerprints of added and deleted paragraphs
+  (:mod:`provenance.store.boilerplate`), and the span graph is read outward from the
+  units added, deleted or whose flag turned, whole components at a time
+  (:mod:`provenance.store.subgraph`); a full refresh reads every edge, in chunks;
+* boilerplate flags are rewritten only where they change; components are labelled with
+  scipy's sparse graph routines, not a Python object per edge;
 * only clusters that gained, lost or changed a member are recomputed, with the copy
   articles they touch (:mod:`provenance.store.clusters`: clusters are stored under a
   stable key with a signature); the stock-phrase and notice filters are decided again
