@@ -1,8 +1,9 @@
 """Throughput benchmarks, one benchmarked function each, parametrised over corpus size.
 
 Signatures are measured side by side with the anchors on the *same passages* (the
-paragraphs and segments ``scan`` signs, normalised words prepared beforehand): datasketch
-``MinHash.update`` per shingle, datasketch ``update_batch`` and rensa's ``RMinHash``. Each
+paragraphs and segments ``scan`` signs, normalised words prepared beforehand): ours (the
+native stage, held to one thread as rensa is), datasketch ``MinHash.update`` per
+shingle, datasketch ``update_batch`` and rensa's ``RMinHash``. Each
 benchmark records in ``extra_info``: MB/s (passage or article text), passages/s, peak RSS
 (this process and its workers) and the recall of planted reuse. Run them with the command
 in the README ("Benchmarks"); ``python -m benchmarks.results`` turns the JSON into
@@ -26,16 +27,16 @@ from benchmarks.conftest import Corpus, copy_index
 from benchmarks.corpus import evaluate
 from benchmarks.measure import PeakRSS, Units, candidate_recall, record, timed
 from provenance import Index
+from provenance import _native as native
 from provenance.config import Config
 from provenance.pipeline.lsh import MEMBER_SCHEMA, band_keys, candidate_pairs, lsh_params
-from provenance.pipeline.minhash import build_signatures
-from provenance.pipeline.shingle import shingle_hashes, word_hashes
+from provenance.pipeline.minhash import permutations
+from provenance.pipeline.shingle import word_hashes
 from provenance.report.model import build_report
 
 CONFIG = Config()
 SHINGLE = CONFIG.shingle.size
 NUM_PERM, SEED = CONFIG.minhash.num_perm, CONFIG.minhash.seed
-_SIGN_CHUNK = 4096
 CHECKED_ARTICLES = 100
 
 
@@ -47,13 +48,14 @@ def _shingle_strings(words: list[str]) -> list[str]:
 
 
 def sign_ours(passages: Units) -> np.ndarray:
-    """Word hashes -> arithmetic shingle hashes -> vectorised MinHash, chunk by chunk."""
-    out = np.empty((len(passages), NUM_PERM), dtype=np.uint32)
-    for start in range(0, len(passages), _SIGN_CHUNK):
-        chunk = passages.words[start : start + _SIGN_CHUNK]
-        sets = [np.unique(shingle_hashes(word_hashes(words), SHINGLE)) for words in chunk]
-        out[start : start + len(chunk)] = build_signatures(sets, CONFIG.minhash)
-    return out
+    """The native signature stage on one thread (as rensa runs), over all passages at
+    once: word hashes (one call), shingle sets (one call), MinHash (one call)."""
+    words = [word for passage in passages.words for word in passage]
+    bounds = np.zeros(len(passages) + 1, dtype=np.int64)
+    np.cumsum([len(passage) for passage in passages.words], out=bounds[1:])
+    sets, offsets = native.shingle_sets(word_hashes(words), bounds, SHINGLE, threads=1)
+    a, b = permutations(NUM_PERM, SEED)
+    return native.minhash_signatures(sets, offsets, a, b, threads=1)
 
 
 def sign_datasketch_update(passages: Units) -> np.ndarray:

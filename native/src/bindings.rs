@@ -78,15 +78,28 @@ fn runs_from(runs: &[i64]) -> Vec<Run> {
     runs.chunks_exact(3).map(|r| Run { a: r[0], b: r[1], len: r[2] }).collect()
 }
 
+/// `work` on `threads` rayon threads (a pool of its own), or on the shared pool (every
+/// core) for `threads == 0`: how a benchmark measures a kernel on one core.
+fn on_threads<T: Send>(threads: i64, work: impl FnOnce() -> T + Send) -> PyResult<T> {
+    if threads == 0 {
+        return Ok(work());
+    }
+    let threads = positive(threads, "threads")?;
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(|e| value_error(e.to_string()))?;
+    Ok(pool.install(work))
+}
+
 /// MinHash signatures `(units, len(a))` uint32 of units `shingles[bounds[i]:bounds[i+1]]`
-/// with permutations `(a, b)` (datasketch `affine32`).
+/// with permutations `(a, b)` (datasketch `affine32`), on `threads` threads (0: all cores).
 #[pyfunction]
+#[pyo3(signature = (shingles, bounds, a, b, threads=0))]
 fn minhash_signatures<'py>(
     py: Python<'py>,
     shingles: PyReadonlyArray1<'py, u32>,
     bounds: PyReadonlyArray1<'py, i64>,
     a: PyReadonlyArray1<'py, u32>,
     b: PyReadonlyArray1<'py, u32>,
+    threads: i64,
 ) -> PyResult<Bound<'py, PyArray2<u32>>> {
     let (values, a, b) = (contiguous(&shingles, "shingles")?, contiguous(&a, "a")?, contiguous(&b, "b")?);
     if a.len() != b.len() {
@@ -98,8 +111,32 @@ fn minhash_signatures<'py>(
     }
     let bounds = unit_bounds(contiguous(&bounds, "bounds")?, values.len(), "bounds")?;
     let units = bounds.len().saturating_sub(1);
-    let out = py.detach(|| minhash::signatures(values, &bounds, a, b));
+    let out = py.detach(|| on_threads(threads, || minhash::signatures(values, &bounds, a, b)))?;
     PyArray1::from_vec(py, out).reshape([units, a.len()])
+}
+
+/// Sets concatenated, and their offsets.
+type Concatenated<'py> = (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<i64>>);
+
+/// Shingle sets of many passages: passage `i` has the uint64 word hashes
+/// `hashes[bounds[i]:bounds[i+1]]`. Returns `(shingles, offsets)`: each passage's sorted
+/// unique uint32 shingle hashes, concatenated, and int64 offsets (what
+/// `minhash_signatures` takes); on `threads` threads (0: all cores).
+#[pyfunction]
+#[pyo3(signature = (hashes, bounds, size, threads=0))]
+fn shingle_sets<'py>(
+    py: Python<'py>,
+    hashes: PyReadonlyArray1<'py, u64>,
+    bounds: PyReadonlyArray1<'py, i64>,
+    size: i64,
+    threads: i64,
+) -> PyResult<Concatenated<'py>> {
+    let size = positive(size, "size")?;
+    let hashes = contiguous(&hashes, "hashes")?;
+    let bounds = unit_bounds(contiguous(&bounds, "bounds")?, hashes.len(), "bounds")?;
+    let (sets, offsets) = py.detach(|| on_threads(threads, || shingle::shingle_sets(hashes, &bounds, size)))?;
+    let offsets: Vec<i64> = offsets.into_iter().map(|offset| offset as i64).collect();
+    Ok((PyArray1::from_vec(py, sets), PyArray1::from_vec(py, offsets)))
 }
 
 /// Band keys `(units, num_bands)` int64 of uint32 signatures `(units, num_perm)`.
@@ -592,6 +629,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(band_keys, module)?)?;
     module.add_function(wrap_pyfunction!(word_hashes, module)?)?;
     module.add_function(wrap_pyfunction!(shingle_hashes, module)?)?;
+    module.add_function(wrap_pyfunction!(shingle_sets, module)?)?;
     module.add_function(wrap_pyfunction!(winnowed_anchors, module)?)?;
     module.add_function(wrap_pyfunction!(runs_of, module)?)?;
     module.add_function(wrap_pyfunction!(best_chain, module)?)?;

@@ -5,6 +5,7 @@
 //! datasketch's `affine32` scheme takes. Anchors use the same fold with another
 //! multiplier.
 
+use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
 /// Multiplier of the shingle polynomial.
@@ -42,6 +43,30 @@ pub fn shingle_hashes(hashes: &[u64], size: usize) -> Vec<u32> {
     window_hashes(hashes, size.min(hashes.len()), SHINGLE_MULTIPLIER)
 }
 
+/// `values` sorted, without repeats: a unit's shingle set.
+pub fn sorted_unique(values: &[u32]) -> Vec<u32> {
+    let mut set = values.to_vec();
+    set.sort_unstable();
+    set.dedup();
+    set
+}
+
+/// Shingle sets of many passages at once: passage `i` has the word hashes
+/// `hashes[bounds[i]..bounds[i + 1]]` (`bounds` non-decreasing, last `<= hashes.len()`).
+/// Returns the sets concatenated and their offsets (`sets.len() + 1` of them, from 0),
+/// the layout [`crate::minhash::signatures`] takes. Passages are hashed in parallel.
+pub fn shingle_sets(hashes: &[u64], bounds: &[usize], size: usize) -> (Vec<u32>, Vec<usize>) {
+    let sets: Vec<Vec<u32>> =
+        bounds.par_windows(2).map(|pair| sorted_unique(&shingle_hashes(&hashes[pair[0]..pair[1]], size))).collect();
+    let mut offsets = Vec::with_capacity(sets.len() + 1);
+    offsets.push(0);
+    offsets.extend(sets.iter().scan(0, |total, set| {
+        *total += set.len();
+        Some(*total)
+    }));
+    (sets.concat(), offsets)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,5 +91,14 @@ mod tests {
         assert_eq!(shingle_hashes(&[7, 8], 5), shingle_hashes(&[7, 8], 2));
         assert_eq!(shingle_hashes(&[7, 8], 5).len(), 1);
         assert!(shingle_hashes(&[], 3).is_empty());
+    }
+
+    #[test]
+    fn shingle_sets_are_each_passage_sorted_and_unique() {
+        let hashes = [1u64, 2, 3, 1, 2, 3, 9, 9];
+        let (sets, offsets) = shingle_sets(&hashes, &[0, 6, 6, 8], 3);
+        assert_eq!(offsets, vec![0, 3, 3, 4]);
+        assert_eq!(&sets[0..3], sorted_unique(&shingle_hashes(&hashes[0..6], 3)).as_slice());
+        assert_eq!(&sets[3..4], shingle_hashes(&[9, 9], 3).as_slice());
     }
 }

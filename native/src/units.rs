@@ -10,7 +10,7 @@ use xxhash_rust::xxh3::xxh3_64;
 use crate::anchors::winnowed_anchors;
 use crate::normalise::{is_space, tokenise, FoldCache, Repair, Words};
 use crate::offsets::{byte_offset, CharOffsets};
-use crate::shingle::shingle_hashes;
+use crate::shingle::{shingle_hashes, sorted_unique};
 use crate::split::{group_segments, lines, may_be_boilerplate, split_paragraphs, split_sentences};
 
 /// The built-in boilerplate patterns (Python's `re`, asked only of candidate lines).
@@ -68,13 +68,6 @@ pub struct UnitOut {
 pub struct DocumentOut {
     pub paragraphs: Vec<ParagraphOut>,
     pub units: Vec<UnitOut>,
-}
-
-fn sorted_unique(values: &[u32]) -> Vec<u32> {
-    let mut set = values.to_vec();
-    set.sort_unstable();
-    set.dedup();
-    set
 }
 
 fn content_key(shingles: &[u32]) -> i64 {

@@ -5,10 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from datasketch import MinHash, MinHashLSH
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from provenance import _native
 from provenance.config import MinHashConfig
 from provenance.pipeline.lsh import band_keys, lsh_params
-from provenance.pipeline.minhash import EMPTY_VALUE, build_signatures
+from provenance.pipeline.minhash import EMPTY_VALUE, build_signatures, permutations
 from provenance.pipeline.normalise import normalise_text
 from provenance.pipeline.shingle import shingle_hash32, shingle_hashes, word_hashes
 
@@ -74,3 +77,26 @@ def test_precomputed_bands_and_rows_equal_datasketch():
 
     for (threshold, num_perm, fp_weight, fn_weight), expected in KNOWN_PARAMS.items():
         assert _optimal_param(threshold, num_perm, fp_weight, fn_weight) == expected
+
+
+@settings(max_examples=40)
+@given(st.lists(st.lists(st.integers(0, 2**64 - 1), max_size=12), max_size=8), st.integers(1, 4))
+def test_shingle_sets_of_a_batch_equal_each_passage_alone(passages, size):
+    bounds = np.cumsum([0] + [len(words) for words in passages]).astype(np.int64)
+    hashes = np.array([h for words in passages for h in words], dtype=np.uint64)
+    sets, offsets = _native.shingle_sets(hashes, bounds, size)
+    assert offsets.dtype == np.int64 and len(offsets) == len(passages) + 1
+    for i, words in enumerate(passages):
+        alone = np.unique(shingle_hashes(np.array(words, dtype=np.uint64), size))
+        assert sets[offsets[i] : offsets[i + 1]].tolist() == alone.tolist()
+
+
+def test_one_thread_signs_as_all_cores_do():
+    hashes = word_hashes((WORDS * 40)[:500])
+    bounds = np.arange(0, 501, 25, dtype=np.int64)
+    one = _native.shingle_sets(hashes, bounds, 3, threads=1)
+    assert all(np.array_equal(x, y) for x, y in zip(one, _native.shingle_sets(hashes, bounds, 3), strict=True))
+    a, b = permutations(128, 1)
+    assert np.array_equal(_native.minhash_signatures(*one, a, b, threads=1), _native.minhash_signatures(*one, a, b))
+    with pytest.raises(ValueError, match="threads must be at least 1"):
+        _native.shingle_sets(hashes, bounds, 3, threads=-1)
