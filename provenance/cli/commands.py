@@ -215,7 +215,7 @@ def trace_command(file: str, index_path: Path | None, config_path: Path | None, 
             warn_unfinished(index)
             found = find_document(index, file)
             if found is not None:
-                meta, traces = trace_document(index, file)
+                meta, traces = trace_document(index, file, found)
     if found is None:
         if file == "-":
             meta, traces = trace_unindexed(path, None, sys.stdin.buffer.read(), "-")

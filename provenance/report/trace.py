@@ -57,8 +57,8 @@ def find_document(index: Index, target: str) -> tuple[int, str] | None:
     return None
 
 
-def _find_document(index: Index, target: str) -> tuple[int, str]:
-    found = find_document(index, target)
+def _find_document(index: Index, target: str, found: tuple[int, str] | None = None) -> tuple[int, str]:
+    found = found or find_document(index, target)
     if found is None:
         raise InputError(f"{target}: not in the index; scan it first with 'provenance scan {target}'")
     return found
@@ -70,26 +70,28 @@ def trace_unindexed(index_path: Path, file: Path | None, data: bytes | None, dis
     rolled back (:func:`provenance.workspace.scratch_index`), so each passage is traced
     to where it was first seen as if it had been scanned, and the index is left as it was."""
     with tempfile.TemporaryDirectory(prefix="provenance-trace-") as folder:
+        source = file
         if data is not None:
-            file = Path(folder) / "stdin.txt"
-            file.write_bytes(data)
-        assert file is not None
-        if not file.is_file():
+            source = Path(folder) / "stdin.txt"
+            source.write_bytes(data)
+        if source is None or not source.is_file():
             raise InputError(f"{display}: no such file; give an article's path, FILE#N for a feed record, or - for stdin")
         skipped: list[str] = []
         with scratch_index(index_path) as index:
-            scan([file], index, ScanOptions(workers=1, paths_from_root=False), warn=lambda item: skipped.append(item.reason))
-            found = find_document(index, str(file))
+            scan([source], index, ScanOptions(workers=1, paths_from_root=False), warn=lambda item: skipped.append(item.reason))
+            found = find_document(index, str(source))
             if found is None:
                 reason = f" ({skipped[0]})" if skipped else ""
                 raise InputError(f"{display}: nothing to trace{reason}")
-            meta, traces = trace_document(index, str(file))
+            meta, traces = trace_document(index, str(source), found)
     return {**meta, "path": display, "changed_since_scan": None, "indexed": False}, traces
 
 
-def trace_document(index: Index, target: str) -> tuple[dict[str, Any], list[PassageTrace]]:
-    """The document's metadata and one :class:`PassageTrace` per paragraph."""
-    doc_id, path = _find_document(index, target)
+def trace_document(index: Index, target: str, found: tuple[int, str] | None = None,
+                   ) -> tuple[dict[str, Any], list[PassageTrace]]:
+    """The document's metadata and one :class:`PassageTrace` per paragraph (``found``:
+    ``target``'s :func:`find_document`, when the caller has looked it up already)."""
+    doc_id, path = _find_document(index, target, found)
     db = index.connection
     text = index.document_text(doc_id)
     url, title, published, source, size, mtime_ns, content_hash = queries.trace_meta(db, doc_id)

@@ -103,15 +103,9 @@ def drop_empty_runs(db: sqlite3.Connection) -> int:
 
 def read_band(db: sqlite3.Connection, run: Run, band: int, units: range | None = None) -> np.ndarray:
     """Band ``band``'s keys of the units of ``run`` (all, dead ones included, or the
-    sub-range ``units``), in unit order."""
-    units = units or range(run.first_unit, run.stop_unit)
-    width = 8 * len(units)
-    with db.blobopen("key_runs", "keys", run.rowid, readonly=True) as blob:
-        blob.seek(8 * (band * run.size + units.start - run.first_unit))
-        data = blob.read(width)
-    if len(data) != width:
-        raise sqlite3.DatabaseError(f"key run {run.rowid} is truncated")
-    return np.frombuffer(data, dtype="<i8").astype(np.int64)
+    sub-range ``units``), in unit order; for many bands use one :class:`BandReader`."""
+    with BandReader(db) as reader:
+        return reader.read(run, band, units)
 
 
 class BandReader:
