@@ -18,20 +18,13 @@ repository root; ``tests/test_docs.py`` runs this example)::
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from provenance._version import __version__
 
-if TYPE_CHECKING:
-    from provenance.ci.check import CheckOptions, CheckResult, run_check
-    from provenance.config import Config
-    from provenance.errors import ProvenanceError
-    from provenance.report.model import build_report
-    from provenance.scanning import ScanOptions, ScanSummary, scan
-    from provenance.store.index import Index
-
 #: Where each public name lives. Imported on first use (PEP 562), so importing any
-#: submodule does not run the whole API: imports point one way, from the package down.
+#: submodule does not run the whole API, and the package imports nothing that imports it
+#: back: imports point one way. Type checkers read the names from ``__init__.pyi``.
 _HOMES = {
     "CheckOptions": "provenance.ci.check",
     "CheckResult": "provenance.ci.check",
