@@ -176,7 +176,7 @@ def cluster_findings(
             # through the chain) and every other earlier article the span matched
             # directly; selection keeps the earliest source of each region (see _select).
             for node in sorted(by_doc[copy_doc], key=lambda n: graph.nodes[n]):
-                found = graph.origin_side([node], origin.doc)
+                found = graph.direct_side(node, origin.doc) or graph.nearest(node, by_doc[origin.doc])
                 if found:
                     candidates.append(_candidate(number, certain, graph, [node], found, streams, docs, config))
                 for source in graph.direct_sources(node, docs, copy_key):
@@ -184,7 +184,7 @@ def cluster_findings(
                         continue
                     pair_certain = _origin_certain(docs[source], [docs[source], copy_key])
                     candidates.append(_candidate(number, pair_certain, graph, [node],
-                                                 graph.origin_side([node], source), streams, docs, config))
+                                                 graph.direct_side(node, source), streams, docs, config))
                 for earlier in graph.overlapped_sources(node, docs, copy_key):
                     source = graph.nodes[earlier][1]
                     pair_certain = _origin_certain(docs[source], [docs[source], copy_key])

@@ -11,7 +11,7 @@ reaches first.
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -96,16 +96,19 @@ class SpanGraph:
     no pair building."""
 
     def __init__(self, matches: list[SpanMatch]) -> None:
-        ids: dict[Node, int] = {}
-        self.nodes: list[Node] = []
+        # Node ids follow the spans' own order (unit, start, end), not the order the
+        # matches come in: walks break ties by id, and a span's rank among the others
+        # must not move when matches elsewhere in its cluster are added.
+        ends = [((m.a, m.a_doc, m.a_start, m.a_end), (m.b, m.b_doc, m.b_start, m.b_end)) for m in matches]
+        self.nodes: list[Node] = sorted({node for pair in ends for node in pair}, key=lambda n: (n[0], n[2], n[3], n[1]))
+        ids = {node: number for number, node in enumerate(self.nodes)}
         self.matched: dict[tuple[int, int], int] = {}
         self.partners: dict[int, dict[int, int]] = defaultdict(dict)
         self.adjacent: dict[int, set[int]] = defaultdict(set)
         left: list[int] = []
         right: list[int] = []
-        for m in matches:
-            a = self._id(ids, (m.a, m.a_doc, m.a_start, m.a_end))
-            b = self._id(ids, (m.b, m.b_doc, m.b_start, m.b_end))
+        for m, (a_node, b_node) in zip(matches, ends, strict=True):
+            a, b = ids[a_node], ids[b_node]
             left.append(a)
             right.append(b)
             key = (min(a, b), max(a, b))
@@ -130,15 +133,12 @@ class SpanGraph:
         #: (a wire passage reprinted N times has N neighbours; lookups by article stay O(1)).
         self.matched_by_doc: dict[int, dict[int, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
         self._sorted: dict[int, list[int]] = {}
+        #: Per component (keyed by its smallest target node): distances to the targets, and
+        #: the target each node's walk meets (filled as :meth:`nearest` is asked).
+        self._walks: dict[int, tuple[dict[int, int], dict[int, int]]] = {}
         for (a, b), score in self.matched.items():
             self.matched_by_doc[a][self.nodes[b][1]].append((score, b))
             self.matched_by_doc[b][self.nodes[a][1]].append((score, a))
-
-    def _id(self, ids: dict[Node, int], node: Node) -> int:
-        if node not in ids:
-            ids[node] = len(self.nodes)
-            self.nodes.append(node)
-        return ids[node]
 
     def direct_sources(self, node: int, docs: dict[int, DocKey], copy: DocKey) -> list[int]:
         """Articles earlier than ``copy`` that ``node`` matched directly."""
@@ -164,30 +164,70 @@ class SpanGraph:
         return sorted(found)
 
     def _sorted_adjacent(self, node: int) -> list[int]:
-        """``node``'s neighbours in id order, sorted once (breadth-first walks revisit them)."""
+        """``node``'s neighbours in id order, sorted once (walks revisit them)."""
         found = self._sorted.get(node)
         if found is None:
             found = self._sorted[node] = sorted(self.adjacent[node])
         return found
 
-    def origin_side(self, region: list[int], origin_doc: int) -> list[int]:
-        """Origin nodes matched directly by the region (best-matched unit only), else the
-        nearest origin node through the cluster (breadth first, lowest id on ties)."""
+    def direct_side(self, node: int, doc: int) -> list[int]:
+        """The nodes of article ``doc`` that ``node`` matched directly, on the best-matched
+        unit only (most matched words, then lowest unit id); empty if none."""
         direct: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for node in region:
-            for score, other in self.matched_by_doc.get(node, {}).get(origin_doc, ()):
-                direct[self.nodes[other][0]].append((score, other))
-        if direct:
-            unit = max(sorted(direct), key=lambda u: sum(score for score, _ in direct[u]))
-            return sorted({other for _, other in direct[unit]})
-        seen, queue = set(region), deque(sorted(region))
-        while queue:
-            node = queue.popleft()
-            for other in self._sorted_adjacent(node):
-                if other in seen:
-                    continue
-                if self.nodes[other][1] == origin_doc:
-                    return [other]
-                seen.add(other)
-                queue.append(other)
-        return []
+        for score, other in self.matched_by_doc.get(node, {}).get(doc, ()):
+            direct[self.nodes[other][0]].append((score, other))
+        if not direct:
+            return []
+        unit = max(sorted(direct), key=lambda u: sum(score for score, _ in direct[u]))
+        return sorted({other for _, other in direct[unit]})
+
+    def nearest(self, node: int, targets: list[int]) -> list[int]:
+        """The target node a breadth-first walk from ``node`` (neighbours visited in id
+        order) meets first, as ``[target]``; ``targets`` are the origin's nodes of
+        ``node``'s component (``node`` not among them), ``[]`` if none is reachable.
+
+        That node is the end of the lexicographically smallest (by node ids) shortest
+        path to a target, so it is found greedily from each node's distance to the
+        targets: one multi-source walk per component instead of one walk per copy span,
+        which in a cluster of n spans was O(n) walks of O(n) (a stock phrase reprinted
+        by thousands of articles made the refresh quadratic).
+        """
+        if not targets:
+            return []
+        key = min(targets)
+        memo = self._walks.get(key)
+        if memo is None:
+            memo = self._walks[key] = (self._distances(targets), {})
+        distance, ends = memo
+        path: list[int] = []
+        current = node
+        while current not in ends:
+            level = distance.get(current)
+            if level is None:
+                return []
+            if level == 0:
+                raise ValueError("nearest() starts from a target node")
+            path.append(current)
+            current = next(other for other in self._sorted_adjacent(current) if distance.get(other) == level - 1)
+            if level == 1:
+                ends[current] = current
+        end = ends[current]
+        for visited in path:
+            ends[visited] = end
+        return [end]
+
+    def _distances(self, targets: list[int]) -> dict[int, int]:
+        """Every node's distance to the nearest of ``targets`` (0 for targets)."""
+        distance = dict.fromkeys(targets, 0)
+        frontier = list(targets)
+        level = 0
+        while frontier:
+            level += 1
+            reached = []
+            for current in frontier:
+                for other in self.adjacent[current]:
+                    if other not in distance:
+                        distance[other] = level
+                        reached.append(other)
+            frontier = reached
+        return distance

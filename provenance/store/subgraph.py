@@ -83,7 +83,9 @@ class Subgraph:
 
     def partner_units(self, units: Iterable[int]) -> set[int]:
         """Units holding a span matched to a span of one of the (loaded) ``units``."""
-        return {other[0] for unit in units for span in self.spans_on(unit) for other in self._partners.get(span, ())}
+        wanted = set(units)
+        self._load(wanted)  # one read for all of them, not one per unit
+        return {other[0] for unit in wanted for span in self._spans[unit] for other in self._partners.get(span, ())}
 
     def matches(self) -> list[SpanMatch]:
         """The matches of the components reached, in ``(a, b, a_start, b_start)`` order."""

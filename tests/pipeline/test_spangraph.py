@@ -1,0 +1,85 @@
+"""The span graph's walks: the nearest origin span through a cluster."""
+
+from collections import deque
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from provenance.pipeline.spangraph import SpanGraph, SpanMatch
+
+
+def _graph(edges: list[tuple[int, int]], spans_per_unit: int = 1) -> SpanGraph:
+    """A graph whose node ``k`` is span ``(unit k, doc k, 0, 10)`` matched along ``edges``."""
+    matches = [SpanMatch(a, a, 0, 10, b, b, 0, 10, 5) for a, b in edges]
+    return SpanGraph(matches)
+
+
+def _walk(graph: SpanGraph, node: int, origin_doc: int) -> list[int]:
+    """What a breadth-first walk from ``node`` meets first (neighbours in id order)."""
+    seen, queue = {node}, deque([node])
+    while queue:
+        current = queue.popleft()
+        for other in sorted(graph.adjacent[current]):
+            if other in seen:
+                continue
+            if graph.nodes[other][1] == origin_doc:
+                return [other]
+            seen.add(other)
+            queue.append(other)
+    return []
+
+
+def test_nearest_takes_the_shortest_chain_and_the_lowest_ids_on_ties() -> None:
+    # unit 0 is the origin; 5 reaches it through 4 -> 1 -> 0 or 3 -> 2 -> 0 (equal length).
+    graph = _graph([(0, 1), (0, 2), (1, 4), (2, 3), (3, 5), (4, 5), (5, 6)])
+    ids = {graph.nodes[n][0]: n for n in range(len(graph.nodes))}
+    origin = [ids[0]]
+    assert graph.nearest(ids[6], origin) == origin
+    assert graph.nearest(ids[6], origin) == _walk(graph, ids[6], 0)
+    assert graph.nearest(ids[1], origin) == origin
+
+
+def test_nearest_with_two_origin_spans_meets_the_one_the_walk_reaches_first() -> None:
+    # Origin article 0 has spans on units 0 and 1 (both doc 0); 4 is two steps from each.
+    matches = [SpanMatch(0, 0, 0, 10, 2, 2, 0, 10, 5), SpanMatch(1, 0, 0, 10, 3, 3, 0, 10, 5),
+               SpanMatch(2, 2, 0, 10, 4, 4, 0, 10, 5), SpanMatch(3, 3, 0, 10, 4, 4, 0, 10, 5)]
+    graph = SpanGraph(matches)
+    origin = [n for n, node in enumerate(graph.nodes) if node[1] == 0]
+    four = next(n for n, node in enumerate(graph.nodes) if node[0] == 4)
+    assert graph.nearest(four, origin) == _walk(graph, four, 0)
+    assert graph.nodes[graph.nearest(four, origin)[0]][0] == 0  # via unit 2, the lower id
+
+
+def test_nearest_of_a_node_that_cannot_reach_the_origin_is_empty() -> None:
+    graph = _graph([(0, 1), (2, 3)])
+    assert graph.nearest(2, [0]) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 14), st.integers(0, 14)).filter(lambda e: e[0] != e[1]), min_size=1,
+                max_size=40),
+       st.sets(st.integers(0, 14), min_size=1, max_size=3))
+def test_nearest_is_what_the_breadth_first_walk_meets(edges: list[tuple[int, int]], origin_units: set[int]) -> None:
+    # Origin article 100 holds the spans of ``origin_units``; every other unit is its own article.
+    matches = [SpanMatch(a, 100 if a in origin_units else a, 0, 10, b, 100 if b in origin_units else b, 0, 10, 5)
+               for a, b in edges if not (a in origin_units and b in origin_units)]
+    if not matches:
+        return
+    graph = SpanGraph(matches)
+    origin = [n for n, node in enumerate(graph.nodes) if node[1] == 100]
+    for start in sorted(range(len(graph.nodes)), key=lambda n: -n):  # reuse the memo in another order
+        if graph.nodes[start][1] == 100:
+            continue
+        component = _component(graph, start)
+        targets = [n for n in origin if n in component]
+        assert graph.nearest(start, targets) == _walk(graph, start, 100)
+
+
+def _component(graph: SpanGraph, start: int) -> set[int]:
+    seen, stack = {start}, [start]
+    while stack:
+        for other in graph.adjacent[stack.pop()]:
+            if other not in seen:
+                seen.add(other)
+                stack.append(other)
+    return seen
