@@ -39,7 +39,7 @@ from provenance.pipeline.spangraph import (
 from provenance.pipeline.verify import measure
 
 __all__ = ["Clusters", "DocKey", "Finding", "SpanMatch", "cluster_findings", "findings_from_matches", "label_components",
-           "span_clusters"]
+           "origin_certain", "span_clusters"]
 
 #: A region spanning less than this share of its paragraph's words (either side) is "contained".
 _PARAGRAPH_SHARE = 2 / 3
@@ -65,7 +65,7 @@ class Finding:
     matched: int = 0
 
 
-def _origin_certain(origin: DocKey, members: list[DocKey]) -> bool:
+def origin_certain(origin: DocKey, members: list[DocKey]) -> bool:
     if origin.latest_us is None:
         return False
     for member in members:
@@ -164,7 +164,7 @@ def cluster_findings(
         if len(group_docs) < 2:
             continue
         origin = min(group_docs, key=lambda key: key.order)
-        certain = _origin_certain(origin, group_docs)
+        certain = origin_certain(origin, group_docs)
         by_doc: dict[int, list[int]] = defaultdict(list)
         for node in group:
             by_doc[graph.nodes[node][1]].append(node)
@@ -182,12 +182,12 @@ def cluster_findings(
                 for source in graph.direct_sources(node, docs, copy_key):
                     if source == origin.doc:
                         continue
-                    pair_certain = _origin_certain(docs[source], [docs[source], copy_key])
+                    pair_certain = origin_certain(docs[source], [docs[source], copy_key])
                     candidates.append(_candidate(number, pair_certain, graph, [node],
                                                  graph.direct_side(node, source), streams, docs, config))
                 for earlier in graph.overlapped_sources(node, docs, copy_key):
                     source = graph.nodes[earlier][1]
-                    pair_certain = _origin_certain(docs[source], [docs[source], copy_key])
+                    pair_certain = origin_certain(docs[source], [docs[source], copy_key])
                     candidate = _candidate(number_of[earlier], pair_certain, graph, [node], [earlier], streams, docs,
                                            config, required=True)
                     if candidate is not None:

@@ -88,6 +88,11 @@ def _overlaps(a: Node, b: Node) -> bool:
     return shared > 0 and shared >= _OVERLAP_TO_JOIN * min(a[3] - a[2], b[3] - b[2])
 
 
+def _partly_overlaps(a: Node, b: Node) -> bool:
+    """Spans sharing characters, too few to be joined (what ``overlapped_sources`` follows)."""
+    return min(a[3], b[3]) > max(a[2], b[2]) and not _overlaps(a, b)
+
+
 class SpanGraph:
     """Span nodes, match edges (with matched words) and same-paragraph overlap edges.
 
@@ -102,6 +107,11 @@ class SpanGraph:
         ends = [((m.a, m.a_doc, m.a_start, m.a_end), (m.b, m.b_doc, m.b_start, m.b_end)) for m in matches]
         self.nodes: list[Node] = sorted({node for pair in ends for node in pair}, key=lambda n: (n[0], n[2], n[3], n[1]))
         ids = {node: number for number, node in enumerate(self.nodes)}
+        #: Per span id, its rank in the order the matches first meet the spans.
+        self.first_seen: dict[int, int] = {}
+        for pair in ends:
+            for node in pair:
+                self.first_seen.setdefault(ids[node], len(self.first_seen))
         self.matched: dict[tuple[int, int], int] = {}
         self.partners: dict[int, dict[int, int]] = defaultdict(dict)
         self.adjacent: dict[int, set[int]] = defaultdict(set)
@@ -208,13 +218,65 @@ class SpanGraph:
             if level == 0:
                 raise ValueError("nearest() starts from a target node")
             path.append(current)
-            current = next(other for other in self._sorted_adjacent(current) if distance.get(other) == level - 1)
+            current = self._step(current, distance)
             if level == 1:
                 ends[current] = current
         end = ends[current]
         for visited in path:
             ends[visited] = end
         return [end]
+
+    def _step(self, node: int, distance: dict[int, int]) -> int:
+        """The next span of :meth:`nearest`'s walk: the lowest-id neighbour one step closer."""
+        level = distance[node]
+        return next(other for other in self._sorted_adjacent(node) if distance.get(other) == level - 1)
+
+    def walks_through(self, node: int, targets: list[int], spans: set[int]) -> bool:
+        """Whether :meth:`nearest`'s walk from ``node`` passes through one of ``spans``."""
+        self.nearest(node, targets)
+        distance = self._walks[min(targets)][0] if targets else {}
+        current = node
+        while distance.get(current, 0) > 0:
+            if current in spans:
+                return True
+            current = self._step(current, distance)
+        return current in spans
+
+    def grown_articles(self, new: set[int], group: list[int], origin_doc: int, docs: dict[int, DocKey]) -> set[int]:
+        """The articles whose findings can change when the spans ``new`` (with their edges)
+        joined the cluster ``group`` while its origin and its certainty stayed the same.
+
+        What a copy span's findings read (see ``cluster_findings``): its direct matches to
+        the origin and to earlier articles, the partners of spans of its sources'
+        paragraphs that partially overlap them, and the walk to the origin. So an
+        article is redone if it holds a new span; a span matched to a new span of an
+        earlier article or of the origin; a span matched to a span partially
+        overlapping a new span or a span matched to one; or a span whose walk to the
+        origin passes through a new span (ids follow the spans' order, so the others'
+        walks keep their ties). Every other article's findings stay what they were.
+        """
+        nodes = self.nodes
+        found = {nodes[n][1] for n in new}
+        around = set(new)
+        for n in new:
+            n_doc = nodes[n][1]
+            for other in self.partners.get(n, {}):
+                around.add(other)
+                doc = nodes[other][1]
+                if n_doc == origin_doc or docs[n_doc].order < docs[doc].order:
+                    found.add(doc)
+        for span in around:
+            for other in self.by_unit[nodes[span][0]]:
+                if other != span and _partly_overlaps(nodes[other], nodes[span]):
+                    found.update(nodes[partner][1] for partner in self.partners.get(other, {}))
+        targets = [n for n in group if nodes[n][1] == origin_doc]
+        for span in group:
+            doc = nodes[span][1]
+            if doc in found or doc == origin_doc or self.direct_side(span, origin_doc):
+                continue
+            if self.walks_through(span, targets, new):
+                found.add(doc)
+        return found
 
     def _distances(self, targets: list[int]) -> dict[int, int]:
         """Every node's distance to the nearest of ``targets`` (0 for targets)."""

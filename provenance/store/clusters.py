@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from provenance.pipeline.cluster import Clusters
+from provenance.pipeline.cluster import Clusters, origin_certain
 from provenance.pipeline.spangraph import DocKey
 
 __all__ = ["Changes", "ClusterKey", "cluster_key", "cluster_signature", "clusters_of_spans", "clusters_of_units",
@@ -67,8 +67,12 @@ def cluster_signature(clusters: Clusters, number: int, docs: dict[int, DocKey]) 
     group = sorted(clusters.groups[number - 1])
     nodes = [graph.nodes[n] for n in group]
     members = sorted({node[1] for node in nodes})
+    # Each edge written from the span the stored match order meets first: the signatures
+    # of indexes written before span ids followed the spans' order stay valid.
+    first = graph.first_seen
     edges = sorted(
-        (graph.nodes[a], graph.nodes[b], graph.matched[(a, b)])
+        (graph.nodes[a], graph.nodes[b], graph.matched[(min(a, b), max(a, b))]) if first[a] < first[b]
+        else (graph.nodes[b], graph.nodes[a], graph.matched[(min(a, b), max(a, b))])
         for a in group for b in graph.adjacent[a] if a < b and (a, b) in graph.matched
     )
     text = repr((sorted(nodes), [(d, docs[d].published_us, docs[d].date_only, docs[d].content_hash) for d in members],
@@ -105,10 +109,12 @@ def stored_units(db: sqlite3.Connection, keys: set[ClusterKey]) -> set[int]:
 
 
 def find_changes(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, DocKey],
-                 candidates: set[ClusterKey] | None = None) -> Changes:
+                 candidates: set[ClusterKey] | None = None, lost: set[ClusterKey] | None = None) -> Changes:
     """Compare the current clusters with the stored ones (``span_clusters``): all of them,
     or (an incremental refresh over whole components of the graph) the stored clusters
-    ``candidates`` and those stored under the key of a current cluster."""
+    ``candidates`` and those stored under the key of a current cluster. ``lost``: the
+    stored clusters that lost a span since (deleted, or turned boilerplate); a cluster
+    not among them that only gained spans is *grown* (see :func:`_grown`)."""
     if candidates is None:
         stored = {(doc, start, end): signature
                   for doc, start, end, signature in db.execute("SELECT doc, start, end, signature FROM span_clusters")}
@@ -131,9 +137,11 @@ def find_changes(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, Doc
         else:
             changed[number] = signature
     gone = set(stored) - kept
+    grown = {} if lost is None else _grown(db, clusters, docs, changed, set(stored) - lost)
+    copies: set[int] = set().union(*grown.values())
+    signatures = {number: changed.pop(number) for number in grown}
     units: set[int] = {graph.nodes[n][0] for number in changed for n in clusters.groups[number - 1]}
-    copies: set[int] = set()
-    for doc, start, end in gone:
+    for doc, start, end in gone - {cluster_key(clusters, number) for number in grown}:
         row = db.execute("SELECT units, docs FROM span_clusters WHERE doc = ? AND start = ? AND end = ?",
                          (doc, start, end)).fetchone()
         units.update(np.frombuffer(row[0], dtype="<i8").tolist())
@@ -144,9 +152,64 @@ def find_changes(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, Doc
     # A span matched to a span of a changed paragraph may reach a source through a
     # partial overlap there (SpanGraph.overlapped_sources): its article is redone too.
     copies.update(graph.nodes[other][1] for n in on_units for other in graph.adjacent.get(n, ()))
-    _log.debug("clusters: %d changed, %d gone, %d sharing a paragraph with them; %d copy articles to redo",
-               len(changed), len(gone), len(touched), len(copies))
+    changed.update(signatures)  # grown clusters are stored anew, and their notices decided again
+    touched.update(signatures)
+    _log.debug("clusters: %d changed (%d grown), %d gone, %d sharing a paragraph with them; %d copy articles to redo",
+               len(changed), len(grown), len(gone), len(touched), len(copies))
     return Changes(copies, touched, gone, changed)
+
+
+def _grown(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, DocKey], changed: dict[int, int],
+           intact: set[ClusterKey]) -> dict[int, set[int]]:
+    """Changed clusters that only gained spans, with the articles whose findings that can
+    change (:meth:`~provenance.pipeline.spangraph.SpanGraph.grown_articles`).
+
+    A cluster has only grown when it is stored under its current key, lost no span since
+    (``intact``), every stored span of it is still in it and no span of another stored
+    cluster joined it (no merge), and its origin is as certain as before. Its other
+    articles' findings read nothing that changed, so a span reprinted by thousands of
+    articles no longer costs thousands of realignments per new copy.
+    """
+    graph = clusters.graph
+    spans = [(graph.nodes[n][0], graph.nodes[n][2], graph.nodes[n][3])
+             for number in changed if cluster_key(clusters, number) in intact for n in clusters.groups[number - 1]]
+    stored = _keys_of_spans(db, spans)
+    grown: dict[int, set[int]] = {}
+    for number in changed:
+        key = cluster_key(clusters, number)
+        if key not in intact:
+            continue
+        group = clusters.groups[number - 1]
+        owners = [stored.get((graph.nodes[n][0], graph.nodes[n][2], graph.nodes[n][3])) for n in group]
+        if any(owner is not None and owner != key for owner in owners):
+            continue
+        new = {n for n, owner in zip(group, owners, strict=True) if owner is None}
+        if not new or len(group) - len(new) != _span_count(db, key):
+            continue
+        members = [docs[d] for d in sorted({graph.nodes[n][1] for n in group})]
+        before = [docs[d] for d in sorted({graph.nodes[n][1] for n in group if n not in new})]
+        origin = docs[key[0]]
+        if origin_certain(origin, members) != origin_certain(origin, before):
+            continue
+        grown[number] = graph.grown_articles(new, group, origin.doc, docs)
+    return grown
+
+
+def _keys_of_spans(db: sqlite3.Connection, spans: list[tuple[int, int, int]]) -> dict[tuple[int, int, int], ClusterKey]:
+    """The stored cluster of each of ``spans`` that has one."""
+    _fill(db, "grown_spans", ["unit", "start", "end"], sorted(set(spans)))
+    return {(unit, start, end): (doc, c_start, c_end) for unit, start, end, doc, c_start, c_end in db.execute(
+        """SELECT c.unit, c.start, c.end, c.cluster_doc, c.cluster_start, c.cluster_end FROM temp.grown_spans AS s
+           CROSS JOIN cluster_spans AS c ON c.unit = s.unit AND c.start = s.start AND c.end = s.end""")}
+
+
+def _span_count(db: sqlite3.Connection, key: ClusterKey) -> int:
+    """How many spans the stored cluster ``key`` holds."""
+    units = stored_units(db, {key})
+    _fill(db, "counted_units", ["unit"], [(unit,) for unit in sorted(units)])
+    return int(db.execute(
+        """SELECT COUNT(*) FROM temp.counted_units AS u CROSS JOIN cluster_spans AS c ON c.unit = u.unit
+           WHERE c.cluster_doc = ? AND c.cluster_start = ? AND c.cluster_end = ?""", key).fetchone()[0])
 
 
 def store_changes(db: sqlite3.Connection, clusters: Clusters, changes: Changes) -> None:

@@ -197,8 +197,9 @@ def _compare(db: sqlite3.Connection, graph: Subgraph, labeller: Labeller,
     matches = graph.matches()
     docs = _doc_keys(db, {m.a_doc for m in matches} | {m.b_doc for m in matches})
     clusters = span_clusters(matches, docs, labeller)
+    lost = keys
     keys = keys | clusters_of_spans(db, [(node[0], node[2], node[3]) for node in clusters.graph.nodes])
-    return clusters, docs, find_changes(db, clusters, docs, keys)
+    return clusters, docs, find_changes(db, clusters, docs, keys, lost)
 
 
 def _units_of(db: sqlite3.Connection, doc_ids: set[int]) -> set[int]:

@@ -27,12 +27,17 @@ __all__ = ["Subgraph"]
 Span = tuple[int, int, int]
 _OVERLAP_TO_JOIN = 0.5
 
+#: Each match is read once: from its ``a`` side unless ``b`` was read in an earlier
+#: batch, from its ``b`` side unless ``a`` was read in this batch or before.
 _SIDES = (
     """SELECT m.a, ua.doc_id, m.a_start, m.a_end, m.b, ub.doc_id, m.b_start, m.b_end, m.matched
        FROM temp.subgraph_units AS w CROSS JOIN matches AS m ON m.a = w.id""",
     """SELECT m.a, ua.doc_id, m.a_start, m.a_end, m.b, ub.doc_id, m.b_start, m.b_end, m.matched
        FROM temp.subgraph_units AS w CROSS JOIN matches AS m ON m.b = w.id""",
 )
+_UNREAD = (" AND NOT EXISTS (SELECT 1 FROM temp.subgraph_done AS d WHERE d.id = m.b)",
+           " AND NOT EXISTS (SELECT 1 FROM temp.subgraph_done AS d WHERE d.id = m.a)"
+           " AND NOT EXISTS (SELECT 1 FROM temp.subgraph_units AS t WHERE t.id = m.a)")
 _LIVE = """
 JOIN units AS ua ON ua.id = m.a
 JOIN units AS ub ON ub.id = m.b
@@ -58,6 +63,7 @@ class Subgraph:
         self.visited: set[Span] = set()
         self.rows_read = 0
         self.units_read: set[int] = set()
+        self._started = False
 
     def grow(self, units: Iterable[int]) -> bool:
         """Add the components of every span on ``units``; whether any span was new."""
@@ -97,11 +103,16 @@ class Subgraph:
         if not todo:
             return
         self.units_read.update(todo)
-        self._db.execute("DROP TABLE IF EXISTS temp.subgraph_units")
-        self._db.execute("CREATE TEMP TABLE subgraph_units (id INTEGER PRIMARY KEY)")
-        self._db.executemany("INSERT INTO temp.subgraph_units VALUES (?)", [(unit,) for unit in todo])
-        for side in _SIDES:
-            for row in self._db.execute(side + _LIVE):
+        db = self._db
+        if not self._started:
+            db.execute("DROP TABLE IF EXISTS temp.subgraph_done")
+            db.execute("CREATE TEMP TABLE subgraph_done (id INTEGER PRIMARY KEY)")
+            self._started = True
+        db.execute("DROP TABLE IF EXISTS temp.subgraph_units")
+        db.execute("CREATE TEMP TABLE subgraph_units (id INTEGER PRIMARY KEY)")
+        db.executemany("INSERT INTO temp.subgraph_units VALUES (?)", [(unit,) for unit in todo])
+        for side, unread in zip(_SIDES, _UNREAD, strict=True):
+            for row in db.execute(side + _LIVE + unread):
                 self.rows_read += 1
                 match = SpanMatch(*row)
                 key = (match.a, match.b, match.a_start, match.b_start)
@@ -115,3 +126,4 @@ class Subgraph:
                 self._partners.setdefault(right, set()).add(left)
         for unit in todo:
             self._spans.setdefault(unit, set())
+        db.execute("INSERT INTO temp.subgraph_done SELECT id FROM temp.subgraph_units")
