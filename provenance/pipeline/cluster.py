@@ -38,8 +38,8 @@ from provenance.pipeline.spangraph import (
 )
 from provenance.pipeline.verify import measure
 
-__all__ = ["Clusters", "DocKey", "Finding", "SpanMatch", "cluster_findings", "findings_from_matches", "label_components",
-           "origin_certain", "span_clusters"]
+__all__ = ["Clusters", "DocKey", "Finding", "SpanMatch", "cluster_findings", "findings_from_matches", "graph_clusters",
+           "label_components", "origin_certain", "span_clusters"]
 
 #: A region spanning less than this share of its paragraph's words (either side) is "contained".
 _PARAGRAPH_SHARE = 2 / 3
@@ -111,7 +111,11 @@ class Clusters:
 def span_clusters(matches: list[SpanMatch], docs: dict[int, DocKey], labeller: Labeller = label_components) -> Clusters:
     """Connected components of the span graph of ``matches``, numbered 1..n in origin
     order (by each one's earliest node: publication order, article id, then offsets)."""
-    graph = SpanGraph(matches)
+    return graph_clusters(SpanGraph(matches), docs, labeller)
+
+
+def graph_clusters(graph: SpanGraph, docs: dict[int, DocKey], labeller: Labeller = label_components) -> Clusters:
+    """:func:`span_clusters` of a graph already built (or extended, :meth:`SpanGraph.add`)."""
     ids, labels = labeller(graph.left, graph.right)
     by_label: dict[int, list[int]] = defaultdict(list)
     for node_id, label in zip(ids.tolist(), labels.tolist(), strict=True):

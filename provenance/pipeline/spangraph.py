@@ -101,52 +101,82 @@ class SpanGraph:
     no pair building."""
 
     def __init__(self, matches: list[SpanMatch]) -> None:
-        # Node ids follow the spans' own order (unit, start, end), not the order the
-        # matches come in: walks break ties by id, and a span's rank among the others
-        # must not move when matches elsewhere in its cluster are added.
-        ends = [((m.a, m.a_doc, m.a_start, m.a_end), (m.b, m.b_doc, m.b_start, m.b_end)) for m in matches]
-        self.nodes: list[Node] = sorted({node for pair in ends for node in pair}, key=lambda n: (n[0], n[2], n[3], n[1]))
-        ids = {node: number for number, node in enumerate(self.nodes)}
+        self.nodes: list[Node] = []
+        self._ids: dict[Node, int] = {}
         #: Per span id, its rank in the order the matches first meet the spans.
         self.first_seen: dict[int, int] = {}
-        for pair in ends:
-            for node in pair:
-                self.first_seen.setdefault(ids[node], len(self.first_seen))
         self.matched: dict[tuple[int, int], int] = {}
         self.partners: dict[int, dict[int, int]] = defaultdict(dict)
         self.adjacent: dict[int, set[int]] = defaultdict(set)
+        self.by_unit: dict[int, list[int]] = defaultdict(list)
+        #: Per node, its match edges by the other span's article: ``{doc: [(matched, other)]}``
+        #: (a wire passage reprinted N times has N neighbours; lookups by article stay O(1)).
+        self.matched_by_doc: dict[int, dict[int, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
+        self.left = np.zeros(0, dtype=np.int64)
+        self.right = np.zeros(0, dtype=np.int64)
+        #: Results callers derive from a whole component, keyed by the caller (a component
+        #: never changes once added, so they stay valid for the graph's life).
+        self.cache: dict[tuple[str, int], object] = {}
+        self._sorted: dict[int, list[int]] = {}
+        #: Per component (keyed by its smallest target node): distances to the targets, and
+        #: the target each node's walk meets (filled as :meth:`nearest` is asked).
+        self._walks: dict[int, tuple[dict[int, int], dict[int, int]]] = {}
+        self.add(matches)
+
+    def __contains__(self, node: object) -> bool:
+        return node in self._ids
+
+    def add(self, matches: list[SpanMatch]) -> None:
+        """Add whole components: ``matches`` share no span with the graph's (a refresh
+        that loads more components extends its graph instead of building it again).
+
+        Node ids follow the spans' own order (unit, start, end) within a component, not
+        the order the matches come in: walks break ties by id, and a span's rank among
+        the others must not move when matches elsewhere in its cluster are added.
+        """
+        ends = [((m.a, m.a_doc, m.a_start, m.a_end), (m.b, m.b_doc, m.b_start, m.b_end)) for m in matches]
+        base = len(self.nodes)
+        fresh = sorted({node for pair in ends for node in pair}, key=lambda n: (n[0], n[2], n[3], n[1]))
+        if any(node in self._ids for node in fresh):
+            raise ValueError("SpanGraph.add takes whole new components: a span is already in the graph")
+        ids = self._ids
+        ids.update((node, base + number) for number, node in enumerate(fresh))
+        self.nodes.extend(fresh)
+        for pair in ends:
+            for node in pair:
+                self.first_seen.setdefault(ids[node], len(self.first_seen))
         left: list[int] = []
         right: list[int] = []
+        keys: list[tuple[int, int]] = []
         for m, (a_node, b_node) in zip(matches, ends, strict=True):
             a, b = ids[a_node], ids[b_node]
             left.append(a)
             right.append(b)
             key = (min(a, b), max(a, b))
+            if key not in self.matched:
+                keys.append(key)
             self.matched[key] = max(self.matched.get(key, 0), m.matched)
             self.partners[a][b] = self.partners[b][a] = self.matched[key]
-        by_unit: dict[int, list[int]] = defaultdict(list)
-        for node_id, node in enumerate(self.nodes):
-            by_unit[node[0]].append(node_id)
-        self.by_unit = by_unit
-        for members in by_unit.values():
+        units = set()
+        for node_id in range(base, len(self.nodes)):
+            units.add(self.nodes[node_id][0])
+            self.by_unit[self.nodes[node_id][0]].append(node_id)
+        for unit in units:
+            members = self.by_unit[unit]
             for i, first in enumerate(members):
                 for second in members[i + 1 :]:
-                    if _overlaps(self.nodes[first], self.nodes[second]):
+                    if second >= base and _overlaps(self.nodes[first], self.nodes[second]):
+                        if first < base:
+                            raise ValueError("SpanGraph.add takes whole new components: a span joins one in the graph")
                         left.append(first)
                         right.append(second)
         for a, b in zip(left, right, strict=True):
             self.adjacent[a].add(b)
             self.adjacent[b].add(a)
-        self.left = np.asarray(left, dtype=np.int64)
-        self.right = np.asarray(right, dtype=np.int64)
-        #: Per node, its match edges by the other span's article: ``{doc: [(matched, other)]}``
-        #: (a wire passage reprinted N times has N neighbours; lookups by article stay O(1)).
-        self.matched_by_doc: dict[int, dict[int, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
-        self._sorted: dict[int, list[int]] = {}
-        #: Per component (keyed by its smallest target node): distances to the targets, and
-        #: the target each node's walk meets (filled as :meth:`nearest` is asked).
-        self._walks: dict[int, tuple[dict[int, int], dict[int, int]]] = {}
-        for (a, b), score in self.matched.items():
+        self.left = np.concatenate([self.left, np.asarray(left, dtype=np.int64)])
+        self.right = np.concatenate([self.right, np.asarray(right, dtype=np.int64)])
+        for a, b in keys:
+            score = self.matched[(a, b)]
             self.matched_by_doc[a][self.nodes[b][1]].append((score, b))
             self.matched_by_doc[b][self.nodes[a][1]].append((score, a))
 
@@ -171,7 +201,7 @@ class SpanGraph:
                 found.update(
                     earlier for earlier in self.partners[other]
                     if docs[self.nodes[earlier][1]].order < docs[via[1]].order)
-        return sorted(found)
+        return sorted(found, key=lambda n: self.nodes[n])  # spans of other components: by span, not id
 
     def _sorted_adjacent(self, node: int) -> list[int]:
         """``node``'s neighbours in id order, sorted once (walks revisit them)."""

@@ -131,7 +131,10 @@ def find_changes(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, Doc
     kept: set[ClusterKey] = set()
     for number in range(1, len(clusters.groups) + 1):
         key = cluster_key(clusters, number)
-        signature = cluster_signature(clusters, number, docs)
+        cached = ("signature", clusters.groups[number - 1][0])
+        if cached not in graph.cache:
+            graph.cache[cached] = cluster_signature(clusters, number, docs)
+        signature = int(graph.cache[cached])  # type: ignore[call-overload]
         if stored.get(key) == signature:
             kept.add(key)
         else:
@@ -171,28 +174,38 @@ def _grown(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, DocKey], 
     articles no longer costs thousands of realignments per new copy.
     """
     graph = clusters.graph
-    spans = [(graph.nodes[n][0], graph.nodes[n][2], graph.nodes[n][3])
-             for number in changed if cluster_key(clusters, number) in intact for n in clusters.groups[number - 1]]
+    todo = [number for number in changed if cluster_key(clusters, number) in intact
+            and ("grown", clusters.groups[number - 1][0]) not in graph.cache]
+    spans = [(graph.nodes[n][0], graph.nodes[n][2], graph.nodes[n][3]) for number in todo for n in clusters.groups[number - 1]]
     stored = _keys_of_spans(db, spans)
+    for number in todo:  # the stored state does not change during a refresh's loading
+        graph.cache[("grown", clusters.groups[number - 1][0])] = _grown_articles(db, clusters, docs, number, stored)
     grown: dict[int, set[int]] = {}
     for number in changed:
-        key = cluster_key(clusters, number)
-        if key not in intact:
-            continue
-        group = clusters.groups[number - 1]
-        owners = [stored.get((graph.nodes[n][0], graph.nodes[n][2], graph.nodes[n][3])) for n in group]
-        if any(owner is not None and owner != key for owner in owners):
-            continue
-        new = {n for n, owner in zip(group, owners, strict=True) if owner is None}
-        if not new or len(group) - len(new) != _span_count(db, key):
-            continue
-        members = [docs[d] for d in sorted({graph.nodes[n][1] for n in group})]
-        before = [docs[d] for d in sorted({graph.nodes[n][1] for n in group if n not in new})]
-        origin = docs[key[0]]
-        if origin_certain(origin, members) != origin_certain(origin, before):
-            continue
-        grown[number] = graph.grown_articles(new, group, origin.doc, docs)
+        found = graph.cache.get(("grown", clusters.groups[number - 1][0]))
+        if cluster_key(clusters, number) in intact and found is not None:
+            grown[number] = found  # type: ignore[assignment]
     return grown
+
+
+def _grown_articles(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, DocKey], number: int,
+                    stored: dict[tuple[int, int, int], ClusterKey]) -> set[int] | None:
+    """The articles to redo if cluster ``number`` only grew, else ``None``."""
+    graph = clusters.graph
+    key = cluster_key(clusters, number)
+    group = clusters.groups[number - 1]
+    owners = [stored.get((graph.nodes[n][0], graph.nodes[n][2], graph.nodes[n][3])) for n in group]
+    if any(owner is not None and owner != key for owner in owners):
+        return None
+    new = {n for n, owner in zip(group, owners, strict=True) if owner is None}
+    if not new or len(group) - len(new) != _span_count(db, key):
+        return None
+    members = [docs[d] for d in sorted({graph.nodes[n][1] for n in group})]
+    before = [docs[d] for d in sorted({graph.nodes[n][1] for n in group if n not in new})]
+    origin = docs[key[0]]
+    if origin_certain(origin, members) != origin_certain(origin, before):
+        return None
+    return graph.grown_articles(new, group, origin.doc, docs)
 
 
 def _keys_of_spans(db: sqlite3.Connection, spans: list[tuple[int, int, int]]) -> dict[tuple[int, int, int], ClusterKey]:

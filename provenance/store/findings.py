@@ -44,10 +44,12 @@ from provenance.pipeline.cluster import (
     SpanMatch,
     cluster_findings,
     findings_from_matches,
+    graph_clusters,
     label_components,
     span_clusters,
 )
 from provenance.pipeline.phrases import is_short, lone_notices, novel_words, stock_windows
+from provenance.pipeline.spangraph import SpanGraph
 from provenance.store.anchorindex import anchor_counts, anchors_of_units
 from provenance.store.boilerplate import mark_affected, mark_all
 from provenance.store.clusters import (
@@ -174,7 +176,8 @@ def _grow(db: sqlite3.Connection, labeller: Labeller, affected: _Affected) -> tu
     and compare them with the stored state."""
     graph = Subgraph(db)
     graph.grow(affected.units)
-    clusters, docs, changes = _compare(db, graph, labeller, affected.keys)
+    spans, docs = SpanGraph([]), dict[int, DocKey]()
+    clusters, changes = _compare(db, graph, spans, docs, labeller, affected.keys)
     seeded: set[int] = set()
     while True:
         nodes = clusters.graph.nodes
@@ -185,21 +188,23 @@ def _grow(db: sqlite3.Connection, labeller: Labeller, affected: _Affected) -> tu
         grew = graph.grow(wanted | copy_units)
         if not (graph.grow(graph.partner_units(copy_units)) or grew):
             break
-        clusters, docs, changes = _compare(db, graph, labeller, affected.keys)
+        clusters, changes = _compare(db, graph, spans, docs, labeller, affected.keys)
     _log.debug("refresh: %d match rows read over %d units; %d spans in %d clusters",
                graph.rows_read, len(graph.units_read), len(clusters.graph.nodes), len(clusters.groups))
     return clusters, docs, changes
 
 
-def _compare(db: sqlite3.Connection, graph: Subgraph, labeller: Labeller,
-             keys: set[ClusterKey]) -> tuple[Clusters, dict[int, DocKey], Changes]:
-    """The clusters of the components loaded, and how they differ from the stored ones."""
-    matches = graph.matches()
-    docs = _doc_keys(db, {m.a_doc for m in matches} | {m.b_doc for m in matches})
-    clusters = span_clusters(matches, docs, labeller)
+def _compare(db: sqlite3.Connection, graph: Subgraph, spans: SpanGraph, docs: dict[int, DocKey], labeller: Labeller,
+             keys: set[ClusterKey]) -> tuple[Clusters, Changes]:
+    """The clusters of the components loaded, and how they differ from the stored ones;
+    ``spans`` and ``docs`` are extended with the components loaded since the last call."""
+    matches = [m for m in graph.matches() if (m.a, m.a_doc, m.a_start, m.a_end) not in spans]
+    docs.update(_doc_keys(db, {m.a_doc for m in matches} | {m.b_doc for m in matches}))
+    spans.add(matches)
+    clusters = graph_clusters(spans, docs, labeller)
     lost = keys
     keys = keys | clusters_of_spans(db, [(node[0], node[2], node[3]) for node in clusters.graph.nodes])
-    return clusters, docs, find_changes(db, clusters, docs, keys, lost)
+    return clusters, find_changes(db, clusters, docs, keys, lost)
 
 
 def _units_of(db: sqlite3.Connection, doc_ids: set[int]) -> set[int]:

@@ -36,8 +36,8 @@ _SIDES = (
        FROM temp.subgraph_units AS w CROSS JOIN matches AS m ON m.b = w.id""",
 )
 _UNREAD = (" AND NOT EXISTS (SELECT 1 FROM temp.subgraph_done AS d WHERE d.id = m.b)",
-           " AND NOT EXISTS (SELECT 1 FROM temp.subgraph_done AS d WHERE d.id = m.a)"
-           " AND NOT EXISTS (SELECT 1 FROM temp.subgraph_units AS t WHERE t.id = m.a)")
+           (" AND NOT EXISTS (SELECT 1 FROM temp.subgraph_done AS d WHERE d.id = m.a)"
+            " AND NOT EXISTS (SELECT 1 FROM temp.subgraph_units AS t WHERE t.id = m.a)"))
 _LIVE = """
 JOIN units AS ua ON ua.id = m.a
 JOIN units AS ub ON ub.id = m.b
@@ -57,7 +57,7 @@ class Subgraph:
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
-        self._rows: dict[tuple[int, int, int, int], SpanMatch] = {}
+        self._rows: dict[tuple[int, int, int, int], tuple] = {}  # SpanMatch fields
         self._spans: dict[int, set[Span]] = {}
         self._partners: dict[Span, set[Span]] = {}
         self.visited: set[Span] = set()
@@ -95,8 +95,8 @@ class Subgraph:
 
     def matches(self) -> list[SpanMatch]:
         """The matches of the components reached, in ``(a, b, a_start, b_start)`` order."""
-        return [self._rows[key] for key in sorted(self._rows)
-                if (key[0], self._rows[key].a_start, self._rows[key].a_end) in self.visited]
+        rows, visited = self._rows, self.visited
+        return [SpanMatch(*rows[key]) for key in sorted(rows) if (key[0], key[2], rows[key][3]) in visited]
 
     def _load(self, units: set[int]) -> None:
         todo = sorted(units - self.units_read)
@@ -111,19 +111,21 @@ class Subgraph:
         db.execute("DROP TABLE IF EXISTS temp.subgraph_units")
         db.execute("CREATE TEMP TABLE subgraph_units (id INTEGER PRIMARY KEY)")
         db.executemany("INSERT INTO temp.subgraph_units VALUES (?)", [(unit,) for unit in todo])
+        stored, spans, partners = self._rows, self._spans, self._partners
         for side, unread in zip(_SIDES, _UNREAD, strict=True):
-            for row in db.execute(side + _LIVE + unread):
-                self.rows_read += 1
-                match = SpanMatch(*row)
-                key = (match.a, match.b, match.a_start, match.b_start)
-                if key in self._rows:
+            rows = db.execute(side + _LIVE + unread).fetchall()
+            self.rows_read += len(rows)
+            for row in rows:  # a few hundred thousand rows for a widely reprinted passage: kept lean
+                a, _, a_start, a_end, b, _, b_start, b_end, _ = row
+                key = (a, b, a_start, b_start)
+                if key in stored:
                     continue
-                self._rows[key] = match
-                left, right = (match.a, match.a_start, match.a_end), (match.b, match.b_start, match.b_end)
-                self._spans.setdefault(match.a, set()).add(left)
-                self._spans.setdefault(match.b, set()).add(right)
-                self._partners.setdefault(left, set()).add(right)
-                self._partners.setdefault(right, set()).add(left)
+                stored[key] = row
+                left, right = (a, a_start, a_end), (b, b_start, b_end)
+                spans.setdefault(a, set()).add(left)
+                spans.setdefault(b, set()).add(right)
+                partners.setdefault(left, set()).add(right)
+                partners.setdefault(right, set()).add(left)
         for unit in todo:
             self._spans.setdefault(unit, set())
         db.execute("INSERT INTO temp.subgraph_done SELECT id FROM temp.subgraph_units")
