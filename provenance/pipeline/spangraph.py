@@ -145,18 +145,19 @@ class SpanGraph:
         for pair in ends:
             for node in pair:
                 self.first_seen.setdefault(ids[node], len(self.first_seen))
-        left: list[int] = []
-        right: list[int] = []
+        left = [ids[a_node] for a_node, _ in ends]
+        right = [ids[b_node] for _, b_node in ends]
         keys: list[tuple[int, int]] = []
-        for m, (a_node, b_node) in zip(matches, ends, strict=True):
-            a, b = ids[a_node], ids[b_node]
-            left.append(a)
-            right.append(b)
-            key = (min(a, b), max(a, b))
-            if key not in self.matched:
+        matched, partners = self.matched, self.partners
+        for m, a, b in zip(matches, left, right, strict=True):
+            key = (a, b) if a < b else (b, a)
+            score = matched.get(key)
+            if score is None:
                 keys.append(key)
-            self.matched[key] = max(self.matched.get(key, 0), m.matched)
-            self.partners[a][b] = self.partners[b][a] = self.matched[key]
+                score = m.matched
+            elif m.matched > score:
+                score = m.matched
+            matched[key] = partners[a][b] = partners[b][a] = score
         units = set()
         for node_id in range(base, len(self.nodes)):
             units.add(self.nodes[node_id][0])
@@ -170,15 +171,18 @@ class SpanGraph:
                             raise ValueError("SpanGraph.add takes whole new components: a span joins one in the graph")
                         left.append(first)
                         right.append(second)
+        adjacent = self.adjacent
         for a, b in zip(left, right, strict=True):
-            self.adjacent[a].add(b)
-            self.adjacent[b].add(a)
+            adjacent[a].add(b)
+            adjacent[b].add(a)
         self.left = np.concatenate([self.left, np.asarray(left, dtype=np.int64)])
         self.right = np.concatenate([self.right, np.asarray(right, dtype=np.int64)])
-        for a, b in keys:
-            score = self.matched[(a, b)]
-            self.matched_by_doc[a][self.nodes[b][1]].append((score, b))
-            self.matched_by_doc[b][self.nodes[a][1]].append((score, a))
+        nodes, by_doc = self.nodes, self.matched_by_doc
+        for key in keys:
+            a, b = key
+            score = matched[key]
+            by_doc[a][nodes[b][1]].append((score, b))
+            by_doc[b][nodes[a][1]].append((score, a))
 
     def direct_sources(self, node: int, docs: dict[int, DocKey], copy: DocKey) -> list[int]:
         """Articles earlier than ``copy`` that ``node`` matched directly."""

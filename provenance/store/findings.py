@@ -198,7 +198,7 @@ def _compare(db: sqlite3.Connection, graph: Subgraph, spans: SpanGraph, docs: di
              keys: set[ClusterKey]) -> tuple[Clusters, Changes]:
     """The clusters of the components loaded, and how they differ from the stored ones;
     ``spans`` and ``docs`` are extended with the components loaded since the last call."""
-    matches = [m for m in graph.matches() if (m.a, m.a_doc, m.a_start, m.a_end) not in spans]
+    matches = graph.matches()
     docs.update(_doc_keys(db, {m.a_doc for m in matches} | {m.b_doc for m in matches}))
     spans.add(matches)
     clusters = graph_clusters(spans, docs, labeller)

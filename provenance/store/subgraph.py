@@ -9,9 +9,8 @@ reaches one of its spans (``matches`` by its primary key for ``a``, ``matches_b`
 spans joined to the walk are followed, not every span of the unit. So the rows read are
 those of the units the components touch, whatever the size of the index.
 
-:meth:`Subgraph.matches` returns the matches of the components reached, in the order the
-full read gives them (``a, b, a_start, b_start``): span ids, and with them every tie
-broken by id, come out as they would over the whole index.
+:meth:`Subgraph.matches` returns the matches of the components reached since its last
+call, in the order the full read gives them (``a, b, a_start, b_start``).
 """
 
 from __future__ import annotations
@@ -57,7 +56,8 @@ class Subgraph:
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
-        self._rows: dict[tuple[int, int, int, int], tuple] = {}  # SpanMatch fields
+        #: Rows read and not returned by :meth:`matches` yet (SpanMatch fields).
+        self._rows: dict[tuple[int, int, int, int], tuple] = {}
         self._spans: dict[int, set[Span]] = {}
         self._partners: dict[Span, set[Span]] = {}
         self.visited: set[Span] = set()
@@ -94,9 +94,12 @@ class Subgraph:
         return {other[0] for unit in wanted for span in self._spans[unit] for other in self._partners.get(span, ())}
 
     def matches(self) -> list[SpanMatch]:
-        """The matches of the components reached, in ``(a, b, a_start, b_start)`` order."""
+        """The matches of the components reached since the last call (each component is
+        whole when reached, so a later call returns whole new components only), in
+        ``(a, b, a_start, b_start)`` order."""
         rows, visited = self._rows, self.visited
-        return [SpanMatch(*rows[key]) for key in sorted(rows) if (key[0], key[2], rows[key][3]) in visited]
+        keys = sorted(key for key, row in rows.items() if (key[0], key[2], row[3]) in visited)
+        return [SpanMatch(*rows.pop(key)) for key in keys]
 
     def _load(self, units: set[int]) -> None:
         todo = sorted(units - self.units_read)
@@ -117,10 +120,7 @@ class Subgraph:
             self.rows_read += len(rows)
             for row in rows:  # a few hundred thousand rows for a widely reprinted passage: kept lean
                 a, _, a_start, a_end, b, _, b_start, b_end, _ = row
-                key = (a, b, a_start, b_start)
-                if key in stored:
-                    continue
-                stored[key] = row
+                stored[(a, b, a_start, b_start)] = row  # read once (see _UNREAD)
                 left, right = (a, a_start, a_end), (b, b_start, b_end)
                 spans.setdefault(a, set()).add(left)
                 spans.setdefault(b, set()).add(right)

@@ -47,8 +47,11 @@ def test_a_component_is_read_whole_and_no_other(two_clusters):
         assert graph.grow([min(m.a for m in in_a)])
         assert graph.matches() == in_a
         assert not graph.units_read & b_units
-        assert graph.rows_read >= len(in_a)
+        assert graph.rows_read == len(in_a)  # each match read once
         assert not graph.grow(a_units)  # nothing new: the component was whole already
+        assert graph.matches() == []  # returned once
+        assert graph.grow(b_units)
+        assert graph.matches() == [m for m in everything if m.a in b_units]
 
 
 def test_a_refresh_reads_no_match_of_a_cluster_the_scan_did_not_touch(two_clusters, write_article, monkeypatch, tmp_path):
