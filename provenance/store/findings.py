@@ -18,7 +18,10 @@ What keeps that cheap as the index grows:
   scipy's sparse graph routines, not a Python object per edge;
 * only clusters that gained, lost or changed a member are recomputed, with the copy
   articles they touch (:mod:`provenance.store.clusters`: clusters are stored under a
-  stable key with a signature); the stock-phrase and notice filters are decided again
+  stable key with a signature); a cluster that only grew redoes just the articles its
+  new spans can reach, not all its members (a stock line reprinted by thousands of
+  articles would otherwise realign them all for each new copy); the graph loaded is
+  built once and extended as components are added; the stock-phrase and notice filters are decided again
   only where their inputs changed (:mod:`provenance.store.drafts`); every other stored
   finding is left as it is;
 * token streams are read only for the clusters recomputed.
