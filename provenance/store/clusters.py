@@ -71,8 +71,8 @@ def cluster_signature(clusters: Clusters, number: int, docs: dict[int, DocKey]) 
     # of indexes written before span ids followed the spans' order stay valid.
     first = graph.first_seen
     edges = sorted(
-        (graph.nodes[a], graph.nodes[b], graph.matched[(min(a, b), max(a, b))]) if first[a] < first[b]
-        else (graph.nodes[b], graph.nodes[a], graph.matched[(min(a, b), max(a, b))])
+        (graph.nodes[a], graph.nodes[b], graph.matched[(a, b)]) if first[a] < first[b]
+        else (graph.nodes[b], graph.nodes[a], graph.matched[(a, b)])
         for a in group for b in graph.adjacent[a] if a < b and (a, b) in graph.matched
     )
     text = repr((sorted(nodes), [(d, docs[d].published_us, docs[d].date_only, docs[d].content_hash) for d in members],
