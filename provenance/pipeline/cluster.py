@@ -20,9 +20,11 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections import defaultdict
 from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import overload
 
 from provenance.config import Config
@@ -162,7 +164,7 @@ def cluster_findings(
     findings depend only on the clusters holding its spans and those sharing a paragraph
     with them, so the findings of a subset are those of the whole index restricted to it."""
     graph, number_of = clusters.graph, clusters.number_of
-    candidates: list[_Candidate] = []
+    candidates: list[_Pending] = []
     for number, group in enumerate(clusters.groups, start=1):
         group_docs = [docs[d] for d in sorted({graph.nodes[n][1] for n in group})]
         if len(group_docs) < 2:
@@ -180,22 +182,25 @@ def cluster_findings(
             # through the chain) and every other earlier article the span matched
             # directly; selection keeps the earliest source of each region (see _select).
             for node in sorted(by_doc[copy_doc], key=lambda n: graph.nodes[n]):
+                unit = graph.nodes[node][0]
+                words = _words(streams[unit], [graph.nodes[node]])
                 found = graph.direct_side(node, origin.doc) or graph.nearest(node, by_doc[origin.doc])
                 if found:
-                    candidates.append(_candidate(number, certain, graph, [node], found, streams, docs, config))
+                    candidates.append(_Pending(origin.order, copy_doc, unit, words, partial(
+                        _candidate, number, certain, graph, [node], found, streams, docs, config)))
                 for source in graph.direct_sources(node, docs, copy_key):
                     if source == origin.doc:
                         continue
                     pair_certain = origin_certain(docs[source], [docs[source], copy_key])
-                    candidates.append(_candidate(number, pair_certain, graph, [node],
-                                                 graph.direct_side(node, source), streams, docs, config))
+                    candidates.append(_Pending(docs[source].order, copy_doc, unit, words, partial(
+                        _candidate, number, pair_certain, graph, [node], graph.direct_side(node, source), streams,
+                        docs, config)))
                 for earlier in graph.overlapped_sources(node, docs, copy_key):
                     source = graph.nodes[earlier][1]
                     pair_certain = origin_certain(docs[source], [docs[source], copy_key])
-                    candidate = _candidate(number_of[earlier], pair_certain, graph, [node], [earlier], streams, docs,
-                                           config, required=True)
-                    if candidate is not None:
-                        candidates.append(candidate)
+                    candidates.append(_Pending(docs[source].order, copy_doc, unit, words, partial(
+                        _candidate, number_of[earlier], pair_certain, graph, [node], [earlier], streams, docs,
+                        config, required=True)))
     chosen = _select(candidates, streams, config)
     return [_finding(c, streams, paragraphs, texts, config.shingle.size) for c in chosen]
 
@@ -250,30 +255,57 @@ def _candidate(number: int, certain: bool, graph: SpanGraph, region: list[int], 
                       similarity, shared, jaccard, containment, matched, rank)
 
 
-def _select(candidates: list[_Candidate], streams: Mapping[int, TokenStream], config: Config) -> list[_Candidate]:
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """A candidate before its alignment: its source's order (what ranks it first), the copy
+    span's unit and words (its aligned region lies inside them), and how to align it."""
+
+    order: tuple[bool, int, str]
+    copy_doc: int
+    copy_unit: int
+    copy_words: tuple[int, int]
+    align: Callable[[], _Candidate | None]
+
+
+def _select(pending: list[_Pending], streams: Mapping[int, TokenStream], config: Config) -> list[_Candidate]:
     """Per copy article, non-overlapping copy regions, the earliest source first (then most
     matched words): a region keeps its first origin. A candidate overlapping what is
     taken is cut to its longest free stretch and aligned again, so the words a later
-    article added to an earlier one's passage (and another article copied) keep theirs."""
-    by_copy: dict[int, list[_Candidate]] = defaultdict(list)
-    for candidate in candidates:
-        by_copy[candidate.copy_doc].append(candidate)
+    article added to an earlier one's passage (and another article copied) keep theirs.
+
+    Candidates are aligned a source order at a time, and not at all once every word of
+    their copy span is taken (they would be dropped whatever their alignment): a line
+    reprinted by hundreds of earlier articles is aligned against the first, not all.
+    """
+    by_copy: dict[int, list[_Pending]] = defaultdict(list)
+    for item in pending:
+        by_copy[item.copy_doc].append(item)
     chosen: list[_Candidate] = []
     for copy_doc in sorted(by_copy):
         taken: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for candidate in sorted(by_copy[copy_doc], key=lambda c: c.rank):
-            unit, (first, last) = candidate.copy_unit, candidate.copy_words
-            if any(first < t_last and t_first < last for t_first, t_last in taken[unit]):
-                free = _longest_free((first, last), taken[unit])
-                if free[1] - free[0] < config.segment.min_words:
-                    continue
-                trimmed = _realign(candidate, free, streams, config)
-                if trimmed is None:
-                    continue
-                candidate = trimmed
-            taken[unit].append(candidate.copy_words)
-            chosen.append(candidate)
+        ordered = sorted(by_copy[copy_doc], key=lambda item: item.order)
+        for _, same in itertools.groupby(ordered, key=lambda item: item.order):
+            made = [candidate for item in same
+                    if not _covered(item.copy_words, taken[item.copy_unit]) and (candidate := item.align()) is not None]
+            for candidate in sorted(made, key=lambda c: c.rank):
+                unit, (first, last) = candidate.copy_unit, candidate.copy_words
+                if any(first < t_last and t_first < last for t_first, t_last in taken[unit]):
+                    free = _longest_free((first, last), taken[unit])
+                    if free[1] - free[0] < config.segment.min_words:
+                        continue
+                    trimmed = _realign(candidate, free, streams, config)
+                    if trimmed is None:
+                        continue
+                    candidate = trimmed
+                taken[unit].append(candidate.copy_words)
+                chosen.append(candidate)
     return chosen
+
+
+def _covered(words: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
+    """Whether every word of ``words`` is in a taken range."""
+    free = _longest_free(words, taken)
+    return bool(taken) and free[1] == free[0]
 
 
 def _longest_free(words: tuple[int, int], taken: list[tuple[int, int]]) -> tuple[int, int]:
