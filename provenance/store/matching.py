@@ -1,17 +1,19 @@
 """The candidate and verification stages for units not matched yet, one band at a time.
 
 ``scan`` writes batches (documents, units, one key run each) and then calls
-:func:`match_pending` once: for each band, the band's keys are read from every run (one
-blob slice per run), the buckets holding a pending unit are kept with all their live
-members (a polars semi-join, so stored units are never Python objects), and
-:func:`provenance.pipeline.lsh.candidate_pairs` applies the pairing rule. Bands are
-independent partitions: with the Dask engine they are paired on the cluster. The union
-of all bands' pairs is verified on exact shingle sets in chunks and written with the
-``matched_through`` mark in one transaction, so a killed scan leaves its units pending
-and the next scan matches them; the pairs found are the same either way.
+:func:`match_pending` once: for each band, the pending units' keys are read from their
+runs, the stored members of their buckets are looked up in the sorted band segments
+(:mod:`provenance.store.bandindex`; units the segments do not cover yet are read from
+their runs), and :func:`provenance.pipeline.lsh.candidate_pairs` applies the pairing
+rule. Bands are independent partitions: with the Dask engine they are paired on the
+cluster. The union of all bands' pairs is verified on exact shingle sets in chunks and
+written with the ``matched_through`` mark, and the new units' keys are added to the
+segments, in one transaction, so a killed scan leaves its units pending and the next
+scan matches them; the pairs found are the same either way.
 
-Memory is bounded by one band of the index (8 bytes per unit) plus the pairs, not by
-the number of keys (``units x bands``).
+Memory is bounded by the pending units' keys of one band and the members found, plus
+the pairs; a band pass reads the new units' keys and the segment blocks that can hold
+them, not every stored key.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import polars as pl
 from provenance.config import Config
 from provenance.pipeline.lsh import MEMBER_SCHEMA, candidate_pairs
 from provenance.pipeline.verify import verify_pairs
-from provenance.store import anchorindex, keyruns
+from provenance.store import anchorindex, bandindex, keyruns
 from provenance.store.findings import fill_temp, read_streams
 from provenance.store.index import Index
 
@@ -58,6 +60,9 @@ def match_pending(index: Index, mapper: Mapper | None = None) -> int:
         # Matches were dropped behind the anchor segments' back (a repair): start them afresh.
         with index.transaction(findings_current=None) as tx:
             anchorindex.reset(tx)
+    if bandindex.indexed_through(db) > first_new:
+        with index.transaction(findings_current=None) as tx:
+            bandindex.reset(tx)
     with index.snapshot():  # concurrent writers cannot shift what we read
         runs = keyruns.runs(db)
         pending = bool(runs) and runs[-1].stop_unit > first_new
@@ -68,8 +73,10 @@ def match_pending(index: Index, mapper: Mapper | None = None) -> int:
             columns = _Columns(db, runs)
             num_bands = config.num_bands
             task = partial(candidate_pairs, config=config.lsh, first_new=first_new)
+            segments = bandindex.Lookup(db, dead)
             with keyruns.BandReader(db) as reader:  # closed before any table is dropped (open blobs lock them)
-                frames = (band_members(reader, runs, masks, band, first_new, columns) for band in range(num_bands))
+                frames = (band_members(reader, runs, masks, band, first_new, columns, segments)
+                          for band in range(num_bands))
                 pair_frames = list((mapper or map)(task, frames))  # type: ignore[operator]
             anchor_frame, fresh = _anchor_pass(db, dead, first_new, columns, config.align.max_anchor_units)
             pair_frames.append(anchor_frame)
@@ -77,6 +84,7 @@ def match_pending(index: Index, mapper: Mapper | None = None) -> int:
             rows = _verify(db, config, pairs)
     if not pending:
         _index_anchors(index)
+        _index_bands(index)
         return 0
     with index.transaction() as tx:
         rows = _still_stored(rows, keyruns.dead_ranges(tx))
@@ -87,7 +95,19 @@ def match_pending(index: Index, mapper: Mapper | None = None) -> int:
         keyruns.compact(tx, max(stop, index.matched_through), num_bands)
         if anchorindex.indexed_through(tx) <= first_new:
             anchorindex.add_sorted(tx, *fresh, through=stop)
+        if not index.sandboxed and bandindex.indexed_through(tx) < stop:  # a sandbox is rolled back: no use
+            bandindex.index_units(tx, bandindex.indexed_through(tx), stop, num_bands)
     return len(rows)
+
+
+def _index_bands(index: Index) -> None:
+    """Copy the band keys of matched units the segments do not cover yet into them (an
+    index from before version 8)."""
+    through = index.matched_through
+    if index.sandboxed or bandindex.indexed_through(index.connection) >= through:
+        return
+    with index.transaction(findings_current=None) as tx:
+        bandindex.index_units(tx, bandindex.indexed_through(tx), through, index.config.num_bands)
 
 
 def _index_anchors(index: Index) -> None:
@@ -180,30 +200,39 @@ class _Columns:
 
 def band_members(
     reader: keyruns.BandReader, runs: list[keyruns.Run], masks: dict[int, np.ndarray], band: int, first_new: int,
-    columns: _Columns,
+    columns: _Columns, segments: bandindex.Lookup | None = None,
 ) -> pl.DataFrame:
     """Every live member (columns :data:`MEMBER_SCHEMA`) of the band's buckets that hold a
     unit with id ``>= first_new`` and at least one other unit.
 
-    The stored units' keys are tested against the new keys with a bit table first (a
-    few nanoseconds per key, no frame of the whole band), then exactly on the few that pass.
+    Stored members are looked up by key in ``segments`` (``None``: none); the stored units
+    they do not cover are read from their runs and tested against the new keys with a bit
+    table (a few nanoseconds per key), then exactly on the few that pass.
     """
+    covered = min(segments.covered, first_new) if segments is not None else 0
     old_keys, old_units, new_keys, new_units = [], [], [], []
     stored: list[tuple[keyruns.Run, range]] = []
     for run in runs:
         mask = masks[run.rowid]
+        if run.stop_unit <= covered:
+            continue
+        start = max(run.first_unit, covered)
         if run.stop_unit <= first_new:
-            stored.append((run, range(run.first_unit, run.stop_unit)))
+            stored.append((run, range(start, run.stop_unit)))
             continue
         split = max(run.first_unit, first_new)
         keys = reader.read(run, band, range(split, run.stop_unit))
         live = mask[split - run.first_unit :]
         new_keys.append(keys[live])
         new_units.append(np.arange(split, run.stop_unit, dtype=np.int64)[live])
-        if split > run.first_unit:
-            stored.append((run, range(run.first_unit, split)))
-    wanted = np.unique(_cat(new_keys))
-    if len(wanted):
+        if split > start:
+            stored.append((run, range(start, split)))
+    wanted = bandindex.unique_sorted(_cat(new_keys))
+    if len(wanted) and segments is not None:
+        keys, units = segments.members(band, wanted, covered)
+        old_keys.append(keys)
+        old_units.append(units)
+    if len(wanted) and stored:
         table = np.zeros(_TABLE_SIZE, dtype=bool)
         table[wanted & (_TABLE_SIZE - 1)] = True
         for run, units in stored:

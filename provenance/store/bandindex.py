@@ -1,0 +1,233 @@
+"""Band keys sorted for lookup: a bucket's stored members without reading every stored key.
+
+The key runs (:mod:`provenance.store.keyruns`) keep each unit's band keys by position,
+cheap to append but answering "which units have key k in band b" only by reading the
+whole band: 8 bytes x 37 bands per stored unit for every scan, ``check`` or ``trace``
+(~1.3 GB at 100k articles), however little they add. Once a scan has matched its units,
+their live keys are copied into **segments**, per band: ``(key, unit)`` entries sorted by
+key, cut into blocks of :data:`BLOCK` entries. A block is one row of ``band_blocks``
+(keys as ``int64``, units as ``uint32`` offsets from the segment's first unit), and the
+segment's row keeps each block's first key (``fences``), so a lookup reads the fences
+and then only the blocks that can hold a wanted key. Blocks are rows, not slices of one
+blob per segment, because SQLite reaches an offset inside a blob by walking its chain of
+overflow pages from the start: a block deep in a 35 MB blob would cost reading the blob
+up to it, where a row is a few page reads by rowid.
+
+Size: 12 bytes per entry, so **444 bytes per unit** at 37 bands (plus 8 bytes of fence
+per block, ~1.2 bytes per unit), next to the 296 bytes of its positional keys, which
+compaction, ``doctor`` and the units not covered yet still read.
+
+Segments hold at most :data:`MAX_SEGMENT` entries. A band's new segment is merged with
+the one before it while that one is no larger (a binary counter: each entry is
+rewritten about log2(n) times) and the two fit in one segment; every band gets the same
+units, so all bands have the same segments. A first scan adds one sorted segment per
+band (one sort, no merges). The meta mark ``bands_indexed_through`` says which units the
+segments cover; later units are read from the runs. Entries of units deleted later stay
+until their segment is rewritten; readers drop them (``dead_units``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import numpy as np
+
+from provenance.store import keyruns
+from provenance.store.anchorindex import live
+
+__all__ = ["BLOCK", "MAX_SEGMENT", "Lookup", "index_units", "indexed_through", "reset", "sort_entries", "unique_sorted"]
+
+#: Entries per block (one row: 8 bytes of key and 4 of unit each, 3 KB, within a 4 KB page).
+BLOCK = 256
+#: Largest segment, in entries: bounds the memory of a merge (~28 bytes per entry).
+MAX_SEGMENT = 1 << 22
+#: Units of one segment are offsets from its first unit, stored as ``uint32``.
+_MAX_SPAN = 1 << 32
+#: Sorting this many entries at once stays in cache (see :func:`sort_entries`).
+_SORT_CHUNK = 1 << 18
+#: Block ids per ``IN (...)`` query.
+_QUERY_BLOCKS = 500
+_MARK = "bands_indexed_through"
+
+Entries = tuple[np.ndarray, np.ndarray]
+
+
+def indexed_through(db: sqlite3.Connection) -> int:
+    """Units with smaller ids have their band keys in the segments."""
+    row = db.execute("SELECT value FROM meta WHERE key = ?", (_MARK,)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def reset(db: sqlite3.Connection) -> None:
+    """Forget the segments (the runs stay): the next :func:`index_units` starts afresh."""
+    db.execute("DELETE FROM band_segments")
+    db.execute("DELETE FROM band_blocks")
+    db.execute("DELETE FROM meta WHERE key = ?", (_MARK,))
+
+
+def unique_sorted(values: np.ndarray) -> np.ndarray:
+    """``np.unique`` by sorting: numpy 2.4's ``unique`` hashes, ~30x slower on 400k keys."""
+    ordered = np.sort(values)
+    return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])] if len(ordered) else ordered
+
+
+def sort_entries(keys: np.ndarray, units: np.ndarray) -> Entries:
+    """Entries sorted by key (equal keys in any order, a lookup sorts what it finds).
+
+    One ``argsort`` of millions of keys misses the cache on every comparison (1.4 s for
+    4.4M); split first by the keys' top bits (a stable radix pass) into cache-sized
+    parts, each argsorted alone, it takes a third of that.
+    """
+    if len(keys) <= _SORT_CHUNK:
+        order = np.argsort(keys)
+        return keys[order], units[order]
+    bits = int(np.ceil(np.log2(len(keys) / _SORT_CHUNK)))
+    top = ((keys.view(np.uint64) ^ np.uint64(1 << 63)) >> np.uint64(64 - bits)).astype(np.uint16)
+    order = np.argsort(top, kind="stable")
+    keys, units = keys[order], units[order]
+    bounds = np.searchsorted(top[order], np.arange(1 << bits), side="left").tolist() + [len(keys)]
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        part = np.argsort(keys[lo:hi])
+        keys[lo:hi], units[lo:hi] = keys[lo:hi][part], units[lo:hi][part]
+    return keys, units
+
+
+class Lookup:
+    """The segments of every band, for one band pass inside one read snapshot: each
+    band's members with wanted keys, reading only the blocks that can hold them."""
+
+    def __init__(self, db: sqlite3.Connection, dead: Entries) -> None:
+        self._db, self._dead = db, dead
+        #: Units below this are in the segments (when they are live).
+        self.covered = indexed_through(db)
+        self._segments: dict[int, list[tuple[int, int, int, int]]] = {}
+        for rowid, band, first_unit, block, first_block in db.execute(
+                "SELECT id, band, first_unit, block, first_block FROM band_segments ORDER BY id"):
+            self._segments.setdefault(band, []).append((rowid, first_unit, block, first_block))
+
+    def members(self, band: int, wanted: np.ndarray, below: int) -> Entries:
+        """Live entries ``(key, unit)`` of ``band`` with ``key`` in ``wanted`` (sorted
+        unique) and ``unit < below``, in ``(key, unit)`` order."""
+        found_keys, found_units = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+        if len(wanted):
+            for rowid, first_unit, block, first_block in self._segments.get(band, []):
+                keys, offsets = self._lookup(rowid, block, first_block, wanted)
+                found_keys.append(keys)
+                found_units.append(offsets.astype(np.int64) + first_unit)
+        keys, units = live(np.concatenate(found_keys), np.concatenate(found_units), self._dead)
+        keys, units = keys[units < below], units[units < below]
+        order = np.lexsort((units, keys))
+        return keys[order], units[order]
+
+    def _lookup(self, rowid: int, block: int, first_block: int, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Entries of one segment whose key is in ``wanted``: only blocks that can hold one
+        are read (a run of equal keys may start in the block before its fence)."""
+        fences = np.frombuffer(self._db.execute("SELECT fences FROM band_segments WHERE id = ?", (rowid,)).fetchone()[0],
+                               dtype="<i8")
+        first = np.maximum(np.searchsorted(fences, wanted, side="left") - 1, 0)
+        last = np.searchsorted(fences, wanted, side="right")
+        spans = last - first
+        blocks = unique_sorted(np.repeat(first, spans) + _ranks(spans)) + first_block
+        key_parts, unit_parts = [], []
+        for start in range(0, len(blocks), _QUERY_BLOCKS):
+            ids = blocks[start : start + _QUERY_BLOCKS].tolist()
+            for keys, units in self._db.execute(
+                    f"SELECT keys, units FROM band_blocks WHERE id IN ({','.join('?' * len(ids))}) ORDER BY id", ids):
+                key_parts.append(keys)
+                unit_parts.append(units)
+        keys = np.frombuffer(b"".join(key_parts), dtype="<i8")
+        offsets = np.frombuffer(b"".join(unit_parts), dtype="<u4")
+        if len(keys) != len(offsets) or len(key_parts) != len(blocks):
+            raise sqlite3.DatabaseError(f"band segment {rowid} is malformed; rebuild the index")
+        # The blocks read are in key order, so their keys are sorted: find each wanted run.
+        lo = np.searchsorted(keys, wanted, side="left")
+        counts = np.searchsorted(keys, wanted, side="right") - lo
+        positions = np.repeat(lo, counts) + _ranks(counts)
+        return keys[positions].astype(np.int64), offsets[positions]
+
+
+def _ranks(counts: np.ndarray) -> np.ndarray:
+    """``0..c-1`` for each count ``c``, concatenated."""
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, np.int64)
+    return np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+
+
+def index_units(db: sqlite3.Connection, start: int, stop: int, num_bands: int) -> None:
+    """Add the live band keys of units ``[start, stop)`` (read from the runs) to the
+    segments, one sort per band, merge as the module says, and mark them covered."""
+    runs = [run for run in keyruns.runs(db) if run.stop_unit > start and run.first_unit < stop]
+    dead = keyruns.dead_ranges(db)
+    with keyruns.BandReader(db) as reader:
+        for band in range(num_bands):
+            keys, units = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+            for run in runs:
+                span = range(max(start, run.first_unit), min(stop, run.stop_unit))
+                keys.append(reader.read(run, band, span))
+                units.append(np.arange(span.start, span.stop, dtype=np.int64))
+            entries = sort_entries(*live(np.concatenate(keys), np.concatenate(units), dead))
+            for first in range(0, len(entries[0]), MAX_SEGMENT):
+                _insert(db, band, entries[0][first : first + MAX_SEGMENT], entries[1][first : first + MAX_SEGMENT])
+            _merge_tail(db, band, dead)
+    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (_MARK, str(stop)))
+
+
+def _merge_tail(db: sqlite3.Connection, band: int, dead: Entries) -> None:
+    while True:
+        last_two = db.execute("SELECT id, size, first_unit, stop_unit FROM band_segments WHERE band = ? "
+                              "ORDER BY id DESC LIMIT 2", (band,)).fetchall()
+        if len(last_two) < 2:
+            return
+        (newer, newer_size, newer_first, newer_stop), (older, older_size, older_first, older_stop) = last_two
+        if (older_size > newer_size or older_size + newer_size > MAX_SEGMENT or older_stop > newer_first
+                or newer_stop - older_first > _MAX_SPAN):
+            return
+        merged = [_read_all(db, older), _read_all(db, newer)]
+        keys, units = live(np.concatenate([m[0] for m in merged]), np.concatenate([m[1] for m in merged]), dead)
+        order = np.argsort(keys, kind="stable")  # two sorted runs: timsort merges them in linear time
+        _delete(db, older)
+        _delete(db, newer)
+        _insert(db, band, keys[order], units[order])
+
+
+def _insert(db: sqlite3.Connection, band: int, keys: np.ndarray, units: np.ndarray) -> None:
+    if not len(keys):
+        return
+    first_unit, stop_unit = int(units.min()), int(units.max()) + 1
+    if stop_unit - first_unit > _MAX_SPAN:  # offsets would not fit: two segments by unit range
+        middle = first_unit + (stop_unit - first_unit) // 2
+        for part in (units < middle, units >= middle):
+            _insert(db, band, keys[part], units[part])
+        return
+    first_block = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM band_blocks").fetchone()[0]
+    offsets = np.ascontiguousarray(units - first_unit, dtype="<u4")
+    keys = np.ascontiguousarray(keys, dtype="<i8")
+    db.executemany("INSERT INTO band_blocks (id, keys, units) VALUES (?, ?, ?)",
+                   ((first_block + at // BLOCK, keys[at : at + BLOCK].tobytes(), offsets[at : at + BLOCK].tobytes())
+                    for at in range(0, len(keys), BLOCK)))
+    db.execute("INSERT INTO band_segments (band, first_unit, stop_unit, size, block, first_block, fences) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?)",
+               (band, first_unit, stop_unit, len(keys), BLOCK, first_block, keys[::BLOCK].tobytes()))
+
+
+def _blocks(db: sqlite3.Connection, rowid: int) -> tuple[int, int, int]:
+    """``(first_block, stop_block, first_unit)`` of a segment."""
+    size, block, first_block, first_unit = db.execute(
+        "SELECT size, block, first_block, first_unit FROM band_segments WHERE id = ?", (rowid,)).fetchone()
+    return first_block, first_block + -(-size // block), first_unit
+
+
+def _read_all(db: sqlite3.Connection, rowid: int) -> Entries:
+    first_block, stop_block, first_unit = _blocks(db, rowid)
+    rows = db.execute("SELECT keys, units FROM band_blocks WHERE id >= ? AND id < ? ORDER BY id",
+                      (first_block, stop_block)).fetchall()
+    keys = np.frombuffer(b"".join(row[0] for row in rows), dtype="<i8").astype(np.int64)
+    units = np.frombuffer(b"".join(row[1] for row in rows), dtype="<u4").astype(np.int64) + first_unit
+    return keys, units
+
+
+def _delete(db: sqlite3.Connection, rowid: int) -> None:
+    first_block, stop_block, _ = _blocks(db, rowid)
+    db.execute("DELETE FROM band_blocks WHERE id >= ? AND id < ?", (first_block, stop_block))
+    db.execute("DELETE FROM band_segments WHERE id = ?", (rowid,))
