@@ -37,8 +37,8 @@ from provenance.store.anchorindex import live
 
 __all__ = ["BLOCK", "MAX_SEGMENT", "Lookup", "index_units", "indexed_through", "reset", "sort_entries", "unique_sorted"]
 
-#: Entries per block (one row: 8 bytes of key and 4 of unit each, 3 KB, within a 4 KB page).
-BLOCK = 256
+#: Entries per block: one row of 8 bytes of key and 4 of unit each (4,032 bytes) fills a 4 KB page, a quarter of a 16 KB one.
+BLOCK = 336
 #: Largest segment, in entries: bounds the memory of a merge (~28 bytes per entry).
 MAX_SEGMENT = 1 << 22
 #: Units of one segment are offsets from its first unit, stored as ``uint32``.

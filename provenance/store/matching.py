@@ -38,6 +38,8 @@ __all__ = ["anchor_pairs", "band_members", "match_pending", "pending_units"]
 _VERIFY_CHUNK = 1 << 16
 #: Slots of the bit table a band's stored keys are tested against (a power of two).
 _TABLE_SIZE = 1 << 23
+#: Columns of at most 1/this of the stored units are looked up by id (see ``_Columns``).
+_BY_ID_SHARE = 64
 
 Mapper = Callable[[Callable[[pl.DataFrame], pl.DataFrame], Iterator[pl.DataFrame]], Iterator[pl.DataFrame]]
 
@@ -178,15 +180,25 @@ def _pairs_of_groups(values: np.ndarray, units: np.ndarray, first_new: int, colu
 
 
 class _Columns:
-    """Document id and content key of any stored unit, read from the runs on first use."""
+    """Document id and content key of any stored unit.
+
+    The few units a small scan, ``check`` or ``trace`` meets are looked up in ``units`` by
+    id; past a :data:`_BY_ID_SHARE`-th of the stored units (a big scan), or should one be missing there,
+    every run's columns are read once instead (16 bytes per stored unit).
+    """
 
     def __init__(self, db: sqlite3.Connection, runs: list[keyruns.Run]) -> None:
         self._db, self._runs = db, runs
         self._first = runs[0].first_unit
+        self._few = (runs[-1].stop_unit - self._first) // _BY_ID_SHARE
         self._docs: np.ndarray | None = None
         self._contents: np.ndarray | None = None
+        self._known = np.zeros((3, 0), dtype=np.int64)  # ids (sorted), docs, contents looked up so far
 
     def lookup(self, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if self._docs is None and self._look_up(units):
+            at = np.searchsorted(self._known[0], units)
+            return self._known[1][at], self._known[2][at]
         if self._docs is None or self._contents is None:
             size = self._runs[-1].stop_unit - self._first
             self._docs = np.zeros(size, dtype=np.int64)
@@ -196,6 +208,25 @@ class _Columns:
                 self._docs[run.first_unit - self._first : run.stop_unit - self._first] = docs
                 self._contents[run.first_unit - self._first : run.stop_unit - self._first] = contents
         return self._docs[units - self._first], self._contents[units - self._first]
+
+    def _look_up(self, units: np.ndarray) -> bool:
+        """Add ``units`` to the ones known by id; ``False`` when they are too many (or
+        one is not in ``units``): read the runs instead."""
+        wanted = bandindex.unique_sorted(units)
+        missing = wanted[~np.isin(wanted, self._known[0])]
+        if len(missing) + self._known.shape[1] > self._few:
+            return False
+        if len(missing):
+            rows = []  # IN lists, not a temp table: dropping one fails while band blobs are open
+            for start in range(0, len(missing), 500):
+                ids = missing[start : start + 500].tolist()
+                rows.extend(self._db.execute(
+                    f"SELECT id, doc_id, content_key FROM units WHERE id IN ({','.join('?' * len(ids))})", ids))
+            if len(rows) != len(missing):
+                return False
+            known = np.concatenate([self._known, np.asarray(rows, dtype=np.int64).reshape(-1, 3).T], axis=1)
+            self._known = known[:, np.argsort(known[0])]
+        return True
 
 
 def band_members(

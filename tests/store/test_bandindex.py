@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from provenance import Index
-from provenance.store import bandindex, keyruns
+from provenance.store import bandindex, keyruns, matching
 from provenance.store.matching import _Columns, band_members
 
 BANDS = 2
@@ -48,11 +48,17 @@ def _batch(index: Index, count: int, seed: int) -> None:
     keys = np.random.default_rng(seed).integers(0, 9, size=(count, BANDS), dtype=np.int64) * -(2**40) + 11
     docs = np.arange(first, first + count, dtype=np.int64) // 3
     with index.transaction(findings_current=None) as db:
-        keyruns.append_run(db, first, keys, docs, docs)
+        keyruns.append_run(db, first, keys, docs, docs * 7 + 1)
+        # Their rows in ``units`` (what the columns are looked up by id in), documents first.
+        db.executemany("INSERT OR IGNORE INTO documents (id, path, source, content_hash, text) VALUES (?, '', ?, '', x'')",
+                       [(doc, f"s{doc}") for doc in np.unique(docs).tolist()])
+        db.executemany("INSERT INTO units (id, doc_id, paragraph, kind, start, end, words, content_key, shingles) "
+                       "VALUES (?, ?, 0, 'paragraph', 0, 1, 1, ?, x'')",
+                       [(first + i, int(docs[i]), int(docs[i]) * 7 + 1) for i in range(count)])
         index.set_meta(db, "next_unit", first + count)
 
 
-def _members(index: Index, first_new: int, band: int, indexed: bool) -> list[tuple[int, int]]:
+def _members(index: Index, first_new: int, band: int, indexed: bool) -> list[tuple[int, int, int, int]]:
     db = index.connection
     runs = keyruns.runs(db)
     dead = keyruns.dead_ranges(db)
@@ -60,14 +66,16 @@ def _members(index: Index, first_new: int, band: int, indexed: bool) -> list[tup
     segments = bandindex.Lookup(db, dead) if indexed else None
     with keyruns.BandReader(db) as reader:
         frame = band_members(reader, runs, masks, band, first_new, _Columns(db, runs), segments)
-    rows = sorted(frame.select("key", "unit").iter_rows())
+    rows = sorted(frame.select("key", "unit", "doc", "content").iter_rows())
     assert len(rows) == len(set(rows))  # a member once, whether from segments or runs
+    assert all(doc == unit // 3 and content == doc * 7 + 1 for _, unit, doc, content in rows)  # as _batch wrote them
     return rows
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(plan=steps, data=st.data())
-def test_band_members_from_segments_are_those_of_the_full_scan(small_segments, plan, data):
+@given(plan=steps, data=st.data(), by_id=st.sampled_from([1, 10**6]))
+def test_band_members_from_segments_are_those_of_the_full_scan(small_segments, monkeypatch, plan, data, by_id):
+    monkeypatch.setattr(matching, "_BY_ID_SHARE", by_id)  # columns looked up by id (1) or read from every run
     with tempfile.TemporaryDirectory() as folder, Index.open(Path(folder) / "index.sqlite") as index:
         for step in plan:
             stop = int(index.meta_int("next_unit", 1))
