@@ -237,41 +237,39 @@ def band_members(
     unit with id ``>= first_new`` and at least one other unit.
 
     Stored members are looked up by key in ``segments`` (``None``: none); the stored units
-    they do not cover are read from their runs and tested against the new keys with a bit
-    table (a few nanoseconds per key), then exactly on the few that pass.
+    they do not cover (all of them when the new keys are so many that the segments would
+    be read almost whole) are read from their runs and tested against the new keys with a
+    bit table (a few nanoseconds per key), then exactly on the few that pass.
     """
     covered = min(segments.covered, first_new) if segments is not None else 0
-    old_keys, old_units, new_keys, new_units = [], [], [], []
-    stored: list[tuple[keyruns.Run, range]] = []
+    new_keys, new_units = [], []
     for run in runs:
-        mask = masks[run.rowid]
-        if run.stop_unit <= covered:
-            continue
-        start = max(run.first_unit, covered)
         if run.stop_unit <= first_new:
-            stored.append((run, range(start, run.stop_unit)))
             continue
         split = max(run.first_unit, first_new)
         keys = reader.read(run, band, range(split, run.stop_unit))
-        live = mask[split - run.first_unit :]
+        live = masks[run.rowid][split - run.first_unit :]
         new_keys.append(keys[live])
         new_units.append(np.arange(split, run.stop_unit, dtype=np.int64)[live])
-        if split > start:
-            stored.append((run, range(start, split)))
     wanted = bandindex.unique_sorted(_cat(new_keys))
-    if len(wanted) and segments is not None:
-        keys, units = segments.members(band, wanted, covered)
-        old_keys.append(keys)
-        old_units.append(units)
-    if len(wanted) and stored:
-        table = np.zeros(_TABLE_SIZE, dtype=bool)
-        table[wanted & (_TABLE_SIZE - 1)] = True
+    old_keys, old_units = [], []
+    if len(wanted):
+        found = segments.members(band, wanted, covered) if segments is not None else None
+        if found is not None:
+            old_keys.append(found[0])
+            old_units.append(found[1])
+        read_from = covered if found is not None else 0  # else: so many new keys that the runs are cheaper
+        spans = [(run, range(max(run.first_unit, read_from), min(run.stop_unit, first_new))) for run in runs]
+        stored = [(run, units) for run, units in spans if len(units)]  # an empty range would read the whole run
+        if stored:
+            table = np.zeros(_TABLE_SIZE, dtype=bool)
+            table[wanted & (_TABLE_SIZE - 1)] = True
         for run, units in stored:
             keys = reader.read(run, band, units)
             at = np.flatnonzero(table[keys & (_TABLE_SIZE - 1)])
             at = at[masks[run.rowid][at + (units.start - run.first_unit)]]
-            found = np.minimum(np.searchsorted(wanted, keys[at]), len(wanted) - 1)
-            at = at[wanted[found] == keys[at]]
+            found_at = np.minimum(np.searchsorted(wanted, keys[at]), len(wanted) - 1)
+            at = at[wanted[found_at] == keys[at]]
             old_keys.append(keys[at])
             old_units.append(at + units.start)
     frame = pl.DataFrame({"key": np.concatenate([_cat(old_keys), _cat(new_keys)]),

@@ -73,9 +73,10 @@ def _members(index: Index, first_new: int, band: int, indexed: bool) -> list[tup
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(plan=steps, data=st.data(), by_id=st.sampled_from([1, 10**6]))
-def test_band_members_from_segments_are_those_of_the_full_scan(small_segments, monkeypatch, plan, data, by_id):
+@given(plan=steps, data=st.data(), by_id=st.sampled_from([1, 10**6]), runs_share=st.sampled_from([0.5, 0.0]))
+def test_band_members_from_segments_are_those_of_the_full_scan(small_segments, monkeypatch, plan, data, by_id, runs_share):
     monkeypatch.setattr(matching, "_BY_ID_SHARE", by_id)  # columns looked up by id (1) or read from every run
+    monkeypatch.setattr(bandindex, "RUNS_SHARE", runs_share)  # 0: many new keys, the runs are read instead
     with tempfile.TemporaryDirectory() as folder, Index.open(Path(folder) / "index.sqlite") as index:
         for step in plan:
             stop = int(index.meta_int("next_unit", 1))
@@ -103,7 +104,8 @@ def test_band_members_from_segments_are_those_of_the_full_scan(small_segments, m
                 assert _members(index, first_new, band, indexed=True) == _members(index, first_new, band, indexed=False)
 
 
-def test_a_lookup_finds_every_live_entry_of_the_wanted_keys(small_segments, tmp_path):
+def test_a_lookup_finds_every_live_entry_of_the_wanted_keys(small_segments, monkeypatch, tmp_path):
+    monkeypatch.setattr(bandindex, "RUNS_SHARE", 2.0)  # never declined: every lookup answers
     with Index.open(tmp_path / "index.sqlite") as index:
         for seed in range(6):
             _batch(index, 10, seed)
@@ -126,18 +128,23 @@ def test_a_lookup_finds_every_live_entry_of_the_wanted_keys(small_segments, tmp_
             keys, units = keys[live], units[live]
             for wanted in (np.unique(keys), np.unique(keys)[::2], np.array([-5, 11, 2**50], np.int64)):
                 for below in (30, 61):
-                    got_keys, got_units = lookup.members(band, wanted, below)
+                    found = lookup.members(band, wanted, below)
+                    assert found is not None
+                    got_keys, got_units = found
                     keep = np.isin(keys, wanted) & (units < below)
                     order = np.lexsort((units[keep], keys[keep]))
                     assert got_keys.tolist() == keys[keep][order].tolist()
                     assert got_units.tolist() == units[keep][order].tolist()
+            monkeypatch.setattr(bandindex, "RUNS_SHARE", 0.5)  # every key wanted: every block, so the runs are cheaper
+            assert lookup.members(band, np.unique(keys), 61) is None
+            monkeypatch.setattr(bandindex, "RUNS_SHARE", 2.0)
 
 
 def test_sorting_in_parts_sorts_like_one_argsort(monkeypatch):
     monkeypatch.setattr(bandindex, "_SORT_CHUNK", 64)
     rng = np.random.default_rng(5)
-    keys = np.concatenate([rng.integers(-(2**63), 2**63 - 1, size=3000, dtype=np.int64), [-(2**63), 2**63 - 1, 0, 0]])
-    units = np.arange(len(keys), dtype=np.int64)
+    keys = np.concatenate([rng.integers(-(2**63), 2**63 - 1, size=3000, dtype=np.int64), [-(2**63), 2**63 - 1, 0, 0, 0]])
+    units = rng.permutation(len(keys)).astype(np.int64)
     sorted_keys, sorted_units = bandindex.sort_entries(keys, units)
     assert sorted_keys.tolist() == sorted(keys.tolist())
     assert sorted(zip(sorted_keys.tolist(), sorted_units.tolist())) == sorted(zip(keys.tolist(), units.tolist()))
