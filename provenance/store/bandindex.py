@@ -103,10 +103,10 @@ class Lookup:
         self._db, self._dead = db, dead
         #: Units below this are in the segments (when they are live).
         self.covered = indexed_through(db)
-        self._segments: dict[int, list[tuple[int, int, int, int]]] = {}
-        for rowid, band, first_unit, block, first_block in db.execute(
-                "SELECT id, band, first_unit, block, first_block FROM band_segments ORDER BY id"):
-            self._segments.setdefault(band, []).append((rowid, first_unit, block, first_block))
+        self._segments: dict[int, list[tuple[int, int, int, int, int]]] = {}
+        for rowid, band, first_unit, size, block, first_block in db.execute(
+                "SELECT id, band, first_unit, size, block, first_block FROM band_segments ORDER BY id"):
+            self._segments.setdefault(band, []).append((rowid, first_unit, size, block, first_block))
 
     def members(self, band: int, wanted: np.ndarray, below: int) -> Entries | None:
         """Live entries ``(key, unit)`` of ``band`` with ``key`` in ``wanted`` (sorted
@@ -114,12 +114,12 @@ class Lookup:
         that can hold them are more than :data:`RUNS_SHARE` of the band's entries (a scan
         adding many units): reading the runs (8 bytes per unit, not 12) is cheaper then."""
         segments = self._segments.get(band, [])
-        blocks = [self._blocks(rowid, first_block, wanted) for rowid, _, _, first_block in segments]
-        needed = sum(len(ids) * block for ids, (_, _, block, _) in zip(blocks, segments, strict=True))
-        if needed > RUNS_SHARE * sum(size for _, size, _, _ in segments):
+        blocks = [self._blocks(rowid, first_block, wanted) for rowid, _, _, _, first_block in segments]
+        needed = sum(len(ids) * block for ids, (_, _, _, block, _) in zip(blocks, segments, strict=True))
+        if needed > RUNS_SHARE * sum(size for _, _, size, _, _ in segments):
             return None
         found_keys, found_units = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
-        for ids, (rowid, first_unit, _, _) in zip(blocks, segments, strict=True):
+        for ids, (rowid, first_unit, _, _, _) in zip(blocks, segments, strict=True):
             keys, offsets = self._read(rowid, ids, wanted)
             found_keys.append(keys)
             found_units.append(offsets.astype(np.int64) + first_unit)

@@ -137,6 +137,7 @@ def test_a_lookup_finds_every_live_entry_of_the_wanted_keys(small_segments, monk
                     assert got_units.tolist() == units[keep][order].tolist()
             monkeypatch.setattr(bandindex, "RUNS_SHARE", 0.5)  # every key wanted: every block, so the runs are cheaper
             assert lookup.members(band, np.unique(keys), 61) is None
+            assert lookup.members(band, np.unique(keys)[:1], 61) is not None  # one key: a few blocks
             monkeypatch.setattr(bandindex, "RUNS_SHARE", 2.0)
 
 
