@@ -39,7 +39,7 @@ _VERIFY_CHUNK = 1 << 16
 #: Slots of the bit table a band's stored keys are tested against (a power of two).
 _TABLE_SIZE = 1 << 23
 #: Columns of at most 1/this of the stored units are looked up by id (see ``_Columns``).
-_BY_ID_SHARE = 64
+_BY_ID_SHARE = 256
 
 Mapper = Callable[[Callable[[pl.DataFrame], pl.DataFrame], Iterator[pl.DataFrame]], Iterator[pl.DataFrame]]
 

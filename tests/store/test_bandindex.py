@@ -182,13 +182,22 @@ def test_a_version_7_index_is_migrated_and_indexes_its_bands(seeds_dir, tmp_path
     with Index.open(path) as index:
         scan([seeds_dir], index, ScanOptions(workers=1))
         before = render_report(index, "json")
-    with sqlite3.connect(path) as db:  # what version 7 had: no band segments
+    with sqlite3.connect(path) as db:  # what version 7 had: no band segments, the keys before the runs' columns
         db.execute("DROP TABLE band_segments")
         db.execute("DROP TABLE band_blocks")
         db.execute("DELETE FROM meta WHERE key = 'bands_indexed_through'")
         db.execute("UPDATE meta SET value = '7' WHERE key = 'schema_version'")
+        runs = db.execute("SELECT * FROM key_runs ORDER BY id").fetchall()
+        db.execute("DROP TABLE key_runs")
+        db.execute("CREATE TABLE key_runs (id INTEGER PRIMARY KEY, first_unit INTEGER NOT NULL UNIQUE, stop_unit INTEGER "
+                   "NOT NULL, bands INTEGER NOT NULL, keys BLOB NOT NULL, docs BLOB NOT NULL, contents BLOB NOT NULL)")
+        db.executemany("INSERT INTO key_runs (id, first_unit, stop_unit, bands, docs, contents, keys) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       runs)
     with Index.open(path) as index:
         assert index.meta("schema_version") == "8"
+        order = [row[1] for row in index.connection.execute("PRAGMA table_info(key_runs)")]
+        assert order[-1] == "keys"  # the runs' columns reordered: reading a run's document ids skips its keys
+        assert index.connection.execute("SELECT * FROM key_runs ORDER BY id").fetchall() == runs
         assert bandindex.indexed_through(index.connection) == 0
         scan([seeds_dir], index, ScanOptions(workers=1))  # nothing new: the segments are built anyway
         assert bandindex.indexed_through(index.connection) == index.matched_through
