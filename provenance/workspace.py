@@ -38,6 +38,7 @@ def scratch_index(index_path: Path) -> Iterator[Index]:
             copy_index(index_path, scratch)
         try:
             with Index.open(scratch) as index:
+                index.disposable = True
                 yield index
         except IndexError_ as exc:  # name the user's file, not our copy
             raise type(exc)(str(exc).replace(str(scratch), str(index_path))) from exc

@@ -82,6 +82,8 @@ class Index:
         self._absent_companions: tuple[Path, ...] = ()
         #: Every write is rolled back on close (:meth:`sandbox`).
         self.sandboxed = False
+        #: Deleted after use (a scratch copy): lookup state is not worth building in it.
+        self.disposable = False
 
     # -- opening -------------------------------------------------------------------
     @classmethod

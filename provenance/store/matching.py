@@ -1,17 +1,19 @@
 """The candidate and verification stages for units not matched yet, one band at a time.
 
 ``scan`` writes batches (documents, units, one key run each) and then calls
-:func:`match_pending` once: for each band, the band's keys are read from every run (one
-blob slice per run), the buckets holding a pending unit are kept with all their live
-members (a polars semi-join, so stored units are never Python objects), and
-:func:`provenance.pipeline.lsh.candidate_pairs` applies the pairing rule. Bands are
-independent partitions: with the Dask engine they are paired on the cluster. The union
-of all bands' pairs is verified on exact shingle sets in chunks and written with the
-``matched_through`` mark in one transaction, so a killed scan leaves its units pending
-and the next scan matches them; the pairs found are the same either way.
+:func:`match_pending` once: for each band, the pending units' keys are read from their
+runs, the stored members of their buckets are looked up in the sorted band segments
+(:mod:`provenance.store.bandindex`; units the segments do not cover yet are read from
+their runs), and :func:`provenance.pipeline.lsh.candidate_pairs` applies the pairing
+rule. Bands are independent partitions: with the Dask engine they are paired on the
+cluster. The union of all bands' pairs is verified on exact shingle sets in chunks and
+written with the ``matched_through`` mark, and the new units' keys are added to the
+segments, in one transaction, so a killed scan leaves its units pending and the next
+scan matches them; the pairs found are the same either way.
 
-Memory is bounded by one band of the index (8 bytes per unit) plus the pairs, not by
-the number of keys (``units x bands``).
+Memory is bounded by the pending units' keys of one band and the members found, plus
+the pairs; a band pass reads the new units' keys and the segment blocks that can hold
+them, not every stored key.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import polars as pl
 from provenance.config import Config
 from provenance.pipeline.lsh import MEMBER_SCHEMA, candidate_pairs
 from provenance.pipeline.verify import verify_pairs
-from provenance.store import anchorindex, keyruns
+from provenance.store import anchorindex, bandindex, keyruns
 from provenance.store.findings import fill_temp, read_streams
 from provenance.store.index import Index
 
@@ -36,6 +38,8 @@ __all__ = ["anchor_pairs", "band_members", "match_pending", "pending_units"]
 _VERIFY_CHUNK = 1 << 16
 #: Slots of the bit table a band's stored keys are tested against (a power of two).
 _TABLE_SIZE = 1 << 23
+#: Columns of at most 1/this of the stored units are looked up by id (see ``_Columns``).
+_BY_ID_SHARE = 256
 
 Mapper = Callable[[Callable[[pl.DataFrame], pl.DataFrame], Iterator[pl.DataFrame]], Iterator[pl.DataFrame]]
 
@@ -58,6 +62,9 @@ def match_pending(index: Index, mapper: Mapper | None = None) -> int:
         # Matches were dropped behind the anchor segments' back (a repair): start them afresh.
         with index.transaction(findings_current=None) as tx:
             anchorindex.reset(tx)
+    if bandindex.indexed_through(db) > first_new:
+        with index.transaction(findings_current=None) as tx:
+            bandindex.reset(tx)
     with index.snapshot():  # concurrent writers cannot shift what we read
         runs = keyruns.runs(db)
         pending = bool(runs) and runs[-1].stop_unit > first_new
@@ -68,8 +75,10 @@ def match_pending(index: Index, mapper: Mapper | None = None) -> int:
             columns = _Columns(db, runs)
             num_bands = config.num_bands
             task = partial(candidate_pairs, config=config.lsh, first_new=first_new)
+            segments = bandindex.Lookup(db, dead)
             with keyruns.BandReader(db) as reader:  # closed before any table is dropped (open blobs lock them)
-                frames = (band_members(reader, runs, masks, band, first_new, columns) for band in range(num_bands))
+                frames = (band_members(reader, runs, masks, band, first_new, columns, segments)
+                          for band in range(num_bands))
                 pair_frames = list((mapper or map)(task, frames))  # type: ignore[operator]
             anchor_frame, fresh = _anchor_pass(db, dead, first_new, columns, config.align.max_anchor_units)
             pair_frames.append(anchor_frame)
@@ -77,6 +86,7 @@ def match_pending(index: Index, mapper: Mapper | None = None) -> int:
             rows = _verify(db, config, pairs)
     if not pending:
         _index_anchors(index)
+        _index_bands(index)
         return 0
     with index.transaction() as tx:
         rows = _still_stored(rows, keyruns.dead_ranges(tx))
@@ -87,7 +97,25 @@ def match_pending(index: Index, mapper: Mapper | None = None) -> int:
         keyruns.compact(tx, max(stop, index.matched_through), num_bands)
         if anchorindex.indexed_through(tx) <= first_new:
             anchorindex.add_sorted(tx, *fresh, through=stop)
+        if not _throwaway(index) and bandindex.indexed_through(tx) < stop:
+            bandindex.index_units(tx, bandindex.indexed_through(tx), stop, num_bands)
     return len(rows)
+
+
+def _throwaway(index: Index) -> bool:
+    """Whether the index is rolled back (a sandbox) or deleted (a scratch copy) after use:
+    band segments built in it would serve nothing (at 100k articles, ~2 minutes)."""
+    return index.sandboxed or index.disposable
+
+
+def _index_bands(index: Index) -> None:
+    """Copy the band keys of matched units the segments do not cover yet into them (an
+    index from before version 8)."""
+    through = index.matched_through
+    if _throwaway(index) or bandindex.indexed_through(index.connection) >= through:
+        return
+    with index.transaction(findings_current=None) as tx:
+        bandindex.index_units(tx, bandindex.indexed_through(tx), through, index.config.num_bands)
 
 
 def _index_anchors(index: Index) -> None:
@@ -158,15 +186,25 @@ def _pairs_of_groups(values: np.ndarray, units: np.ndarray, first_new: int, colu
 
 
 class _Columns:
-    """Document id and content key of any stored unit, read from the runs on first use."""
+    """Document id and content key of any stored unit.
+
+    The few units a small scan, ``check`` or ``trace`` meets are looked up in ``units`` by
+    id; past a :data:`_BY_ID_SHARE`-th of the stored units (a big scan), or should one be missing there,
+    every run's columns are read once instead (16 bytes per stored unit).
+    """
 
     def __init__(self, db: sqlite3.Connection, runs: list[keyruns.Run]) -> None:
         self._db, self._runs = db, runs
         self._first = runs[0].first_unit
+        self._few = (runs[-1].stop_unit - self._first) // _BY_ID_SHARE
         self._docs: np.ndarray | None = None
         self._contents: np.ndarray | None = None
+        self._known = np.zeros((3, 0), dtype=np.int64)  # ids (sorted), docs, contents looked up so far
 
     def lookup(self, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if self._docs is None and self._look_up(units):
+            at = np.searchsorted(self._known[0], units)
+            return self._known[1][at], self._known[2][at]
         if self._docs is None or self._contents is None:
             size = self._runs[-1].stop_unit - self._first
             self._docs = np.zeros(size, dtype=np.int64)
@@ -177,41 +215,67 @@ class _Columns:
                 self._contents[run.first_unit - self._first : run.stop_unit - self._first] = contents
         return self._docs[units - self._first], self._contents[units - self._first]
 
+    def _look_up(self, units: np.ndarray) -> bool:
+        """Add ``units`` to the ones known by id; ``False`` when they are too many (or
+        one is not in ``units``): read the runs instead."""
+        wanted = bandindex.unique_sorted(units)
+        missing = wanted[~np.isin(wanted, self._known[0])]
+        if len(missing) + self._known.shape[1] > self._few:
+            return False
+        if len(missing):
+            rows: list[tuple[int, int, int]] = []  # IN lists, not a temp table: dropping one fails while band blobs are open
+            for start in range(0, len(missing), 500):
+                ids = missing[start : start + 500].tolist()
+                rows.extend(self._db.execute(
+                    f"SELECT id, doc_id, content_key FROM units WHERE id IN ({','.join('?' * len(ids))})", ids))
+            if len(rows) != len(missing):
+                return False
+            known = np.concatenate([self._known, np.asarray(rows, dtype=np.int64).reshape(-1, 3).T], axis=1)
+            self._known = known[:, np.argsort(known[0])]
+        return True
+
 
 def band_members(
     reader: keyruns.BandReader, runs: list[keyruns.Run], masks: dict[int, np.ndarray], band: int, first_new: int,
-    columns: _Columns,
+    columns: _Columns, segments: bandindex.Lookup | None = None,
 ) -> pl.DataFrame:
     """Every live member (columns :data:`MEMBER_SCHEMA`) of the band's buckets that hold a
     unit with id ``>= first_new`` and at least one other unit.
 
-    The stored units' keys are tested against the new keys with a bit table first (a
-    few nanoseconds per key, no frame of the whole band), then exactly on the few that pass.
+    Stored members are looked up by key in ``segments`` (``None``: none); the stored units
+    they do not cover (all of them when the new keys are so many that the segments would
+    be read almost whole) are read from their runs and tested against the new keys with a
+    bit table (a few nanoseconds per key), then exactly on the few that pass.
     """
-    old_keys, old_units, new_keys, new_units = [], [], [], []
-    stored: list[tuple[keyruns.Run, range]] = []
+    covered = min(segments.covered, first_new) if segments is not None else 0
+    new_keys, new_units = [], []
     for run in runs:
-        mask = masks[run.rowid]
         if run.stop_unit <= first_new:
-            stored.append((run, range(run.first_unit, run.stop_unit)))
             continue
         split = max(run.first_unit, first_new)
         keys = reader.read(run, band, range(split, run.stop_unit))
-        live = mask[split - run.first_unit :]
+        live = masks[run.rowid][split - run.first_unit :]
         new_keys.append(keys[live])
         new_units.append(np.arange(split, run.stop_unit, dtype=np.int64)[live])
-        if split > run.first_unit:
-            stored.append((run, range(run.first_unit, split)))
-    wanted = np.unique(_cat(new_keys))
+    wanted = bandindex.unique_sorted(_cat(new_keys))
+    old_keys, old_units = [], []
     if len(wanted):
-        table = np.zeros(_TABLE_SIZE, dtype=bool)
-        table[wanted & (_TABLE_SIZE - 1)] = True
+        found = segments.members(band, wanted, covered) if segments is not None else None
+        if found is not None:
+            old_keys.append(found[0])
+            old_units.append(found[1])
+        read_from = covered if found is not None else 0  # else: so many new keys that the runs are cheaper
+        spans = [(run, range(max(run.first_unit, read_from), min(run.stop_unit, first_new))) for run in runs]
+        stored = [(run, units) for run, units in spans if len(units)]  # an empty range would read the whole run
+        if stored:
+            table = np.zeros(_TABLE_SIZE, dtype=bool)
+            table[wanted & (_TABLE_SIZE - 1)] = True
         for run, units in stored:
             keys = reader.read(run, band, units)
             at = np.flatnonzero(table[keys & (_TABLE_SIZE - 1)])
             at = at[masks[run.rowid][at + (units.start - run.first_unit)]]
-            found = np.minimum(np.searchsorted(wanted, keys[at]), len(wanted) - 1)
-            at = at[wanted[found] == keys[at]]
+            found_at = np.minimum(np.searchsorted(wanted, keys[at]), len(wanted) - 1)
+            at = at[wanted[found_at] == keys[at]]
             old_keys.append(keys[at])
             old_units.append(at + units.start)
     frame = pl.DataFrame({"key": np.concatenate([_cat(old_keys), _cat(new_keys)]),

@@ -1,0 +1,232 @@
+"""Sorted band segments: a lookup finds exactly what reading every key run finds (the bit
+table pass over the whole index), whatever the arrival batches, segment merges,
+interrupted indexing, deletions and run compaction; a first scan sorts once per band;
+a version 7 index gains its segments on the next scan with the same report."""
+
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from provenance import Index
+from provenance.store import bandindex, keyruns, matching
+from provenance.store.matching import _Columns, band_members
+
+BANDS = 2
+
+#: One step: ("batch", units, seed), ("index",), ("delete", first, length), ("compact",).
+steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("batch"), st.integers(1, 12), st.integers(0, 2**16)),
+        st.tuples(st.just("index")),
+        st.tuples(st.just("delete"), st.integers(0, 80), st.integers(1, 6)),
+        st.tuples(st.just("compact")),
+    ),
+    min_size=1, max_size=14,
+)
+
+
+@pytest.fixture
+def small_segments(monkeypatch):
+    # Tiny blocks, segments and unit spans: lookups cross block edges, segments merge and split.
+    monkeypatch.setattr(bandindex, "BLOCK", 3)
+    monkeypatch.setattr(bandindex, "MAX_SEGMENT", 24)
+    monkeypatch.setattr(bandindex, "_MAX_SPAN", 40)
+    monkeypatch.setattr(bandindex, "_SORT_CHUNK", 8)
+    monkeypatch.setattr(keyruns, "MAX_RUNS", 3)
+
+
+def _batch(index: Index, count: int, seed: int) -> None:
+    first = int(index.meta_int("next_unit", 1))
+    # Keys from a small pool, so buckets span batches, blocks and segments.
+    keys = np.random.default_rng(seed).integers(0, 9, size=(count, BANDS), dtype=np.int64) * -(2**40) + 11
+    docs = np.arange(first, first + count, dtype=np.int64) // 3
+    with index.transaction(findings_current=None) as db:
+        keyruns.append_run(db, first, keys, docs, docs * 7 + 1)
+        # Their rows in ``units`` (what the columns are looked up by id in), documents first.
+        db.executemany("INSERT OR IGNORE INTO documents (id, path, source, content_hash, text) VALUES (?, '', ?, '', x'')",
+                       [(doc, f"s{doc}") for doc in np.unique(docs).tolist()])
+        db.executemany("INSERT INTO units (id, doc_id, paragraph, kind, start, end, words, content_key, shingles) "
+                       "VALUES (?, ?, 0, 'paragraph', 0, 1, 1, ?, x'')",
+                       [(first + i, int(docs[i]), int(docs[i]) * 7 + 1) for i in range(count)])
+        index.set_meta(db, "next_unit", first + count)
+
+
+def _members(index: Index, first_new: int, band: int, indexed: bool) -> list[tuple[int, int, int, int]]:
+    db = index.connection
+    runs = keyruns.runs(db)
+    dead = keyruns.dead_ranges(db)
+    masks = {run.rowid: keyruns.live_mask(run, dead) for run in runs}
+    segments = bandindex.Lookup(db, dead) if indexed else None
+    with keyruns.BandReader(db) as reader:
+        frame = band_members(reader, runs, masks, band, first_new, _Columns(db, runs), segments)
+    rows = sorted(frame.select("key", "unit", "doc", "content").iter_rows())
+    assert len(rows) == len(set(rows))  # a member once, whether from segments or runs
+    assert all(doc == unit // 3 and content == doc * 7 + 1 for _, unit, doc, content in rows)  # as _batch wrote them
+    return rows
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(plan=steps, data=st.data(), by_id=st.sampled_from([1, 10**6]), runs_share=st.sampled_from([0.5, 0.0]))
+def test_band_members_from_segments_are_those_of_the_full_scan(small_segments, monkeypatch, plan, data, by_id, runs_share):
+    monkeypatch.setattr(matching, "_BY_ID_SHARE", by_id)  # columns looked up by id (1) or read from every run
+    monkeypatch.setattr(bandindex, "RUNS_SHARE", runs_share)  # 0: many new keys, the runs are read instead
+    with tempfile.TemporaryDirectory() as folder, Index.open(Path(folder) / "index.sqlite") as index:
+        for step in plan:
+            stop = int(index.meta_int("next_unit", 1))
+            if step[0] == "batch":
+                _batch(index, step[1], step[2])
+            elif step[0] == "index" and bandindex.indexed_through(index.connection) < stop:
+                with index.transaction(findings_current=None) as db:
+                    bandindex.index_units(db, bandindex.indexed_through(db), stop, BANDS)
+                    index.set_meta(db, "matched_through", stop)
+            elif step[0] == "delete" and step[1] + 1 < stop:
+                # A deleted document: a range of stored units, disjoint from earlier ones.
+                dead = (step[1] + 1, min(stop, step[1] + 1 + step[2]))
+                with index.transaction(findings_current=None) as db:
+                    if not db.execute("SELECT 1 FROM dead_units WHERE first < ? AND stop > ?", (dead[1], dead[0])).fetchone():
+                        db.execute("INSERT INTO dead_units (first, stop) VALUES (?, ?)", dead)
+            elif step[0] == "compact":
+                with index.transaction(findings_current=None) as db:
+                    keyruns.compact(db, index.matched_through, BANDS)
+        stop = int(index.meta_int("next_unit", 1))
+        if stop <= 1:
+            return
+        covered = bandindex.indexed_through(index.connection)
+        for first_new in {data.draw(st.integers(1, stop - 1)), max(1, covered), stop - 1}:
+            for band in range(BANDS):
+                assert _members(index, first_new, band, indexed=True) == _members(index, first_new, band, indexed=False)
+
+
+def test_a_lookup_finds_every_live_entry_of_the_wanted_keys(small_segments, monkeypatch, tmp_path):
+    monkeypatch.setattr(bandindex, "RUNS_SHARE", 2.0)  # never declined: every lookup answers
+    with Index.open(tmp_path / "index.sqlite") as index:
+        for seed in range(6):
+            _batch(index, 10, seed)
+            with index.transaction(findings_current=None) as db:
+                stop = index.meta_int("next_unit", 1)
+                bandindex.index_units(db, bandindex.indexed_through(db), stop, BANDS)
+            if seed == 2:
+                with index.transaction(findings_current=None) as db:
+                    db.execute("INSERT INTO dead_units (first, stop) VALUES (4, 13)")
+        db = index.connection
+        segments = db.execute("SELECT COUNT(*), MAX(size) FROM band_segments WHERE band = 0").fetchone()
+        assert segments[0] > 1 and segments[1] <= bandindex.MAX_SEGMENT
+        dead = keyruns.dead_ranges(db)
+        lookup = bandindex.Lookup(db, dead)
+        runs = keyruns.runs(db)
+        for band in range(BANDS):
+            keys = np.concatenate([keyruns.read_band(db, run, band) for run in runs])
+            units = np.concatenate([np.arange(run.first_unit, run.stop_unit) for run in runs])
+            live = np.concatenate([keyruns.live_mask(run, dead) for run in runs])
+            keys, units = keys[live], units[live]
+            for wanted in (np.unique(keys), np.unique(keys)[::2], np.array([-5, 11, 2**50], np.int64)):
+                for below in (30, 61):
+                    found = lookup.members(band, wanted, below)
+                    assert found is not None
+                    got_keys, got_units = found
+                    keep = np.isin(keys, wanted) & (units < below)
+                    order = np.lexsort((units[keep], keys[keep]))
+                    assert got_keys.tolist() == keys[keep][order].tolist()
+                    assert got_units.tolist() == units[keep][order].tolist()
+            monkeypatch.setattr(bandindex, "RUNS_SHARE", 0.5)  # every key wanted: every block, so the runs are cheaper
+            assert lookup.members(band, np.unique(keys), 61) is None
+            assert lookup.members(band, np.unique(keys)[:1], 61) is not None  # one key: a few blocks
+            monkeypatch.setattr(bandindex, "RUNS_SHARE", 2.0)
+
+
+def test_sorting_in_parts_sorts_like_one_argsort(monkeypatch):
+    monkeypatch.setattr(bandindex, "_SORT_CHUNK", 64)
+    rng = np.random.default_rng(5)
+    keys = np.concatenate([rng.integers(-(2**63), 2**63 - 1, size=3000, dtype=np.int64), [-(2**63), 2**63 - 1, 0, 0, 0]])
+    units = rng.permutation(len(keys)).astype(np.int64)
+    sorted_keys, sorted_units = bandindex.sort_entries(keys, units)
+    assert sorted_keys.tolist() == sorted(keys.tolist())
+    assert sorted(zip(sorted_keys.tolist(), sorted_units.tolist())) == sorted(zip(keys.tolist(), units.tolist()))
+
+
+def test_a_first_scan_sorts_each_band_once_and_later_scans_add_segments(run_cli, generated_corpus_150, tmp_path):
+    articles = sorted(path for path in generated_corpus_150.rglob("*") if path.is_file())
+    first, later = tmp_path / "first", tmp_path / "later"
+    for folder, part in ((first, articles[:100]), (later, articles[100:])):
+        folder.mkdir()
+        for path in part:
+            (folder / path.name).write_bytes(path.read_bytes())
+    index = tmp_path / "index.sqlite"
+    assert run_cli("scan", str(first), "--index", str(index)).code in (0, 1)
+    with sqlite3.connect(index) as db:
+        per_band = db.execute("SELECT band, COUNT(*) FROM band_segments GROUP BY band").fetchall()
+        num_bands = len(per_band)
+        assert num_bands > 1 and all(count == 1 for _, count in per_band)  # one segment per band: no merges
+        units = db.execute("SELECT COUNT(*) FROM units").fetchone()[0]
+        assert db.execute("SELECT SUM(size) FROM band_segments").fetchone()[0] == units * num_bands
+    assert run_cli("scan", str(first), str(later), "--index", str(index)).code in (0, 1)
+    with sqlite3.connect(index) as db:
+        marks = dict(db.execute("SELECT key, value FROM meta"))
+        assert marks["bands_indexed_through"] == marks["matched_through"]
+        units = db.execute("SELECT COUNT(*) FROM units").fetchone()[0]
+        assert db.execute("SELECT SUM(size) FROM band_segments").fetchone()[0] == units * num_bands
+
+
+def test_a_version_7_index_is_migrated_and_indexes_its_bands(seeds_dir, tmp_path):
+    from provenance import ScanOptions, scan
+    from provenance.report.render import render_report
+
+    path = tmp_path / "index.sqlite"
+    with Index.open(path) as index:
+        scan([seeds_dir], index, ScanOptions(workers=1))
+        before = render_report(index, "json")
+    with sqlite3.connect(path) as db:  # what version 7 had: no band segments, the keys before the runs' columns
+        db.execute("DROP TABLE band_segments")
+        db.execute("DROP TABLE band_blocks")
+        db.execute("DELETE FROM meta WHERE key = 'bands_indexed_through'")
+        db.execute("UPDATE meta SET value = '7' WHERE key = 'schema_version'")
+        runs = db.execute("SELECT * FROM key_runs ORDER BY id").fetchall()
+        db.execute("DROP TABLE key_runs")
+        db.execute("CREATE TABLE key_runs (id INTEGER PRIMARY KEY, first_unit INTEGER NOT NULL UNIQUE, stop_unit INTEGER "
+                   "NOT NULL, bands INTEGER NOT NULL, keys BLOB NOT NULL, docs BLOB NOT NULL, contents BLOB NOT NULL)")
+        db.executemany("INSERT INTO key_runs (id, first_unit, stop_unit, bands, docs, contents, keys) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       runs)
+    with Index.open(path) as index:
+        assert index.meta("schema_version") == "8"
+        order = [row[1] for row in index.connection.execute("PRAGMA table_info(key_runs)")]
+        assert order[-1] == "keys"  # the runs' columns reordered: reading a run's document ids skips its keys
+        assert index.connection.execute("SELECT * FROM key_runs ORDER BY id").fetchall() == runs
+        assert bandindex.indexed_through(index.connection) == 0
+        scan([seeds_dir], index, ScanOptions(workers=1))  # nothing new: the segments are built anyway
+        assert bandindex.indexed_through(index.connection) == index.matched_through
+        assert index.connection.execute("SELECT COUNT(*) FROM band_segments").fetchone()[0] > 0
+        assert render_report(index, "json") == before
+
+
+@pytest.mark.parametrize("older_schema", [False, True])  # a sandbox, or a scratch copy of a version 7 index
+def test_a_throwaway_index_builds_no_segments(seeds_dir, tmp_path, older_schema):
+    from provenance import ScanOptions, scan
+    from provenance.workspace import scratch_index
+
+    path = tmp_path / "index.sqlite"
+    articles = sorted(path for path in seeds_dir.rglob("*") if path.is_file())
+    new = tmp_path / "new"
+    new.mkdir()
+    for article in articles[: len(articles) // 2]:
+        article.rename(new / article.name)
+    with Index.open(path) as index:
+        scan([seeds_dir], index, ScanOptions(workers=1))
+    if older_schema:
+        with sqlite3.connect(path) as db:
+            db.execute("DROP TABLE band_segments")
+            db.execute("DROP TABLE band_blocks")
+            db.execute("DELETE FROM meta WHERE key = 'bands_indexed_through'")
+            db.execute("UPDATE meta SET value = '7' WHERE key = 'schema_version'")
+    with scratch_index(path) as scratch:
+        before = bandindex.indexed_through(scratch.connection)
+        assert scratch.sandboxed != older_schema
+        scan([new], scratch, ScanOptions(workers=1))
+        assert scratch.matched_through > before
+        assert bandindex.indexed_through(scratch.connection) == before  # nothing built: thrown away
