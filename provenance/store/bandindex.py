@@ -39,7 +39,7 @@ import numpy as np
 from provenance.store import keyruns
 from provenance.store.anchorindex import live
 
-__all__ = ["BLOCK", "MAX_SEGMENT", "RUNS_SHARE", "Lookup", "index_units", "indexed_through", "reset",
+__all__ = ["BLOCK", "MAX_SEGMENT", "RUNS_SHARE", "Lookup", "index_units", "indexed_through", "problems", "reset",
            "sort_entries", "unique_sorted"]
 
 #: Entries per block: 8 bytes of key and 4 of unit each, 4,032 bytes, so that a block row
@@ -73,6 +73,21 @@ def reset(db: sqlite3.Connection) -> None:
     db.execute("DELETE FROM band_segments")
     db.execute("DELETE FROM band_blocks")
     db.execute("DELETE FROM meta WHERE key = ?", (_MARK,))
+
+
+def problems(db: sqlite3.Connection) -> list[str]:
+    """Segments whose blocks do not hold exactly their entries (one line each): a lookup
+    would fail on them; ``provenance doctor --repair`` rebuilds the segments from the runs."""
+    found = []
+    for rowid, band, size, block, first_block, fences in db.execute(
+            "SELECT id, band, size, block, first_block, length(fences) FROM band_segments ORDER BY id"):
+        blocks = -(-size // block) if block > 0 else -1
+        count, keys, units = db.execute(
+            "SELECT COUNT(*), TOTAL(length(keys)), TOTAL(length(units)) FROM band_blocks WHERE id >= ? AND id < ?",
+            (first_block, first_block + max(blocks, 0))).fetchone()
+        if blocks < 0 or fences != 8 * blocks or count != blocks or keys != 8 * size or units != 4 * size:
+            found.append(f"band segment {rowid} (band {band}) is malformed")
+    return found
 
 
 def unique_sorted(values: np.ndarray) -> np.ndarray:
@@ -159,7 +174,7 @@ class Lookup:
         keys = np.frombuffer(b"".join(key_parts), dtype="<i8")
         offsets = np.frombuffer(b"".join(unit_parts), dtype="<u4")
         if len(keys) != len(offsets) or len(key_parts) != len(blocks):
-            raise sqlite3.DatabaseError(f"band segment {rowid} is malformed; rebuild the index")
+            raise sqlite3.DatabaseError(f"band segment {rowid} is malformed; run 'provenance doctor --repair'")
         # The blocks read are in key order, so their keys are sorted: find each wanted run.
         lo = np.searchsorted(keys, wanted, side="left")
         counts = np.searchsorted(keys, wanted, side="right") - lo

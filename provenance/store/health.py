@@ -17,7 +17,7 @@ import numpy as np
 
 from provenance.pipeline.build import process_document
 from provenance.records import Document
-from provenance.store import keyruns, queries
+from provenance.store import bandindex, keyruns, queries
 from provenance.store.findings import refresh
 from provenance.store.index import Index
 from provenance.store.matching import match_pending, pending_units
@@ -116,8 +116,13 @@ def finish_work(index: Index) -> Repair:
     (all of them: a repair trusts no stored cluster state). ``provenance doctor --repair``
     runs it on a writable index, so no paths need scanning again."""
     pending = pending_units(index)
+    mended = index.repaired
+    if broken := bandindex.problems(index.connection):
+        with index.transaction(findings_current=None) as db:
+            bandindex.reset(db)  # derived from the key runs: rebuilt by match_pending
+        mended += (f"rebuilt the band segments ({len(broken)} malformed)",)
     match_pending(index)
-    return Repair(index.repaired, pending, None if index.findings_current else refresh(index, full=True))
+    return Repair(mended, pending, None if index.findings_current else refresh(index, full=True))
 
 
 def integrity_problems(index: Index) -> list[str]:
@@ -131,6 +136,7 @@ def check_consistency(index: Index, deep: bool = True) -> list[str]:
     db = index.connection
     problems = [f"{count} {what}" for what, sql in _ORPHANS.items() if (count := db.execute(sql).fetchone()[0])]
     problems.extend(_run_problems(index, index.config.num_bands))
+    problems.extend(f"{line}; 'provenance doctor --repair' rebuilds it" for line in bandindex.problems(db))
     lengths = {}
     for doc_id, path, blob, body_start in db.execute("SELECT id, path, text, body_start FROM documents"):
         text = zlib.decompress(blob).decode("utf-8", "surrogatepass")

@@ -48,3 +48,22 @@ def test_readers_warn_when_findings_were_not_refreshed(run_cli, seeds_dir, tmp_p
     assert result.code == 0 and result.err.startswith(f"warning: the findings in {index} are out of date"), result.err
     assert run_cli("doctor", "--repair", "--index", str(index)).code == 0
     assert run_cli("report", "--index", str(index)).err == ""
+
+
+def test_doctor_finds_a_malformed_band_segment_and_repair_rebuilds_the_segments(run_cli, seeds_dir, tmp_path):
+    index = tmp_path / "index.sqlite"
+    assert run_cli("scan", str(seeds_dir), "--index", str(index)).code == 0
+    expected = run_cli("report", "--format", "json", "--index", str(index)).out
+    with sqlite3.connect(index) as db:
+        blocks = db.execute("SELECT COUNT(*) FROM band_blocks").fetchone()[0]
+        assert blocks > 0
+        db.execute("UPDATE band_blocks SET keys = substr(keys, 1, 8) WHERE id = (SELECT MAX(id) FROM band_blocks)")
+    found = run_cli("doctor", "--quick", "--index", str(index))
+    assert found.code == 2 and "band segment" in found.err and "malformed" in found.err, found.err
+    assert "Traceback" not in found.err
+    repaired = run_cli("doctor", "--repair", "--quick", "--index", str(index))
+    assert repaired.code == 0 and "rebuilt the band segments (1 malformed)" in repaired.out, repaired.err
+    with sqlite3.connect(index) as db:
+        assert db.execute("SELECT COUNT(*) FROM band_blocks").fetchone()[0] == blocks
+    assert run_cli("doctor", "--quick", "--index", str(index)).code == 0
+    assert run_cli("report", "--format", "json", "--index", str(index)).out == expected
