@@ -25,7 +25,7 @@ from typing import Self
 
 import numpy as np
 
-__all__ = ["BandReader", "Run", "anchor_counts", "append_anchors", "append_run", "compact", "dead_ranges", "drop_empty_runs", "live_mask", "read_anchors", "read_band", "read_columns", "record_dead", "runs"]
+__all__ = ["BandReader", "Run", "append_anchors", "append_run", "compact", "dead_ranges", "drop_empty_runs", "live_mask", "read_anchors", "read_band", "read_columns", "record_dead", "runs"]
 
 #: More runs than this triggers a merge of the small ones (see :func:`compact`).
 MAX_RUNS = 32
@@ -78,15 +78,6 @@ def read_anchors(db: sqlite3.Connection) -> tuple[np.ndarray, np.ndarray]:
         values.append(np.frombuffer(blob_values, dtype="<i8").astype(np.int64))
         units.append(np.frombuffer(blob_units, dtype="<i8").astype(np.int64))
     return np.concatenate(values), np.concatenate(units)
-
-
-def anchor_counts(db: sqlite3.Connection, wanted: np.ndarray) -> dict[int, int]:
-    """How many live paragraphs hold each anchor of ``wanted`` (sorted unique): looked up
-    in the sorted anchor segments, see :func:`provenance.store.anchorindex.anchor_counts`."""
-    # Imported here: anchorindex builds on this module (dead ranges), not the other way.
-    from provenance.store.anchorindex import anchor_counts as indexed_counts
-
-    return indexed_counts(db, wanted)
 
 
 def runs(db: sqlite3.Connection) -> list[Run]:

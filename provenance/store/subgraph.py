@@ -63,7 +63,9 @@ class Subgraph:
         self.visited: set[Span] = set()
         self.rows_read = 0
         self.units_read: set[int] = set()
-        self._started = False
+        # The units read so far, for the queries (each match is read once, see _UNREAD).
+        db.execute("DROP TABLE IF EXISTS temp.subgraph_done")
+        db.execute("CREATE TEMP TABLE subgraph_done (id INTEGER PRIMARY KEY)")
 
     def grow(self, units: Iterable[int]) -> bool:
         """Add the components of every span on ``units``; whether any span was new."""
@@ -107,10 +109,6 @@ class Subgraph:
             return
         self.units_read.update(todo)
         db = self._db
-        if not self._started:
-            db.execute("DROP TABLE IF EXISTS temp.subgraph_done")
-            db.execute("CREATE TEMP TABLE subgraph_done (id INTEGER PRIMARY KEY)")
-            self._started = True
         db.execute("DROP TABLE IF EXISTS temp.subgraph_units")
         db.execute("CREATE TEMP TABLE subgraph_units (id INTEGER PRIMARY KEY)")
         db.executemany("INSERT INTO temp.subgraph_units VALUES (?)", [(unit,) for unit in todo])

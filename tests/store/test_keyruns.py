@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from provenance import Index
-from provenance.store import keyruns
+from provenance.store import anchorindex, keyruns
 
 BANDS = 3
 
@@ -82,4 +82,4 @@ def test_anchor_counts_count_live_paragraphs_only(index):
         db.execute("INSERT INTO dead_units (first, stop) VALUES (3, 5)")  # units 3 and 4 were deleted
     values, units = keyruns.read_anchors(index.connection)
     assert values.tolist() == [7, 8, 7, 7, 9] and units.tolist() == [1, 2, 3, 4, 5]
-    assert keyruns.anchor_counts(index.connection, np.array([7, 8, 9, 10], np.int64)) == {7: 1, 8: 1, 9: 1, 10: 0}
+    assert anchorindex.anchor_counts(index.connection, np.array([7, 8, 9, 10], np.int64)) == {7: 1, 8: 1, 9: 1, 10: 0}
