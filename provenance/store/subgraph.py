@@ -27,22 +27,24 @@ Span = tuple[int, int, int]
 _OVERLAP_TO_JOIN = 0.5
 
 #: Each match is read once: from its ``a`` side unless ``b`` was read in an earlier
-#: batch, from its ``b`` side unless ``a`` was read in this batch or before.
+#: batch, from its ``b`` side unless ``a`` was read in this batch or before. The rows
+#: alone, without joins: each unit's article and boilerplate flag is looked up once
+#: (:data:`_UNITS`), not twice per match row (a stock line's component has a few
+#: hundred thousand rows over far fewer units).
 _SIDES = (
-    """SELECT m.a, ua.doc_id, m.a_start, m.a_end, m.b, ub.doc_id, m.b_start, m.b_end, m.matched
+    """SELECT m.a, m.a_start, m.a_end, m.b, m.b_start, m.b_end, m.matched
        FROM temp.subgraph_units AS w CROSS JOIN matches AS m ON m.a = w.id""",
-    """SELECT m.a, ua.doc_id, m.a_start, m.a_end, m.b, ub.doc_id, m.b_start, m.b_end, m.matched
+    """SELECT m.a, m.a_start, m.a_end, m.b, m.b_start, m.b_end, m.matched
        FROM temp.subgraph_units AS w CROSS JOIN matches AS m ON m.b = w.id""",
 )
-_UNREAD = (" AND NOT EXISTS (SELECT 1 FROM temp.subgraph_done AS d WHERE d.id = m.b)",
-           (" AND NOT EXISTS (SELECT 1 FROM temp.subgraph_done AS d WHERE d.id = m.a)"
+_UNREAD = (" WHERE NOT EXISTS (SELECT 1 FROM temp.subgraph_done AS d WHERE d.id = m.b)",
+           (" WHERE NOT EXISTS (SELECT 1 FROM temp.subgraph_done AS d WHERE d.id = m.a)"
             " AND NOT EXISTS (SELECT 1 FROM temp.subgraph_units AS t WHERE t.id = m.a)"))
-_LIVE = """
-JOIN units AS ua ON ua.id = m.a
-JOIN units AS ub ON ub.id = m.b
-JOIN paragraphs AS pa ON pa.doc_id = ua.doc_id AND pa.idx = ua.paragraph
-JOIN paragraphs AS pb ON pb.doc_id = ub.doc_id AND pb.idx = ub.paragraph
-WHERE pa.boilerplate = 0 AND pb.boilerplate = 0"""
+#: Article and boilerplate flag of the units in ``temp.subgraph_unit_info``.
+_UNITS = """SELECT u.id, u.doc_id, p.boilerplate FROM temp.subgraph_unit_info AS w CROSS JOIN units AS u ON u.id = w.id
+            JOIN paragraphs AS p ON p.doc_id = u.doc_id AND p.idx = u.paragraph"""
+#: Marks a unit of a boilerplate paragraph (its matches are left out, as in the full graph).
+_BOILERPLATE = -1
 
 
 def _overlaps(a: Span, b: Span) -> bool:
@@ -56,8 +58,10 @@ class Subgraph:
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
-        #: Rows read and not returned by :meth:`matches` yet (SpanMatch fields).
-        self._rows: dict[tuple[int, int, int, int], tuple] = {}
+        #: Rows read and not returned by :meth:`matches` yet (``_SIDES`` columns).
+        self._rows: dict[tuple[int, int, int, int], tuple[int, ...]] = {}
+        #: Per unit met, its article (or :data:`_BOILERPLATE`).
+        self._docs: dict[int, int] = {}
         self._spans: dict[int, set[Span]] = {}
         self._partners: dict[Span, set[Span]] = {}
         self.visited: set[Span] = set()
@@ -99,9 +103,13 @@ class Subgraph:
         """The matches of the components reached since the last call (each component is
         whole when reached, so a later call returns whole new components only), in
         ``(a, b, a_start, b_start)`` order."""
-        rows, visited = self._rows, self.visited
-        keys = sorted(key for key, row in rows.items() if (key[0], key[2], row[3]) in visited)
-        return [SpanMatch(*rows.pop(key)) for key in keys]
+        rows, visited, docs = self._rows, self.visited, self._docs
+        keys = sorted(key for key, row in rows.items() if (key[0], key[2], row[2]) in visited)
+        matches = []
+        for key in keys:
+            a, a_start, a_end, b, b_start, b_end, matched = rows.pop(key)
+            matches.append(SpanMatch(a, docs[a], a_start, a_end, b, docs[b], b_start, b_end, matched))
+        return matches
 
     def _load(self, units: set[int]) -> None:
         todo = sorted(units - self.units_read)
@@ -114,10 +122,13 @@ class Subgraph:
         db.executemany("INSERT INTO temp.subgraph_units VALUES (?)", [(unit,) for unit in todo])
         stored, spans, partners = self._rows, self._spans, self._partners
         for side, unread in zip(_SIDES, _UNREAD, strict=True):
-            rows = db.execute(side + _LIVE + unread).fetchall()
+            rows = db.execute(side + unread).fetchall()
+            docs = self._unit_docs(rows)
             self.rows_read += len(rows)
             for row in rows:  # a few hundred thousand rows for a widely reprinted passage: kept lean
-                a, _, a_start, a_end, b, _, b_start, b_end, _ = row
+                a, a_start, a_end, b, b_start, b_end, _ = row
+                if docs.get(a, _BOILERPLATE) < 0 or docs.get(b, _BOILERPLATE) < 0:
+                    continue
                 stored[(a, b, a_start, b_start)] = row  # read once (see _UNREAD)
                 left, right = (a, a_start, a_end), (b, b_start, b_end)
                 spans.setdefault(a, set()).add(left)
@@ -127,3 +138,19 @@ class Subgraph:
         for unit in todo:
             self._spans.setdefault(unit, set())
         db.execute("INSERT INTO temp.subgraph_done SELECT id FROM temp.subgraph_units")
+
+    def _unit_docs(self, rows: list[tuple[int, ...]]) -> dict[int, int]:
+        """The article of every unit of ``rows`` (:data:`_BOILERPLATE` for a unit of a
+        boilerplate paragraph), looking up only the units not met before."""
+        docs = self._docs
+        unknown = sorted({row[0] for row in rows if row[0] not in docs} | {row[3] for row in rows if row[3] not in docs})
+        if unknown:
+            db = self._db
+            db.execute("DROP TABLE IF EXISTS temp.subgraph_unit_info")
+            db.execute("CREATE TEMP TABLE subgraph_unit_info (id INTEGER PRIMARY KEY)")
+            db.executemany("INSERT INTO temp.subgraph_unit_info VALUES (?)", [(unit,) for unit in unknown])
+            for unit in unknown:
+                docs[unit] = _BOILERPLATE  # a unit without a row is not in the graph either
+            for unit, doc, boilerplate in db.execute(_UNITS):
+                docs[unit] = _BOILERPLATE if boilerplate else doc
+        return docs

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import xxhash
 from datasketch import MinHash
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from provenance import _native
@@ -457,6 +457,10 @@ _TEXTS = st.one_of(st.text(_ASSIGNED, max_size=200), st.lists(_PIECES, max_size=
 @given(_TEXTS)
 @settings(max_examples=400, deadline=None)
 def test_tokenise_equals_the_regex_reference(text):
+    # A mojibake repair can give a character this Python's Unicode database does not
+    # have yet (``"Ö\x8b"`` -> U+058B): the reference cannot judge its words.
+    repaired = "".join(fix_encoding(run.group()) for run in _NON_ASCII_RUN.finditer(text))
+    assume(all(unicodedata.category(c) != "Cn" for c in repaired))
     assert [(t.text, t.start, t.end) for t in tokenise(text)] == ref_tokenise(text)
 
 
