@@ -29,14 +29,14 @@ SELECT p.doc_id, p.idx, p.fingerprint, 'f:' || rtrim(d.source, replace(d.source,
 FROM {source} JOIN documents AS d ON d.id = p.doc_id
 WHERE p.words BETWEEN 1 AND :max_words
 """
+#: The frequent pairs as an ``IN`` list, which SQLite looks rows up in: joined to them
+#: as a table it scanned both for every row (10.4 s instead of 1.2 s for the 384k rows
+#: 1,000 new articles give at 100k articles).
 _REPEATED = """
 CREATE TEMP TABLE repeated AS
-WITH frequent AS (
-    SELECT grp, fingerprint FROM temp.keyed GROUP BY grp, fingerprint
-    HAVING COUNT(DISTINCT doc_id) >= :min_documents
-)
 SELECT DISTINCT k.doc_id, k.idx FROM temp.keyed AS k
-JOIN frequent AS f ON f.grp = k.grp AND f.fingerprint = k.fingerprint
+WHERE (k.grp, k.fingerprint) IN (SELECT grp, fingerprint FROM temp.keyed GROUP BY grp, fingerprint
+                                 HAVING COUNT(DISTINCT doc_id) >= :min_documents)
 """
 
 

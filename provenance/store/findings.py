@@ -230,7 +230,9 @@ def _recompute(db: sqlite3.Connection, config: Config, clusters: Clusters, docs:
     findings: list[Finding] = []
     if copies & set(docs):
         units = _Units(db)
-        units.prefetch({clusters.graph.nodes[n][0] for doc in copies for n in _nodes_of(clusters, doc)})
+        numbers = {clusters.number_of[n] for doc in copies for n in clusters.doc_nodes.get(doc, ())}
+        nodes = clusters.graph.nodes
+        units.prefetch({nodes[n][0] for number in numbers for n in clusters.groups[number - 1]})
         findings = cluster_findings(clusters, docs, units, units.spans, texts, config, copies)
     new = insert_drafts(db, [(cluster_key(clusters, f.cluster), f) for f in findings], texts, config)
     flipped = recheck_stock(db, set(new), texts, config, anchors)
@@ -256,12 +258,6 @@ def _vanished_copies(db: sqlite3.Connection, docs: dict[int, DocKey]) -> set[int
     """Copy articles with stored drafts but no span in the graph any more (all their
     matches gone, e.g. their only matched paragraph turned boilerplate)."""
     return {doc for (doc,) in db.execute("SELECT DISTINCT copy_doc FROM finding_drafts") if doc not in docs}
-
-
-def _nodes_of(clusters: Clusters, doc: int) -> list[int]:
-    """Every node of every cluster holding a span of ``doc``."""
-    numbers = {clusters.number_of[n] for n in clusters.doc_nodes.get(doc, ())}
-    return [n for number in numbers for n in clusters.groups[number - 1]]
 
 
 class _Units(Mapping[int, TokenStream]):
