@@ -116,6 +116,7 @@ class SpanGraph:
         #: never changes once added, so they stay valid for the graph's life).
         self.cache: dict[tuple[str, int], object] = {}
         self._sorted: dict[int, list[int]] = {}
+        self._direct: dict[tuple[int, int], list[int]] = {}
         #: Per component (keyed by its smallest target node): distances to the targets, and
         #: the target each node's walk meets (filled as :meth:`nearest` is asked).
         self._walks: dict[int, tuple[dict[int, int], dict[int, int]]] = {}
@@ -211,15 +212,20 @@ class SpanGraph:
     def direct_side(self, node: int, doc: int) -> list[int]:
         """The nodes of article ``doc`` that ``node`` matched directly, on the best-matched
         unit only (most matched words, then lowest unit id); empty if none."""
+        found = self._direct.get((node, doc))
+        if found is not None:
+            return found  # asked again by the refresh's grown check, then by the findings
         direct: dict[int, list[tuple[int, int]]] = defaultdict(list)
         nodes = self.nodes
         for other, score in self.partners.get(node, {}).items():
             if nodes[other][1] == doc:
                 direct[nodes[other][0]].append((score, other))
-        if not direct:
-            return []
-        unit = max(sorted(direct), key=lambda u: sum(score for score, _ in direct[u]))
-        return sorted({other for _, other in direct[unit]})
+        found = []
+        if direct:
+            unit = max(sorted(direct), key=lambda u: sum(score for score, _ in direct[u]))
+            found = sorted({other for _, other in direct[unit]})
+        self._direct[(node, doc)] = found
+        return found
 
     def nearest(self, node: int, targets: list[int]) -> list[int]:
         """The target node a breadth-first walk from ``node`` (neighbours visited in id
