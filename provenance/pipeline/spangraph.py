@@ -110,13 +110,16 @@ class SpanGraph:
         self.partners: dict[int, dict[int, int]] = defaultdict(dict)
         self.adjacent: dict[int, set[int]] = defaultdict(set)
         self.by_unit: dict[int, list[int]] = defaultdict(list)
+        #: Per node asked about, its match edges by the other span's article:
+        #: ``{doc: [(matched, other)]}`` (a wire passage reprinted N times has N neighbours;
+        #: lookups by article stay O(1)). Filled on demand: few nodes are asked.
+        self._by_doc: dict[int, dict[int, list[tuple[int, int]]]] = {}
         self.left = np.zeros(0, dtype=np.int64)
         self.right = np.zeros(0, dtype=np.int64)
         #: Results callers derive from a whole component, keyed by the caller (a component
         #: never changes once added, so they stay valid for the graph's life).
         self.cache: dict[tuple[str, int], object] = {}
         self._sorted: dict[int, list[int]] = {}
-        self._direct: dict[tuple[int, int], list[int]] = {}
         #: Per component (keyed by its smallest target node): distances to the targets, and
         #: the target each node's walk meets (filled as :meth:`nearest` is asked).
         self._walks: dict[int, tuple[dict[int, int], dict[int, int]]] = {}
@@ -179,9 +182,17 @@ class SpanGraph:
 
     def direct_sources(self, node: int, docs: dict[int, DocKey], copy: DocKey) -> list[int]:
         """Articles earlier than ``copy`` that ``node`` matched directly."""
-        nodes = self.nodes
-        matched = {nodes[other][1] for other in self.partners.get(node, ())}
-        return sorted(doc for doc in matched if docs[doc].order < copy.order)
+        return sorted(doc for doc in self.matched_by_doc(node) if docs[doc].order < copy.order)
+
+    def matched_by_doc(self, node: int) -> dict[int, list[tuple[int, int]]]:
+        """``node``'s match edges by the other span's article: ``{doc: [(matched, other)]}``."""
+        found = self._by_doc.get(node)
+        if found is None:
+            found = self._by_doc[node] = defaultdict(list)
+            nodes = self.nodes
+            for other, score in self.partners.get(node, {}).items():
+                found[nodes[other][1]].append((score, other))
+        return found
 
     def overlapped_sources(self, node: int, docs: dict[int, DocKey], copy: DocKey) -> list[int]:
         """Spans of articles earlier than ``copy`` reached through one partial overlap: a
@@ -212,20 +223,13 @@ class SpanGraph:
     def direct_side(self, node: int, doc: int) -> list[int]:
         """The nodes of article ``doc`` that ``node`` matched directly, on the best-matched
         unit only (most matched words, then lowest unit id); empty if none."""
-        found = self._direct.get((node, doc))
-        if found is not None:
-            return found  # asked again by the refresh's grown check, then by the findings
         direct: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        nodes = self.nodes
-        for other, score in self.partners.get(node, {}).items():
-            if nodes[other][1] == doc:
-                direct[nodes[other][0]].append((score, other))
-        found = []
-        if direct:
-            unit = max(sorted(direct), key=lambda u: sum(score for score, _ in direct[u]))
-            found = sorted({other for _, other in direct[unit]})
-        self._direct[(node, doc)] = found
-        return found
+        for score, other in self.matched_by_doc(node).get(doc, ()):
+            direct[self.nodes[other][0]].append((score, other))
+        if not direct:
+            return []
+        unit = max(sorted(direct), key=lambda u: sum(score for score, _ in direct[u]))
+        return sorted({other for _, other in direct[unit]})
 
     def nearest(self, node: int, targets: list[int]) -> list[int]:
         """The target node a breadth-first walk from ``node`` (neighbours visited in id

@@ -34,6 +34,7 @@ from provenance.store.schema import (
     MIGRATIONS,
     SCHEMA_VERSION,
 )
+from provenance.store.wal import holds_commits
 
 __all__ = ["BUSY_TIMEOUT_MS", "QUICK_CHECK_MAX_BYTES", "absent_companions", "check_header", "check_writable", "connect", "connect_sandbox",
            "initialise", "mismatch_message", "release", "translate", "validate"]
@@ -107,8 +108,8 @@ def connect_sandbox(path: Path) -> sqlite3.Connection | None:
     """A writable connection to an existing, current WAL index, inside a transaction that
     its holder never commits (``Index.sandbox``); ``None`` when that would not leave the
     file's bytes as they are, or cannot be had: not in WAL mode (switching writes the
-    header), a ``-wal`` with changes waiting (closing would checkpoint them into the
-    file), an older schema (it would need migrating), or a file or folder we cannot write.
+    header), a ``-wal`` with committed changes waiting (closing would checkpoint them
+    into the file; :mod:`provenance.store.wal`), an older schema (it would need migrating), or a file or folder we cannot write.
 
     In WAL mode the file itself is written only by checkpoints of committed frames, so
     what the holder writes goes to the ``-wal`` and vanishes with the rollback.
@@ -117,7 +118,7 @@ def connect_sandbox(path: Path) -> sqlite3.Connection | None:
     try:
         with path.open("rb") as handle:
             header = handle.read(20)
-        if header[18:20] != b"\x02\x02" or (wal.exists() and wal.stat().st_size):
+        if header[18:20] != b"\x02\x02" or holds_commits(wal):
             return None
     except OSError:
         return None

@@ -138,3 +138,27 @@ def test_no_sandbox_where_the_file_could_change_or_cannot_be_written(tmp_path, s
         db.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")  # older: would need migrating
         db.commit()
     assert Index.sandbox(path) is None
+
+
+def test_a_sandbox_opens_beside_a_wal_left_with_rolled_back_frames_only(tmp_path, seeds_dir):
+    """Such a ``-wal`` is never checkpointed: refusing it would make every check copy the index."""
+    import sqlite3
+    from contextlib import closing
+
+    path = _closed_index(tmp_path / "store", seeds_dir)
+    wal = path.with_name(path.name + "-wal")
+    with closing(sqlite3.connect(path, isolation_level=None)) as db:
+        db.execute("PRAGMA cache_size = 2")  # pages spill to the -wal mid-transaction
+        db.execute("BEGIN")
+        db.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", [(f"filler{i}", "x" * 3000) for i in range(50)])
+        left = wal.read_bytes()
+        db.execute("ROLLBACK")
+    assert len(left) > 32 and not wal.exists()
+    wal.write_bytes(left)
+    main = path.read_bytes()
+    with Index.sandbox(path) as index:  # type: ignore[union-attr]
+        assert index.sandboxed
+        assert scan([seeds_dir], index, ScanOptions(workers=1)).added == 5 and index.findings_count()
+    assert path.read_bytes() == main
+    with Index.open(path, readonly=True) as reader:
+        assert reader.meta("filler0") is None
