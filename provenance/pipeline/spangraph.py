@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -29,9 +28,9 @@ Labeller = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 _OVERLAP_TO_JOIN = 0.5
 
 
-@dataclass(frozen=True, slots=True)
-class DocKey:
-    """What decides precedence: publication instant (µs, UTC) and content hash."""
+class DocKey(NamedTuple):
+    """What decides precedence: publication instant (µs, UTC) and content hash. A named
+    tuple: a refresh makes one per article it meets, up to the whole index."""
 
     doc: int
     published_us: int | None
@@ -310,9 +309,10 @@ class SpanGraph:
                 if other != span and _partly_overlaps(nodes[other], nodes[span]):
                     found.update(nodes[partner][1] for partner in self.partners.get(other, {}))
         targets = [n for n in group if nodes[n][1] == origin_doc]
+        direct = {other for target in targets for other in self.partners.get(target, ())}  # direct_side non-empty
         for span in group:
             doc = nodes[span][1]
-            if doc in found or doc == origin_doc or self.direct_side(span, origin_doc):
+            if doc in found or doc == origin_doc or span in direct:
                 continue
             if self.walks_through(span, targets, new):
                 found.add(doc)
