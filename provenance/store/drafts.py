@@ -33,7 +33,8 @@ from provenance.pipeline.phrases import (
 )
 from provenance.store.anchorindex import anchor_counts
 
-__all__ = ["Draft", "forget_drafts", "insert_drafts", "recheck_notices", "recheck_stock", "renumber", "sync_reuses"]
+__all__ = ["Draft", "forget_drafts", "insert_drafts", "numbers_before", "recheck_notices", "recheck_stock", "renumber",
+           "sync_reuses"]
 
 ClusterKey = tuple[int, int, int]
 Draft = tuple[ClusterKey, Finding]
@@ -161,10 +162,72 @@ def sync_reuses(db: sqlite3.Connection, ids: Iterable[int]) -> None:
             WHERE f.stock = 0 AND f.notice = 0""")
 
 
-def renumber(db: sqlite3.Connection) -> None:
+def numbers_before(db: sqlite3.Connection, keys_of: dict[int, ClusterKey]) -> dict[ClusterKey, int]:
+    """The cluster number of each key whose draft (``keys_of``: draft id -> key) is in
+    ``reuses`` now: what :func:`renumber` keeps, read before :func:`sync_reuses`."""
+    _fill(db, "numbered_ids", ["id"], [(i,) for i in sorted(keys_of)])
+    return {keys_of[i]: number for i, number in db.execute(
+        "SELECT r.id, r.cluster FROM temp.numbered_ids AS n JOIN reuses AS r ON r.id = n.id")}
+
+
+def renumber(db: sqlite3.Connection, touched: set[ClusterKey] | None = None,
+             before: dict[ClusterKey, int] | None = None) -> None:
     """Dense cluster numbers 1..n in origin order (the order key of each cluster's
     earliest span: dated first, instant, content hash, article id, offsets); only rows
-    whose number changes are written."""
+    whose number changes are written.
+
+    ``touched``: the only clusters whose ``reuses`` rows changed, with the numbers they
+    had (``before``, from :func:`numbers_before`). When no cluster lost its last row and
+    those that gained a first one all come after every other in origin order (a day's
+    new articles), the others keep their numbers and only the touched rows are written;
+    otherwise every cluster is numbered again.
+    """
+    if touched is None or not _renumber_touched(db, touched, before or {}):
+        _renumber_all(db)
+
+
+def _renumber_touched(db: sqlite3.Connection, touched: set[ClusterKey], before: dict[ClusterKey, int]) -> bool:
+    _fill(db, "touched_keys", ["doc", "start", "end"], sorted(touched))
+    rows: dict[ClusterKey, list[tuple[int, int]]] = {}
+    for doc, start, end, draft, number in db.execute(
+            """SELECT k.doc, k.start, k.end, r.id, r.cluster FROM temp.touched_keys AS k
+               JOIN finding_drafts AS f ON f.cluster_doc = k.doc AND f.cluster_start = k.start AND f.cluster_end = k.end
+               JOIN reuses AS r ON r.id = f.id"""):
+        rows.setdefault((doc, start, end), []).append((draft, number))
+    known = {key: number for key, number in before.items() if key in touched}
+    for key, found in rows.items():
+        known.update((key, number) for _, number in found if number)  # untouched rows keep theirs
+    if any(key not in rows for key in known):
+        return False  # a cluster lost its last row: every later number moves
+    added = [key for key in rows if key not in known]
+    if added:
+        top = max([db.execute("SELECT COALESCE(MAX(cluster), 0) FROM reuses").fetchone()[0], *known.values()])
+        last = next((key for key, number in known.items() if number == top), None)
+        if last is None and top:
+            found = db.execute("""SELECT f.cluster_doc, f.cluster_start, f.cluster_end FROM reuses AS r
+                                  JOIN finding_drafts AS f ON f.id = r.id WHERE r.cluster = ? LIMIT 1""", (top,)).fetchone()
+            if found is None:
+                return False
+            last = tuple(found)
+        order = _origin_order(db, added + ([last] if last else []))
+        added.sort(key=order.__getitem__)
+        if last is not None and order[added[0]] <= order[last]:
+            return False  # a new cluster comes before an old one: numbers move
+        known.update((key, top + rank) for rank, key in enumerate(added, start=1))
+    db.executemany("UPDATE reuses SET cluster = ? WHERE id = ?",
+                   [(known[key], draft) for key, found in rows.items() for draft, number in found if number != known[key]])
+    return True
+
+
+def _origin_order(db: sqlite3.Connection, keys: list[ClusterKey]) -> dict[ClusterKey, tuple]:
+    """The order key :func:`renumber` sorts clusters by."""
+    _fill(db, "ordered_docs", ["id"], [(doc,) for doc in sorted({key[0] for key in keys})])
+    docs = {doc: (published is None, published or 0, content_hash) for doc, published, content_hash in db.execute(
+        "SELECT d.id, d.published_us, d.content_hash FROM temp.ordered_docs AS o JOIN documents AS d ON d.id = o.id")}
+    return {key: (*docs[key[0]], *key) for key in keys}
+
+
+def _renumber_all(db: sqlite3.Connection) -> None:
     db.execute("DROP TABLE IF EXISTS temp.numbered")
     db.execute(
         """CREATE TEMP TABLE numbered AS

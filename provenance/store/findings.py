@@ -68,6 +68,7 @@ from provenance.store.clusters import (
 from provenance.store.drafts import (
     forget_drafts,
     insert_drafts,
+    numbers_before,
     recheck_notices,
     recheck_stock,
     renumber,
@@ -241,8 +242,17 @@ def _recompute(db: sqlite3.Connection, config: Config, clusters: Clusters, docs:
         """SELECT f.cluster_doc, f.cluster_start, f.cluster_end FROM temp.refreshed_copies AS c
            JOIN finding_drafts AS f ON f.copy_doc = c.id OR f.origin_doc = c.id"""))
     flipped |= recheck_notices(db, keys, config)
-    sync_reuses(db, [row[0] for row in old] + new + sorted(flipped))
-    renumber(db)
+    synced = [row[0] for row in old] + new + sorted(flipped)
+    keys_of = {row[0]: (row[1], row[2], row[3]) for row in old}
+    keys_of.update((row[0], tuple(row[1:])) for row in fill_temp(
+        db, "flipped_drafts", ["id"], [sorted(flipped)],
+        "SELECT f.id, f.cluster_doc, f.cluster_start, f.cluster_end FROM temp.flipped_drafts AS d JOIN finding_drafts AS f ON f.id = d.id"))
+    before = numbers_before(db, keys_of)
+    sync_reuses(db, synced)
+    touched = set(keys_of.values()) | {(row[1], row[2], row[3]) for row in fill_temp(
+        db, "new_drafts", ["id"], [new],
+        "SELECT f.id, f.cluster_doc, f.cluster_start, f.cluster_end FROM temp.new_drafts AS d JOIN finding_drafts AS f ON f.id = d.id")}
+    renumber(db, None if anchors is None else touched, before)  # a full refresh numbers every cluster
     store_changes(db, clusters, changes)
 
 
