@@ -16,6 +16,7 @@ call, in the order the full read gives them (``a, b, a_start, b_start``).
 from __future__ import annotations
 
 import sqlite3
+from collections import defaultdict
 from collections.abc import Iterable
 
 from provenance.pipeline.spangraph import SpanMatch
@@ -62,8 +63,10 @@ class Subgraph:
         self._rows: dict[tuple[int, int, int, int], tuple[int, ...]] = {}
         #: Per unit met, its article (or :data:`_BOILERPLATE`).
         self._docs: dict[int, int] = {}
-        self._spans: dict[int, set[Span]] = {}
-        self._partners: dict[Span, set[Span]] = {}
+        self._spans: dict[int, set[Span]] = defaultdict(set)
+        self._partners: dict[Span, set[Span]] = defaultdict(set)
+        #: Units met whose matches are left out (boilerplate paragraphs, or gone).
+        self._dead: set[int] = set()
         self.visited: set[Span] = set()
         self.rows_read = 0
         self.units_read: set[int] = set()
@@ -123,18 +126,19 @@ class Subgraph:
         stored, spans, partners = self._rows, self._spans, self._partners
         for side, unread in zip(_SIDES, _UNREAD, strict=True):
             rows = db.execute(side + unread).fetchall()
-            docs = self._unit_docs(rows)
+            self._unit_docs(rows)
+            dead = self._dead
             self.rows_read += len(rows)
             for row in rows:  # a few hundred thousand rows for a widely reprinted passage: kept lean
                 a, a_start, a_end, b, b_start, b_end, _ = row
-                if docs.get(a, _BOILERPLATE) < 0 or docs.get(b, _BOILERPLATE) < 0:
+                if dead and (a in dead or b in dead):
                     continue
                 stored[(a, b, a_start, b_start)] = row  # read once (see _UNREAD)
                 left, right = (a, a_start, a_end), (b, b_start, b_end)
-                spans.setdefault(a, set()).add(left)
-                spans.setdefault(b, set()).add(right)
-                partners.setdefault(left, set()).add(right)
-                partners.setdefault(right, set()).add(left)
+                spans[a].add(left)
+                spans[b].add(right)
+                partners[left].add(right)
+                partners[right].add(left)
         for unit in todo:
             self._spans.setdefault(unit, set())
         db.execute("INSERT INTO temp.subgraph_done SELECT id FROM temp.subgraph_units")
@@ -153,4 +157,5 @@ class Subgraph:
                 docs[unit] = _BOILERPLATE  # a unit without a row is not in the graph either
             for unit, doc, boilerplate in db.execute(_UNITS):
                 docs[unit] = _BOILERPLATE if boilerplate else doc
+            self._dead.update(unit for unit in unknown if docs[unit] == _BOILERPLATE)
         return docs
