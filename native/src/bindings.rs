@@ -18,7 +18,7 @@ use crate::align::{self, Acceptance, Region, Run, Scoring};
 use crate::normalise::{self, FoldCache, Repair};
 use crate::offsets::{byte_offset, CharOffsets};
 use crate::units::{self, Boilerplate, TextParams};
-use crate::{anchors, lsh, minhash, shingle, split};
+use crate::{anchors, graph, lsh, minhash, shingle, split};
 
 /// `(match, mismatch, gap_open, gap_extend, max_gap)` of `AlignConfig`.
 type ScoringArgs = (f64, f64, f64, f64, i64);
@@ -209,6 +209,24 @@ fn winnowed_anchors<'py>(
     let hashes = contiguous(&hashes, "hashes")?;
     let out = py.detach(|| anchors::winnowed_anchors(hashes, size, window));
     Ok(PyArray1::from_vec(py, out))
+}
+
+/// Two int64 arrays returned together.
+type Int64Pair<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>);
+
+/// `(ids, labels)`: the connected components of the edges `left[i] - right[i]`.
+#[pyfunction]
+fn connected_components<'py>(
+    py: Python<'py>,
+    left: PyReadonlyArray1<'py, i64>,
+    right: PyReadonlyArray1<'py, i64>,
+) -> PyResult<Int64Pair<'py>> {
+    let (left, right) = (contiguous(&left, "left")?, contiguous(&right, "right")?);
+    if left.len() != right.len() {
+        return Err(PyValueError::new_err("left and right must have the same length"));
+    }
+    let (ids, labels) = py.detach(|| graph::components(left, right));
+    Ok((PyArray1::from_vec(py, ids), PyArray1::from_vec(py, labels)))
 }
 
 /// Runs `(a, b, words)` as an int64 `(runs, 3)` array, sorted.
@@ -631,6 +649,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(shingle_hashes, module)?)?;
     module.add_function(wrap_pyfunction!(shingle_sets, module)?)?;
     module.add_function(wrap_pyfunction!(winnowed_anchors, module)?)?;
+    module.add_function(wrap_pyfunction!(connected_components, module)?)?;
     module.add_function(wrap_pyfunction!(runs_of, module)?)?;
     module.add_function(wrap_pyfunction!(best_chain, module)?)?;
     module.add_function(wrap_pyfunction!(best_chain_region, module)?)?;

@@ -3,7 +3,7 @@
 Both engines expose the same ordered ``map(function, items)`` and context-manager
 protocol, so callers (``scan``) run the same stage functions and write results the
 same way whichever engine computed them. :func:`component_labeller` is the same switch
-for the findings refresh's connected components (scipy here, shuffle-joins on Dask).
+for the findings refresh's connected components (native union-find here, shuffle-joins on Dask).
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def open_executor(engine: str, workers: int, scheduler: str | None = None) -> Ex
 def component_labeller(engine: str, scheduler: str | None = None, workers: int = 1,
                        workdir: str | None = None) -> Labeller:
     """The connected-components labeller for ``engine`` (``refresh(index, labeller=...)``):
-    scipy in this process for ``local``; for ``dask``, min-label hooking, pointer jumping
+    the native union-find in this process for ``local``; for ``dask``, min-label hooking, pointer jumping
     and contraction as shuffle-joins on the cluster (:class:`~provenance.execution.dask_components.DaskLabeller`,
     pairs staged as Parquet in ``workdir`` or a temporary directory) from
     :data:`~provenance.execution.dask_components.LOCAL_BELOW` pairs up. Both give the

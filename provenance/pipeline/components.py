@@ -2,7 +2,7 @@
 contraction, in relational steps (polars here, shuffle-joins on Dask).
 
 a union-find over a Python dict (the tests' reference)
-and :func:`~provenance.pipeline.cluster.label_components` (scipy, one sparse matrix)
+and :func:`~provenance.pipeline.cluster.label_components` (native union-find)
 both need every pair in one process's memory. At archive scale the pairs live in many
 Parquet shards; this module labels components with joins and group-bys only, which
 polars runs over ``scan_parquet`` shards on one machine and which map one-to-one onto

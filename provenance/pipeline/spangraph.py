@@ -17,6 +17,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from provenance import _native
+
 __all__ = ["DocKey", "Labeller", "Node", "SpanGraph", "SpanMatch", "label_components"]
 
 DAY_US = 86_400_000_000
@@ -65,22 +67,13 @@ class SpanMatch(NamedTuple):
 
 
 def label_components(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Connected components of the edges ``left[i] - right[i]``, vectorised (scipy).
+    """Connected components of the edges ``left[i] - right[i]`` (native union-find).
 
     Returns ``(ids, labels)``: every id on an edge, ascending, and its component label
     (equal labels, same component).
     """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components as scipy_components
-
-    ids, inverse = np.unique(np.concatenate([left, right]), return_inverse=True)
-    count = len(ids)
-    if count == 0:
-        return ids, np.zeros(0, dtype=np.int64)
-    half = len(left)
-    graph = coo_matrix((np.ones(half, dtype=np.int8), (inverse[:half], inverse[half:])), shape=(count, count))
-    _, labels = scipy_components(graph, directed=False)
-    return ids, labels.astype(np.int64)
+    return _native.connected_components(np.ascontiguousarray(left, dtype=np.int64),
+                                        np.ascontiguousarray(right, dtype=np.int64))
 
 
 def _overlaps(a: Node, b: Node) -> bool:

@@ -15,7 +15,7 @@ What keeps that cheap as the index grows:
   units added, deleted or whose flag turned, whole components at a time
   (:mod:`provenance.store.subgraph`); a full refresh reads every edge, in chunks;
 * boilerplate flags are rewritten only where they change; components are labelled with
-  scipy's sparse graph routines, not a Python object per edge;
+  a native union-find, not a Python object per edge;
 * only clusters that gained, lost or changed a member are recomputed, with the copy
   articles they touch (:mod:`provenance.store.clusters`: clusters are stored under a
   stable key with a signature); a cluster that only grew redoes just the articles its

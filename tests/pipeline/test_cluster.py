@@ -30,6 +30,19 @@ def test_vectorised_labels_give_the_connected_components(edges):
             assert (labels[i] == labels[j]) == (reference[left] == reference[right])
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(-(2**62), 2**62), st.integers(-(2**62), 2**62)), max_size=30))
+def test_labels_number_components_by_their_smallest_id_whatever_the_edge_order(edges):
+    left = np.array([a for a, _ in edges], dtype=np.int64)
+    right = np.array([b for _, b in edges], dtype=np.int64)
+    units, labels = label_components(left, right)
+    assert units.tolist() == sorted({*left.tolist(), *right.tolist()})
+    firsts = [labels.tolist().index(label) for label in labels.tolist()]
+    assert [labels[first] for first in sorted(set(firsts))] == list(range(len(set(firsts))))
+    again = label_components(right[::-1].copy(), left[::-1].copy())
+    assert again[0].tolist() == units.tolist() and again[1].tolist() == labels.tolist()
+
+
 def _stream(text: str) -> TokenStream:
     words, starts, ends = tokenise_columns(text)
     hashes = word_hashes(words)
