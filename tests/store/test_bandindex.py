@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from provenance import Index
 from provenance.store import bandindex, keyruns, matching
 from provenance.store.matching import _Columns, band_members
+from provenance.store.schema import SCHEMA_VERSION
 
 BANDS = 2
 
@@ -194,7 +195,7 @@ def test_a_version_7_index_is_migrated_and_indexes_its_bands(seeds_dir, tmp_path
         db.executemany("INSERT INTO key_runs (id, first_unit, stop_unit, bands, docs, contents, keys) VALUES (?, ?, ?, ?, ?, ?, ?)",
                        runs)
     with Index.open(path) as index:
-        assert index.meta("schema_version") == "8"
+        assert index.meta("schema_version") == str(SCHEMA_VERSION)
         order = [row[1] for row in index.connection.execute("PRAGMA table_info(key_runs)")]
         assert order[-1] == "keys"  # the runs' columns reordered: reading a run's document ids skips its keys
         assert index.connection.execute("SELECT * FROM key_runs ORDER BY id").fetchall() == runs
