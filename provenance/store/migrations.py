@@ -14,6 +14,13 @@ from provenance.store.schema import DDL
 __all__ = ["MIGRATIONS"]
 
 
+def _create(connection: sqlite3.Connection, ddl: str) -> None:
+    """Run ``ddl`` statement by statement: ``executescript`` would commit the migration."""
+    for statement in ddl.split(";"):
+        if statement.strip():
+            connection.execute(statement)
+
+
 def _v1_to_v2(connection: sqlite3.Connection) -> None:
     """Version 2 adds the scan log and an index on display paths (for ``trace``)."""
     connection.execute(
@@ -31,9 +38,7 @@ def _v2_to_v3(connection: sqlite3.Connection) -> None:
     from ``units`` recorded as dead), all marked matched."""
     import numpy as np
 
-    for statement in _V3_TABLES.split(";"):  # not executescript: it would commit the migration
-        if statement.strip():
-            connection.execute(statement)
+    _create(connection, _V3_TABLES)
     bounds = connection.execute("SELECT MIN(id), MAX(id) FROM units").fetchone()
     if bounds[0] is not None:
         first, last = int(bounds[0]), int(bounds[1])
@@ -72,9 +77,7 @@ def _v3_to_v4(connection: sqlite3.Connection) -> None:
     connection.execute(_V4_ANCHORS)
     connection.execute("DELETE FROM anchor_runs")
     connection.execute("DROP TABLE IF EXISTS matches")
-    for statement in _V4_MATCHES.split(";"):
-        if statement.strip():
-            connection.execute(statement)
+    _create(connection, _V4_MATCHES)
     for column, kind in (("jaccard", "REAL"), ("containment", "REAL"), ("matched", "INTEGER")):
         if column not in columns("reuses"):
             connection.execute(f"ALTER TABLE reuses ADD COLUMN {column} {kind} NOT NULL DEFAULT 0")
@@ -97,9 +100,7 @@ def _v5_to_v6(connection: sqlite3.Connection) -> None:
     and notice filters (``finding_drafts``, under its cluster's stable key) and each
     cluster's signature (``span_clusters``). Both start empty, so findings are marked
     stale and the next refresh rebuilds them all."""
-    for statement in _V6_TABLES.split(";"):
-        if statement.strip():
-            connection.execute(statement)
+    _create(connection, _V6_TABLES)
     connection.execute("DELETE FROM meta WHERE key = 'findings_state'")
     connection.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('findings_current', '0')")
 
@@ -111,9 +112,7 @@ def _v6_to_v7(connection: sqlite3.Connection) -> None:
     (``anchor_segments``, :mod:`provenance.store.anchorindex`). The cluster state starts
     empty (as does ``draft_anchors``, which short drafts hold each anchor), so findings are marked stale and the next refresh rebuilds them all; the
     anchor segments are built by the next scan's candidate stage."""
-    for statement in _V7_TABLES.split(";"):
-        if statement.strip():
-            connection.execute(statement)
+    _create(connection, _V7_TABLES)
     connection.execute("DELETE FROM meta WHERE key IN ('findings_state', 'refreshed_units', 'refreshed_docs')")
     connection.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('findings_current', '0')")
 
@@ -125,9 +124,7 @@ def _v7_to_v8(connection: sqlite3.Connection) -> None:
     last: SQLite reaches a column by walking the overflow pages of every one before it,
     so reading a run's document ids behind its keys read the keys too (1.3 GB at 100k
     articles), which the band pass no longer does anyway."""
-    for statement in _V8_TABLES.split(";"):
-        if statement.strip():
-            connection.execute(statement)
+    _create(connection, _V8_TABLES)
     order = [row[1] for row in connection.execute("PRAGMA table_info(key_runs)")]
     if order.index("keys") < order.index("docs"):
         columns = "id, first_unit, stop_unit, bands, docs, contents, keys"
@@ -147,9 +144,7 @@ def _v8_to_v9(connection: sqlite3.Connection) -> None:
     columns = {row[1] for row in connection.execute("PRAGMA table_info(anchor_segments)")}
     if "anchors" in columns:  # a version 7 migration already made the new (empty) table otherwise
         connection.execute("ALTER TABLE anchor_segments RENAME TO anchor_segments_v8")
-    for statement in _V9_TABLES.split(";"):
-        if statement.strip():
-            connection.execute(statement)
+    _create(connection, _V9_TABLES)
     if "anchors" not in columns:
         return
     for (rowid,) in connection.execute("SELECT id FROM anchor_segments_v8 ORDER BY id").fetchall():

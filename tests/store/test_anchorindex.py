@@ -178,20 +178,16 @@ def _downgrade_to_v8(path: Path) -> None:
         db.execute("UPDATE meta SET value = '8' WHERE key = 'schema_version'")
 
 
-def test_a_version_8_index_is_converted_to_blocks_with_the_same_lookups_and_report(seeds_dir, tmp_path, monkeypatch):
+def test_a_version_8_index_is_converted_to_blocks_with_the_same_lookups_and_report(seeds_dir, later_seeds, tmp_path,
+                                                                                  monkeypatch):
     from provenance import ScanOptions, scan
     from provenance.report.render import render_report
 
     monkeypatch.setattr(anchorindex, "MAX_SEGMENT", 500)  # several segments to convert, in merge order
     path = tmp_path / "index.sqlite"
-    articles = sorted(article for article in seeds_dir.rglob("*") if article.is_file())
-    later = tmp_path / "later"
-    later.mkdir()
-    for article in articles[: len(articles) // 2]:
-        article.rename(later / article.name)
     with Index.open(path) as index:
         scan([seeds_dir], index, ScanOptions(workers=1))
-        scan([seeds_dir, later], index, ScanOptions(workers=1))
+        scan([seeds_dir, later_seeds], index, ScanOptions(workers=1))
         before = render_report(index, "json")
         segments = index.connection.execute("SELECT first_unit, stop_unit, size FROM anchor_segments ORDER BY id").fetchall()
         wanted = np.unique(keyruns.read_anchors(index.connection)[0])
@@ -208,6 +204,6 @@ def test_a_version_8_index_is_converted_to_blocks_with_the_same_lookups_and_repo
         assert converted[0].tolist() == found[0].tolist() and converted[1].tolist() == found[1].tolist()
         _assert_lookups_are_brute(index, [wanted, wanted[::5]])
         assert render_report(index, "json") == before
-        scan([seeds_dir, later], index, ScanOptions(workers=1))  # nothing new: the converted segments serve as they are
+        scan([seeds_dir, later_seeds], index, ScanOptions(workers=1))  # nothing new: the converted segments serve as they are
         assert db.execute("SELECT first_unit, stop_unit, size FROM anchor_segments ORDER BY id").fetchall() == segments
         assert render_report(index, "json") == before
