@@ -98,7 +98,7 @@ def holders(db: sqlite3.Connection, wanted: np.ndarray, dead: Entries | None = N
         store = _store()
         for rowid, first_unit, first_block, fences in db.execute(
                 "SELECT id, first_unit, first_block, fences FROM anchor_segments ORDER BY id").fetchall():
-            blocks = store.block_ids(np.frombuffer(fences, dtype="<i8"), first_block, wanted)
+            blocks = store.block_ids(rowid, fences, first_block, wanted)
             values, offsets = store.read(db, rowid, blocks, wanted)
             values, units = live(values, offsets.astype(np.int64) + first_unit, dead)
             parts_values.append(values)

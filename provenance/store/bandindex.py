@@ -137,7 +137,7 @@ class Lookup:
         if not len(wanted):
             return np.zeros(0, np.int64)
         fences = self._db.execute("SELECT fences FROM band_segments WHERE id = ?", (rowid,)).fetchone()[0]
-        return self._store.block_ids(np.frombuffer(fences, dtype="<i8"), first_block, wanted)
+        return self._store.block_ids(rowid, fences, first_block, wanted)
 
     def _read(self, rowid: int, blocks: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Entries of ``blocks`` (of one segment) whose key is in ``wanted``."""

@@ -80,11 +80,14 @@ class SegmentStore:
         db.execute(f"DELETE FROM {self.segments}")
         db.execute(f"DELETE FROM {self.blocks}")
 
-    def block_ids(self, fences: np.ndarray, first_block: int, wanted: np.ndarray) -> np.ndarray:
+    def block_ids(self, rowid: int, fences_blob: bytes, first_block: int, wanted: np.ndarray) -> np.ndarray:
         """Ids of a segment's blocks that can hold a key of ``wanted`` (sorted unique); a
         run of equal keys may start in the block before its fence."""
+        if len(fences_blob) % 8:
+            raise sqlite3.DatabaseError(f"{self.name} {rowid} is malformed; run 'provenance doctor --repair'")
         if not len(wanted):
             return np.zeros(0, np.int64)
+        fences = np.frombuffer(fences_blob, dtype="<i8")
         first = np.maximum(np.searchsorted(fences, wanted, side="left") - 1, 0)
         spans = np.searchsorted(fences, wanted, side="right") - first
         return unique_sorted(np.repeat(first, spans) + ranks(spans)) + first_block

@@ -54,8 +54,9 @@ def test_readers_warn_when_findings_were_not_refreshed(run_cli, seeds_dir, tmp_p
 
 
 @pytest.mark.parametrize("kind, keys", [("band", "keys"), ("anchor", "anchors")])
-def test_doctor_finds_a_truncated_block_and_repair_rebuilds_the_segments(run_cli, seeds_dir, tmp_path, monkeypatch,
-                                                                        kind, keys):
+@pytest.mark.parametrize("truncated", ["block", "fences"])
+def test_doctor_finds_a_truncated_segment_and_repair_rebuilds_the_segments(run_cli, seeds_dir, tmp_path, monkeypatch,
+                                                                          kind, keys, truncated):
     monkeypatch.setattr(bandindex, "RUNS_SHARE", float("inf"))  # a band lookup reads the blocks, however many it needs
     index = tmp_path / "index.sqlite"
     assert run_cli("scan", str(seeds_dir), "--index", str(index)).code == 0
@@ -63,7 +64,10 @@ def test_doctor_finds_a_truncated_block_and_repair_rebuilds_the_segments(run_cli
     with sqlite3.connect(index) as db:
         entries = db.execute(f"SELECT SUM(size) FROM {kind}_segments").fetchone()[0]
         assert entries > 0
-        db.execute(f"UPDATE {kind}_blocks SET {keys} = substr({keys}, 1, 8) WHERE id = (SELECT MAX(id) FROM {kind}_blocks)")
+        if truncated == "block":
+            db.execute(f"UPDATE {kind}_blocks SET {keys} = substr({keys}, 1, 8) WHERE id = (SELECT MAX(id) FROM {kind}_blocks)")
+        else:  # not even whole keys
+            db.execute(f"UPDATE {kind}_segments SET fences = substr(fences, 1, 5) WHERE id = (SELECT MAX(id) FROM {kind}_segments)")
     found = run_cli("doctor", "--quick", "--index", str(index))
     assert found.code == 2 and "Traceback" not in found.err, found.err
     problem = [line for line in found.err.splitlines() if f"{kind} segment" in line]
