@@ -34,6 +34,18 @@ def seeds_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def later_seeds(seeds_dir: Path, tmp_path: Path) -> Path:
+    """Half the seed articles moved out of ``seeds_dir`` into a folder of their own: what
+    a later scan (or check) brings to an index of the other half."""
+    later = tmp_path / "later"
+    later.mkdir()
+    articles = sorted(path for path in seeds_dir.rglob("*") if path.is_file())
+    for article in articles[: len(articles) // 2]:
+        article.rename(later / article.name)
+    return later
+
+
+@pytest.fixture
 def report_schema() -> dict:
     from provenance.report.schema import report_schema
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
+from types import ModuleType
 
 import numpy as np
 
 from provenance.pipeline.build import process_document
 from provenance.records import Document
-from provenance.store import bandindex, keyruns, queries
+from provenance.store import anchorindex, bandindex, keyruns, queries
 from provenance.store.findings import refresh
 from provenance.store.index import Index
 from provenance.store.matching import match_pending, pending_units
@@ -46,6 +47,9 @@ _ORPHANS = {
         "OR copy_doc NOT IN (SELECT id FROM documents)"
     ),
 }
+
+#: The lookup structures derived from the runs, checked and rebuilt alike.
+_SEGMENTS: tuple[tuple[ModuleType, str], ...] = ((bandindex, "band"), (anchorindex, "anchor"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,10 +121,11 @@ def finish_work(index: Index) -> Repair:
     runs it on a writable index, so no paths need scanning again."""
     pending = pending_units(index)
     mended = index.repaired
-    if broken := bandindex.problems(index.connection):
-        with index.transaction(findings_current=None) as db:
-            bandindex.reset(db)  # derived from the key runs: rebuilt by match_pending
-        mended += (f"rebuilt the band segments ({len(broken)} malformed)",)
+    for segments, kind in _SEGMENTS:
+        if broken := segments.problems(index.connection):
+            with index.transaction(findings_current=None) as db:
+                segments.reset(db)  # derived from the runs: match_pending rebuilds them
+            mended += (f"rebuilt the {kind} segments ({len(broken)} malformed)",)
     match_pending(index)
     return Repair(mended, pending, None if index.findings_current else refresh(index, full=True))
 
@@ -136,7 +141,8 @@ def check_consistency(index: Index, deep: bool = True) -> list[str]:
     db = index.connection
     problems = [f"{count} {what}" for what, sql in _ORPHANS.items() if (count := db.execute(sql).fetchone()[0])]
     problems.extend(_run_problems(index, index.config.num_bands))
-    problems.extend(f"{line}; 'provenance doctor --repair' rebuilds it" for line in bandindex.problems(db))
+    problems.extend(f"{line}; 'provenance doctor --repair' rebuilds it"
+                    for segments, _ in _SEGMENTS for line in segments.problems(db))
     lengths = {}
     for doc_id, path, blob, body_start in db.execute("SELECT id, path, text, body_start FROM documents"):
         text = zlib.decompress(blob).decode("utf-8", "surrogatepass")

@@ -31,6 +31,7 @@ from provenance.pipeline.verify import verify_pairs
 from provenance.store import anchorindex, bandindex, keyruns
 from provenance.store.findings import fill_temp, read_streams
 from provenance.store.index import Index
+from provenance.store.segments import unique_sorted
 
 __all__ = ["anchor_pairs", "band_members", "match_pending", "pending_units"]
 
@@ -157,7 +158,7 @@ def _anchor_pass(db: sqlite3.Connection, dead: tuple[np.ndarray, np.ndarray], fi
     if not has_segments and bool(pending.all()):
         values, units = fresh  # a first scan: every anchor is a pending unit's
     else:
-        values, units = anchorindex.holders(db, np.unique(fresh[0][pending]), dead, fresh)
+        values, units = anchorindex.holders(db, unique_sorted(fresh[0][pending]), dead, fresh)
     return _pairs_of_groups(values, units, first_new, columns, max_units), fresh
 
 
@@ -218,7 +219,7 @@ class _Columns:
     def _look_up(self, units: np.ndarray) -> bool:
         """Add ``units`` to the ones known by id; ``False`` when they are too many (or
         one is not in ``units``): read the runs instead."""
-        wanted = bandindex.unique_sorted(units)
+        wanted = unique_sorted(units)
         missing = wanted[~np.isin(wanted, self._known[0])]
         if len(missing) + self._known.shape[1] > self._few:
             return False
@@ -257,7 +258,7 @@ def band_members(
         live = masks[run.rowid][split - run.first_unit :]
         new_keys.append(keys[live])
         new_units.append(np.arange(split, run.stop_unit, dtype=np.int64)[live])
-    wanted = bandindex.unique_sorted(_cat(new_keys))
+    wanted = unique_sorted(_cat(new_keys))
     old_keys, old_units = [], []
     if len(wanted):
         found = segments.members(band, wanted, covered) if segments is not None else None

@@ -27,11 +27,11 @@ from pathlib import Path
 from provenance._version import __version__
 from provenance.config import Config, describe_differences
 from provenance.errors import IndexError_, ProvenanceError, SchemaError
+from provenance.store.migrations import MIGRATIONS
 from provenance.store.schema import (
     APPLICATION_ID,
     DDL,
     EXPECTED_COLUMNS,
-    MIGRATIONS,
     SCHEMA_VERSION,
 )
 from provenance.store.wal import holds_commits

@@ -1,16 +1,33 @@
 """Sorted anchor segments: a lookup finds exactly what reading every anchor run finds,
-whatever the segments, their merges and the dead units; the anchor pass built on it
-proposes exactly the pairs of the full pass (the cap by unit id included)."""
+whatever the arrival batches, segments, their merges, partial indexing and the dead
+units; the anchor pass built on it proposes exactly the pairs of the full pass (the cap
+by unit id included); a version 8 index (segments as two blobs) is converted to blocks
+with the same lookups and report."""
 
 from __future__ import annotations
+
+import sqlite3
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from provenance import Index
 from provenance.store import anchorindex, keyruns
 from provenance.store.matching import _anchor_pass, _Columns
+from provenance.store.schema import SCHEMA_VERSION
+
+#: One round: a batch (units, seed), then indexing (None, or the share of the batches not
+#: covered yet that it covers) and maybe a deleted document (first unit, length).
+rounds = st.lists(
+    st.tuples(st.integers(1, 12), st.integers(0, 2**16), st.sampled_from([None, 0.0, 0.5, 1.0]),
+              st.none() | st.tuples(st.integers(0, 40), st.integers(1, 6))),
+    min_size=1, max_size=10,
+)
 
 
 @pytest.fixture
@@ -18,6 +35,7 @@ def index(tmp_path, monkeypatch):
     # Tiny blocks and segments, so lookups cross block edges and segments merge.
     monkeypatch.setattr(anchorindex, "BLOCK", 4)
     monkeypatch.setattr(anchorindex, "MAX_SEGMENT", 64)
+    monkeypatch.setattr(anchorindex, "_MAX_SPAN", 40)
     with Index.open(tmp_path / "index.sqlite") as opened:
         yield opened
 
@@ -42,9 +60,49 @@ def _brute(index: Index) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _index_through(index: Index, through: int) -> None:
+    """What a scan's matching does: the live anchors of the units not covered, below ``through``."""
     with index.transaction(findings_current=None) as db:
         values, units = anchorindex.unindexed(db, keyruns.dead_ranges(db))
-        anchorindex.add_sorted(db, *anchorindex.sort_entries(values, units), through=through)
+        covered = units < through
+        anchorindex.add_sorted(db, *anchorindex.sort_entries(values[covered], units[covered]), through=through)
+
+
+def _assert_lookups_are_brute(index: Index, wanted_sets: list[np.ndarray]) -> None:
+    values, units = _brute(index)
+    for wanted in wanted_sets:
+        found = anchorindex.holders(index.connection, wanted)
+        keep = np.isin(values, wanted)
+        assert found[0].tolist() == values[keep].tolist()
+        assert found[1].tolist() == units[keep].tolist()
+        counts = anchorindex.anchor_counts(index.connection, wanted)
+        assert counts == {int(v): int((values == v).sum()) for v in wanted}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(plan=rounds, data=st.data())
+def test_lookups_across_batches_deletions_and_merges_are_those_of_reading_every_run(monkeypatch, plan, data):
+    monkeypatch.setattr(anchorindex, "BLOCK", 3)
+    monkeypatch.setattr(anchorindex, "MAX_SEGMENT", 24)
+    monkeypatch.setattr(anchorindex, "_MAX_SPAN", 30)  # segments split by unit range too
+    with tempfile.TemporaryDirectory() as folder, Index.open(Path(folder) / "index.sqlite") as index:
+        stop = 1
+        for count, seed, share, deleted in plan:
+            _batch(index, stop, count, np.random.default_rng(seed), vocabulary=15)
+            stop += count
+            covered = anchorindex.indexed_through(index.connection)
+            ends = [run.stop_unit for run in keyruns.runs(index.connection) if run.stop_unit > covered]
+            if share is not None and ends:  # through the end of a batch, as matched_through always is
+                _index_through(index, ends[int(share * (len(ends) - 1))])
+            if deleted and deleted[0] + 1 < stop:
+                dead = (deleted[0] + 1, min(stop, deleted[0] + 1 + deleted[1]))  # a deleted document: disjoint ranges
+                with index.transaction(findings_current=None) as db:
+                    if not db.execute("SELECT 1 FROM dead_units WHERE first < ? AND stop > ?", (dead[1], dead[0])).fetchone():
+                        db.execute("INSERT INTO dead_units (first, stop) VALUES (?, ?)", dead)
+        assert anchorindex.problems(index.connection) == []
+        everything = np.unique(keyruns.read_anchors(index.connection)[0])
+        picked = data.draw(st.lists(st.sampled_from(everything.tolist()), unique=True)) if len(everything) else []
+        _assert_lookups_are_brute(index, [everything, np.unique(np.array(picked, np.int64)),
+                                          np.array([-(2**63), -100_000, 5, 2**62], np.int64)])
 
 
 def test_holders_are_what_reading_every_run_finds(index):
@@ -100,3 +158,52 @@ def test_the_anchor_pass_proposes_the_pairs_of_the_full_pass(index, max_units):
         if round_ == 3:
             with index.transaction(findings_current=None) as tx:
                 tx.execute("INSERT INTO dead_units (first, stop) VALUES (3, 6)")
+
+
+def _downgrade_to_v8(path: Path) -> None:
+    """Rewrite the anchor segments as version 8 stored them: two ``int64`` blobs each, a
+    fence every 512th anchor, in the same order."""
+    with Index.open(path) as index:
+        store = anchorindex._store()
+        rows = [(first, stop, size, *store.read_all(index.connection, rowid)) for rowid, first, stop, size in
+                index.connection.execute("SELECT id, first_unit, stop_unit, size FROM anchor_segments ORDER BY id")]
+    with sqlite3.connect(path) as db:
+        db.execute("DROP TABLE anchor_segments")
+        db.execute("DROP TABLE anchor_blocks")
+        db.execute("CREATE TABLE anchor_segments (id INTEGER PRIMARY KEY, first_unit INTEGER NOT NULL, stop_unit INTEGER "
+                   "NOT NULL, size INTEGER NOT NULL, fences BLOB NOT NULL, anchors BLOB NOT NULL, units BLOB NOT NULL)")
+        db.executemany("INSERT INTO anchor_segments (first_unit, stop_unit, size, fences, anchors, units) VALUES (?, ?, ?, ?, ?, ?)",
+                       [(first, stop, size, values[::512].astype("<i8").tobytes(), values.astype("<i8").tobytes(),
+                         units.astype("<i8").tobytes()) for first, stop, size, values, units in rows])
+        db.execute("UPDATE meta SET value = '8' WHERE key = 'schema_version'")
+
+
+def test_a_version_8_index_is_converted_to_blocks_with_the_same_lookups_and_report(seeds_dir, later_seeds, tmp_path,
+                                                                                  monkeypatch):
+    from provenance import ScanOptions, scan
+    from provenance.report.render import render_report
+
+    monkeypatch.setattr(anchorindex, "MAX_SEGMENT", 500)  # several segments to convert, in merge order
+    path = tmp_path / "index.sqlite"
+    with Index.open(path) as index:
+        scan([seeds_dir], index, ScanOptions(workers=1))
+        scan([seeds_dir, later_seeds], index, ScanOptions(workers=1))
+        before = render_report(index, "json")
+        segments = index.connection.execute("SELECT first_unit, stop_unit, size FROM anchor_segments ORDER BY id").fetchall()
+        wanted = np.unique(keyruns.read_anchors(index.connection)[0])
+        found = anchorindex.holders(index.connection, wanted)
+    assert len(segments) > 2
+    _downgrade_to_v8(path)
+    with Index.open(path) as index:
+        db = index.connection
+        assert index.meta("schema_version") == str(SCHEMA_VERSION)
+        assert db.execute("SELECT first_unit, stop_unit, size FROM anchor_segments ORDER BY id").fetchall() == segments
+        assert anchorindex.problems(db) == []
+        assert db.execute("SELECT name FROM sqlite_master WHERE name LIKE 'anchor_segments_%'").fetchall() == []
+        converted = anchorindex.holders(db, wanted)
+        assert converted[0].tolist() == found[0].tolist() and converted[1].tolist() == found[1].tolist()
+        _assert_lookups_are_brute(index, [wanted, wanted[::5]])
+        assert render_report(index, "json") == before
+        scan([seeds_dir, later_seeds], index, ScanOptions(workers=1))  # nothing new: the converted segments serve as they are
+        assert db.execute("SELECT first_unit, stop_unit, size FROM anchor_segments ORDER BY id").fetchall() == segments
+        assert render_report(index, "json") == before

@@ -6,7 +6,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from provenance import Index
+from provenance.store import bandindex
 from provenance.store.health import unfinished_work
 
 
@@ -50,20 +53,35 @@ def test_readers_warn_when_findings_were_not_refreshed(run_cli, seeds_dir, tmp_p
     assert run_cli("report", "--index", str(index)).err == ""
 
 
-def test_doctor_finds_a_malformed_band_segment_and_repair_rebuilds_the_segments(run_cli, seeds_dir, tmp_path):
+@pytest.mark.parametrize("kind, keys", [("band", "keys"), ("anchor", "anchors")])
+@pytest.mark.parametrize("truncated", ["block", "fences"])
+def test_doctor_finds_a_truncated_segment_and_repair_rebuilds_the_segments(run_cli, seeds_dir, tmp_path, monkeypatch,
+                                                                          kind, keys, truncated):
+    monkeypatch.setattr(bandindex, "RUNS_SHARE", float("inf"))  # a band lookup reads the blocks, however many it needs
     index = tmp_path / "index.sqlite"
     assert run_cli("scan", str(seeds_dir), "--index", str(index)).code == 0
     expected = run_cli("report", "--format", "json", "--index", str(index)).out
     with sqlite3.connect(index) as db:
-        blocks = db.execute("SELECT COUNT(*) FROM band_blocks").fetchone()[0]
-        assert blocks > 0
-        db.execute("UPDATE band_blocks SET keys = substr(keys, 1, 8) WHERE id = (SELECT MAX(id) FROM band_blocks)")
+        entries = db.execute(f"SELECT SUM(size) FROM {kind}_segments").fetchone()[0]
+        assert entries > 0
+        if truncated == "block":
+            db.execute(f"UPDATE {kind}_blocks SET {keys} = substr({keys}, 1, 8) WHERE id = (SELECT MAX(id) FROM {kind}_blocks)")
+        else:  # not even whole keys
+            db.execute(f"UPDATE {kind}_segments SET fences = substr(fences, 1, 5) WHERE id = (SELECT MAX(id) FROM {kind}_segments)")
     found = run_cli("doctor", "--quick", "--index", str(index))
-    assert found.code == 2 and "band segment" in found.err and "malformed" in found.err, found.err
-    assert "Traceback" not in found.err
+    assert found.code == 2 and "Traceback" not in found.err, found.err
+    problem = [line for line in found.err.splitlines() if f"{kind} segment" in line]
+    assert len(problem) == 1 and "is malformed; 'provenance doctor --repair' rebuilds it" in problem[0], found.err
+    copy = tmp_path / "copy.txt"  # a new article, whose keys are looked up (in every block of so small an index)
+    longest = max(seeds_dir.glob("*.txt"), key=lambda path: path.stat().st_size)
+    copy.write_text(longest.read_text(encoding="utf-8") + "\nA closing line added by the copy.\n", encoding="utf-8")
+    checked = run_cli("check", str(copy), "--index", str(index))
+    assert checked.code == 2 and len(checked.err.strip().splitlines()) == 1 and f"{kind} segment" in checked.err, checked.err
     repaired = run_cli("doctor", "--repair", "--quick", "--index", str(index))
-    assert repaired.code == 0 and "rebuilt the band segments (1 malformed)" in repaired.out, repaired.err
-    with sqlite3.connect(index) as db:
-        assert db.execute("SELECT COUNT(*) FROM band_blocks").fetchone()[0] == blocks
+    assert repaired.code == 0 and f"rebuilt the {kind} segments (1 malformed)" in repaired.out, repaired.err
+    with Index.open(index, readonly=True) as opened:  # rebuilt from the runs
+        db = opened.connection
+        assert db.execute(f"SELECT SUM(size) FROM {kind}_segments").fetchone()[0] == entries
+        assert opened.meta(f"{kind}s_indexed_through") == str(opened.matched_through)
     assert run_cli("doctor", "--quick", "--index", str(index)).code == 0
     assert run_cli("report", "--format", "json", "--index", str(index)).out == expected

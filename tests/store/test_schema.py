@@ -6,11 +6,11 @@ from __future__ import annotations
 import sqlite3
 
 from provenance import Index
+from provenance.store.migrations import MIGRATIONS
 from provenance.store.schema import (
     APPLICATION_ID,
     DDL,
     EXPECTED_COLUMNS,
-    MIGRATIONS,
     SCHEMA_VERSION,
 )
 
@@ -50,7 +50,8 @@ def test_a_version_6_index_is_migrated_and_builds_its_lookup_state(seeds_dir, tm
         scan([seeds_dir], index, ScanOptions(workers=1))
         before = render_report(index, "json")
     with sqlite3.connect(path) as db:  # what version 6 had: no span lookup, no stale marks, no anchor segments
-        for table in ("cluster_spans", "draft_anchors", "stale_units", "stale_fingerprints", "anchor_segments"):
+        for table in ("cluster_spans", "draft_anchors", "stale_units", "stale_fingerprints", "anchor_segments",
+                      "anchor_blocks"):
             db.execute(f"DROP TABLE {table}")
         db.execute("DELETE FROM meta WHERE key IN ('refreshed_units', 'refreshed_docs', 'anchors_indexed_through')")
         db.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")

@@ -1,0 +1,202 @@
+"""Sorted ``(key, unit)`` entries stored as block rows: what the band and anchor segments share.
+
+A **segment** (:mod:`provenance.store.bandindex`, :mod:`provenance.store.anchorindex`)
+is a run of entries sorted by key, cut into blocks of ``block`` entries. Each block is
+one row of a blocks table (keys as ``int64``, units as ``uint32`` offsets from the
+segment's first unit), and the segment's row keeps each block's first key (``fences``),
+so a lookup reads the fences and then only the block rows that can hold a wanted key,
+by rowid. Rows, not slices of one blob per segment, because SQLite reaches an offset
+inside a blob by walking its chain of overflow pages from the start: a block deep in a
+35 MB blob costs reading the blob up to it, where a row is a few page reads.
+
+A new segment is merged with the one before it (of its group: a band) while that one is
+no larger and the two fit in one segment (a binary counter: each entry is rewritten
+about log2(n) times). Entries of units deleted later stay until their segment is
+rewritten; readers drop them (:func:`live`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["MAX_SPAN", "Entries", "SegmentStore", "live", "ranks", "unique_sorted"]
+
+#: Units of one segment are offsets from its first unit, stored as ``uint32``.
+MAX_SPAN = 1 << 32
+#: Block ids per ``IN (...)`` query.
+_QUERY_BLOCKS = 500
+
+Entries = tuple[np.ndarray, np.ndarray]
+
+
+def live(values: np.ndarray, units: np.ndarray, dead: Entries) -> Entries:
+    """The entries whose unit is not in a dead range (``dead``: sorted firsts, stops)."""
+    firsts, stops = dead
+    if not len(firsts) or not len(units):
+        return values, units
+    at = np.searchsorted(firsts, units, side="right") - 1
+    alive = (at < 0) | (units >= stops[np.maximum(at, 0)])
+    return values[alive], units[alive]
+
+
+def unique_sorted(values: np.ndarray) -> np.ndarray:
+    """``np.unique`` by sorting: numpy 2.4's ``unique`` hashes, ~30x slower on 400k keys."""
+    ordered = np.sort(values)
+    return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])] if len(ordered) else ordered
+
+
+def ranks(counts: np.ndarray) -> np.ndarray:
+    """``0..c-1`` for each count ``c``, concatenated."""
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, np.int64)
+    return np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentStore:
+    """The tables of one kind of segment and their sizes (read from the owning module's
+    constants at each use, so tests can shrink them).
+
+    ``segments`` has columns ``id, first_unit, stop_unit, size, block, first_block,
+    fences`` (plus ``group``, when segments are kept per group); ``blocks`` has ``id``,
+    the key column ``keys`` and ``units``. ``name`` is what messages call a segment.
+    """
+
+    segments: str
+    blocks: str
+    keys: str
+    name: str
+    block: int
+    max_segment: int
+    max_span: int = MAX_SPAN
+    group: str | None = None
+
+    def clear(self, db: sqlite3.Connection) -> None:
+        """Forget every segment (derived data: the runs stay)."""
+        db.execute(f"DELETE FROM {self.segments}")
+        db.execute(f"DELETE FROM {self.blocks}")
+
+    def block_ids(self, rowid: int, fences_blob: bytes, first_block: int, wanted: np.ndarray) -> np.ndarray:
+        """Ids of a segment's blocks that can hold a key of ``wanted`` (sorted unique); a
+        run of equal keys may start in the block before its fence."""
+        if len(fences_blob) % 8:
+            raise sqlite3.DatabaseError(f"{self.name} {rowid} is malformed; run 'provenance doctor --repair'")
+        if not len(wanted):
+            return np.zeros(0, np.int64)
+        fences = np.frombuffer(fences_blob, dtype="<i8")
+        first = np.maximum(np.searchsorted(fences, wanted, side="left") - 1, 0)
+        spans = np.searchsorted(fences, wanted, side="right") - first
+        return unique_sorted(np.repeat(first, spans) + ranks(spans)) + first_block
+
+    def read(self, db: sqlite3.Connection, rowid: int, blocks: np.ndarray,
+             wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Entries of ``blocks`` (of segment ``rowid``) whose key is in ``wanted``, in key
+        order: keys, and units as offsets from the segment's first unit."""
+        found_keys, found_offsets = [np.zeros(0, np.int64)], [np.zeros(0, np.uint32)]
+        for start in range(0, len(blocks), _QUERY_BLOCKS):
+            # One batch at a time bounds the memory when most blocks are wanted; an entry
+            # is in one batch, found there whether or not its key's run crosses batches.
+            ids = blocks[start : start + _QUERY_BLOCKS].tolist()
+            rows = db.execute(f"SELECT {self.keys}, units FROM {self.blocks} "
+                              f"WHERE id IN ({','.join('?' * len(ids))}) ORDER BY id", ids).fetchall()
+            joined_keys, joined_units = b"".join(row[0] for row in rows), b"".join(row[1] for row in rows)
+            if len(joined_keys) % 8 or len(joined_units) != len(joined_keys) // 2 or len(rows) != len(ids):
+                raise sqlite3.DatabaseError(f"{self.name} {rowid} is malformed; run 'provenance doctor --repair'")
+            keys = np.frombuffer(joined_keys, dtype="<i8")
+            if not len(keys):
+                continue
+            # The blocks read are in key order, so their keys are sorted: find each wanted run.
+            near = wanted[np.searchsorted(wanted, keys[0]) : np.searchsorted(wanted, keys[-1], side="right")]
+            lo = np.searchsorted(keys, near, side="left")
+            counts = np.searchsorted(keys, near, side="right") - lo
+            positions = np.repeat(lo, counts) + ranks(counts)
+            found_keys.append(keys[positions].astype(np.int64))
+            found_offsets.append(np.frombuffer(joined_units, dtype="<u4")[positions])
+        return np.concatenate(found_keys), np.concatenate(found_offsets)
+
+    def insert(self, db: sqlite3.Connection, keys: np.ndarray, units: np.ndarray, group: int | None = None) -> None:
+        """Store entries sorted by key as one segment (two by unit range, recursively, when
+        their units span more than ``max_span``); nothing for no entries."""
+        if not len(keys):
+            return
+        first_unit, stop_unit = int(units.min()), int(units.max()) + 1
+        if stop_unit - first_unit > self.max_span:  # offsets would not fit
+            middle = first_unit + (stop_unit - first_unit) // 2
+            for part in (units < middle, units >= middle):
+                self.insert(db, keys[part], units[part], group)
+            return
+        first_block = db.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {self.blocks}").fetchone()[0]
+        offsets = np.ascontiguousarray(units - first_unit, dtype="<u4")
+        keys = np.ascontiguousarray(keys, dtype="<i8")
+        block = self.block
+        db.executemany(f"INSERT INTO {self.blocks} (id, {self.keys}, units) VALUES (?, ?, ?)",
+                       ((first_block + at // block, keys[at : at + block].tobytes(), offsets[at : at + block].tobytes())
+                        for at in range(0, len(keys), block)))
+        grouped = ([self.group], [group]) if self.group else ([], [])
+        columns = ", ".join([*grouped[0], "first_unit", "stop_unit", "size", "block", "first_block", "fences"])
+        values = (*grouped[1], first_unit, stop_unit, len(keys), block, first_block, keys[::block].tobytes())
+        db.execute(f"INSERT INTO {self.segments} ({columns}) VALUES ({', '.join('?' * len(values))})", values)
+
+    def merge_tail(self, db: sqlite3.Connection, dead: Entries, group: int | None = None) -> None:
+        """Merge the last segment (of ``group``) into the one before while that one is no
+        larger, the two fit in one segment and the older's units all precede the newer's."""
+        where, params = (f"WHERE {self.group} = ?", (group,)) if self.group else ("", ())
+        while True:
+            last_two = db.execute(f"SELECT id, size, first_unit, stop_unit FROM {self.segments} {where} "
+                                  "ORDER BY id DESC LIMIT 2", params).fetchall()
+            if len(last_two) < 2:
+                return
+            (newer, newer_size, newer_first, newer_stop), (older, older_size, older_first, older_stop) = last_two
+            if (older_size > newer_size or older_size + newer_size > self.max_segment or older_stop > newer_first
+                    or newer_stop - older_first > self.max_span):
+                return
+            merged = [self.read_all(db, older), self.read_all(db, newer)]
+            keys, units = live(np.concatenate([m[0] for m in merged]), np.concatenate([m[1] for m in merged]), dead)
+            # The older segment's units all precede the newer's: a stable sort on keys keeps
+            # (key, unit) order, and timsort merges the two sorted runs in linear time.
+            order = np.argsort(keys, kind="stable")
+            self.delete(db, older)
+            self.delete(db, newer)
+            self.insert(db, keys[order], units[order], group)
+
+    def _span(self, db: sqlite3.Connection, rowid: int) -> tuple[int, int, int]:
+        """``(first_block, stop_block, first_unit)`` of a segment."""
+        size, block, first_block, first_unit = db.execute(
+            f"SELECT size, block, first_block, first_unit FROM {self.segments} WHERE id = ?", (rowid,)).fetchone()
+        return first_block, first_block + -(-size // block), first_unit
+
+    def read_all(self, db: sqlite3.Connection, rowid: int) -> Entries:
+        """Every entry of a segment, in its order, units absolute."""
+        first_block, stop_block, first_unit = self._span(db, rowid)
+        rows = db.execute(f"SELECT {self.keys}, units FROM {self.blocks} WHERE id >= ? AND id < ? ORDER BY id",
+                          (first_block, stop_block)).fetchall()
+        keys = np.frombuffer(b"".join(row[0] for row in rows), dtype="<i8").astype(np.int64)
+        units = np.frombuffer(b"".join(row[1] for row in rows), dtype="<u4").astype(np.int64) + first_unit
+        if len(keys) != len(units):
+            raise sqlite3.DatabaseError(f"{self.name} {rowid} is malformed; run 'provenance doctor --repair'")
+        return keys, units
+
+    def delete(self, db: sqlite3.Connection, rowid: int) -> None:
+        first_block, stop_block, _ = self._span(db, rowid)
+        db.execute(f"DELETE FROM {self.blocks} WHERE id >= ? AND id < ?", (first_block, stop_block))
+        db.execute(f"DELETE FROM {self.segments} WHERE id = ?", (rowid,))
+
+    def problems(self, db: sqlite3.Connection) -> list[str]:
+        """Segments whose blocks do not hold exactly their entries (one line each): a lookup
+        would fail on them; they are derived data, rebuilt from the runs after a reset."""
+        found = []
+        group = f"{self.group}" if self.group else "NULL"
+        for rowid, value, size, block, first_block, fences in db.execute(
+                f"SELECT id, {group}, size, block, first_block, length(fences) FROM {self.segments} ORDER BY id"):
+            blocks = -(-size // block) if block > 0 else -1
+            count, keys, units = db.execute(
+                f"SELECT COUNT(*), TOTAL(length({self.keys})), TOTAL(length(units)) FROM {self.blocks} "
+                "WHERE id >= ? AND id < ?", (first_block, first_block + max(blocks, 0))).fetchone()
+            if blocks < 0 or fences != 8 * blocks or count != blocks or keys != 8 * size or units != 4 * size:
+                where = f" ({self.group} {value})" if self.group else ""
+                found.append(f"{self.name} {rowid}{where} is malformed")
+        return found
