@@ -36,7 +36,7 @@ from provenance.store.schema import (
 )
 from provenance.store.wal import holds_commits
 
-__all__ = ["BUSY_TIMEOUT_MS", "QUICK_CHECK_MAX_BYTES", "absent_companions", "check_header", "check_writable", "connect", "connect_sandbox",
+__all__ = ["BUSY_TIMEOUT_MS", "QUICK_CHECK_MAX_BYTES", "SANDBOX_MIGRATES_FROM", "absent_companions", "check_header", "check_writable", "connect", "connect_sandbox",
            "initialise", "mismatch_message", "release", "translate", "validate"]
 
 BUSY_TIMEOUT_MS = 120_000
@@ -104,12 +104,21 @@ def connect(path: Path, readonly: bool) -> sqlite3.Connection:
     return connection
 
 
+#: The oldest schema a sandbox migrates in its transaction: the steps from it on keep every
+#: stored table usable (tables added or rewritten); older ones mark documents for re-reading.
+SANDBOX_MIGRATES_FROM = 7
+
+
 def connect_sandbox(path: Path) -> sqlite3.Connection | None:
     """A writable connection to an existing, current WAL index, inside a transaction that
     its holder never commits (``Index.sandbox``); ``None`` when that would not leave the
     file's bytes as they are, or cannot be had: not in WAL mode (switching writes the
     header), a ``-wal`` with committed changes waiting (closing would checkpoint them
-    into the file; :mod:`provenance.store.wal`), an older schema (it would need migrating), or a file or folder we cannot write.
+    into the file; :mod:`provenance.store.wal`), a schema older than
+    :data:`SANDBOX_MIGRATES_FROM` (its steps mark documents for re-reading), or a file
+    or folder we cannot write. A schema from :data:`SANDBOX_MIGRATES_FROM` on is migrated
+    inside the transaction, so it is rolled back with the rest: a CI job checking
+    against a cached index made by an older version neither copies nor changes it.
 
     In WAL mode the file itself is written only by checkpoints of committed frames, so
     what the holder writes goes to the ``-wal`` and vanishes with the rollback.
@@ -131,8 +140,12 @@ def connect_sandbox(path: Path) -> sqlite3.Connection | None:
         connection.execute("BEGIN IMMEDIATE")
         connection.execute("DELETE FROM meta WHERE 0")  # SQLITE_READONLY now, not after the work
         row = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if row is None or row[0] != str(SCHEMA_VERSION):
-            raise sqlite3.OperationalError("not the current schema")
+        version = int(row[0]) if row is not None and str(row[0]).isdigit() else -1
+        if not SANDBOX_MIGRATES_FROM <= version <= SCHEMA_VERSION:
+            raise sqlite3.OperationalError("a schema the sandbox cannot migrate")
+        for step in range(version, SCHEMA_VERSION):  # inside the transaction: rolled back with the rest
+            MIGRATIONS[step](connection)
+            connection.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(step + 1),))
     except sqlite3.Error:
         if connection.in_transaction:
             connection.execute("ROLLBACK")

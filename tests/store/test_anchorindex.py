@@ -7,6 +7,7 @@ with the same lookups and report."""
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 import tempfile
 from pathlib import Path
 
@@ -167,7 +168,7 @@ def _downgrade_to_v8(path: Path) -> None:
         store = anchorindex._store()
         rows = [(first, stop, size, *store.read_all(index.connection, rowid)) for rowid, first, stop, size in
                 index.connection.execute("SELECT id, first_unit, stop_unit, size FROM anchor_segments ORDER BY id")]
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db, db:  # closed: no -wal left waiting
         db.execute("DROP TABLE anchor_segments")
         db.execute("DROP TABLE anchor_blocks")
         db.execute("CREATE TABLE anchor_segments (id INTEGER PRIMARY KEY, first_unit INTEGER NOT NULL, stop_unit INTEGER "

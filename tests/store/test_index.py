@@ -162,3 +162,31 @@ def test_a_sandbox_opens_beside_a_wal_left_with_rolled_back_frames_only(tmp_path
     assert path.read_bytes() == main
     with Index.open(path, readonly=True) as reader:
         assert reader.meta("filler0") is None
+
+
+def test_a_sandbox_migrates_an_older_index_in_its_transaction(tmp_path, seeds_dir, later_seeds):
+    """A CI job checking against an index cached by an older version neither copies nor
+    changes it, and finds what a migrated index finds."""
+    import shutil
+
+    from provenance.report.render import render_report
+    from provenance.store.schema import SCHEMA_VERSION
+    from tests.store.test_anchorindex import _downgrade_to_v8
+
+    path = tmp_path / "store" / "index.sqlite"
+    path.parent.mkdir()
+    with Index.open(path) as index:
+        scan([seeds_dir], index, ScanOptions(workers=1))
+    _downgrade_to_v8(path)
+    shutil.copyfile(path, tmp_path / "migrated.sqlite")
+    before = _file_state(path.parent)
+    with Index.sandbox(path) as index:  # type: ignore[union-attr]
+        assert index.sandboxed and index.meta("schema_version") == str(SCHEMA_VERSION)
+        assert scan([later_seeds], index, ScanOptions(workers=1)).added
+        sandboxed = render_report(index, "json")
+    assert _file_state(path.parent) == before
+    with pytest.raises(SchemaError, match="schema version 8 is older"):  # still version 8
+        Index.open(path, readonly=True)
+    with Index.open(tmp_path / "migrated.sqlite") as index:  # migrated for good, then scanned
+        scan([later_seeds], index, ScanOptions(workers=1))
+        assert render_report(index, "json") == sandboxed
