@@ -7,8 +7,8 @@ with the same lookups and report."""
 from __future__ import annotations
 
 import sqlite3
-from contextlib import closing
 import tempfile
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
