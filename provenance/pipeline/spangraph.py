@@ -215,13 +215,17 @@ class SpanGraph:
     def direct_side(self, node: int, doc: int) -> list[int]:
         """The nodes of article ``doc`` that ``node`` matched directly, on the best-matched
         unit only (most matched words, then lowest unit id); empty if none."""
-        direct: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for score, other in self.matched_by_doc(node).get(doc, ()):
-            direct[self.nodes[other][0]].append((score, other))
-        if not direct:
-            return []
-        unit = max(sorted(direct), key=lambda u: sum(score for score, _ in direct[u]))
-        return sorted({other for _, other in direct[unit]})
+        edges = self.matched_by_doc(node).get(doc, ())
+        if len(edges) < 2:  # most spans matched the article once: no unit to choose
+            return [edges[0][1]] if edges else []
+        totals: dict[int, int] = defaultdict(int)
+        members: dict[int, set[int]] = defaultdict(set)
+        for score, other in edges:
+            unit = self.nodes[other][0]
+            totals[unit] += score
+            members[unit].add(other)
+        best = min(totals, key=lambda u: (-totals[u], u))
+        return sorted(members[best])
 
     def nearest(self, node: int, targets: list[int]) -> list[int]:
         """The target node a breadth-first walk from ``node`` (neighbours visited in id

@@ -83,3 +83,19 @@ def _component(graph: SpanGraph, start: int) -> set[int]:
                 seen.add(other)
                 stack.append(other)
     return seen
+
+
+def test_direct_side_takes_the_unit_with_most_matched_words_then_the_lowest() -> None:
+    # The copy span (unit 9, doc 2) matched three spans of doc 1: two on unit 4 (3 + 3
+    # words), one on unit 5 (7 words); and one span of doc 3 on unit 6.
+    matches = [SpanMatch(4, 1, 0, 10, 9, 2, 0, 10, 3), SpanMatch(4, 1, 20, 30, 9, 2, 0, 10, 3),
+               SpanMatch(5, 1, 0, 10, 9, 2, 0, 10, 7), SpanMatch(6, 3, 0, 10, 9, 2, 0, 10, 4)]
+    graph = SpanGraph(matches)
+    ids = {(node[0], node[2]): n for n, node in enumerate(graph.nodes)}
+    copy = ids[(9, 0)]
+    assert graph.direct_side(copy, 1) == [ids[(5, 0)]]  # 7 words beat 3 + 3
+    assert graph.direct_side(copy, 3) == [ids[(6, 0)]]  # one match: that span
+    assert graph.direct_side(copy, 7) == []
+    tie = SpanGraph(matches[:2] + [SpanMatch(5, 1, 0, 10, 9, 2, 0, 10, 6)])
+    tie_ids = {(node[0], node[2]): n for n, node in enumerate(tie.nodes)}
+    assert tie.direct_side(tie_ids[(9, 0)], 1) == [tie_ids[(4, 0)], tie_ids[(4, 20)]]  # 6 = 6: the lower unit, both spans
