@@ -104,7 +104,8 @@ class SpanGraph:
         self.by_unit: dict[int, list[int]] = defaultdict(list)
         #: Per node asked about, its match edges by the other span's article:
         #: ``{doc: [(matched, other)]}`` (a wire passage reprinted N times has N neighbours;
-        #: lookups by article stay O(1)). Filled on demand: few nodes are asked.
+        #: lookups by article stay O(1)). Filled on demand: only the copy spans a refresh
+        #: redoes are asked, not every span of a stock line's cluster.
         self._by_doc: dict[int, dict[int, list[tuple[int, int]]]] = {}
         self.left = np.zeros(0, dtype=np.int64)
         self.right = np.zeros(0, dtype=np.int64)

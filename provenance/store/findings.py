@@ -235,7 +235,8 @@ def _recompute(db: sqlite3.Connection, config: Config, clusters: Clusters, docs:
         nodes = clusters.graph.nodes
         units.prefetch({nodes[n][0] for number in numbers for n in clusters.groups[number - 1]})
         findings = cluster_findings(clusters, docs, units, units.spans, texts, config, copies)
-    new = insert_drafts(db, [(cluster_key(clusters, f.cluster), f) for f in findings], texts, config)
+    drafts = [(cluster_key(clusters, f.cluster), f) for f in findings]
+    new = insert_drafts(db, drafts, texts, config)
     flipped = recheck_stock(db, set(new), texts, config, anchors)
     keys = {(row[1], row[2], row[3]) for row in old} | changes.gone | {cluster_key(clusters, n) for n in changes.clusters}
     keys.update(tuple(row) for row in db.execute(
@@ -249,9 +250,7 @@ def _recompute(db: sqlite3.Connection, config: Config, clusters: Clusters, docs:
         "SELECT f.id, f.cluster_doc, f.cluster_start, f.cluster_end FROM temp.flipped_drafts AS d JOIN finding_drafts AS f ON f.id = d.id"))
     before = numbers_before(db, keys_of)
     sync_reuses(db, synced)
-    touched = set(keys_of.values()) | {(row[1], row[2], row[3]) for row in fill_temp(
-        db, "new_drafts", ["id"], [new],
-        "SELECT f.id, f.cluster_doc, f.cluster_start, f.cluster_end FROM temp.new_drafts AS d JOIN finding_drafts AS f ON f.id = d.id")}
+    touched = set(keys_of.values()) | {key for key, _ in drafts}
     renumber(db, None if anchors is None else touched, before)  # a full refresh numbers every cluster
     store_changes(db, clusters, changes)
 

@@ -144,8 +144,7 @@ def connect_sandbox(path: Path) -> sqlite3.Connection | None:
         if not SANDBOX_MIGRATES_FROM <= version <= SCHEMA_VERSION:
             raise sqlite3.OperationalError("a schema the sandbox cannot migrate")
         for step in range(version, SCHEMA_VERSION):  # inside the transaction: rolled back with the rest
-            MIGRATIONS[step](connection)
-            connection.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(step + 1),))
+            _migrate_step(connection, step)
     except sqlite3.Error:
         if connection.in_transaction:
             connection.execute("ROLLBACK")
@@ -340,12 +339,17 @@ def _migrate(connection: sqlite3.Connection, version: int) -> None:
     for step in range(version, SCHEMA_VERSION):
         connection.execute("BEGIN IMMEDIATE")
         try:
-            MIGRATIONS[step](connection)
-            connection.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(step + 1),))
+            _migrate_step(connection, step)
         except BaseException:
             connection.execute("ROLLBACK")
             raise
         connection.execute("COMMIT")
+
+
+def _migrate_step(connection: sqlite3.Connection, step: int) -> None:
+    """Upgrade from version ``step`` to ``step + 1`` in the caller's transaction."""
+    MIGRATIONS[step](connection)
+    connection.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(step + 1),))
 
 
 def _check_columns(connection: sqlite3.Connection, path: Path) -> None:

@@ -44,8 +44,6 @@ _UNREAD = (" WHERE NOT EXISTS (SELECT 1 FROM temp.subgraph_done AS d WHERE d.id 
 #: Article and boilerplate flag of the units in ``temp.subgraph_unit_info``.
 _UNITS = """SELECT u.id, u.doc_id, p.boilerplate FROM temp.subgraph_unit_info AS w CROSS JOIN units AS u ON u.id = w.id
             JOIN paragraphs AS p ON p.doc_id = u.doc_id AND p.idx = u.paragraph"""
-#: Marks a unit of a boilerplate paragraph (its matches are left out, as in the full graph).
-_BOILERPLATE = -1
 
 
 def _overlaps(a: Span, b: Span) -> bool:
@@ -61,11 +59,12 @@ class Subgraph:
         self._db = db
         #: Rows read and not returned by :meth:`matches` yet (``_SIDES`` columns).
         self._rows: dict[tuple[int, int, int, int], tuple[int, ...]] = {}
-        #: Per unit met, its article (or :data:`_BOILERPLATE`).
+        #: Per live unit met, its article.
         self._docs: dict[int, int] = {}
         self._spans: dict[int, set[Span]] = defaultdict(set)
         self._partners: dict[Span, set[Span]] = defaultdict(set)
-        #: Units met whose matches are left out (boilerplate paragraphs, or gone).
+        #: Units met whose matches are left out, as in the full graph (boilerplate
+        #: paragraphs, or units gone).
         self._dead: set[int] = set()
         self.visited: set[Span] = set()
         self.rows_read = 0
@@ -126,7 +125,7 @@ class Subgraph:
         stored, spans, partners = self._rows, self._spans, self._partners
         for side, unread in zip(_SIDES, _UNREAD, strict=True):
             rows = db.execute(side + unread).fetchall()
-            self._unit_docs(rows)
+            self._look_up_units(rows)
             dead = self._dead
             self.rows_read += len(rows)
             for row in rows:  # a few hundred thousand rows for a widely reprinted passage: kept lean
@@ -139,23 +138,19 @@ class Subgraph:
                 spans[b].add(right)
                 partners[left].add(right)
                 partners[right].add(left)
-        for unit in todo:
-            self._spans.setdefault(unit, set())
         db.execute("INSERT INTO temp.subgraph_done SELECT id FROM temp.subgraph_units")
 
-    def _unit_docs(self, rows: list[tuple[int, ...]]) -> dict[int, int]:
-        """The article of every unit of ``rows`` (:data:`_BOILERPLATE` for a unit of a
-        boilerplate paragraph), looking up only the units not met before."""
-        docs = self._docs
-        unknown = sorted({row[0] for row in rows if row[0] not in docs} | {row[3] for row in rows if row[3] not in docs})
-        if unknown:
-            db = self._db
-            db.execute("DROP TABLE IF EXISTS temp.subgraph_unit_info")
-            db.execute("CREATE TEMP TABLE subgraph_unit_info (id INTEGER PRIMARY KEY)")
-            db.executemany("INSERT INTO temp.subgraph_unit_info VALUES (?)", [(unit,) for unit in unknown])
-            for unit in unknown:
-                docs[unit] = _BOILERPLATE  # a unit without a row is not in the graph either
-            for unit, doc, boilerplate in db.execute(_UNITS):
-                docs[unit] = _BOILERPLATE if boilerplate else doc
-            self._dead.update(unit for unit in unknown if docs[unit] == _BOILERPLATE)
-        return docs
+    def _look_up_units(self, rows: list[tuple[int, ...]]) -> None:
+        """File every unit of ``rows`` not met before under its article or as dead."""
+        docs, dead = self._docs, self._dead
+        unknown = ({row[0] for row in rows} | {row[3] for row in rows}) - docs.keys() - dead
+        if not unknown:
+            return
+        db = self._db
+        db.execute("DROP TABLE IF EXISTS temp.subgraph_unit_info")
+        db.execute("CREATE TEMP TABLE subgraph_unit_info (id INTEGER PRIMARY KEY)")
+        db.executemany("INSERT INTO temp.subgraph_unit_info VALUES (?)", [(unit,) for unit in sorted(unknown)])
+        for unit, doc, boilerplate in db.execute(_UNITS):
+            if not boilerplate:
+                docs[unit] = doc
+        dead.update(unit for unit in unknown if unit not in docs)  # boilerplate, or no row any more
