@@ -1,0 +1,128 @@
+//! Alignment: runs, chains, the acceptance rule and many pairs at once.
+
+use numpy::{PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
+use pyo3::prelude::*;
+
+use super::{
+    acceptance, contiguous, runs_array, runs_from, scoring, unit_bounds, value_error, AcceptanceArgs, ScoringArgs,
+};
+use crate::align::{self, Region};
+
+/// Runs `(a, b, words)` as an int64 `(runs, 3)` array, sorted.
+#[pyfunction]
+fn runs_of<'py>(
+    py: Python<'py>,
+    a: PyReadonlyArray1<'py, u32>,
+    b: PyReadonlyArray1<'py, u32>,
+    size: i64,
+) -> PyResult<Bound<'py, PyArray2<i64>>> {
+    let (a, b) = (contiguous(&a, "a")?, contiguous(&b, "b")?);
+    let runs = py.detach(|| align::runs_of(a, b, size));
+    runs_array(py, &runs)
+}
+
+/// `(score, chain)` of sorted non-empty runs `(runs, 3)`.
+#[pyfunction]
+fn best_chain<'py>(
+    py: Python<'py>,
+    runs: PyReadonlyArray2<'py, i64>,
+    scores: ScoringArgs,
+) -> PyResult<(f64, Bound<'py, PyArray2<i64>>)> {
+    if runs.shape()[1] != 3 || runs.shape()[0] == 0 {
+        return Err(value_error("runs must be a non-empty (runs, 3) array of (a, b, words)".to_owned()));
+    }
+    let runs = runs_from(contiguous(&runs, "runs")?);
+    let (score, chain) = py.detach(|| align::best_chain(&runs, &scoring(scores)));
+    Ok((score, runs_array(py, &chain)?))
+}
+
+/// `(score, chain)` of the best chain of two streams, or `None` if they share no shingle.
+#[pyfunction]
+fn best_chain_region<'py>(
+    py: Python<'py>,
+    a: PyReadonlyArray1<'py, u32>,
+    b: PyReadonlyArray1<'py, u32>,
+    size: i64,
+    scores: ScoringArgs,
+) -> PyResult<Option<(f64, Bound<'py, PyArray2<i64>>)>> {
+    let (a, b) = (contiguous(&a, "a")?, contiguous(&b, "b")?);
+    let region = py.detach(|| align::best_chain_region(a, b, size, &scoring(scores)));
+    region.map(|region| Ok((region.score, runs_array(py, &region.runs)?))).transpose()
+}
+
+/// Whether the region with `span` `(a_start, a_end, b_start, b_end, matched)` and
+/// `runs` `(runs, 3)` passes the acceptance rule.
+#[pyfunction]
+fn accept(runs: PyReadonlyArray2<'_, i64>, span: (i64, i64, i64, i64, i64), rule: AcceptanceArgs) -> PyResult<bool> {
+    if runs.shape()[1] != 3 {
+        return Err(value_error("runs must be a (runs, 3) array of (a, b, words)".to_owned()));
+    }
+    let (a_start, a_end, b_start, b_end, matched) = span;
+    let runs = runs_from(contiguous(&runs, "runs")?);
+    let region = Region { a_start, a_end, b_start, b_end, matched, score: 0.0, runs };
+    Ok(align::accept(&region, &acceptance(rule)))
+}
+
+/// The accepted regions of many pairs of shingle streams.
+///
+/// Stream `i` is `shingles[bounds[i]:bounds[i+1]]`; `pairs` is `(n, 2)` int64 of stream
+/// indexes. Returns `(pair, scores, runs, run_bounds)`: region `r` belongs to pair
+/// `pair[r]`, scores `scores[r]` and has runs `runs[run_bounds[r]:run_bounds[r+1]]`;
+/// regions of one pair come best first.
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+#[pyfunction]
+fn align_many<'py>(
+    py: Python<'py>,
+    shingles: PyReadonlyArray1<'py, u32>,
+    bounds: PyReadonlyArray1<'py, i64>,
+    pairs: PyReadonlyArray2<'py, i64>,
+    size: i64,
+    scores: ScoringArgs,
+    rule: AcceptanceArgs,
+    max_regions: i64,
+) -> PyResult<(
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray2<i64>>,
+    Bound<'py, PyArray1<i64>>,
+)> {
+    let values = contiguous(&shingles, "shingles")?;
+    let bounds = unit_bounds(contiguous(&bounds, "bounds")?, values.len(), "bounds")?;
+    let streams: Vec<&[u32]> = bounds.windows(2).map(|w| &values[w[0]..w[1]]).collect();
+    if pairs.shape()[1] != 2 {
+        return Err(value_error("pairs must be an (n, 2) array of stream indexes".to_owned()));
+    }
+    let index = |value: i64| usize::try_from(value).ok().filter(|&i| i < streams.len());
+    let pairs: Vec<(usize, usize)> = contiguous(&pairs, "pairs")?
+        .chunks_exact(2)
+        .map(|pair| index(pair[0]).zip(index(pair[1])))
+        .collect::<Option<_>>()
+        .ok_or_else(|| value_error(format!("pairs must index the {} streams", streams.len())))?;
+    let max_regions = usize::try_from(max_regions).unwrap_or(0);
+    let (scoring, rule) = (scoring(scores), acceptance(rule));
+    let found: Vec<Vec<Region>> = py.detach(|| align::align_many(&streams, &pairs, size, &scoring, &rule, max_regions));
+    let (mut owner, mut region_scores, mut runs, mut run_bounds) = (Vec::new(), Vec::new(), Vec::new(), vec![0i64]);
+    for (pair, regions) in found.iter().enumerate() {
+        for region in regions {
+            owner.push(pair as i64);
+            region_scores.push(region.score);
+            runs.extend_from_slice(&region.runs);
+            run_bounds.push(runs.len() as i64);
+        }
+    }
+    Ok((
+        PyArray1::from_vec(py, owner),
+        PyArray1::from_vec(py, region_scores),
+        runs_array(py, &runs)?,
+        PyArray1::from_vec(py, run_bounds),
+    ))
+}
+
+pub(super) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_function(wrap_pyfunction!(runs_of, module)?)?;
+    module.add_function(wrap_pyfunction!(best_chain, module)?)?;
+    module.add_function(wrap_pyfunction!(best_chain_region, module)?)?;
+    module.add_function(wrap_pyfunction!(accept, module)?)?;
+    module.add_function(wrap_pyfunction!(align_many, module)?)?;
+    Ok(())
+}

@@ -1,0 +1,160 @@
+//! Signatures, band keys, word and shingle hashes, anchors and components.
+
+use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyString};
+
+use super::{contiguous, on_threads, positive, unit_bounds, value_error};
+use crate::{anchors, graph, lsh, minhash, shingle};
+
+/// MinHash signatures `(units, len(a))` uint32 of units `shingles[bounds[i]:bounds[i+1]]`
+/// with permutations `(a, b)` (datasketch `affine32`), on `threads` threads (0: all cores).
+#[pyfunction]
+#[pyo3(signature = (shingles, bounds, a, b, threads=0))]
+fn minhash_signatures<'py>(
+    py: Python<'py>,
+    shingles: PyReadonlyArray1<'py, u32>,
+    bounds: PyReadonlyArray1<'py, i64>,
+    a: PyReadonlyArray1<'py, u32>,
+    b: PyReadonlyArray1<'py, u32>,
+    threads: i64,
+) -> PyResult<Bound<'py, PyArray2<u32>>> {
+    let (values, a, b) = (contiguous(&shingles, "shingles")?, contiguous(&a, "a")?, contiguous(&b, "b")?);
+    if a.len() != b.len() {
+        return Err(value_error(format!(
+            "a and b must have one value per permutation, got {} and {}",
+            a.len(),
+            b.len()
+        )));
+    }
+    let bounds = unit_bounds(contiguous(&bounds, "bounds")?, values.len(), "bounds")?;
+    let units = bounds.len().saturating_sub(1);
+    let out = py.detach(|| on_threads(threads, || minhash::signatures(values, &bounds, a, b)))?;
+    PyArray1::from_vec(py, out).reshape([units, a.len()])
+}
+
+/// Sets concatenated, and their offsets.
+type Concatenated<'py> = (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<i64>>);
+
+/// Shingle sets of many passages: passage `i` has the uint64 word hashes
+/// `hashes[bounds[i]:bounds[i+1]]`. Returns `(shingles, offsets)`: each passage's sorted
+/// unique uint32 shingle hashes, concatenated, and int64 offsets (what
+/// `minhash_signatures` takes); on `threads` threads (0: all cores).
+#[pyfunction]
+#[pyo3(signature = (hashes, bounds, size, threads=0))]
+fn shingle_sets<'py>(
+    py: Python<'py>,
+    hashes: PyReadonlyArray1<'py, u64>,
+    bounds: PyReadonlyArray1<'py, i64>,
+    size: i64,
+    threads: i64,
+) -> PyResult<Concatenated<'py>> {
+    let size = positive(size, "size")?;
+    let hashes = contiguous(&hashes, "hashes")?;
+    let bounds = unit_bounds(contiguous(&bounds, "bounds")?, hashes.len(), "bounds")?;
+    let (sets, offsets) = py.detach(|| on_threads(threads, || shingle::shingle_sets(hashes, &bounds, size)))?;
+    let offsets: Vec<i64> = offsets.into_iter().map(|offset| offset as i64).collect();
+    Ok((PyArray1::from_vec(py, sets), PyArray1::from_vec(py, offsets)))
+}
+
+/// Band keys `(units, num_bands)` int64 of uint32 signatures `(units, num_perm)`.
+#[pyfunction]
+fn band_keys<'py>(
+    py: Python<'py>,
+    signatures: PyReadonlyArray2<'py, u32>,
+    num_bands: i64,
+    rows_per_band: i64,
+) -> PyResult<Bound<'py, PyArray2<i64>>> {
+    let (units, num_perm) = (signatures.shape()[0], signatures.shape()[1]);
+    let values = contiguous(&signatures, "signatures")?;
+    let (bands, rows) = (positive(num_bands, "num_bands")?, positive(rows_per_band, "rows_per_band")?);
+    if bands.saturating_mul(rows) > num_perm {
+        return Err(value_error(format!(
+            "num_bands * rows_per_band ({bands} * {rows}) exceeds the signatures' {num_perm} permutations"
+        )));
+    }
+    let keys = py.detach(|| lsh::band_keys(values, num_perm, bands, rows));
+    // Keys are stored as SQLite INTEGERs: the same 64 bits, read as signed.
+    let signed: Vec<i64> = keys.into_iter().map(|key| key as i64).collect();
+    PyArray1::from_vec(py, signed).reshape([units, bands])
+}
+
+/// xxh3-64 of each word's UTF-8 bytes; a word with lone surrogates is hashed as Python's
+/// `word.encode("utf-8", "surrogatepass")`.
+///
+/// Holds the GIL: the work is reading the Python strings (their UTF-8 form is cached by
+/// Python), and hashing one word costs less than releasing the lock.
+#[pyfunction]
+fn word_hashes<'py>(py: Python<'py>, words: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyArray1<u64>>> {
+    let mut out = Vec::with_capacity(words.len().unwrap_or(0));
+    for word in words.try_iter()? {
+        let word = word?;
+        let text = word.cast::<PyString>().map_err(|_| value_error("words must be str".to_owned()))?;
+        let hash = match text.to_str() {
+            Ok(utf8) => shingle::word_hash(utf8.as_bytes()),
+            Err(_) => {
+                let encoded = text.call_method1("encode", ("utf-8", "surrogatepass"))?;
+                shingle::word_hash(encoded.cast::<PyBytes>()?.as_bytes())
+            }
+        };
+        out.push(hash);
+    }
+    Ok(PyArray1::from_vec(py, out))
+}
+
+/// 32-bit hashes of every `size`-word window of uint64 word hashes.
+#[pyfunction]
+fn shingle_hashes<'py>(
+    py: Python<'py>,
+    hashes: PyReadonlyArray1<'py, u64>,
+    size: i64,
+) -> PyResult<Bound<'py, PyArray1<u32>>> {
+    let size = positive(size, "size")?;
+    let hashes = contiguous(&hashes, "hashes")?;
+    let out = py.detach(|| shingle::shingle_hashes(hashes, size));
+    Ok(PyArray1::from_vec(py, out))
+}
+
+/// Sorted unique winnowed anchors (int64) of one paragraph's uint64 word hashes.
+#[pyfunction]
+fn winnowed_anchors<'py>(
+    py: Python<'py>,
+    hashes: PyReadonlyArray1<'py, u64>,
+    size: i64,
+    window: i64,
+) -> PyResult<Bound<'py, PyArray1<i64>>> {
+    let (size, window) = (positive(size, "size")?, positive(window, "window")?);
+    let hashes = contiguous(&hashes, "hashes")?;
+    let out = py.detach(|| anchors::winnowed_anchors(hashes, size, window));
+    Ok(PyArray1::from_vec(py, out))
+}
+
+/// Two int64 arrays returned together.
+type Int64Pair<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>);
+
+/// `(ids, labels)`: the connected components of the edges `left[i] - right[i]`.
+#[pyfunction]
+fn connected_components<'py>(
+    py: Python<'py>,
+    left: PyReadonlyArray1<'py, i64>,
+    right: PyReadonlyArray1<'py, i64>,
+) -> PyResult<Int64Pair<'py>> {
+    let (left, right) = (contiguous(&left, "left")?, contiguous(&right, "right")?);
+    if left.len() != right.len() {
+        return Err(PyValueError::new_err("left and right must have the same length"));
+    }
+    let (ids, labels) = py.detach(|| graph::components(left, right));
+    Ok((PyArray1::from_vec(py, ids), PyArray1::from_vec(py, labels)))
+}
+
+pub(super) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_function(wrap_pyfunction!(minhash_signatures, module)?)?;
+    module.add_function(wrap_pyfunction!(band_keys, module)?)?;
+    module.add_function(wrap_pyfunction!(word_hashes, module)?)?;
+    module.add_function(wrap_pyfunction!(shingle_hashes, module)?)?;
+    module.add_function(wrap_pyfunction!(shingle_sets, module)?)?;
+    module.add_function(wrap_pyfunction!(winnowed_anchors, module)?)?;
+    module.add_function(wrap_pyfunction!(connected_components, module)?)?;
+    Ok(())
+}
