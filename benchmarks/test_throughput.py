@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import polars as pl
 import pytest
 import xxhash
 
@@ -29,7 +28,7 @@ from benchmarks.measure import PeakRSS, Units, candidate_recall, record, timed
 from provenance import Index
 from provenance import _native as native
 from provenance.config import Config
-from provenance.pipeline.lsh import MEMBER_SCHEMA, band_keys, candidate_pairs, lsh_params
+from provenance.pipeline.lsh import Members, band_keys, candidate_pairs, lsh_params, unique_pairs
 from provenance.pipeline.minhash import permutations
 from provenance.pipeline.shingle import word_hashes
 from provenance.report.model import build_report
@@ -100,27 +99,20 @@ SIGNERS = {
 }
 
 
-def band_members(signatures: np.ndarray, passages: Units) -> pl.DataFrame:
-    """Bucket members of every passage: our bands/rows; documents from the article paths;
-    exact copies recognised by equal signatures."""
+def band_members(signatures: np.ndarray, passages: Units) -> list[Members]:
+    """Bucket members of every passage, band by band: our bands/rows; documents from the
+    article paths; exact copies recognised by equal signatures."""
     num_bands, rows_per_band = lsh_params(CONFIG.lsh.threshold, NUM_PERM)
     keys = band_keys(signatures, num_bands, rows_per_band)
-    docs = pl.Series(passages.paths).cast(pl.Categorical).to_physical().to_numpy().astype(np.int64)
+    docs = np.unique(np.asarray(passages.paths), return_inverse=True)[1].astype(np.int64)
     content = np.fromiter((xxhash.xxh3_64_intdigest(row.tobytes()) >> 1 for row in signatures), np.int64, len(signatures))
     units = np.arange(len(signatures), dtype=np.int64)
-    return pl.DataFrame(
-        {"band": np.tile(np.arange(num_bands, dtype=np.int64), len(units)), "key": keys.ravel(),
-         "unit": np.repeat(units, num_bands), "doc": np.repeat(docs, num_bands),
-         "content": np.repeat(content, num_bands)},
-        schema=MEMBER_SCHEMA,
-    )
+    return [Members(np.ascontiguousarray(keys[:, band]), units, docs, content) for band in range(num_bands)]
 
 
-def search_candidates(members: pl.DataFrame) -> pl.DataFrame:
-    """All candidate pairs of a corpus, one band at a time (bounded memory)."""
-    frames = [candidate_pairs(members.filter(pl.col("band") == band), CONFIG.lsh, 0)
-              for band in members["band"].unique().sort().to_list()]
-    return pl.concat(frames).unique().sort(["a", "b"])
+def search_candidates(members: list[Members]) -> np.ndarray:
+    """All candidate pairs ``(n, 2)`` of a corpus, one band at a time (bounded memory)."""
+    return unique_pairs([candidate_pairs(band, CONFIG.lsh, 0) for band in members])
 
 
 # -- signatures ------------------------------------------------------------------------------
@@ -133,7 +125,7 @@ def _signature_benchmark(benchmark: Any, corpus: Corpus, passages: Units, signer
     pairs = search_candidates(band_members(signatures, passages))
     record(benchmark, seconds=seconds, megabytes=passages.megabytes, passages=len(passages), peak=peak,
            signer=signer, corpus_articles=corpus.size,
-           recall=round(candidate_recall(pairs.iter_rows(), passages, corpus.truth), 4))
+           recall=round(candidate_recall(map(tuple, pairs.tolist()), passages, corpus.truth), 4))
 
 
 def test_signatures_ours(benchmark, corpus, passages):
@@ -163,7 +155,7 @@ def test_candidate_search(benchmark, corpus, passages):
         pairs, seconds = benchmark.pedantic(lambda: timed(search_candidates, members), rounds=1, iterations=1)
     record(benchmark, seconds=seconds, megabytes=passages.megabytes, passages=len(passages), peak=peak,
            corpus_articles=corpus.size, pairs=len(pairs),
-           recall=round(candidate_recall(pairs.iter_rows(), passages, corpus.truth), 4))
+           recall=round(candidate_recall(map(tuple, pairs.tolist()), passages, corpus.truth), 4))
 
 
 # -- scan, incremental scan, check -----------------------------------------------------------

@@ -58,7 +58,7 @@ def test_signers_and_candidate_search_run_on_corpus_passages(tiny):
     anchor = throughput.sign_datasketch_update_batch(passages.head(50))
     assert anchor.shape == (50, 128) and not np.array_equal(anchor, ours[:50])
     pairs = throughput.search_candidates(throughput.band_members(ours, passages))
-    assert pairs.columns == ["a", "b"]
+    assert pairs.shape[1] == 2 and len(pairs) and np.all(pairs[:, 0] < pairs[:, 1])
 
 
 def test_check_and_trace_benchmarks_leave_the_index_unchanged(tiny, tmp_path):

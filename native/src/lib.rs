@@ -8,6 +8,7 @@
 
 pub mod align;
 pub mod anchors;
+pub mod candidates;
 pub mod graph;
 pub mod lsh;
 pub mod minhash;

@@ -23,10 +23,9 @@ from collections.abc import Callable, Iterator
 from functools import partial
 
 import numpy as np
-import polars as pl
 
 from provenance.config import Config
-from provenance.pipeline.lsh import MEMBER_SCHEMA, candidate_pairs
+from provenance.pipeline.lsh import Members, candidate_pairs, unique_pairs
 from provenance.pipeline.verify import verify_pairs
 from provenance.store import anchorindex, bandindex, keyruns
 from provenance.store.findings import fill_temp, read_streams
@@ -42,7 +41,7 @@ _TABLE_SIZE = 1 << 23
 #: Columns of at most 1/this of the stored units are looked up by id (see ``_Columns``).
 _BY_ID_SHARE = 256
 
-Mapper = Callable[[Callable[[pl.DataFrame], pl.DataFrame], Iterator[pl.DataFrame]], Iterator[pl.DataFrame]]
+Mapper = Callable[[Callable[[Members], np.ndarray], Iterator[Members]], Iterator[np.ndarray]]
 
 
 def pending_units(index: Index) -> int:
@@ -78,13 +77,11 @@ def match_pending(index: Index, mapper: Mapper | None = None) -> int:
             task = partial(candidate_pairs, config=config.lsh, first_new=first_new)
             segments = bandindex.Lookup(db, dead)
             with keyruns.BandReader(db) as reader:  # closed before any table is dropped (open blobs lock them)
-                frames = (band_members(reader, runs, masks, band, first_new, columns, segments)
-                          for band in range(num_bands))
-                pair_frames = list((mapper or map)(task, frames))  # type: ignore[operator]
-            anchor_frame, fresh = _anchor_pass(db, dead, first_new, columns, config.align.max_anchor_units)
-            pair_frames.append(anchor_frame)
-            pairs = pl.concat([frame.select("a", "b") for frame in pair_frames]).unique()
-            rows = _verify(db, config, pairs)
+                members = (band_members(reader, runs, masks, band, first_new, columns, segments)
+                           for band in range(num_bands))
+                band_pairs = list((mapper or map)(task, members))  # type: ignore[operator]
+            anchored, fresh = _anchor_pass(db, dead, first_new, columns, config.align.max_anchor_units)
+            rows = _verify(db, config, unique_pairs([*band_pairs, anchored]))
     if not pending:
         _index_anchors(index)
         _index_bands(index)
@@ -135,8 +132,9 @@ def _index_anchors(index: Index) -> None:
 
 
 def anchor_pairs(db: sqlite3.Connection, dead: tuple[np.ndarray, np.ndarray], first_new: int, columns: _Columns,
-                 max_units: int) -> pl.DataFrame:
-    """Unit pairs ``a < b`` (``b`` pending) of different articles sharing an anchor.
+                 max_units: int) -> np.ndarray:
+    """Unit pairs ``a < b`` (``b`` pending) of different articles sharing an anchor, as
+    an int64 ``(n, 2)`` array, sorted and unique.
 
     An anchor pairs only the first ``max_units`` units (by arrival: unit id) that hold
     it, so a stock phrase proposes a bounded number of pairs, and a scan in several
@@ -149,7 +147,7 @@ def anchor_pairs(db: sqlite3.Connection, dead: tuple[np.ndarray, np.ndarray], fi
 
 
 def _anchor_pass(db: sqlite3.Connection, dead: tuple[np.ndarray, np.ndarray], first_new: int, columns: _Columns,
-                 max_units: int) -> tuple[pl.DataFrame, tuple[np.ndarray, np.ndarray]]:
+                 max_units: int) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """:func:`anchor_pairs`, and the live anchors of the runs the segments do not cover
     yet, sorted (what the scan then adds to them)."""
     fresh = anchorindex.sort_entries(*anchorindex.unindexed(db, dead))
@@ -163,7 +161,7 @@ def _anchor_pass(db: sqlite3.Connection, dead: tuple[np.ndarray, np.ndarray], fi
 
 
 def _pairs_of_groups(values: np.ndarray, units: np.ndarray, first_new: int, columns: _Columns,
-                     max_units: int) -> pl.DataFrame:
+                     max_units: int) -> np.ndarray:
     """The pairs of :func:`anchor_pairs` from live entries in ``(anchor, unit)`` order."""
     starts = np.flatnonzero(np.concatenate([[True], values[1:] != values[:-1]])) if len(values) else np.zeros(0, np.int64)
     sizes = np.diff(np.concatenate([starts, [len(values)]]))
@@ -183,7 +181,7 @@ def _pairs_of_groups(values: np.ndarray, units: np.ndarray, first_new: int, colu
         docs_a, _ = columns.lookup(a)
         docs_b, _ = columns.lookup(b)
         a, b = a[docs_a != docs_b], b[docs_a != docs_b]
-    return pl.DataFrame({"a": a, "b": b}, schema={"a": pl.Int64, "b": pl.Int64}).unique()
+    return unique_pairs([np.stack([a, b], axis=1)])
 
 
 class _Columns:
@@ -239,9 +237,9 @@ class _Columns:
 def band_members(
     reader: keyruns.BandReader, runs: list[keyruns.Run], masks: dict[int, np.ndarray], band: int, first_new: int,
     columns: _Columns, segments: bandindex.Lookup | None = None,
-) -> pl.DataFrame:
-    """Every live member (columns :data:`MEMBER_SCHEMA`) of the band's buckets that hold a
-    unit with id ``>= first_new`` and at least one other unit.
+) -> Members:
+    """Every live member of the band's buckets that hold a unit with id ``>= first_new``
+    and at least one other unit.
 
     Stored members are looked up by key in ``segments`` (``None``: none); the stored units
     they do not cover (all of them when the new keys are so many that the segments would
@@ -279,21 +277,23 @@ def band_members(
             at = at[wanted[found_at] == keys[at]]
             old_keys.append(keys[at])
             old_units.append(at + units.start)
-    frame = pl.DataFrame({"key": np.concatenate([_cat(old_keys), _cat(new_keys)]),
-                          "unit": np.concatenate([_cat(old_units), _cat(new_units)])},
-                         schema={"key": pl.Int64, "unit": pl.Int64})
-    members = frame.filter(pl.col("key").is_duplicated())
-    docs, contents = columns.lookup(members["unit"].to_numpy())
-    return members.with_columns(
-        pl.lit(band, dtype=pl.Int64).alias("band"), pl.Series("doc", docs), pl.Series("content", contents)
-    ).select(list(MEMBER_SCHEMA))
+    keys = np.concatenate([_cat(old_keys), _cat(new_keys)])
+    units = np.concatenate([_cat(old_units), _cat(new_units)])
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    repeated = np.zeros(len(keys), dtype=bool)
+    repeated[1:] = sorted_keys[1:] == sorted_keys[:-1]
+    repeated[:-1] |= repeated[1:]
+    keep = order[repeated]  # the members of keys held twice or more
+    docs, contents = columns.lookup(units[keep])
+    return Members(keys[keep], units[keep], docs, contents)
 
 
 def _cat(parts: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
-def _verify(db: sqlite3.Connection, config: Config, pairs: pl.DataFrame) -> list[tuple]:
+def _verify(db: sqlite3.Connection, config: Config, pairs: np.ndarray) -> list[tuple]:
     """Align the paragraphs of every candidate unit pair (each paragraph pair once)."""
     rows: list[tuple] = []
     paragraph_pairs = _paragraph_pairs(db, pairs)
@@ -304,23 +304,24 @@ def _verify(db: sqlite3.Connection, config: Config, pairs: pl.DataFrame) -> list
     return rows
 
 
-def _paragraph_pairs(db: sqlite3.Connection, pairs: pl.DataFrame) -> np.ndarray:
-    """``(a, b)`` rows of the paragraph units holding each pair's units, ``a < b``, of
-    different articles, unique and sorted."""
+def _paragraph_pairs(db: sqlite3.Connection, pairs: np.ndarray) -> np.ndarray:
+    """``(a, b)`` rows of the paragraph units holding each unit pair's units (``(n, 2)``),
+    ``a < b``, of different articles, unique and sorted."""
     if not len(pairs):
         return np.zeros((0, 2), dtype=np.int64)
-    units = np.unique(np.concatenate([pairs["a"].to_numpy(), pairs["b"].to_numpy()]))
+    units = np.unique(pairs)
     rows = fill_temp(db, "pair_units", ["id"], [units.tolist()],
                      """SELECT u.id, p.id FROM temp.pair_units AS w JOIN units AS u ON u.id = w.id
                         JOIN units AS p ON p.doc_id = u.doc_id AND p.paragraph = u.paragraph AND p.kind = 'paragraph'
                         WHERE u.doc_id IS NOT NULL""")
-    mapping = pl.DataFrame(rows, schema={"unit": pl.Int64, "paragraph": pl.Int64}, orient="row")
-    mapped = (pairs.join(mapping.rename({"unit": "a", "paragraph": "pa"}), on="a")
-                   .join(mapping.rename({"unit": "b", "paragraph": "pb"}), on="b")
-                   .filter(pl.col("pa") != pl.col("pb"))
-                   .select(pl.min_horizontal("pa", "pb").alias("a"), pl.max_horizontal("pa", "pb").alias("b"))
-                   .unique().sort("a", "b"))
-    return mapped.to_numpy().astype(np.int64).reshape(-1, 2)
+    mapping = np.asarray(rows, dtype=np.int64).reshape(-1, 2)
+    mapping = mapping[np.argsort(mapping[:, 0])]
+    # Units missing from ``mapping`` (no paragraph row: deleted meanwhile) drop their pairs.
+    at = np.minimum(np.searchsorted(mapping[:, 0], pairs), max(len(mapping) - 1, 0))
+    found = np.all(mapping[at, 0] == pairs, axis=1) if len(mapping) else np.zeros(len(pairs), dtype=bool)
+    paragraphs = mapping[at[found], 1]
+    paragraphs = paragraphs[paragraphs[:, 0] != paragraphs[:, 1]]
+    return unique_pairs([np.sort(paragraphs, axis=1)])
 
 
 def _still_stored(rows: list[tuple], dead: tuple[np.ndarray, np.ndarray]) -> list[tuple]:

@@ -5,18 +5,27 @@ from __future__ import annotations
 
 import itertools
 
-import polars as pl
+import numpy as np
 
 from provenance.config import LSHConfig
-from provenance.pipeline.lsh import MEMBER_SCHEMA, candidate_pairs
+from provenance.pipeline.lsh import Members, candidate_pairs, unique_pairs
 
 
-def _members(rows: list[tuple[int, int, int, int, int]]) -> pl.DataFrame:
-    return pl.DataFrame(rows, schema=MEMBER_SCHEMA, orient="row")
+def _candidates(rows: list[tuple[int, int, int, int, int]], config: LSHConfig, first_new: int) -> np.ndarray:
+    """Pairs of rows ``(band, key, unit, doc, content)``: every band's, as a scan unites them."""
+    found = []
+    for band in sorted({row[0] for row in rows}):
+        columns = np.array([row[1:] for row in rows if row[0] == band], dtype=np.int64).reshape(-1, 4)
+        pairs = candidate_pairs(Members(*columns.T), config, first_new)
+        assert pairs.dtype == np.int64 and pairs.shape[1] == 2
+        assert np.all(pairs[:, 0] < pairs[:, 1])
+        assert list(map(tuple, pairs.tolist())) == sorted(set(map(tuple, pairs.tolist())))  # sorted, unique
+        found.append(pairs)
+    return unique_pairs(found)
 
 
-def _pairs(frame: pl.DataFrame) -> set[tuple[int, int]]:
-    return set(frame.iter_rows())
+def _pairs(pairs: np.ndarray) -> set[tuple[int, int]]:
+    return set(map(tuple, pairs.tolist()))
 
 
 def _incremental(rows, config, batch):
@@ -30,25 +39,25 @@ def _incremental(rows, config, batch):
         for (band, key), group in itertools.groupby(sorted(stored), key=lambda r: (r[0], r[1])):
             tails.extend(list(group)[-(config.max_bucket + 1):])
         new = [r for r in rows if first <= r[2] <= last]
-        found |= _pairs(candidate_pairs(_members(tails + new), config, first))
+        found |= _pairs(_candidates(tails + new, config, first))
     return found
 
 
 def test_a_small_bucket_gives_all_pairs_across_documents():
     rows = [(0, 7, unit, unit // 2, unit) for unit in range(6)]  # units 0,1 in doc 0, ...
-    pairs = _pairs(candidate_pairs(_members(rows), LSHConfig(), 0))
+    pairs = _pairs(_candidates(rows, LSHConfig(), 0))
     assert pairs == {(a, b) for a in range(6) for b in range(a + 1, 6) if a // 2 != b // 2}
 
 
 def test_only_pairs_with_new_units_are_returned():
     rows = [(0, 7, unit, unit, unit) for unit in range(5)]
-    assert _pairs(candidate_pairs(_members(rows), LSHConfig(), 3)) == {(a, b) for b in (3, 4) for a in range(b)}
+    assert _pairs(_candidates(rows, LSHConfig(), 3)) == {(a, b) for b in (3, 4) for a in range(b)}
 
 
 def test_copies_past_the_bucket_limit_chain_to_their_nearest_copy():
     config = LSHConfig(max_bucket=4)
     rows = [(1, 9, unit, unit, 42) for unit in range(20)]  # twenty identical units, one per doc
-    pairs = _pairs(candidate_pairs(_members(rows), config, 0))
+    pairs = _pairs(_candidates(rows, config, 0))
     head = {(a, b) for a in range(5) for b in range(a + 1, 5)}
     assert pairs == head | {(unit - 1, unit) for unit in range(5, 20)}
 
@@ -56,7 +65,7 @@ def test_copies_past_the_bucket_limit_chain_to_their_nearest_copy():
 def test_distinct_units_past_the_limit_pair_with_their_window():
     config = LSHConfig(max_bucket=3)
     rows = [(0, 1, unit, unit, unit) for unit in range(8)]  # all different content
-    pairs = _pairs(candidate_pairs(_members(rows), config, 0))
+    pairs = _pairs(_candidates(rows, config, 0))
     assert pairs == {(a, b) for b in range(8) for a in range(max(0, b - 3), b)}
 
 
@@ -68,6 +77,18 @@ def test_batches_and_stored_tails_give_the_full_scan_pairs():
         content = 5 if unit % 3 else unit  # many copies, some distinct units
         rows.append((0, 1, unit, doc, content))
         rows.append((1, unit % 4, unit, doc, content))
-    full = _pairs(candidate_pairs(_members(rows), config, 0))
+    full = _pairs(_candidates(rows, config, 0))
     for batch in (1, 3, 7, 40):
         assert _incremental(rows, config, batch) == full, batch
+
+
+def test_a_unit_listed_twice_counts_once_and_one_document_never_pairs():
+    rows = [(0, 7, 0, 0, 1), (0, 7, 1, 0, 2), (0, 7, 1, 0, 2), (0, 7, 2, 1, 3)]
+    assert _pairs(_candidates(rows, LSHConfig(), 0)) == {(0, 2), (1, 2)}
+    assert len(_candidates([(0, 7, 0, 0, 1), (0, 8, 1, 1, 1)], LSHConfig(), 0)) == 0  # no shared bucket
+
+
+def test_unique_pairs_unites_bands():
+    pairs = unique_pairs([np.array([[3, 4], [1, 2]]), np.array([[1, 2], [0, 9]]), np.zeros((0, 2), np.int64)])
+    assert pairs.tolist() == [[0, 9], [1, 2], [3, 4]]
+    assert unique_pairs([]).shape == (0, 2)

@@ -66,8 +66,8 @@ def _members(index: Index, first_new: int, band: int, indexed: bool) -> list[tup
     masks = {run.rowid: keyruns.live_mask(run, dead) for run in runs}
     segments = bandindex.Lookup(db, dead) if indexed else None
     with keyruns.BandReader(db) as reader:
-        frame = band_members(reader, runs, masks, band, first_new, _Columns(db, runs), segments)
-    rows = sorted(frame.select("key", "unit", "doc", "content").iter_rows())
+        members = band_members(reader, runs, masks, band, first_new, _Columns(db, runs), segments)
+    rows = sorted(zip(*(column.tolist() for column in members), strict=True))
     assert len(rows) == len(set(rows))  # a member once, whether from segments or runs
     assert all(doc == unit // 3 and content == doc * 7 + 1 for _, unit, doc, content in rows)  # as _batch wrote them
     return rows

@@ -6,6 +6,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 
 use super::{contiguous, on_threads, positive, unit_bounds, value_error};
+use crate::candidates::{self, Members};
 use crate::{anchors, graph, lsh, minhash, shingle};
 
 /// MinHash signatures `(units, len(a))` uint32 of units `shingles[bounds[i]:bounds[i+1]]`
@@ -80,6 +81,34 @@ fn band_keys<'py>(
     PyArray1::from_vec(py, signed).reshape([units, bands])
 }
 
+/// Candidate pairs `(n, 2)` int64 (`a < b`, sorted, unique) of one band's bucket members,
+/// given as four equal-length int64 columns (`provenance.pipeline.lsh` states the rule).
+#[pyfunction]
+fn candidate_pairs<'py>(
+    py: Python<'py>,
+    keys: PyReadonlyArray1<'py, i64>,
+    units: PyReadonlyArray1<'py, i64>,
+    docs: PyReadonlyArray1<'py, i64>,
+    contents: PyReadonlyArray1<'py, i64>,
+    limit: i64,
+    first_new: i64,
+) -> PyResult<Bound<'py, PyArray2<i64>>> {
+    let members = Members {
+        keys: contiguous(&keys, "keys")?,
+        units: contiguous(&units, "units")?,
+        docs: contiguous(&docs, "docs")?,
+        contents: contiguous(&contents, "contents")?,
+    };
+    let length = members.keys.len();
+    if [members.units.len(), members.docs.len(), members.contents.len()] != [length; 3] {
+        return Err(value_error("keys, units, docs and contents must have the same length".to_owned()));
+    }
+    let limit = positive(limit, "limit")?;
+    let pairs = py.detach(|| candidates::candidate_pairs(members, limit, first_new));
+    let flat: Vec<i64> = pairs.iter().flat_map(|&(a, b)| [a, b]).collect();
+    PyArray1::from_vec(py, flat).reshape([pairs.len(), 2])
+}
+
 /// xxh3-64 of each word's UTF-8 bytes; a word with lone surrogates is hashed as Python's
 /// `word.encode("utf-8", "surrogatepass")`.
 ///
@@ -151,6 +180,7 @@ fn connected_components<'py>(
 pub(super) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(minhash_signatures, module)?)?;
     module.add_function(wrap_pyfunction!(band_keys, module)?)?;
+    module.add_function(wrap_pyfunction!(candidate_pairs, module)?)?;
     module.add_function(wrap_pyfunction!(word_hashes, module)?)?;
     module.add_function(wrap_pyfunction!(shingle_hashes, module)?)?;
     module.add_function(wrap_pyfunction!(shingle_sets, module)?)?;

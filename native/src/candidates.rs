@@ -1,0 +1,147 @@
+//! The candidate pairs of one LSH band's buckets (the rule of `provenance.pipeline.lsh`).
+//!
+//! A bucket's members are ranked by unit id (arrival order). A pending member (id at
+//! least `first_new`) at position `p` pairs with
+//! * every earlier member of another document, if `p <= limit` (the bucket's head);
+//! * else only the nearest earlier *copy* (same content key, another document) when it
+//!   lies within `limit` positions, chaining a run of copies one pair per copy;
+//! * else every member of another document among the `limit` positions before it.
+//!
+//! Work is O(n log n) for the sort plus O(limit) per pending member: buckets of
+//! thousands of identical boilerplate units cost one pair per member, not n².
+
+/// One band's bucket members, column by column (equal lengths).
+#[derive(Clone, Copy)]
+pub struct Members<'a> {
+    pub keys: &'a [i64],
+    pub units: &'a [i64],
+    pub docs: &'a [i64],
+    pub contents: &'a [i64],
+}
+
+/// Pairs `(a, b)`, `a < b`, sorted and unique, each with a unit `>= first_new`; members
+/// of one document never pair. A unit listed twice under one key counts once.
+pub fn candidate_pairs(members: Members<'_>, limit: usize, first_new: i64) -> Vec<(i64, i64)> {
+    let Members { keys, units, .. } = members;
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_unstable_by_key(|&i| (keys[i], units[i]));
+    order.dedup_by_key(|i| (keys[*i], units[*i]));
+    let mut pairs = Vec::new();
+    let mut start = 0;
+    while start < order.len() {
+        let key = keys[order[start]];
+        let stop = start + order[start..].iter().position(|&i| keys[i] != key).unwrap_or(order.len() - start);
+        let bucket = &order[start..stop];
+        if bucket.len() > 1 && units[bucket[bucket.len() - 1]] >= first_new {
+            bucket_pairs(bucket, members, limit, first_new, &mut pairs);
+        }
+        start = stop;
+    }
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+}
+
+/// The pairs of one bucket: `bucket` holds member indexes in position (unit id) order.
+fn bucket_pairs(bucket: &[usize], members: Members<'_>, limit: usize, first_new: i64, out: &mut Vec<(i64, i64)>) {
+    let Members { units, docs, .. } = members;
+    let copies = nearest_copies(bucket, members);
+    let first_pending = bucket.partition_point(|&i| units[i] < first_new);
+    for (p, &member) in bucket.iter().enumerate().skip(first_pending) {
+        let (unit, doc) = (units[member], docs[member]);
+        if p > limit {
+            if let Some(copy) = copies[p].filter(|&c| p - c <= limit) {
+                out.push(ordered(unit, units[bucket[copy]]));
+                continue;
+            }
+        }
+        let window = p.saturating_sub(limit);
+        for &other in &bucket[window..p] {
+            if docs[other] != doc {
+                out.push(ordered(unit, units[other]));
+            }
+        }
+    }
+}
+
+/// For each position, the position of the nearest earlier member with the same content
+/// key and another document (`None`: none). A document's units have consecutive ids, so
+/// its members of one content form a contiguous run: the copy ends the previous run.
+fn nearest_copies(bucket: &[usize], members: Members<'_>) -> Vec<Option<usize>> {
+    let Members { docs, contents, .. } = members;
+    let mut by_content: Vec<usize> = (0..bucket.len()).collect();
+    by_content.sort_by_key(|&p| contents[bucket[p]]); // stable: positions ascend within a content
+    let mut copies = vec![None; bucket.len()];
+    for (k, &p) in by_content.iter().enumerate() {
+        let Some(&previous) = k.checked_sub(1).map(|k| &by_content[k]) else { continue };
+        if contents[bucket[previous]] != contents[bucket[p]] {
+            continue;
+        }
+        copies[p] = if docs[bucket[previous]] != docs[bucket[p]] { Some(previous) } else { copies[previous] };
+    }
+    copies
+}
+
+fn ordered(a: i64, b: i64) -> (i64, i64) {
+    (a.min(b), a.max(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Members `(key, unit, doc, content)`.
+    fn pairs(rows: &[(i64, i64, i64, i64)], limit: usize, first_new: i64) -> Vec<(i64, i64)> {
+        let column = |f: fn(&(i64, i64, i64, i64)) -> i64| rows.iter().map(f).collect::<Vec<_>>();
+        let (keys, units, docs, contents) = (column(|r| r.0), column(|r| r.1), column(|r| r.2), column(|r| r.3));
+        candidate_pairs(Members { keys: &keys, units: &units, docs: &docs, contents: &contents }, limit, first_new)
+    }
+
+    #[test]
+    fn a_small_bucket_is_all_pairs_of_different_documents() {
+        let rows = [(7, 0, 0, 1), (7, 1, 0, 2), (7, 2, 1, 3), (7, 3, 2, 4), (9, 4, 3, 5)];
+        assert_eq!(pairs(&rows, 64, 0), vec![(0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]);
+    }
+
+    #[test]
+    fn only_pairs_with_a_pending_unit_are_proposed() {
+        let rows = [(7, 0, 0, 1), (7, 1, 1, 2), (7, 2, 2, 3)];
+        assert_eq!(pairs(&rows, 64, 2), vec![(0, 2), (1, 2)]);
+        assert!(pairs(&rows, 64, 3).is_empty());
+    }
+
+    #[test]
+    fn past_the_head_a_member_pairs_with_its_window() {
+        let rows: Vec<_> = (0..6).map(|u| (1, u, u, u)).collect();
+        assert_eq!(pairs(&rows, 2, 5), vec![(3, 5), (4, 5)]);
+        assert_eq!(pairs(&rows, 2, 2), vec![(0, 2), (1, 2), (1, 3), (2, 3), (2, 4), (3, 4), (3, 5), (4, 5)]);
+    }
+
+    #[test]
+    fn copies_past_the_head_chain_to_the_nearest_copy() {
+        // Units 0..6 of six documents, all the same content: one pair per copy past the head.
+        let rows: Vec<_> = (0..6).map(|u| (1, u, u, 42)).collect();
+        assert_eq!(pairs(&rows, 2, 3), vec![(2, 3), (3, 4), (4, 5)]);
+        assert_eq!(pairs(&rows, 2, 2), vec![(0, 2), (1, 2), (2, 3), (3, 4), (4, 5)]);
+    }
+
+    #[test]
+    fn a_copy_too_far_back_falls_back_to_the_window() {
+        // Content 42 at positions 0 and 4: with limit 2 the copy is out of reach.
+        let rows = [(1, 0, 0, 42), (1, 1, 1, 1), (1, 2, 2, 2), (1, 3, 3, 3), (1, 4, 4, 42)];
+        assert_eq!(pairs(&rows, 2, 4), vec![(2, 4), (3, 4)]);
+    }
+
+    #[test]
+    fn the_nearest_copy_is_in_another_document() {
+        // Document 5 holds units 3 and 4 of content 42; unit 4's copy is unit 2 (doc 2), not 3.
+        let rows = [(1, 0, 0, 0), (1, 1, 1, 1), (1, 2, 2, 42), (1, 3, 5, 42), (1, 4, 5, 42)];
+        assert_eq!(pairs(&rows, 2, 4), vec![(2, 4)]);
+    }
+
+    #[test]
+    fn repeated_members_count_once_and_input_order_does_not_matter() {
+        let rows = [(1, 3, 3, 3), (1, 0, 0, 0), (1, 3, 3, 3), (1, 1, 1, 1), (2, 3, 3, 3), (2, 2, 2, 2)];
+        assert_eq!(pairs(&rows, 1, 3), vec![(1, 3), (2, 3)]);
+    }
+}
