@@ -6,6 +6,8 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from provenance.config import LSHConfig
 from provenance.pipeline.lsh import Members, candidate_pairs, unique_pairs
@@ -92,3 +94,31 @@ def test_unique_pairs_unites_bands():
     pairs = unique_pairs([np.array([[3, 4], [1, 2]]), np.array([[1, 2], [0, 9]]), np.zeros((0, 2), np.int64)])
     assert pairs.tolist() == [[0, 9], [1, 2], [3, 4]]
     assert unique_pairs([]).shape == (0, 2)
+
+
+def _rule(rows: list[tuple[int, int, int]], limit: int, first_new: int) -> set[tuple[int, int]]:
+    """The module docstring's rule, member by member: one bucket's rows ``(unit, doc, content)``."""
+    members = sorted(set(rows))
+    pairs = set()
+    for pos, (unit, doc, content) in enumerate(members):
+        if unit < first_new:
+            continue
+        earlier = members[max(0, pos - limit) : pos] if pos > limit else members[:pos]
+        copy = next((other for other in reversed(members[:pos]) if other[2] == content and other[1] != doc), None)
+        if pos > limit and copy is not None and pos - members.index(copy) <= limit:
+            pairs.add((copy[0], unit))
+        else:
+            pairs |= {(other[0], unit) for other in earlier if other[1] != doc}
+    return pairs
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 30)), max_size=40), st.integers(2, 5),
+       st.integers(0, 31), st.integers(1, 4), st.integers(1, 3))
+def test_pairs_follow_the_rule_member_by_member(keyed_units, limit, first_new, per_doc, contents):
+    """Documents own consecutive unit ids (``per_doc`` each); content keys repeat."""
+    rows = [(0, key, unit, unit // per_doc, unit % contents) for key, unit in keyed_units]
+    expected = set()
+    for key in {row[1] for row in rows}:
+        expected |= _rule([row[2:] for row in rows if row[1] == key], limit, first_new)
+    assert _pairs(_candidates(rows, LSHConfig(max_bucket=limit), first_new)) == expected
