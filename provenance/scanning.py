@@ -284,8 +284,8 @@ def apply_changes(
             tracker.update(passages=tracker.state.passages + len(batch.paragraph_doc))
             if progress and documents:
                 progress(done, done + sum(len(waiting) for waiting, _ in in_flight))
-        # The candidate stage, by band: on the cluster with Dask; here, polars already
-        # uses every core, so shipping bands to worker processes would only add copies.
+        # The candidate stage, by band: on the cluster with Dask; here in this process
+        # (the native pairing is a sort per band: shipping bands out would only add copies).
         tracker.update(phase="matching")
         return match_pending(index, executor.map if options.engine == "dask" else None)
 

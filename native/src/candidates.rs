@@ -10,6 +10,8 @@
 //! Work is O(n log n) for the sort plus O(limit) per pending member: buckets of
 //! thousands of identical boilerplate units cost one pair per member, not n².
 
+use rayon::slice::ParallelSliceMut;
+
 /// One band's bucket members, column by column (equal lengths).
 #[derive(Clone, Copy)]
 pub struct Members<'a> {
@@ -23,21 +25,29 @@ pub struct Members<'a> {
 /// of one document never pair. A unit listed twice under one key counts once.
 pub fn candidate_pairs(members: Members<'_>, limit: usize, first_new: i64) -> Vec<(i64, i64)> {
     let Members { keys, units, .. } = members;
-    let mut order: Vec<usize> = (0..keys.len()).collect();
-    order.sort_unstable_by_key(|&i| (keys[i], units[i]));
-    order.dedup_by_key(|i| (keys[*i], units[*i]));
+    // Sorting the values (not indexes into them) keeps the sort in cache: a full scan
+    // pairs every unit's key of a band at once, most of them in buckets of one.
+    let mut rows: Vec<(i64, i64, usize)> = (0..keys.len()).map(|i| (keys[i], units[i], i)).collect();
+    rows.par_sort_unstable();
+    rows.dedup_by_key(|row| (row.0, row.1));
+    let order: Vec<usize> = rows.iter().map(|row| row.2).collect();
     let mut pairs = Vec::new();
     let mut start = 0;
-    while start < order.len() {
-        let key = keys[order[start]];
-        let stop = start + order[start..].iter().position(|&i| keys[i] != key).unwrap_or(order.len() - start);
+    while start < rows.len() {
+        let key = rows[start].0;
+        let stop = start + rows[start..].partition_point(|row| row.0 == key);
         let bucket = &order[start..stop];
         if bucket.len() > 1 && units[bucket[bucket.len() - 1]] >= first_new {
             bucket_pairs(bucket, members, limit, first_new, &mut pairs);
         }
         start = stop;
     }
-    pairs.sort_unstable();
+    unique(pairs)
+}
+
+/// `pairs` sorted, each once.
+pub fn unique(mut pairs: Vec<(i64, i64)>) -> Vec<(i64, i64)> {
+    pairs.par_sort_unstable();
     pairs.dedup();
     pairs
 }
@@ -137,6 +147,11 @@ mod tests {
         // Document 5 holds units 3 and 4 of content 42; unit 4's copy is unit 2 (doc 2), not 3.
         let rows = [(1, 0, 0, 0), (1, 1, 1, 1), (1, 2, 2, 42), (1, 3, 5, 42), (1, 4, 5, 42)];
         assert_eq!(pairs(&rows, 2, 4), vec![(2, 4)]);
+    }
+
+    #[test]
+    fn unique_sorts_and_drops_repeats() {
+        assert_eq!(unique(vec![(3, 4), (1, 2), (3, 4), (0, 9)]), vec![(0, 9), (1, 2), (3, 4)]);
     }
 
     #[test]

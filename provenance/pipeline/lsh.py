@@ -29,6 +29,7 @@ import numpy as np
 
 from provenance._native import band_keys as _native_band_keys
 from provenance._native import candidate_pairs as _native_candidate_pairs
+from provenance._native import unique_pairs as _native_unique_pairs
 from provenance.config import LSHConfig, lsh_params
 
 __all__ = ["Members", "band_keys", "candidate_pairs", "lsh_params", "unique_pairs"]
@@ -75,7 +76,4 @@ def candidate_pairs(members: Members, config: LSHConfig, first_new: int) -> np.n
 def unique_pairs(pairs: list[np.ndarray]) -> np.ndarray:
     """The distinct rows of ``(n, 2)`` int64 pair arrays, sorted."""
     stacked = np.concatenate([np.zeros((0, 2), np.int64), *pairs]).astype(np.int64, copy=False)
-    stacked = stacked[np.lexsort((stacked[:, 1], stacked[:, 0]))]
-    fresh = np.ones(len(stacked), dtype=bool)
-    fresh[1:] = np.any(stacked[1:] != stacked[:-1], axis=1)
-    return stacked[fresh]
+    return _native_unique_pairs(np.ascontiguousarray(stacked))

@@ -239,7 +239,7 @@ def band_members(
     columns: _Columns, segments: bandindex.Lookup | None = None,
 ) -> Members:
     """Every live member of the band's buckets that hold a unit with id ``>= first_new``
-    and at least one other unit.
+    (buckets of one included: they pair nothing, and finding them would cost a sort).
 
     Stored members are looked up by key in ``segments`` (``None``: none); the stored units
     they do not cover (all of them when the new keys are so many that the segments would
@@ -277,16 +277,8 @@ def band_members(
             at = at[wanted[found_at] == keys[at]]
             old_keys.append(keys[at])
             old_units.append(at + units.start)
-    keys = np.concatenate([_cat(old_keys), _cat(new_keys)])
     units = np.concatenate([_cat(old_units), _cat(new_units)])
-    order = np.argsort(keys, kind="stable")
-    sorted_keys = keys[order]
-    repeated = np.zeros(len(keys), dtype=bool)
-    repeated[1:] = sorted_keys[1:] == sorted_keys[:-1]
-    repeated[:-1] |= repeated[1:]
-    keep = order[repeated]  # the members of keys held twice or more
-    docs, contents = columns.lookup(units[keep])
-    return Members(keys[keep], units[keep], docs, contents)
+    return Members(np.concatenate([_cat(old_keys), _cat(new_keys)]), units, *columns.lookup(units))
 
 
 def _cat(parts: list[np.ndarray]) -> np.ndarray:

@@ -105,6 +105,21 @@ fn candidate_pairs<'py>(
     }
     let limit = positive(limit, "limit")?;
     let pairs = py.detach(|| candidates::candidate_pairs(members, limit, first_new));
+    pair_array(py, &pairs)
+}
+
+/// The rows of an `(n, 2)` int64 array of pairs, sorted, each once.
+#[pyfunction]
+fn unique_pairs<'py>(py: Python<'py>, pairs: PyReadonlyArray2<'py, i64>) -> PyResult<Bound<'py, PyArray2<i64>>> {
+    if pairs.shape()[1] != 2 {
+        return Err(value_error("pairs must be an (n, 2) array".to_owned()));
+    }
+    let rows: Vec<(i64, i64)> = contiguous(&pairs, "pairs")?.chunks_exact(2).map(|pair| (pair[0], pair[1])).collect();
+    let rows = py.detach(|| candidates::unique(rows));
+    pair_array(py, &rows)
+}
+
+fn pair_array<'py>(py: Python<'py>, pairs: &[(i64, i64)]) -> PyResult<Bound<'py, PyArray2<i64>>> {
     let flat: Vec<i64> = pairs.iter().flat_map(|&(a, b)| [a, b]).collect();
     PyArray1::from_vec(py, flat).reshape([pairs.len(), 2])
 }
@@ -181,6 +196,7 @@ pub(super) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(minhash_signatures, module)?)?;
     module.add_function(wrap_pyfunction!(band_keys, module)?)?;
     module.add_function(wrap_pyfunction!(candidate_pairs, module)?)?;
+    module.add_function(wrap_pyfunction!(unique_pairs, module)?)?;
     module.add_function(wrap_pyfunction!(word_hashes, module)?)?;
     module.add_function(wrap_pyfunction!(shingle_hashes, module)?)?;
     module.add_function(wrap_pyfunction!(shingle_sets, module)?)?;
