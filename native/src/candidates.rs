@@ -25,9 +25,9 @@ pub struct Members<'a> {
 /// of one document never pair. A unit listed twice under one key counts once.
 pub fn candidate_pairs(members: Members<'_>, limit: usize, first_new: i64) -> Vec<(i64, i64)> {
     let Members { keys, units, .. } = members;
-    // Sorting the values (not indexes into them) keeps the sort in cache: a full scan
-    // pairs every unit's key of a band at once, most of them in buckets of one.
-    let mut rows: Vec<(i64, i64, usize)> = (0..keys.len()).map(|i| (keys[i], units[i], i)).collect();
+    // A full scan passes every unit's key of a band, almost all in buckets of one: keep
+    // only rows whose key may repeat (a byte per slot of a hash table) before sorting.
+    let mut rows: Vec<(i64, i64, usize)> = maybe_repeated(keys).into_iter().map(|i| (keys[i], units[i], i)).collect();
     rows.par_sort_unstable();
     rows.dedup_by_key(|row| (row.0, row.1));
     let order: Vec<usize> = rows.iter().map(|row| row.2).collect();
@@ -43,6 +43,21 @@ pub fn candidate_pairs(members: Members<'_>, limit: usize, first_new: i64) -> Ve
         start = stop;
     }
     unique(pairs)
+}
+
+/// Indexes of the keys that may occur more than once: every repeated key, and a few
+/// others that share its hash slot. Two bits a slot, eight slots a key: the tables stay
+/// a few megabytes (in cache) for a band of a million keys.
+fn maybe_repeated(keys: &[i64]) -> Vec<usize> {
+    let bits = (keys.len().max(1) * 8).next_power_of_two().trailing_zeros().clamp(10, 27);
+    let slot = |key: i64| ((key as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize;
+    let (mut once, mut twice) = (vec![0u64; (1 << bits) / 64], vec![0u64; (1 << bits) / 64]);
+    for &key in keys {
+        let (word, bit) = (slot(key) / 64, 1u64 << (slot(key) % 64));
+        twice[word] |= once[word] & bit;
+        once[word] |= bit;
+    }
+    (0..keys.len()).filter(|&i| twice[slot(keys[i]) / 64] & (1u64 << (slot(keys[i]) % 64)) != 0).collect()
 }
 
 /// `pairs` sorted, each once.
@@ -147,6 +162,18 @@ mod tests {
         // Document 5 holds units 3 and 4 of content 42; unit 4's copy is unit 2 (doc 2), not 3.
         let rows = [(1, 0, 0, 0), (1, 1, 1, 1), (1, 2, 2, 42), (1, 3, 5, 42), (1, 4, 5, 42)];
         assert_eq!(pairs(&rows, 2, 4), vec![(2, 4)]);
+    }
+
+    #[test]
+    fn every_repeated_key_is_kept() {
+        let keys: Vec<i64> = (0..5000).map(|i| (i * 7919) % 4999).collect(); // only 0 repeats (i = 0, 4999)
+        let kept = maybe_repeated(&keys);
+        for (i, key) in keys.iter().enumerate() {
+            if keys.iter().filter(|k| *k == key).count() > 1 {
+                assert!(kept.contains(&i));
+            }
+        }
+        assert!(kept.len() < 100);
     }
 
     #[test]
