@@ -10,6 +10,13 @@ A paragraph's flag depends only on its own pattern and on the counts of its
 fingerprint arrives or goes. So after a scan :func:`mark_affected` recounts only the
 fingerprints of new and deleted documents (``paragraphs_fingerprint`` index) and
 rewrites only the flags that change; :func:`mark_all` recounts everything.
+
+When articles only arrived (nothing deleted since the last refresh), counts only grow,
+so an old paragraph's flag changes only where one of its pairs reaches the threshold
+with the new articles: then it had fewer than ``min_documents`` old articles, found by
+counting up to the threshold (a stock line's pair, met in thousands of articles, stops
+after a few rows). Only the new articles' pairs are counted that way, not every
+article holding their fingerprints.
 """
 
 from __future__ import annotations
@@ -75,6 +82,8 @@ def mark_affected(db: sqlite3.Connection, config: BoilerplateConfig, first_doc: 
     """Set the flags of documents ``first_doc`` and later and of every paragraph sharing
     a fingerprint with them or with a deleted one (``stale_fingerprints``); the
     ``(doc_id, idx)`` whose flag turned from zero to non-zero or back."""
+    if db.execute("SELECT 1 FROM stale_fingerprints LIMIT 1").fetchone() is None:
+        return _mark_arrivals(db, config, first_doc)
     params = {**_params(config), "first_doc": first_doc}
     db.execute("DROP TABLE IF EXISTS temp.affected_fingerprints")
     db.execute("CREATE TEMP TABLE affected_fingerprints (fingerprint INTEGER PRIMARY KEY)")
@@ -94,3 +103,59 @@ def mark_affected(db: sqlite3.Connection, config: BoilerplateConfig, first_doc: 
     db.executemany("UPDATE paragraphs SET boilerplate = ? WHERE doc_id = ? AND idx = ?",
                    [(flag, doc, idx) for doc, idx, _, flag in rows])
     return [(doc, idx) for doc, idx, old, flag in rows if (old == 0) != (flag == 0)]
+
+
+_NEW_PARAGRAPHS = """
+SELECT p.doc_id, p.idx, p.fingerprint, p.pattern, p.words BETWEEN 1 AND :max_words,
+       d.site, rtrim(d.source, replace(d.source, '/', ''))
+FROM paragraphs AS p JOIN documents AS d ON d.id = p.doc_id WHERE p.doc_id >= :first_doc
+"""
+#: Old articles of a group holding a short paragraph with a fingerprint, counted up to ``:limit``.
+_OLD_IN_GROUP = """
+SELECT COUNT(*) FROM (SELECT DISTINCT p.doc_id FROM paragraphs AS p JOIN documents AS d ON d.id = p.doc_id
+                      WHERE p.fingerprint = :fingerprint AND p.doc_id < :first_doc AND p.words BETWEEN 1 AND :max_words
+                      AND {group} LIMIT :limit)
+"""
+_OLD_PARAGRAPHS = """
+SELECT p.doc_id, p.idx, p.pattern, p.boilerplate FROM paragraphs AS p JOIN documents AS d ON d.id = p.doc_id
+WHERE p.fingerprint = :fingerprint AND p.doc_id < :first_doc AND p.words BETWEEN 1 AND :max_words AND {group}
+"""
+_GROUPS = {"s": "d.site = :group", "f": "rtrim(d.source, replace(d.source, '/', '')) = :group"}
+
+
+def _mark_arrivals(db: sqlite3.Connection, config: BoilerplateConfig, first_doc: int) -> list[tuple[int, int]]:
+    """:func:`mark_affected` when documents ``first_doc`` and later only arrived."""
+    params = {**_params(config), "first_doc": first_doc}
+    new = db.execute(_NEW_PARAGRAPHS, params).fetchall()
+    pairs: dict[tuple[str, str, int], set[int]] = {}  # (kind, group, fingerprint) -> new documents
+    for doc, _, fingerprint, _, short, site, folder in new:
+        if short:
+            for kind, group in (("s", site), ("f", folder)):
+                if kind == "f" or site != "":
+                    pairs.setdefault((kind, group, fingerprint), set()).add(doc)
+    frequent: set[tuple[str, str, int]] = set()
+    changed: dict[tuple[int, int], int] = {}  # (doc, idx) -> new flag
+    flipped: set[tuple[int, int]] = set()
+    for pair, docs in pairs.items():
+        kind, group, fingerprint = pair
+        query = {**params, "group": group, "fingerprint": fingerprint, "limit": config.min_documents}
+        old = db.execute(_OLD_IN_GROUP.format(group=_GROUPS[kind]), query).fetchone()[0]
+        if old + len(docs) < config.min_documents:
+            continue
+        frequent.add(pair)
+        if old < config.min_documents:  # the pair turns frequent: its few old paragraphs turn boilerplate
+            for doc, idx, pattern, flag in db.execute(_OLD_PARAGRAPHS.format(group=_GROUPS[kind]), query):
+                wanted = 1 if pattern == 1 and params["patterns"] else 2
+                if flag != wanted:
+                    changed[doc, idx] = wanted
+                    if flag == 0:
+                        flipped.add((doc, idx))
+    for doc, idx, fingerprint, pattern, short, site, folder in new:
+        repeated = short and (("f", folder, fingerprint) in frequent or (site != "" and ("s", site, fingerprint) in frequent))
+        flag = 1 if pattern == 1 and params["patterns"] else 2 if repeated else 0
+        if flag:  # new paragraphs are stored unflagged
+            changed[doc, idx] = flag
+            flipped.add((doc, idx))
+    db.executemany("UPDATE paragraphs SET boilerplate = ? WHERE doc_id = ? AND idx = ?",
+                   [(flag, doc, idx) for (doc, idx), flag in sorted(changed.items())])
+    return sorted(flipped)
