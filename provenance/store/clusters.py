@@ -47,12 +47,14 @@ class Changes:
     """What a refresh recomputes: ``copies`` (the articles whose findings are rewritten),
     ``clusters`` (numbers in the current :class:`Clusters` whose findings' filters are
     re-evaluated), ``gone`` (stored cluster keys no longer current as stored) and
-    ``changed`` (numbers of current clusters to store anew, with their signatures)."""
+    ``changed`` (numbers of current clusters to store anew, with their signatures;
+    ``None``: not computed, as the cluster holds a new unit and so differs from any
+    stored one)."""
 
     copies: set[int]
     clusters: set[int]
     gone: set[ClusterKey]
-    changed: dict[int, int]
+    changed: dict[int, int | None]
 
 
 def cluster_key(clusters: Clusters, number: int) -> ClusterKey:
@@ -109,12 +111,15 @@ def stored_units(db: sqlite3.Connection, keys: set[ClusterKey]) -> set[int]:
 
 
 def find_changes(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, DocKey],
-                 candidates: set[ClusterKey] | None = None, lost: set[ClusterKey] | None = None) -> Changes:
+                 candidates: set[ClusterKey] | None = None, lost: set[ClusterKey] | None = None,
+                 first_unit: int | None = None) -> Changes:
     """Compare the current clusters with the stored ones (``span_clusters``): all of them,
     or (an incremental refresh over whole components of the graph) the stored clusters
     ``candidates`` and those stored under the key of a current cluster. ``lost``: the
     stored clusters that lost a span since (deleted, or turned boilerplate); a cluster
-    not among them that only gained spans is *grown* (see :func:`_grown`)."""
+    not among them that only gained spans is *grown* (see :func:`_grown`). A cluster
+    holding a unit ``first_unit`` or later (stored after the last refresh) is changed
+    without computing its signature: :func:`store_changes` does when it stores it."""
     if candidates is None:
         stored = {(doc, start, end): signature
                   for doc, start, end, signature in db.execute("SELECT doc, start, end, signature FROM span_clusters")}
@@ -127,11 +132,15 @@ def find_changes(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, Doc
             if row is not None:
                 stored[key] = row[0]
     graph = clusters.graph
-    changed: dict[int, int] = {}
+    changed: dict[int, int | None] = {}
     kept: set[ClusterKey] = set()
     for number in range(1, len(clusters.groups) + 1):
         key = cluster_key(clusters, number)
         cached = ("signature", clusters.groups[number - 1][0])
+        if first_unit is not None and cached not in graph.cache and any(
+                graph.nodes[n][0] >= first_unit for n in clusters.groups[number - 1]):
+            changed[number] = None
+            continue
         if cached not in graph.cache:
             graph.cache[cached] = cluster_signature(clusters, number, docs)
         signature = int(graph.cache[cached])  # type: ignore[call-overload]
@@ -225,7 +234,7 @@ def _span_count(db: sqlite3.Connection, key: ClusterKey) -> int:
            WHERE c.cluster_doc = ? AND c.cluster_start = ? AND c.cluster_end = ?""", key).fetchone()[0])
 
 
-def store_changes(db: sqlite3.Connection, clusters: Clusters, changes: Changes) -> None:
+def store_changes(db: sqlite3.Connection, clusters: Clusters, changes: Changes, docs: dict[int, DocKey]) -> None:
     """Replace the stored state of every changed cluster."""
     spans: list[tuple[int, int, int, int]] = []
     for key in sorted(changes.gone):
@@ -241,6 +250,8 @@ def store_changes(db: sqlite3.Connection, clusters: Clusters, changes: Changes) 
         nodes = [graph.nodes[n] for n in clusters.groups[number - 1]]
         units = np.unique(np.asarray([node[0] for node in nodes], dtype="<i8"))
         members = np.unique(np.asarray([node[1] for node in nodes], dtype="<i8"))
+        if signature is None:
+            signature = cluster_signature(clusters, number, docs)
         rows.append((*key, signature, units.tobytes(), members.tobytes()))
         members_of.extend((node[0], node[2], node[3], *key) for node in nodes)
     db.executemany("INSERT INTO span_clusters (doc, start, end, signature, units, docs) VALUES (?, ?, ?, ?, ?, ?)", rows)

@@ -79,7 +79,7 @@ from provenance.store.stale import Stale, since_last_refresh
 from provenance.store.stale import clear as clear_stale
 from provenance.store.subgraph import Subgraph
 
-__all__ = ["compute_findings", "fill_temp", "read_streams", "refresh"]
+__all__ = ["compute_findings", "fill_temp", "read_streams", "refresh", "throwaway"]
 
 _log = logging.getLogger(__name__)
 _FETCH_ROWS = 100_000
@@ -99,6 +99,12 @@ JOIN paragraphs AS pb ON pb.doc_id = ub.doc_id AND pb.idx = ub.paragraph
 WHERE pa.boilerplate = 0 AND pb.boilerplate = 0
 ORDER BY m.a, m.b, m.a_start, m.b_start
 """
+
+
+def throwaway(index: Index) -> bool:
+    """Whether the index is rolled back (a sandbox) or deleted (a scratch copy) after use:
+    what only later scans would read need not be built in it."""
+    return index.sandboxed or index.disposable
 
 
 def refresh(index: Index, *, labeller: Labeller = label_components, full: bool = False) -> int:
@@ -125,10 +131,10 @@ def refresh(index: Index, *, labeller: Labeller = label_components, full: bool =
             mark_all(db, index.config.boilerplate)
             for table in ("reuses", "finding_drafts", "draft_anchors", "span_clusters", "cluster_spans"):
                 db.execute(f"DELETE FROM {table}")
-            _update_findings(db, index.config, labeller, None)
+            _update_findings(db, index.config, labeller, None, keep_state=True)
         else:
             flipped = mark_affected(db, index.config.boilerplate, stale.first_doc)
-            _update_findings(db, index.config, labeller, _affected(db, stale, flipped))
+            _update_findings(db, index.config, labeller, _affected(db, stale, flipped), keep_state=not throwaway(index))
         clear_stale(db, index.matched_through)
         db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (_STATE, _STATE_VERSION))
     return index.findings_count()
@@ -142,6 +148,7 @@ class _Affected:
     units: set[int]
     keys: set[ClusterKey]
     anchors: np.ndarray
+    first_unit: int
 
 
 def _affected(db: sqlite3.Connection, stale: Stale, flipped: list[tuple[int, int]]) -> _Affected:
@@ -155,12 +162,15 @@ def _affected(db: sqlite3.Connection, stale: Stale, flipped: list[tuple[int, int
     units.update(turned)
     keys = clusters_of_units(db, stale.deleted + [(unit, unit + 1) for unit in turned])
     units |= stored_units(db, keys)
-    return _Affected(units, keys, anchors_of_units(db, [(stale.first_unit, 1 << 62), *stale.deleted]))
+    return _Affected(units, keys, anchors_of_units(db, [(stale.first_unit, 1 << 62), *stale.deleted]), stale.first_unit)
 
 
-def _update_findings(db: sqlite3.Connection, config: Config, labeller: Labeller, affected: _Affected | None) -> None:
+def _update_findings(db: sqlite3.Connection, config: Config, labeller: Labeller, affected: _Affected | None, *,
+                     keep_state: bool) -> None:
     """Bring the stored drafts, marks, ``reuses`` and cluster state up to date: over the
-    whole index (``affected`` is ``None``) or over the components it reaches."""
+    whole index (``affected`` is ``None``) or over the components it reaches. Without
+    ``keep_state`` (an index thrown away after this refresh) the cluster state, which
+    only later refreshes read, is not stored."""
     if affected is None:
         matches = _read_matches(db)
         docs = _doc_keys(db, {m.a_doc for m in matches} | {m.b_doc for m in matches})
@@ -171,6 +181,8 @@ def _update_findings(db: sqlite3.Connection, config: Config, labeller: Labeller,
         clusters, docs, changes = _grow(db, labeller, affected)
         copies = changes.copies
     _recompute(db, config, clusters, docs, changes, copies, None if affected is None else affected.anchors)
+    if keep_state:
+        store_changes(db, clusters, changes, docs)
 
 
 def _grow(db: sqlite3.Connection, labeller: Labeller, affected: _Affected) -> tuple[Clusters, dict[int, DocKey], Changes]:
@@ -181,7 +193,7 @@ def _grow(db: sqlite3.Connection, labeller: Labeller, affected: _Affected) -> tu
     graph = Subgraph(db)
     graph.grow(affected.units)
     spans, docs = SpanGraph([]), dict[int, DocKey]()
-    clusters, changes = _compare(db, graph, spans, docs, labeller, affected.keys)
+    clusters, changes = _compare(db, graph, spans, docs, labeller, affected)
     seeded: set[int] = set()
     while True:
         nodes = clusters.graph.nodes
@@ -192,23 +204,23 @@ def _grow(db: sqlite3.Connection, labeller: Labeller, affected: _Affected) -> tu
         grew = graph.grow(wanted | copy_units)
         if not (graph.grow(graph.partner_units(copy_units)) or grew):
             break
-        clusters, changes = _compare(db, graph, spans, docs, labeller, affected.keys)
+        clusters, changes = _compare(db, graph, spans, docs, labeller, affected)
     _log.debug("refresh: %d match rows read over %d units; %d spans in %d clusters",
                graph.rows_read, len(graph.units_read), len(clusters.graph.nodes), len(clusters.groups))
     return clusters, docs, changes
 
 
 def _compare(db: sqlite3.Connection, graph: Subgraph, spans: SpanGraph, docs: dict[int, DocKey], labeller: Labeller,
-             keys: set[ClusterKey]) -> tuple[Clusters, Changes]:
+             affected: _Affected) -> tuple[Clusters, Changes]:
     """The clusters of the components loaded, and how they differ from the stored ones;
     ``spans`` and ``docs`` are extended with the components loaded since the last call."""
     matches = graph.matches()
     docs.update(_doc_keys(db, {m.a_doc for m in matches} | {m.b_doc for m in matches}))
     spans.add(matches)
     clusters = graph_clusters(spans, docs, labeller)
-    lost = keys
-    keys = keys | clusters_of_spans(db, [(node[0], node[2], node[3]) for node in clusters.graph.nodes])
-    return clusters, find_changes(db, clusters, docs, keys, lost)
+    lost = affected.keys
+    keys = lost | clusters_of_spans(db, [(node[0], node[2], node[3]) for node in clusters.graph.nodes])
+    return clusters, find_changes(db, clusters, docs, keys, lost, affected.first_unit)
 
 
 def _units_of(db: sqlite3.Connection, doc_ids: set[int]) -> set[int]:
@@ -252,7 +264,6 @@ def _recompute(db: sqlite3.Connection, config: Config, clusters: Clusters, docs:
     sync_reuses(db, synced)
     touched = set(keys_of.values()) | {key for key, _ in drafts}
     renumber(db, None if anchors is None else touched, before)  # a full refresh numbers every cluster
-    store_changes(db, clusters, changes)
 
 
 def _read_matches(db: sqlite3.Connection) -> list[SpanMatch]:

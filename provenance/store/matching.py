@@ -28,7 +28,7 @@ from provenance.config import Config
 from provenance.pipeline.lsh import Members, candidate_pairs, unique_pairs
 from provenance.pipeline.verify import verify_pairs
 from provenance.store import anchorindex, bandindex, keyruns
-from provenance.store.findings import fill_temp, read_streams
+from provenance.store.findings import fill_temp, read_streams, throwaway
 from provenance.store.index import Index
 from provenance.store.segments import unique_sorted
 
@@ -95,22 +95,17 @@ def match_pending(index: Index, mapper: Mapper | None = None) -> int:
         keyruns.compact(tx, max(stop, index.matched_through), num_bands)
         if anchorindex.indexed_through(tx) <= first_new:
             anchorindex.add_sorted(tx, *fresh, through=stop)
-        if not _throwaway(index) and bandindex.indexed_through(tx) < stop:
+        # Band segments built in a throwaway index would serve nothing (~2 minutes at 100k).
+        if not throwaway(index) and bandindex.indexed_through(tx) < stop:
             bandindex.index_units(tx, bandindex.indexed_through(tx), stop, num_bands)
     return len(rows)
-
-
-def _throwaway(index: Index) -> bool:
-    """Whether the index is rolled back (a sandbox) or deleted (a scratch copy) after use:
-    band segments built in it would serve nothing (at 100k articles, ~2 minutes)."""
-    return index.sandboxed or index.disposable
 
 
 def _index_bands(index: Index) -> None:
     """Copy the band keys of matched units the segments do not cover yet into them (an
     index from before version 8)."""
     through = index.matched_through
-    if _throwaway(index) or bandindex.indexed_through(index.connection) >= through:
+    if throwaway(index) or bandindex.indexed_through(index.connection) >= through:
         return
     with index.transaction(findings_current=None) as tx:
         bandindex.index_units(tx, bandindex.indexed_through(tx), through, index.config.num_bands)
