@@ -22,7 +22,8 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections import defaultdict
-from collections.abc import Callable, Container, Mapping
+from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import partial
 from typing import overload
@@ -157,7 +158,7 @@ def cluster_findings(
     paragraphs: Mapping[int, tuple[int, int]],
     texts: Callable[[int], str],
     config: Config,
-    copies: Container[int] | None = None,
+    copies: AbstractSet[int] | None = None,
 ) -> list[Finding]:
     """The findings of the copy articles ``copies`` (every article when ``None``), each
     numbered with its cluster's number in ``clusters`` (not yet dense). A copy article's
@@ -165,7 +166,12 @@ def cluster_findings(
     with them, so the findings of a subset are those of the whole index restricted to it."""
     graph, number_of = clusters.graph, clusters.number_of
     candidates: list[_Pending] = []
-    for number, group in enumerate(clusters.groups, start=1):
+    # Only clusters holding a span of a copy article give candidates: skip the others
+    # (a refresh loads whole components, stock ones of thousands of articles included).
+    numbers = range(1, len(clusters.groups) + 1) if copies is None else sorted(
+        {number_of[n] for doc in copies for n in clusters.doc_nodes.get(doc, ())})
+    for number in numbers:
+        group = clusters.groups[number - 1]
         group_docs = [docs[d] for d in sorted({graph.nodes[n][1] for n in group})]
         if len(group_docs) < 2:
             continue
