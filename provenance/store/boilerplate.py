@@ -121,6 +121,12 @@ SELECT p.doc_id, p.idx, p.pattern, p.boilerplate FROM paragraphs AS p JOIN docum
 WHERE p.fingerprint = :fingerprint AND p.doc_id < :first_doc AND p.words BETWEEN 1 AND :max_words AND {group}
 """
 _GROUPS = {"s": "d.site = :group", "f": "rtrim(d.source, replace(d.source, '/', '')) = :group"}
+#: Whether a folder holds an old article, found in the ``source`` index: the sources in a
+#: folder ``.../`` sort between it and ``...0`` (``0`` follows ``/``).
+_OLD_IN_FOLDER = """
+SELECT 1 FROM documents WHERE source >= :group AND source < :upper AND id < :first_doc
+AND rtrim(source, replace(source, '/', '')) = :group LIMIT 1
+"""
 
 
 def _mark_arrivals(db: sqlite3.Connection, config: BoilerplateConfig, first_doc: int) -> list[tuple[int, int]]:
@@ -133,13 +139,18 @@ def _mark_arrivals(db: sqlite3.Connection, config: BoilerplateConfig, first_doc:
             for kind, group in (("s", site), ("f", folder)):
                 if kind == "f" or site != "":
                     pairs.setdefault((kind, group, fingerprint), set()).add(doc)
+    # A new folder (a day's scrape, a checked workspace) has no old articles: its pairs
+    # need no count, which would read every paragraph holding their fingerprints.
+    folders = {group for kind, group, _ in pairs if kind == "f" and group.endswith("/")}
+    empty = {group for group in folders if db.execute(
+        _OLD_IN_FOLDER, {"group": group, "upper": group[:-1] + "0", "first_doc": first_doc}).fetchone() is None}
     frequent: set[tuple[str, str, int]] = set()
     changed: dict[tuple[int, int], int] = {}  # (doc, idx) -> new flag
     flipped: set[tuple[int, int]] = set()
     for pair, docs in pairs.items():
         kind, group, fingerprint = pair
         query = {**params, "group": group, "fingerprint": fingerprint, "limit": config.min_documents}
-        old = db.execute(_OLD_IN_GROUP.format(group=_GROUPS[kind]), query).fetchone()[0]
+        old = 0 if kind == "f" and group in empty else db.execute(_OLD_IN_GROUP.format(group=_GROUPS[kind]), query).fetchone()[0]
         if old + len(docs) < config.min_documents:
             continue
         frequent.add(pair)
