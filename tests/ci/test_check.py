@@ -296,3 +296,34 @@ def test_check_copies_nothing_and_judges_as_a_check_on_a_copy(newsroom, run_cli,
     copied = run_cli("check", "new", "--format", "json")
     assert (copied.code, copied.out) == (in_place.code, in_place.out)
     assert len(in_place.json()["reuses"]) == 2
+
+
+def test_a_check_answers_as_the_same_check_with_update(tmp_path, write_article, run_cli):
+    """A check's sandbox skips what only later scans read (the clusters' stored state),
+    yet answers as a check that adds the articles for good: a grown cluster, a new one
+    between checked articles, and an earlier-dated copy that takes over as origin."""
+    stock = prose(3, sentences=3)
+    for day, site in enumerate(("one", "two", "three"), start=1):
+        write_article(f"{site}.txt", f"https://{site}.example/2020/01/0{day}/s/", f"2020-01-0{day} 10:00:00", site,
+                      [prose(10 + day), stock, prose(20 + day)])
+    assert run_cli("scan", "corpus").code == 0
+    new = tmp_path / "new"
+    pair = prose(4, sentences=3)
+    write_article("grown.txt", "https://four.example/x", "2020-01-05 10:00:00", "G", [prose(31), stock], root=new)
+    write_article("early.txt", "https://five.example/y", "2019-12-31 10:00:00", "E", [stock, prose(32)], root=new)
+    write_article("p1.txt", "https://six.example/z", "2020-01-06 10:00:00", "P1", [prose(33), pair], root=new)
+    write_article("p2.txt", "https://seven.example/w", "2020-01-07 10:00:00", "P2", [pair, prose(34)], root=new)
+    checked = run_cli("check", "new", "--format", "json")
+    updated = run_cli("check", "new", "--format", "json", "--update")
+    assert checked.code == updated.code == 1
+
+    def answers(result) -> list[dict]:  # indexed articles are named from the index's root
+        reuses = result.json()["reuses"]
+        for reuse in reuses:
+            for side in ("origin", "copy"):
+                reuse[side]["path"] = Path(reuse[side]["path"]).name
+        return reuses
+
+    assert answers(checked) == answers(updated)
+    assert {(r["origin"]["path"], r["copy"]["path"]) for r in answers(checked)} == {("early.txt", "grown.txt"),
+                                                                                   ("p1.txt", "p2.txt")}
