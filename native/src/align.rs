@@ -7,7 +7,6 @@
 //! scoring; this is its only implementation.
 
 use rayon::prelude::*;
-use std::collections::HashMap;
 
 /// Seeds per shingle value kept on side B (a repeated n-gram inside one paragraph).
 pub const MAX_REPEAT: usize = 32;
@@ -86,33 +85,34 @@ pub fn runs_of(a: &[u32], b: &[u32], size: i64) -> Vec<Run> {
     if a.is_empty() || b.is_empty() {
         return Vec::new();
     }
-    let mut positions: HashMap<u32, Vec<i64>> = HashMap::with_capacity(b.len());
-    for (j, &value) in b.iter().enumerate() {
-        let list = positions.entry(value).or_default();
-        if list.len() < MAX_REPEAT {
-            list.push(j as i64);
-        }
-    }
-    // Seeds (diagonal, i, j): sorted, a run breaks where the diagonal changes or a
-    // position is skipped.
-    let mut seeds: Vec<(i64, i64, i64)> = Vec::new();
-    for (i, value) in a.iter().enumerate() {
-        if let Some(list) = positions.get(value) {
-            let i = i as i64;
-            seeds.extend(list.iter().map(|&j| (i - j, i, j)));
-        }
-    }
-    seeds.sort_unstable();
+    debug_assert!(u32::try_from(b.len()).is_ok(), "a stream's positions fit in 32 bits");
+    // B's shingles as `value << 32 | position`, sorted: a value's occurrences are one
+    // slice, the first ones first. Paragraphs are short: this beats a map of lists.
+    let mut positions: Vec<u64> = b.iter().enumerate().map(|(j, &value)| (u64::from(value) << 32) | j as u64).collect();
+    positions.sort_unstable();
+    // The run open on each diagonal `i - j` (slot `i - j + b.len() - 1`): its first
+    // `(i, j)` and the last `i` it reached. Positions of A come in order, so a run grows
+    // while its diagonal's next seed is at the next position, and ends at a gap.
+    let mut open: Vec<Option<(usize, usize, usize)>> = vec![None; a.len() + b.len() - 1];
     let mut runs: Vec<Run> = Vec::new();
-    let mut start = 0;
-    for k in 1..=seeds.len() {
-        let breaks = k == seeds.len() || seeds[k].0 != seeds[k - 1].0 || seeds[k].1 != seeds[k - 1].1 + 1;
-        if breaks {
-            let (_, i, j) = seeds[start];
-            runs.push(Run { a: i, b: j, len: (k - start) as i64 + size - 1 });
-            start = k;
+    let run = |(i, j, last): (usize, usize, usize)| Run { a: i as i64, b: j as i64, len: (last - i) as i64 + size };
+    for (i, &value) in a.iter().enumerate() {
+        let from = positions.partition_point(|&p| p < u64::from(value) << 32);
+        let occurrences = positions[from..].iter().take_while(|&&p| p >> 32 == u64::from(value)).take(MAX_REPEAT);
+        for &p in occurrences {
+            let j = (p & 0xFFFF_FFFF) as usize;
+            let slot = &mut open[i + b.len() - 1 - j];
+            match *slot {
+                Some((first_i, first_j, last)) if last + 1 == i => *slot = Some((first_i, first_j, i)),
+                Some(ended) => {
+                    runs.push(run(ended));
+                    *slot = Some((i, j, i));
+                }
+                None => *slot = Some((i, j, i)),
+            }
         }
     }
+    runs.extend(open.into_iter().flatten().map(run));
     runs.sort_unstable();
     runs
 }
@@ -261,6 +261,12 @@ mod tests {
     #[test]
     fn a_skipped_position_breaks_the_run() {
         assert_eq!(runs_of(&[1, 2, 9, 4], &[1, 2, 3, 4], 2), vec![run(0, 0, 3), run(3, 3, 2)]);
+    }
+
+    #[test]
+    fn a_diagonal_reopens_after_a_gap_and_crossing_copies_stay_apart() {
+        let runs = runs_of(&[1, 2, 9, 1, 2], &[1, 2, 7, 1, 2], 2);
+        assert_eq!(runs, vec![run(0, 0, 3), run(0, 3, 3), run(3, 0, 3), run(3, 3, 3)]);
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod offsets;
 pub mod shingle;
 pub mod split;
 pub mod units;
+pub mod verify;
 
 #[cfg(feature = "python")]
 mod bindings;

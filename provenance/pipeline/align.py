@@ -40,7 +40,8 @@ from provenance._native import best_chain_region as _native_best_chain_region
 from provenance._native import runs_of as _native_runs_of
 from provenance.config import AlignConfig
 
-__all__ = ["Region", "Run", "accept", "align", "align_many", "best_chain_region", "explain", "runs_of"]
+__all__ = ["Region", "Run", "accept", "acceptance_args", "align", "align_many", "best_chain_region", "explain", "runs_of",
+           "scoring_args"]
 
 Run = tuple[int, int, int]
 
@@ -67,11 +68,16 @@ class Region:
         return gap
 
 
-def _scoring(config: AlignConfig) -> tuple[float, float, float, float, int]:
+def scoring_args(config: AlignConfig) -> tuple[float, float, float, float, int]:
+    """``(match, mismatch, gap_open, gap_extend, max_gap)``: the scoring as the native
+    kernels take it."""
     return float(config.match), float(config.mismatch), float(config.gap_open), float(config.gap_extend), int(config.max_gap)
 
 
-def _rule(config: AlignConfig, min_words: int, min_coverage: float) -> tuple[int, int, int, int, float]:
+def acceptance_args(config: AlignConfig, min_words: int,
+                    min_coverage: float) -> tuple[int, int, int, int, float]:
+    """``(long_run, min_scattered, max_gap, min_words, min_coverage)``: the acceptance
+    rule as the native kernels take it."""
     return int(config.long_run), int(config.min_scattered), int(config.max_gap), int(min_words), float(min_coverage)
 
 
@@ -99,7 +105,7 @@ def _best_chain(runs: list[Run], config: AlignConfig) -> tuple[float, list[Run]]
     """The best-scoring chain of sorted non-empty ``runs`` and its score (see the module
     doc); each run after the first is trimmed by its overlap with the previous one."""
     array = np.ascontiguousarray(np.asarray(runs, dtype=np.int64).reshape(-1, 3))
-    score, chain = _native_best_chain(array, _scoring(config))
+    score, chain = _native_best_chain(array, scoring_args(config))
     return score, [(a, b, n) for a, b, n in chain.tolist()]
 
 
@@ -119,7 +125,8 @@ def align_many(streams: Sequence[np.ndarray], pairs: Sequence[tuple[int, int]] |
     shingles = np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.uint32)
     pair_array = np.ascontiguousarray(np.asarray(pairs, dtype=np.int64).reshape(-1, 2))
     owners, scores, runs, run_bounds = _native_align_many(
-        shingles, bounds, pair_array, size, _scoring(config), _rule(config, min_words, min_coverage), max_regions)
+        shingles, bounds, pair_array, size, scoring_args(config), acceptance_args(config, min_words, min_coverage),
+        max_regions)
     found: list[list[Region]] = [[] for _ in range(len(pair_array))]
     rows = [(a, b, n) for a, b, n in runs.tolist()]
     edges = run_bounds.tolist()
@@ -146,7 +153,7 @@ def best_chain_region(a_shingles: np.ndarray, a_words: tuple[int, int], b_shingl
     a0, b0 = a_words[0], b_words[0]
     a_part = a_shingles[a0 : max(a0 + 1, a_words[1] - size + 1)]
     b_part = b_shingles[b0 : max(b0 + 1, b_words[1] - size + 1)]
-    found = _native_best_chain_region(_stream(a_part), _stream(b_part), size, _scoring(config))
+    found = _native_best_chain_region(_stream(a_part), _stream(b_part), size, scoring_args(config))
     if found is None:
         return None
     score, chain = found
@@ -160,7 +167,7 @@ def accept(region: Region, config: AlignConfig, min_words: int, min_coverage: fl
     ``max_gap``."""
     runs = np.ascontiguousarray(np.asarray(region.runs, dtype=np.int64).reshape(-1, 3))
     span = (region.a_start, region.a_end, region.b_start, region.b_end, region.matched)
-    return bool(_native_accept(runs, span, _rule(config, min_words, min_coverage)))
+    return bool(_native_accept(runs, span, acceptance_args(config, min_words, min_coverage)))
 
 
 def explain(region: Region) -> list[tuple[str, int, int, int, int]]:

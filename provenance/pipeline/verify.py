@@ -10,6 +10,11 @@ word's end: no unaligned word at either end), and its measures:
   both spans are the same words; an abridged copy scores its kept share);
 * ``jaccard`` and ``containment``: exact Jaccard of the two spans' shingle sets, and the
   share of the smaller set found in the other; ``shared``: shingles in common.
+
+Alignment and measures run in the native core over a whole batch (:func:`verify_rows`,
+``native/src/verify.rs``), whose rows come back as columns: a scan verifies tens of
+thousands of regions, and an object per region cost more than the alignment.
+:func:`measure` is the same kernel for one pair of word ranges (findings re-measure).
 """
 
 from __future__ import annotations
@@ -19,11 +24,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from provenance._native import measure as _native_measure
+from provenance._native import verify_many as _native_verify_many
 from provenance.config import Config
-from provenance.pipeline.align import Region, align_many
+from provenance.pipeline.align import acceptance_args, scoring_args
 from provenance.pipeline.anchors import TokenStream
 
-__all__ = ["Match", "jaccard", "measure", "shared_count", "verify_pairs"]
+__all__ = ["Match", "jaccard", "measure", "shared_count", "verify_pairs", "verify_rows"]
+
+# Regions taken from one pair (as :func:`provenance.pipeline.align.align`'s default).
+_MAX_REGIONS = 4
 
 
 def shared_count(left: np.ndarray, right: np.ndarray) -> int:
@@ -61,42 +71,62 @@ class Match:
                 self.jaccard, self.containment, self.matched)
 
 
-def _window_set(stream: TokenStream, first: int, last: int, size: int) -> set[int]:
-    """Shingles of words ``[first, last)`` (one shingle if fewer than ``size``). A Python
-    set: for the few dozen values of a passage it beats ``np.unique`` many times over."""
-    stop = last - size + 1 if last - first >= size else first + 1
-    return set(stream.shingles[first:stop].tolist())
-
-
 def measure(a: TokenStream, a_words: tuple[int, int], b: TokenStream, b_words: tuple[int, int], matched: int,
             size: int) -> tuple[float, int, float, float]:
-    """``(similarity, shared, jaccard, containment)`` of two word ranges (see module doc)."""
-    left, right = _window_set(a, *a_words, size), _window_set(b, *b_words, size)
-    shared = len(left & right)
-    union = len(left) + len(right) - shared
-    longer = max(a_words[1] - a_words[0], b_words[1] - b_words[0], 1)
-    smaller = max(1, min(len(left), len(right)))
-    return min(1.0, matched / longer), shared, (shared / union if union else 0.0), min(1.0, shared / smaller)
+    """``(similarity, shared, jaccard, containment)`` of two word ranges (see module doc).
+
+    A range's shingle set is ``shingles[first:last - size + 1]``, or the one shingle at
+    ``first`` when the range is shorter than a shingle.
+
+    >>> stream = TokenStream(np.arange(6), np.arange(1, 7), np.arange(4, dtype=np.uint32), np.zeros(6, np.uint32))
+    >>> measure(stream, (0, 6), stream, (2, 6), 4, 3)
+    (0.6666666666666666, 2, 0.5, 1.0)
+    """
+    return _native_measure(_u32(a.shingles), (int(a_words[0]), int(a_words[1])), _u32(b.shingles),
+                           (int(b_words[0]), int(b_words[1])), int(matched), size)
 
 
-def _match(a_id: int, b_id: int, a: TokenStream, b: TokenStream, region: Region, size: int) -> Match:
-    # A run is ``seeds + seed_size - 1`` words; a passage shorter than one seed has fewer.
-    a_words = (region.a_start, min(region.a_end, len(a)))
-    b_words = (region.b_start, min(region.b_end, len(b)))
-    similarity, shared, jacc, containment = measure(a, a_words, b, b_words, region.matched, size)
-    return Match(a_id, b_id, int(a.starts[a_words[0]]), int(a.ends[a_words[1] - 1]), int(b.starts[b_words[0]]),
-                 int(b.ends[b_words[1] - 1]), similarity, shared, jacc, containment, region.matched)
+def _u32(values: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(values, dtype=np.uint32)
 
 
-def verify_pairs(pairs: Iterable[tuple[int, int]], streams: dict[int, TokenStream], config: Config) -> list[Match]:
-    """Every accepted region of every pair ``(a, b)`` of paragraph units (``a < b``);
-    pairs whose streams are missing (units deleted meanwhile, or written by an older
-    version) give nothing."""
-    size, seed = config.shingle.size, config.align.seed_size
-    present = [(a, b) for a, b in pairs if a in streams and b in streams]
-    ids = sorted({unit for pair in present for unit in pair})
-    position = {unit: k for k, unit in enumerate(ids)}
-    found = align_many([streams[unit].seeds(seed) for unit in ids], [(position[a], position[b]) for a, b in present],
-                       seed, config.align, config.segment.min_words, config.verify.min_similarity)
-    return [_match(a, b, streams[a], streams[b], region, size)
-            for (a, b), regions in zip(present, found, strict=True) for region in regions]
+def _bounds(parts: list[np.ndarray]) -> np.ndarray:
+    """The ``len(parts) + 1`` offsets of ``parts`` laid end to end."""
+    bounds = np.zeros(len(parts) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, parts), dtype=np.int64, count=len(parts)), out=bounds[1:])
+    return bounds
+
+
+def _joined(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(parts, dtype=dtype, casting="unsafe") if parts else np.zeros(0, dtype=dtype)
+
+
+def verify_rows(pairs: Iterable[tuple[int, int]] | np.ndarray, streams: dict[int, TokenStream],
+                config: Config) -> list[tuple[int, int, int, int, int, int, float, int, float, float, int]]:
+    """:meth:`Match.row` of every accepted region of every pair ``(a, b)`` of paragraph
+    units (``a < b``), in pair order, best region first; pairs whose streams are missing
+    (units deleted meanwhile, or written by an older version) give nothing.
+
+    The whole batch is aligned and measured natively, on all cores, and comes back as
+    columns: no object per region on the way.
+    """
+    pair_array = np.asarray(pairs if isinstance(pairs, np.ndarray) else list(pairs), np.int64).reshape(-1, 2)
+    known = np.fromiter(streams, dtype=np.int64, count=len(streams))
+    present = pair_array[np.isin(pair_array, known).all(axis=1)]
+    ids, positions = np.unique(present, return_inverse=True)
+    chosen = [streams[unit] for unit in ids.tolist()]
+    starts, shingles = [stream.starts for stream in chosen], [stream.shingles for stream in chosen]
+    owner, *columns = _native_verify_many(
+        _joined([stream.words for stream in chosen], np.uint64), _joined(starts, np.int64),
+        _joined([stream.ends for stream in chosen], np.int64), _bounds(starts), _joined(shingles, np.uint32),
+        _bounds(shingles), np.ascontiguousarray(positions.reshape(-1, 2), dtype=np.int64),
+        (config.align.seed_size, config.shingle.size), scoring_args(config.align),
+        acceptance_args(config.align, config.segment.min_words, config.verify.min_similarity), _MAX_REGIONS)
+    a_ids, b_ids = present[owner, 0].tolist(), present[owner, 1].tolist()
+    return list(zip(a_ids, b_ids, *(column.tolist() for column in columns), strict=True))
+
+
+def verify_pairs(pairs: Iterable[tuple[int, int]] | np.ndarray, streams: dict[int, TokenStream],
+                 config: Config) -> list[Match]:
+    """:func:`verify_rows` as :class:`Match` records."""
+    return [Match(*row) for row in verify_rows(pairs, streams, config)]

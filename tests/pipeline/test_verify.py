@@ -4,24 +4,25 @@ words aligned; what independent reports share (names, titles, short quotes) is n
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from provenance.config import AlignConfig, Config
-from provenance.pipeline.align import align, explain
+from provenance.config import AlignConfig, Config, SegmentConfig, ShingleConfig
+from provenance.pipeline.align import align, align_many, explain
 from provenance.pipeline.anchors import TokenStream, decode_tokens, encode_tokens, winnowed_anchors
 from provenance.pipeline.normalise import tokenise_columns
 from provenance.pipeline.shingle import shingle_hashes, word_hashes
-from provenance.pipeline.verify import jaccard, verify_pairs
+from provenance.pipeline.verify import Match, jaccard, measure, verify_pairs, verify_rows
 
 WIRE = ("It is clear, officers believe, that whoever left the building last, according to the timetable the "
         "court heard, must have seen the fire start.")
 
 
-def _stream(text: str) -> TokenStream:
+def _stream(text: str, size: int = 3) -> TokenStream:
     words, starts, ends = tokenise_columns(text)
     hashes = word_hashes(words)
-    return TokenStream(np.asarray(starts, np.int64), np.asarray(ends, np.int64), shingle_hashes(hashes, 3),
+    return TokenStream(np.asarray(starts, np.int64), np.asarray(ends, np.int64), shingle_hashes(hashes, size),
                        (hashes & np.uint64(0xFFFFFFFF)).astype(np.uint32))
 
 
@@ -106,3 +107,136 @@ def test_token_streams_round_trip():
 
 def test_jaccard_is_exact():
     assert jaccard(np.array([1, 2, 3], np.uint32), np.array([2, 3, 4], np.uint32)) == 0.5
+
+
+def test_rows_are_the_matches_rows_in_pair_order():
+    copy = "It is clear that whoever left the building last must have seen the fire start."
+    retold = "Witnesses said whoever left the building last must have seen the fire start."
+    streams = {1: _stream(WIRE), 2: _stream(copy), 3: _stream(retold)}
+    pairs = [(2, 3), (1, 3), (1, 2)]
+    rows = verify_rows(pairs, streams, Config())
+    # In the order of the pairs, not sorted; (1, 3) shares two short runs only.
+    assert [row[:2] for row in rows] == [(2, 3), (1, 2)]
+    assert rows == [match.row() for match in verify_pairs(pairs, streams, Config())]
+    a, _, a_start, a_end, b_start, b_end, similarity, shared, _, _, matched = rows[1]
+    assert (WIRE[a_start:a_end], copy[b_start:b_end]) == (WIRE[:-1], copy[:-1])
+    assert matched == len(copy.split()) and similarity == matched / len(WIRE.split())
+    assert isinstance(a, int) and isinstance(similarity, float) and isinstance(shared, int)
+
+
+def test_pairs_with_a_missing_stream_give_nothing():
+    streams = {1: _stream(WIRE), 2: _stream(WIRE)}
+    assert verify_rows([(1, 7), (7, 2)], streams, Config()) == []
+    assert verify_rows(np.zeros((0, 2), np.int64), streams, Config()) == []
+    assert len(verify_rows(np.array([[1, 2], [2, 9]]), streams, Config())) == 1
+
+
+def test_a_verbatim_copy_measures_one_everywhere():
+    [row] = verify_rows([(1, 2)], {1: _stream(WIRE), 2: _stream("Lead-in. " + WIRE)}, Config())
+    assert row[6:10] == (1.0, len(set(_stream(WIRE).shingles.tolist())), 1.0, 1.0)
+
+
+def test_measure_compares_the_shingle_sets_of_two_word_ranges():
+    # Shingles of words [0, 6) with size 3: the first four; of [2, 6): shingles 2 and 3.
+    stream = TokenStream(np.arange(6), np.arange(1, 7), np.array([10, 11, 12, 13], np.uint32),
+                         np.zeros(6, np.uint32))
+    assert measure(stream, (0, 6), stream, (2, 6), 4, 3) == (4 / 6, 2, 2 / 4, 1.0)
+    # A range shorter than a shingle is the one shingle it starts.
+    assert measure(stream, (1, 2), stream, (1, 3), 1, 3) == (0.5, 1, 1.0, 1.0)
+    # Nothing in common, and no shingle at all: zeros, never a division by zero.
+    assert measure(stream, (0, 3), stream, (3, 6), 0, 3) == (0.0, 0, 0.0, 0.0)
+    empty = TokenStream(np.zeros(0), np.zeros(0), np.zeros(0, np.uint32), np.zeros(0, np.uint32))
+    assert measure(empty, (0, 0), empty, (0, 0), 0, 3) == (0.0, 0, 0.0, 0.0)
+
+
+# The computation verify_rows replaced (Region and Match objects, Python sets), kept
+# here only to check the native one against it.
+def _reference_measure(a: TokenStream, a_words: tuple[int, int], b: TokenStream, b_words: tuple[int, int],
+                       matched: int, size: int) -> tuple[float, int, float, float]:
+    def window(stream: TokenStream, first: int, last: int) -> set[int]:
+        stop = last - size + 1 if last - first >= size else first + 1
+        return set(stream.shingles[first:stop].tolist())
+
+    left, right = window(a, *a_words), window(b, *b_words)
+    shared = len(left & right)
+    union = len(left) + len(right) - shared
+    longer = max(a_words[1] - a_words[0], b_words[1] - b_words[0], 1)
+    smaller = max(1, min(len(left), len(right)))
+    return min(1.0, matched / longer), shared, (shared / union if union else 0.0), min(1.0, shared / smaller)
+
+
+def _reference_rows(pairs: list[tuple[int, int]], streams: dict[int, TokenStream], config: Config) -> list[tuple]:
+    size, seed = config.shingle.size, config.align.seed_size
+    present = [(a, b) for a, b in pairs if a in streams and b in streams]
+    ids = sorted({unit for pair in present for unit in pair})
+    position = {unit: k for k, unit in enumerate(ids)}
+    found = align_many([streams[unit].seeds(seed) for unit in ids],
+                       [(position[a], position[b]) for a, b in present], seed, config.align,
+                       config.segment.min_words, config.verify.min_similarity)
+    rows = []
+    for (a_id, b_id), regions in zip(present, found, strict=True):
+        a, b = streams[a_id], streams[b_id]
+        for region in regions:
+            a_words = (region.a_start, min(region.a_end, len(a)))
+            b_words = (region.b_start, min(region.b_end, len(b)))
+            measures = _reference_measure(a, a_words, b, b_words, region.matched, size)
+            rows.append((a_id, b_id, int(a.starts[a_words[0]]), int(a.ends[a_words[1] - 1]),
+                         int(b.starts[b_words[0]]), int(b.ends[b_words[1] - 1]), *measures, region.matched))
+    return rows
+
+
+VOCABULARY = ("the", "fire", "crew", "said", "on", "Monday,", "that", "it", "was", "late", "and", "police",
+              "found", "no", "sign", "of", "a", "break-in", "\u201cquickly\u201d", "Mr.", "Roe", "41", "left")
+CONFIGS = [
+    Config(),
+    Config(segment=SegmentConfig(min_words=3), shingle=ShingleConfig(size=2),
+           align=AlignConfig(seed_size=3, long_run=4, min_scattered=5, max_gap=6)),
+]
+
+
+@st.composite
+def _passages(draw: st.DrawFn) -> list[str]:
+    """A source text and edited copies of parts of it: cut, words dropped, words added
+    (about half the examples verify some pair)."""
+    words = st.sampled_from(VOCABULARY)
+    source = draw(st.lists(words, min_size=9, max_size=70) | st.lists(words, max_size=8))
+    texts = [" ".join(source)]
+    for _ in range(draw(st.integers(1, 4))):
+        start = draw(st.integers(0, len(source) // 2))
+        part = source[start : draw(st.integers(start, len(source)))]
+        kept = [word for word in part if draw(st.integers(0, 15)) > 0]
+        added = draw(st.lists(words, max_size=6))
+        at = draw(st.integers(0, len(kept)))
+        texts.append(" ".join(kept[:at] + added + kept[at:]))
+    return texts
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=["default", "small"])
+@settings(max_examples=150, deadline=None)
+@given(texts=_passages(), data=st.data())
+def test_verify_rows_equal_the_python_computation(config, texts, data):
+    streams = {10 * k: _stream(text, config.shingle.size) for k, text in enumerate(texts) if text}
+    units = [10 * k for k in range(len(texts))] + [999]  # an empty text and 999 have no stream
+    pairs = data.draw(st.lists(st.tuples(st.sampled_from(units), st.sampled_from(units)), min_size=1, max_size=12))
+    rows = verify_rows(pairs, streams, config)
+    expected = _reference_rows(pairs, streams, config)
+    assert rows == expected
+    assert [tuple(map(type, row)) for row in rows] == [tuple(map(type, row)) for row in expected]
+    assert [Match(*row) for row in rows] == verify_pairs(pairs, streams, config)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 5), max_size=12), st.lists(st.integers(0, 5), max_size=12), st.data())
+def test_measure_equals_the_python_computation(left, right, data):
+    def stream(values: list[int]) -> TokenStream:
+        count = len(values) + 2
+        return TokenStream(np.arange(count), np.arange(count), np.asarray(values, np.uint32),
+                           np.zeros(count, np.uint32))
+
+    a, b = stream(left), stream(right)
+    a_first = data.draw(st.integers(0, len(a)))
+    b_first = data.draw(st.integers(0, len(b)))
+    a_words = (a_first, data.draw(st.integers(a_first, len(a))))
+    b_words = (b_first, data.draw(st.integers(b_first, len(b))))
+    matched, size = data.draw(st.integers(0, 20)), data.draw(st.integers(1, 4))
+    assert measure(a, a_words, b, b_words, matched, size) == _reference_measure(a, a_words, b, b_words, matched, size)

@@ -4,9 +4,24 @@ use numpy::{PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArr
 use pyo3::prelude::*;
 
 use super::{
-    acceptance, contiguous, runs_array, runs_from, scoring, unit_bounds, value_error, AcceptanceArgs, ScoringArgs,
+    acceptance, contiguous, positive, runs_array, runs_from, scoring, unit_bounds, value_error, AcceptanceArgs,
+    ScoringArgs,
 };
 use crate::align::{self, Region};
+use crate::verify::{self, Passage, Settings, Verified};
+
+/// `pairs`, an `(n, 2)` int64 array, as pairs of indexes below `count`.
+fn stream_pairs(pairs: &PyReadonlyArray2<'_, i64>, count: usize) -> PyResult<Vec<(usize, usize)>> {
+    if pairs.shape()[1] != 2 {
+        return Err(value_error("pairs must be an (n, 2) array of stream indexes".to_owned()));
+    }
+    let index = |value: i64| usize::try_from(value).ok().filter(|&i| i < count);
+    contiguous(pairs, "pairs")?
+        .chunks_exact(2)
+        .map(|pair| index(pair[0]).zip(index(pair[1])))
+        .collect::<Option<_>>()
+        .ok_or_else(|| value_error(format!("pairs must index the {count} streams")))
+}
 
 /// Runs `(a, b, words)` as an int64 `(runs, 3)` array, sorted.
 #[pyfunction]
@@ -89,15 +104,7 @@ fn align_many<'py>(
     let values = contiguous(&shingles, "shingles")?;
     let bounds = unit_bounds(contiguous(&bounds, "bounds")?, values.len(), "bounds")?;
     let streams: Vec<&[u32]> = bounds.windows(2).map(|w| &values[w[0]..w[1]]).collect();
-    if pairs.shape()[1] != 2 {
-        return Err(value_error("pairs must be an (n, 2) array of stream indexes".to_owned()));
-    }
-    let index = |value: i64| usize::try_from(value).ok().filter(|&i| i < streams.len());
-    let pairs: Vec<(usize, usize)> = contiguous(&pairs, "pairs")?
-        .chunks_exact(2)
-        .map(|pair| index(pair[0]).zip(index(pair[1])))
-        .collect::<Option<_>>()
-        .ok_or_else(|| value_error(format!("pairs must index the {} streams", streams.len())))?;
+    let pairs = stream_pairs(&pairs, streams.len())?;
     let max_regions = usize::try_from(max_regions).unwrap_or(0);
     let (scoring, rule) = (scoring(scores), acceptance(rule));
     let found: Vec<Vec<Region>> = py.detach(|| align::align_many(&streams, &pairs, size, &scoring, &rule, max_regions));
@@ -118,11 +125,122 @@ fn align_many<'py>(
     ))
 }
 
+/// `(similarity, shared, jaccard, containment)` of words `a_words` of the shingle
+/// stream `a` against `b_words` of `b`, with `matched` aligned words.
+#[pyfunction]
+fn measure(
+    a: PyReadonlyArray1<'_, u32>,
+    a_words: (i64, i64),
+    b: PyReadonlyArray1<'_, u32>,
+    b_words: (i64, i64),
+    matched: i64,
+    size: i64,
+) -> PyResult<(f64, i64, f64, f64)> {
+    positive(size, "size")?;
+    if a_words.0 < 0 || a_words.1 < 0 || b_words.0 < 0 || b_words.1 < 0 {
+        return Err(value_error(format!("word ranges must not be negative, got {a_words:?} and {b_words:?}")));
+    }
+    let (a, b) = (contiguous(&a, "a")?, contiguous(&b, "b")?);
+    let m = verify::measure(a, a_words, b, b_words, matched, size);
+    Ok((m.similarity, m.shared, m.jaccard, m.containment))
+}
+
+/// The columns of verified regions: pair, `str` offsets `a_start, a_end, b_start, b_end`,
+/// similarity, shared, jaccard, containment, matched.
+type VerifiedColumns<'py> = (
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<i64>>,
+);
+
+/// Every accepted region of many pairs of paragraphs, measured, as columns.
+///
+/// Paragraph `i` has the words `[word_bounds[i], word_bounds[i+1])` of `words` (uint64
+/// hashes), `starts` and `ends` (int64 `str` offsets), and the shingle stream
+/// `shingles[shingle_bounds[i]:shingle_bounds[i+1]]`; `pairs` is `(n, 2)` int64 of
+/// paragraph indexes. Returns [`VerifiedColumns`]: region `r` belongs to pair `pair[r]`;
+/// regions come in pair order, best first within a pair.
+#[allow(clippy::too_many_arguments)]
+#[pyfunction]
+fn verify_many<'py>(
+    py: Python<'py>,
+    words: PyReadonlyArray1<'py, u64>,
+    starts: PyReadonlyArray1<'py, i64>,
+    ends: PyReadonlyArray1<'py, i64>,
+    word_bounds: PyReadonlyArray1<'py, i64>,
+    shingles: PyReadonlyArray1<'py, u32>,
+    shingle_bounds: PyReadonlyArray1<'py, i64>,
+    pairs: PyReadonlyArray2<'py, i64>,
+    sizes: (i64, i64),
+    scores: ScoringArgs,
+    rule: AcceptanceArgs,
+    max_regions: i64,
+) -> PyResult<VerifiedColumns<'py>> {
+    let (words, starts, ends) =
+        (contiguous(&words, "words")?, contiguous(&starts, "starts")?, contiguous(&ends, "ends")?);
+    if starts.len() != words.len() || ends.len() != words.len() {
+        return Err(value_error(format!(
+            "words, starts and ends must have one value per word, got {}, {} and {}",
+            words.len(),
+            starts.len(),
+            ends.len()
+        )));
+    }
+    let word_bounds = unit_bounds(contiguous(&word_bounds, "word_bounds")?, words.len(), "word_bounds")?;
+    let shingles = contiguous(&shingles, "shingles")?;
+    let shingle_bounds = unit_bounds(contiguous(&shingle_bounds, "shingle_bounds")?, shingles.len(), "shingle_bounds")?;
+    if word_bounds.len() != shingle_bounds.len() {
+        return Err(value_error("word_bounds and shingle_bounds must bound the same paragraphs".to_owned()));
+    }
+    let passages: Vec<Passage> = word_bounds
+        .windows(2)
+        .zip(shingle_bounds.windows(2))
+        .map(|(w, s)| Passage {
+            words: &words[w[0]..w[1]],
+            starts: &starts[w[0]..w[1]],
+            ends: &ends[w[0]..w[1]],
+            shingles: &shingles[s[0]..s[1]],
+        })
+        .collect();
+    let pairs = stream_pairs(&pairs, passages.len())?;
+    let settings = Settings {
+        seed_size: positive(sizes.0, "seed_size")?,
+        shingle_size: positive(sizes.1, "shingle_size")? as i64,
+        scoring: scoring(scores),
+        rule: acceptance(rule),
+        max_regions: usize::try_from(max_regions).unwrap_or(0),
+    };
+    let found: Vec<Verified> = py.detach(|| verify::verify_many(&passages, &pairs, &settings));
+    let column = |get: fn(&Verified) -> i64| PyArray1::from_vec(py, found.iter().map(get).collect());
+    let float = |get: fn(&Verified) -> f64| PyArray1::from_vec(py, found.iter().map(get).collect());
+    Ok((
+        column(|v| v.pair as i64),
+        column(|v| v.a_span.0),
+        column(|v| v.a_span.1),
+        column(|v| v.b_span.0),
+        column(|v| v.b_span.1),
+        float(|v| v.measures.similarity),
+        column(|v| v.measures.shared),
+        float(|v| v.measures.jaccard),
+        float(|v| v.measures.containment),
+        column(|v| v.matched),
+    ))
+}
+
 pub(super) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(runs_of, module)?)?;
     module.add_function(wrap_pyfunction!(best_chain, module)?)?;
     module.add_function(wrap_pyfunction!(best_chain_region, module)?)?;
     module.add_function(wrap_pyfunction!(accept, module)?)?;
     module.add_function(wrap_pyfunction!(align_many, module)?)?;
+    module.add_function(wrap_pyfunction!(measure, module)?)?;
+    module.add_function(wrap_pyfunction!(verify_many, module)?)?;
     Ok(())
 }
