@@ -69,8 +69,8 @@ def candidate_pairs(members: Members, config: LSHConfig, first_new: int) -> np.n
     >>> candidate_pairs(Members(np.zeros(4, np.int64), ids, ids, ids), LSHConfig(), 3).tolist()
     [[0, 3], [1, 3], [2, 3]]
     """
-    columns = (np.ascontiguousarray(column, dtype=np.int64) for column in members)
-    return _native_candidate_pairs(*columns, config.max_bucket, first_new)
+    keys, units, docs, contents = (np.ascontiguousarray(column, dtype=np.int64) for column in members)
+    return _native_candidate_pairs(keys, units, docs, contents, config.max_bucket, first_new)
 
 
 def unique_pairs(pairs: list[np.ndarray]) -> np.ndarray:

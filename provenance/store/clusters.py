@@ -171,7 +171,7 @@ def find_changes(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, Doc
     return Changes(copies, touched, gone, changed)
 
 
-def _grown(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, DocKey], changed: dict[int, int],
+def _grown(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, DocKey], changed: dict[int, int | None],
            intact: set[ClusterKey]) -> dict[int, set[int]]:
     """Changed clusters that only gained spans, with the articles whose findings that can
     change (:meth:`~provenance.pipeline.spangraph.SpanGraph.grown_articles`).

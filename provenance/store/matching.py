@@ -26,7 +26,7 @@ import numpy as np
 
 from provenance.config import Config
 from provenance.pipeline.lsh import Members, candidate_pairs, unique_pairs
-from provenance.pipeline.verify import verify_pairs
+from provenance.pipeline.verify import verify_rows
 from provenance.store import anchorindex, bandindex, keyruns
 from provenance.store.findings import fill_temp, read_streams, throwaway
 from provenance.store.index import Index
@@ -272,8 +272,8 @@ def band_members(
             at = at[wanted[found_at] == keys[at]]
             old_keys.append(keys[at])
             old_units.append(at + units.start)
-    units = np.concatenate([_cat(old_units), _cat(new_units)])
-    return Members(np.concatenate([_cat(old_keys), _cat(new_keys)]), units, *columns.lookup(units))
+    members = np.concatenate([_cat(old_units), _cat(new_units)])
+    return Members(np.concatenate([_cat(old_keys), _cat(new_keys)]), members, *columns.lookup(members))
 
 
 def _cat(parts: list[np.ndarray]) -> np.ndarray:
@@ -287,7 +287,7 @@ def _verify(db: sqlite3.Connection, config: Config, pairs: np.ndarray) -> list[t
     for start in range(0, len(paragraph_pairs), _VERIFY_CHUNK):
         chunk = paragraph_pairs[start : start + _VERIFY_CHUNK]
         streams = read_streams(db, np.unique(chunk))
-        rows.extend(match.row() for match in verify_pairs(chunk.tolist(), streams, config))
+        rows.extend(verify_rows(chunk, streams, config))
     return rows
 
 
