@@ -20,7 +20,6 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
-import webbrowser
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -282,4 +281,6 @@ def _write_page(html: str, path: Path | None) -> tuple[Path, None]:
 
 def open_file(path: Path) -> bool:
     """Open a written report (a page, or a site's ``index.html``) in the default browser."""
+    import webbrowser  # and subprocess with it: only for --open
+
     return bool(webbrowser.open(path.resolve().as_uri()))
