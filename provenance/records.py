@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # annotations only: a leaf every command imports need not load numpy
+    import numpy as np
 
 __all__ = ["Document", "Paragraph", "SourceRef", "Unit"]
 

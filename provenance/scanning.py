@@ -29,7 +29,6 @@ from provenance.config import Config
 from provenance.errors import InputError
 from provenance.execution.engines import check_engine, component_labeller, open_executor
 from provenance.execution.local import default_workers
-from provenance.execution.shards import sharded
 from provenance.ingest.feeds import FeedFields, is_feed, load_feed
 from provenance.ingest.load import (
     DEFAULT_MAX_FILE_SIZE,
@@ -274,6 +273,9 @@ def apply_changes(
     tracker = tracker or _Tracker(None)
     task = partial(process_batch, config=index.config, keep_documents=False)
     if options.workdir is not None:
+        # Parquet shards: polars loads only with --workdir
+        from provenance.execution.shards import sharded
+
         task = sharded(task, options.workdir, index.config)  # type: ignore[assignment]
     with open_executor(options.engine, options.workers, options.scheduler) as executor:
         for batch in executor.map(task, batches()):

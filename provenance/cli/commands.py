@@ -1,7 +1,10 @@
 """The commands that build and read an index: ``scan``, ``report``, ``trace``, ``doctor``.
 
 Each parses its options, makes one library call and renders the result; errors are
-mapped to messages and exit codes in :func:`provenance.cli.app.main`.
+mapped to messages and exit codes in :func:`provenance.cli.app.main`. ``provenance
+--help`` imports this module to list the commands, and every command pays for what it
+imports at module level, so the library modules only one command uses (the scan and
+its progress display, the doctor's checks) are imported inside that command.
 """
 
 from __future__ import annotations
@@ -29,7 +32,6 @@ from provenance.cli.options import (
     resolve_index,
 )
 from provenance.cli.output import emit, warn_matching, warn_skipped, warn_unfinished
-from provenance.cli.progress import ScanDisplay
 from provenance.errors import InputError, SchemaError
 from provenance.execution import MAX_DEFAULT_WORKERS, default_workers
 from provenance.ingest.dates import resolve_timezone
@@ -44,8 +46,6 @@ from provenance.report.render import (
 )
 from provenance.report.schema import report_schema_text
 from provenance.report.trace import find_document, render_trace, trace_document, trace_unindexed
-from provenance.scanning import ScanOptions, scan_into
-from provenance.store.health import diagnose, finish_work
 from provenance.store.index import Index
 
 __all__ = ["doctor_command", "report_command", "scan_command", "trace_command"]
@@ -98,6 +98,9 @@ def scan_command(paths: tuple[Path, ...], index_path: Path | None, config_path: 
       provenance scan archive/ --engine dask --scheduler tcp://10.0.0.5:8786
       provenance scan archive/ --json -q         # a machine-readable summary, no progress
     """
+    from provenance.cli.progress import ScanDisplay
+    from provenance.scanning import ScanOptions, scan_into
+
     settings = read_config(config_path)
     index_path = resolve_index(index_path, settings)
     zone = default_timezone or settings.string("default_timezone")
@@ -248,6 +251,8 @@ def doctor_command(index_path: Path | None, config_path: Path | None, quiet: boo
       provenance doctor --index cached-provenance.sqlite
       provenance doctor --repair      # after an interrupted scan
     """
+    from provenance.store.health import diagnose, finish_work
+
     index_path = resolve_index(index_path, read_config(config_path))
     with Index.open(index_path, readonly=not repair) as index:
         if repair:

@@ -7,13 +7,16 @@ importing :mod:`provenance.cli.app` (which imports the command modules to regist
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from provenance.ingest.load import Skipped
 from provenance.settings import ConfigFile, matching_differences
-from provenance.store.health import unfinished_work
-from provenance.store.index import Index
+from provenance.store.unfinished import unfinished_work
+
+if TYPE_CHECKING:
+    from provenance.ingest.load import Skipped
+    from provenance.store.index import Index
 
 __all__ = ["emit", "warn_matching", "warn_skipped", "warn_unfinished"]
 

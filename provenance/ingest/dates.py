@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
-from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from provenance.errors import ConfigError
@@ -75,6 +74,9 @@ def parse_instant(value: str, default_tz: tzinfo = UTC) -> Instant | None:
     try:
         moment = datetime.fromisoformat(text.replace(" Z", "Z"))
     except ValueError:
+        # email.utils (and socket with it, ~20 ms to import) only for a date that is not ISO
+        from email.utils import parsedate_to_datetime
+
         try:
             moment = parsedate_to_datetime(text)
         except (TypeError, ValueError, IndexError):

@@ -3,8 +3,9 @@
 Each usable record becomes a :class:`~provenance.records.Document` whose display path is
 ``FILE#N`` (N is the 1-based line for JSON Lines, the 1-based data row for CSV and
 Parquet) and whose text is the record's text field exactly as stored, so every offset
-slices that field. Files are read with polars; JSON Lines are read line by line only
-when polars rejects the file, to find the bad lines. A record that cannot be used (bad
+slices that field. Files are read with polars (:mod:`~provenance.ingest.feed_frames`, imported
+when a feed is read); JSON Lines are read line by line only when polars rejects the file,
+to find the bad lines. A record that cannot be used (bad
 JSON, no text) is skipped with a reason naming its file and line, and the rest of the
 file still loads.
 
@@ -18,13 +19,12 @@ import csv
 import gzip
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
 import xxhash
 
 from provenance.errors import ConfigError, InputError
@@ -37,6 +37,9 @@ from provenance.ingest.load import (
     decode_bytes,
 )
 from provenance.records import Document, SourceRef
+
+if TYPE_CHECKING:
+    from provenance.ingest.feed_frames import Row
 
 __all__ = ["FEED_ROLES", "FeedFields", "FeedLoad", "FeedRecord", "feed_format", "is_feed", "load_feed", "record_line_spans"]
 
@@ -117,6 +120,9 @@ def load_feed(
 ) -> FeedLoad:
     """Read one feed file into documents; :class:`InputError` when the file as a whole is
     unusable (unreadable, no text column, or not one usable record)."""
+    # polars (a few hundred ms to import) loads only once a feed is read
+    from provenance.ingest.feed_frames import csv_rows, jsonl_rows, parquet_rows
+
     kind = feed_format(source.absolute)
     problems: list[tuple[int, str]] = []
     try:
@@ -124,10 +130,11 @@ def load_feed(
         if info.st_size > max_size:
             raise InputError(f"larger than --max-file-size ({info.st_size:,} > {max_size:,} bytes)")
         if kind == "parquet":
-            rows, encoding = _parquet_rows(source.absolute, fields_), "utf-8"
+            rows, encoding = parquet_rows(source.absolute, fields_.columns, fields_.text), "utf-8"
         else:
             text, encoding = _read_text(source.absolute, max_size)
-            rows, problems = _jsonl_rows(text, fields_) if kind == "jsonl" else _csv_rows(text, fields_)
+            rows, problems = (jsonl_rows(text, fields_.columns) if kind == "jsonl"
+                              else csv_rows(text, fields_.columns, fields_.text))
     except OSError as exc:
         raise InputError(f"cannot read ({exc.strerror or exc})") from exc
     loaded = FeedLoad()
@@ -187,102 +194,6 @@ def _read_text(path: Path, max_size: int) -> tuple[str, str]:
     if not raw.strip():
         raise InputError("empty file")
     return decode_bytes(raw)
-
-
-Row = tuple[int, int | None, dict[str, Any]]  # (record number, first line, field values)
-
-
-def _jsonl_rows(text: str, fields_: FeedFields) -> tuple[list[Row], list[tuple[int, str]]]:
-    numbered = [(n, line.rstrip("\r")) for n, line in enumerate(text.split("\n"), start=1) if line.strip()]
-    schema = {name: pl.String for name in fields_.columns}
-    problems: list[tuple[int, str]] = []
-    values = _read_ndjson([line for _, line in numbered], schema)
-    if values is None:
-        # Some line is bad: find it with the json module, then let polars read the rest;
-        # a line both accept but polars still rejects is read (and judged) on its own.
-        good = []
-        for n, line in numbered:
-            problem = _json_problem(line)
-            if problem:
-                problems.append((n, problem))
-            else:
-                good.append((n, line))
-        numbered = good
-        values = _read_ndjson([line for _, line in numbered], schema)
-        if values is None:
-            values, kept = [], []
-            for n, line in numbered:
-                single = _read_ndjson([line], schema)
-                if single is None:
-                    problems.append((n, "invalid JSON (rejected by the JSON Lines reader)"))
-                else:
-                    values.extend(single)
-                    kept.append((n, line))
-            numbered = kept
-    return [(n, n, row) for (n, _), row in zip(numbered, values, strict=True)], problems
-
-
-def _read_ndjson(lines: list[str], schema: dict[str, Any]) -> list[dict[str, Any]] | None:
-    if not lines:
-        return []
-    try:
-        frame = pl.read_ndjson(io.BytesIO("\n".join(lines).encode("utf-8", "surrogatepass")), schema=schema)
-    except (pl.exceptions.PolarsError, ValueError, UnicodeError):
-        return None
-    if frame.height != len(lines):  # e.g. two objects on one line: judge line by line
-        return None
-    return frame.to_dicts()
-
-
-def _json_problem(line: str) -> str | None:
-    try:
-        value = json.loads(line)
-    except json.JSONDecodeError as exc:
-        # Some of json's messages already end in "at" ("Unterminated string starting at").
-        return f"invalid JSON ({exc.msg.removesuffix(' at')} at column {exc.colno})"
-    except ValueError as exc:
-        return f"invalid JSON ({exc})"
-    if not isinstance(value, dict):
-        return f"not a JSON object (a JSON {type(value).__name__})"
-    return None
-
-
-def _csv_rows(text: str, fields_: FeedFields) -> tuple[list[Row], list[tuple[int, str]]]:
-    try:
-        frame = pl.read_csv(io.BytesIO(text.encode("utf-8", "surrogatepass")), infer_schema=False, truncate_ragged_lines=True)
-    except pl.exceptions.NoDataError as exc:
-        raise InputError("empty CSV file") from exc
-    except pl.exceptions.PolarsError as exc:
-        raise InputError(f"not valid CSV ({_first_line(exc)})") from exc
-    _require_text_column(frame.columns, fields_)
-    present = [name for name in fields_.columns if name in frame.columns]
-    blank = frame.select(~pl.any_horizontal(pl.all().is_not_null())).to_series().to_list() if frame.width else []
-    rows = frame.select(present).to_dicts()
-    # polars reads a blank line as a row of nulls; it is no record, so no warning either
-    return [(n, None, row) for n, row in enumerate(rows, start=1) if not blank[n - 1]], []
-
-
-def _parquet_rows(path: Path, fields_: FeedFields) -> list[Row]:
-    try:
-        columns = list(pl.read_parquet_schema(path))
-        _require_text_column(columns, fields_)
-        frame = pl.read_parquet(path, columns=[name for name in fields_.columns if name in columns])
-    except pl.exceptions.PolarsError as exc:
-        raise InputError(f"not a readable Parquet file ({_first_line(exc)})") from exc
-    return [(n, None, row) for n, row in enumerate(frame.to_dicts(), start=1)]
-
-
-def _require_text_column(columns: Iterable[str], fields_: FeedFields) -> None:
-    columns = list(columns)
-    if not set(columns) & set(fields_.text):
-        raise InputError(
-            f"no text column (looked for {', '.join(fields_.text)}; the file has {', '.join(columns[:12]) or 'none'}); "
-            "name it with --text-field"
-        )
-
-
-def _first_line(exc: Exception) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 # -- records ----------------------------------------------------------------------------

@@ -10,15 +10,13 @@ token remembers the ``[start, end)`` of the original characters it came from (Py
 Words and whitespace are Python's: a word is a run of ``\\w`` characters (and combining
 marks), possibly joined by apostrophes; whitespace is ``str.isspace()``. Mojibake stays
 ftfy's call: a run of two or more non-ASCII characters is passed to
-:func:`ftfy.fix_encoding`, once per distinct run (most texts have none).
+:func:`ftfy.fix_encoding`, once per distinct run (most texts have none, and never import ftfy).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-
-import ftfy
 
 from provenance._native import normalise_word as _native_normalise_word
 from provenance._native import tokenise as _native_tokenise
@@ -30,6 +28,8 @@ __all__ = ["Token", "fix_encoding", "normalise_text", "normalise_word", "tokenis
 def fix_encoding(run: str) -> str:
     """ftfy's repair of one run of non-ASCII characters (memoised: runs such as ``’”``
     recur in every article)."""
+    import ftfy  # imported by the first run to repair (~50 ms), so most texts never load it
+
     return ftfy.fix_encoding(run)
 
 

@@ -21,8 +21,7 @@ from typing import IO, Any
 
 import polars as pl
 
-from provenance.report.select import display_order, outlet
-from provenance.report.text import format_lag
+from provenance.report.select import display_order, format_lag, outlet
 
 __all__ = ["CSV_COLUMNS", "TEXT_COLUMNS", "render_csv", "reuse_frame", "write_parquet"]
 

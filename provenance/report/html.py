@@ -6,7 +6,7 @@ reuses, then per origin article every copy side by side
 (:mod:`~provenance.report.html_cards`), and a sortable table of articles with
 originality bars. A filter box and kind toggles hide reuses everywhere at once. Large
 indexes are written as a site of small pages instead (:mod:`~provenance.report.site`);
-:data:`SINGLE_PAGE_LIMIT` is where one page stops being readable.
+:data:`~provenance.report.render.SINGLE_PAGE_LIMIT` is where one page stops being readable.
 
 Safety: every piece of article text, title, path and URL is HTML-escaped; links are
 made only from ``http``/``https`` URLs; and the Content-Security-Policy lets only the
@@ -38,12 +38,16 @@ from provenance.report.html_cards import (
 )
 from provenance.report.html_overview import OVERVIEW_CSS, graph_section, overview_section
 from provenance.report.overview import build_overview
-from provenance.report.select import display_groups, display_order, format_published, outlet
-from provenance.report.text import format_lag
+from provenance.report.select import (
+    display_groups,
+    display_order,
+    format_lag,
+    format_published,
+    outlet,
+)
 
 __all__ = [
     "CONTEXT_CHARS",
-    "SINGLE_PAGE_LIMIT",
     "boilerplate_list",
     "footer",
     "html_page",
@@ -52,8 +56,6 @@ __all__ = [
     "safe_href",
     "toolbar",
 ]
-
-SINGLE_PAGE_LIMIT = 5_000_000  # bytes: a bigger report is refused as one page and written as a site
 
 
 def html_page(title: str, body: str, script: str = JS, css: str = "") -> str:

@@ -16,8 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from provenance.report.align import align_reuse
-from provenance.report.select import KINDS, OriginGroup, format_published, outlet
-from provenance.report.text import format_lag
+from provenance.report.select import KINDS, OriginGroup, format_lag, format_published, outlet
 
 __all__ = [
     "BAR_LEGEND",

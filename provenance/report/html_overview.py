@@ -18,8 +18,7 @@ from typing import Any
 from provenance.report.html_cards import GRAPH_LEGEND, kind_badge, title_text
 from provenance.report.html_graph import WIDTH, render_graph, render_outlet_graph
 from provenance.report.overview import OriginStat, Overview, outlet_matrix, timeline_bins
-from provenance.report.select import format_published, outlet
-from provenance.report.text import format_lag
+from provenance.report.select import format_lag, format_published, outlet
 
 __all__ = ["GRAPH_ARTICLES", "MATRIX_OUTLETS", "OVERVIEW_CSS", "first_lag", "graph_section", "overview_section"]
 

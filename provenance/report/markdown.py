@@ -18,8 +18,7 @@ from typing import Any
 
 from provenance.report.align import align_reuse
 from provenance.report.overview import build_overview
-from provenance.report.select import display_groups, format_published, outlet
-from provenance.report.text import TOP_ROWS, format_lag
+from provenance.report.select import TOP_ROWS, display_groups, format_lag, format_published, outlet
 
 __all__ = ["MAX_CHARS", "escape_markdown", "render_markdown"]
 

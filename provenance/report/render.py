@@ -1,11 +1,12 @@
 """One entry point for every report format, so the CLI stays a thin layer.
 
 :func:`render_report` reads the report model once (:func:`~provenance.report.model.build_report`),
-applies the :class:`ReuseFilter`, and hands it to the renderer of the format asked for,
-with the articles' texts read lazily from the index (:class:`IndexTexts`) so only the
-articles a rendering shows are decompressed. :func:`write_site` writes the HTML report as
-a folder of small pages and :func:`write_parquet` the Parquet export;
-:func:`open_in_browser` writes an HTML report to a file and opens it.
+applies the :class:`ReuseFilter`, and hands it to the renderer of the format asked for
+(its modules imported only then), with the articles' texts read lazily from the index
+(:class:`IndexTexts`) so only the articles a rendering shows are decompressed.
+:func:`write_site` writes the HTML report as a folder of small pages and
+:func:`write_parquet` the Parquet export; :func:`open_in_browser` writes an HTML report
+to a file and opens it.
 
     from provenance import Index
     from provenance.report.render import ReuseFilter, render_report
@@ -19,25 +20,22 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
-import webbrowser
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, TYPE_CHECKING, Any, cast
 
 import click
 
 from provenance.errors import InputError
-from provenance.report import csv_report, site
-from provenance.report.html import SINGLE_PAGE_LIMIT, render_html
-from provenance.report.markdown import render_markdown
 from provenance.report.model import build_report, to_json
-from provenance.report.select import ReuseFilter, select_reuses
-from provenance.report.site import SiteSummary
-from provenance.report.text import TOP_ROWS, render_text
+from provenance.report.select import TOP_ROWS, ReuseFilter, select_reuses
 from provenance.store import queries
 from provenance.store.index import Index
+
+if TYPE_CHECKING:
+    from provenance.report.site import SiteSummary
 
 __all__ = [
     "FORMATS",
@@ -48,7 +46,6 @@ __all__ = [
     "RenderOptions",
     "ReportTooLarge",
     "ReuseFilter",
-    "SiteSummary",
     "open_file",
     "open_in_browser",
     "page_text",
@@ -71,15 +68,43 @@ class RenderOptions:
     include_text: bool = False
 
 
+# Each format's renderer imports its modules when that format is asked for: rich for the
+# text view, polars for CSV, the HTML modules for HTML; a command never pays for the others.
+
+
+def _text(report: dict[str, Any], texts: Mapping[str, str], terminal: bool, options: RenderOptions) -> str:
+    from provenance.report.text import render_text
+
+    return render_text(report, texts, terminal=terminal, top=options.top, rows=options.rows)
+
+
+def _markdown(report: dict[str, Any], texts: Mapping[str, str], terminal: bool, options: RenderOptions) -> str:
+    from provenance.report.markdown import render_markdown
+
+    return render_markdown(report, texts)
+
+
+def _csv(report: dict[str, Any], texts: Mapping[str, str], terminal: bool, options: RenderOptions) -> str:
+    from provenance.report.csv_report import render_csv
+
+    return render_csv(report, texts if options.include_text else None)
+
+
+def _html(report: dict[str, Any], texts: Mapping[str, str], terminal: bool, options: RenderOptions) -> str:
+    from provenance.report.html import render_html
+
+    return render_html(report, texts)
+
+
 _RENDERERS: dict[str, Renderer] = {
-    "text": lambda report, texts, terminal, options: render_text(report, texts, terminal=terminal, top=options.top,
-                                                                 rows=options.rows),
+    "text": _text,
     "json": lambda report, texts, terminal, options: to_json(report),
-    "markdown": lambda report, texts, terminal, options: render_markdown(report, texts),
-    "csv": lambda report, texts, terminal, options: csv_report.render_csv(report, texts if options.include_text else None),
-    "html": lambda report, texts, terminal, options: render_html(report, texts),
+    "markdown": _markdown,
+    "csv": _csv,
+    "html": _html,
 }
 FORMATS: tuple[str, ...] = (*_RENDERERS, "parquet")
+SINGLE_PAGE_LIMIT = 5_000_000  # bytes: a bigger report is refused as one page and written as a site
 # Each reuse takes well over this many bytes of the page (two passages in their markup and a
 # row of the reuse table), each article a row of the article table: a report whose floor is
 # already over the limit is refused without spending seconds rendering it.
@@ -174,6 +199,8 @@ def _too_large(what: str, limit: int) -> ReportTooLarge:
 
 def write_site(index: Index, directory: Path, reuse_filter: ReuseFilter | None = None) -> SiteSummary:
     """Write the HTML report of ``index`` as a static site in ``directory`` (see :mod:`~provenance.report.site`)."""
+    from provenance.report import site  # the HTML modules: only when a site is written
+
     return site.write_site(selected_report(index, reuse_filter), IndexTexts(index), directory)
 
 
@@ -222,6 +249,8 @@ def write_parquet(index: Index, target: Path | IO[bytes] | None = None, reuse_fi
     """Write one row per reuse, with both texts, as Parquet to ``target`` (stdout when ``None``)."""
     report = selected_report(index, reuse_filter)
     destination: Path | IO[bytes] = sys.stdout.buffer if target is None else target
+    from provenance.report import csv_report  # polars: only when Parquet is written
+
     try:
         csv_report.write_parquet(report, IndexTexts(index), destination)
     except OSError as exc:
@@ -252,4 +281,6 @@ def _write_page(html: str, path: Path | None) -> tuple[Path, None]:
 
 def open_file(path: Path) -> bool:
     """Open a written report (a page, or a site's ``index.html``) in the default browser."""
+    import webbrowser  # and subprocess with it: only for --open
+
     return bool(webbrowser.open(path.resolve().as_uri()))

@@ -1,4 +1,4 @@
-"""Which reuses a rendering shows, in which order, and how it names articles.
+"""Which reuses a rendering shows, in which order, and how it names articles and lags.
 
 Every format (text, Markdown, CSV, HTML, JSON) applies the same :class:`ReuseFilter` to
 the report from :func:`~provenance.report.model.build_report`, and the human formats
@@ -22,10 +22,12 @@ from urllib.parse import urlsplit
 
 __all__ = [
     "KINDS",
+    "TOP_ROWS",
     "OriginGroup",
     "ReuseFilter",
     "display_groups",
     "display_order",
+    "format_lag",
     "format_published",
     "outlet",
     "parse_instant",
@@ -44,6 +46,7 @@ def path_matches(path: str, pattern: str) -> bool:
 
 
 KINDS: tuple[str, ...] = ("verbatim", "near-duplicate", "contained")
+TOP_ROWS = 10  # rows of the overview's rankings, and origins shown in full by default (``--top``)
 
 
 def parse_instant(value: str, *, end_of_day: bool = False) -> datetime:
@@ -205,3 +208,22 @@ def format_published(document: Document) -> str:
     if document.get("date_only"):
         return published[:10]
     return f"{published[:10]} {published[11:16]} UTC"
+
+
+def format_lag(seconds: int | None) -> str:
+    """``+1 day 2 h``-style lag between origin and copy ("?" when a date is missing)."""
+    if seconds is None:
+        return "?"
+    sign = "+" if seconds >= 0 else "-"
+    seconds = abs(seconds)
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes = rest // 60
+    parts = []
+    if days:
+        parts.append(f"{days} day{'s' if days != 1 else ''}")
+    if hours:
+        parts.append(f"{hours} h")
+    if minutes and not days:
+        parts.append(f"{minutes} min")
+    return sign + (" ".join(parts) if parts else "0 min")

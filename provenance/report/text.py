@@ -28,13 +28,18 @@ from rich.text import Text
 
 from provenance.report.align import align_reuse
 from provenance.report.overview import Overview, build_overview
-from provenance.report.select import OriginGroup, display_groups, format_published
+from provenance.report.select import (
+    TOP_ROWS,
+    OriginGroup,
+    display_groups,
+    format_lag,
+    format_published,
+)
 from provenance.report.text_overview import OVERVIEW_WIDTH, article_name, render_overview
 
 __all__ = ["TOP_ROWS", "format_lag", "render_text"]
 
 PIPED_WIDTH = 200  # tables only (they take their natural width); text lines never wrap when piped
-TOP_ROWS = 10  # rows of the overview's rankings, and origins shown in full by default (``--top``)
 
 _STYLES = {
     "same": "yellow",
@@ -46,25 +51,6 @@ _STYLES = {
 _BRACKETS = {"inserted": ("{+", "+}"), "deleted": ("[-", "-]"), "changed-from": ("[-", "-]"), "changed-to": ("{+", "+}")}
 _WHITESPACE = re.compile(r"\s+")  # a span may hold line breaks; show it as one line
 _KIND_STYLES = {"verbatim": "green", "near-duplicate": "magenta", "contained": "cyan"}
-
-
-def format_lag(seconds: int | None) -> str:
-    """``+1 day 2 h``-style lag between origin and copy ("?" when a date is missing)."""
-    if seconds is None:
-        return "?"
-    sign = "+" if seconds >= 0 else "-"
-    seconds = abs(seconds)
-    days, rest = divmod(seconds, 86_400)
-    hours, rest = divmod(rest, 3_600)
-    minutes = rest // 60
-    parts = []
-    if days:
-        parts.append(f"{days} day{'s' if days != 1 else ''}")
-    if hours:
-        parts.append(f"{hours} h")
-    if minutes and not days:
-        parts.append(f"{minutes} min")
-    return sign + (" ".join(parts) if parts else "0 min")
 
 
 def _console(buffer: io.StringIO, terminal: bool, width: int | None, color: bool | None) -> Console:

@@ -17,7 +17,6 @@ from provenance.ingest.feeds import is_feed
 from provenance.pipeline.normalise import tokenise
 from provenance.records import SourceRef
 from provenance.report.align import align
-from provenance.scanning import ScanOptions, scan
 from provenance.store import queries
 from provenance.store.index import Index
 from provenance.workspace import scratch_index
@@ -69,6 +68,9 @@ def trace_unindexed(index_path: Path, file: Path | None, data: bytes | None, dis
     ``data`` read from stdin): it is scanned into a scratch of the index whose writes are
     rolled back (:func:`provenance.workspace.scratch_index`), so each passage is traced
     to where it was first seen as if it had been scanned, and the index is left as it was."""
+    # The scan machinery (matching, findings): only for an article not in the index.
+    from provenance.scanning import ScanOptions, scan
+
     with tempfile.TemporaryDirectory(prefix="provenance-trace-") as folder:
         source = file
         if data is not None:

@@ -6,6 +6,9 @@ stored documents and slicing their text, and every document complete — its sto
 paragraphs and units are exactly what processing its stored text gives again. A
 document is written in one transaction, so a killed scan must leave none half-written;
 this is how the crash tests (and users) check that.
+
+What an interrupted scan left undone is measured in :mod:`~provenance.store.unfinished`
+(re-exported here), which readers use without importing this module.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from provenance.records import Document
 from provenance.store import anchorindex, bandindex, keyruns, queries
 from provenance.store.findings import refresh
 from provenance.store.index import Index
-from provenance.store.matching import match_pending, pending_units
+from provenance.store.matching import match_pending
+from provenance.store.unfinished import UnfinishedWork, pending_units, unfinished_work
 
 __all__ = [
     "Diagnosis",
@@ -50,31 +54,6 @@ _ORPHANS = {
 
 #: The lookup structures derived from the runs, checked and rebuilt alike.
 _SEGMENTS: tuple[tuple[ModuleType, str], ...] = ((bandindex, "band"), (anchorindex, "anchor"))
-
-
-@dataclass(frozen=True, slots=True)
-class UnfinishedWork:
-    """What an interrupted scan left: passages whose matches were never searched for, and
-    stored findings older than the last write. Reports read from such an index miss reuse."""
-
-    pending_passages: int
-    findings_stale: bool
-
-    def __bool__(self) -> bool:
-        return bool(self.pending_passages) or self.findings_stale
-
-    def warning(self, path: object, copied: bool = False) -> str | None:
-        """One line for stderr naming the command that finishes the work; ``copied``:
-        the caller (``check``) finished it in a scratch copy of the index."""
-        fix = f"run 'provenance doctor --repair --index {path}'"
-        if self.pending_passages:
-            head = f"{self.pending_passages} passages of {path} are not matched yet (an interrupted scan?)"
-            if copied:
-                return f"{head}; this check matched them in its copy of the index, which takes longer: {fix} to finish them"
-            return f"{head}, so reuse may be missing; {fix} (or scan the same paths again) to finish"
-        if self.findings_stale and not copied:
-            return f"the findings in {path} are out of date (an interrupted scan?); {fix} to recompute them"
-        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,10 +88,6 @@ def diagnose(index: Index, deep: bool = True) -> Diagnosis:
     db = index.connection
     return Diagnosis(problems, queries.document_count(db), queries.last_scan_finished(db),
                      unfinished_work(index).pending_passages)
-
-
-def unfinished_work(index: Index) -> UnfinishedWork:
-    return UnfinishedWork(pending_units(index), not index.findings_current)
 
 
 def finish_work(index: Index) -> Repair:
