@@ -30,9 +30,6 @@ from benchmarks.measure import timed
 REPOSITORY = Path(__file__).resolve().parent.parent
 #: Third-party modules worth a line in a profile: each costs tens to hundreds of ms.
 HEAVY = ("polars", "numpy", "rich", "ftfy", "datasketch", "scipy", "multiprocessing")
-#: Still imported by the candidate stage (pipeline/lsh.py, store/matching.py), which is
-#: being moved off polars; once it is, no command but a feed or --workdir read imports it.
-POLARS_IMPORTERS_LEFT = frozenset({"provenance.pipeline.lsh", "provenance.store.matching"})
 ROUNDS = 5
 
 
@@ -132,19 +129,17 @@ def test_trace_stdin_imports_only_what_it_uses(small_index: Path) -> None:
     article = next(text for path in sorted((REPOSITORY / "seeds").glob("*.txt"))
                    if not re.search(r"[^\x00-\x7f]{2,}", text := path.read_text(encoding="utf-8")))
     imports = profile(["trace", "-", "--index", str(small_index)], article.encode("utf-8"))
-    unused = ("rich", "ftfy", "multiprocessing", "provenance.store.health", "provenance.report.text",
+    unused = ("polars", "rich", "ftfy", "multiprocessing", "provenance.store.health", "provenance.report.text",
               "provenance.report.html", "provenance.report.csv_report", "provenance.ingest.feed_frames")
     assert _unwanted(imports, unused) == []
-    if "polars" in imports.own_us:
-        assert set(imports.chain("polars")) & POLARS_IMPORTERS_LEFT, " <- ".join(imports.chain("polars"))
 
 
 def test_check_imports_no_display_or_report_renderer(small_index: Path) -> None:
     article = next((REPOSITORY / "seeds").glob("*.txt"))
     imports = profile(["check", str(article), "--index", str(small_index)])
-    assert _unwanted(imports, ("rich", "multiprocessing", "provenance.report.text", "provenance.report.html")) == []
-    if "polars" in imports.own_us:
-        assert set(imports.chain("polars")) & POLARS_IMPORTERS_LEFT, " <- ".join(imports.chain("polars"))
+    unused = ("polars", "rich", "multiprocessing", "provenance.store.health", "provenance.report.text",
+              "provenance.report.html")
+    assert _unwanted(imports, unused) == []
 
 
 @pytest.mark.parametrize("fmt", ["json", "markdown"])

@@ -47,8 +47,8 @@ from provenance.records import SourceRef
 from provenance.report.shares import covered_share, overlaps
 from provenance.scanning import ScanOptions, ScanSummary, Warn, scan
 from provenance.store import queries
-from provenance.store.health import UnfinishedWork, unfinished_work
 from provenance.store.index import Index
+from provenance.store.unfinished import UnfinishedWork, unfinished_work
 from provenance.workspace import scratch_index
 
 __all__ = ["STATUSES", "CheckFinding", "CheckOptions", "CheckResult", "Side", "run_check"]

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from provenance.ci.policy import CheckPolicy
 from provenance.errors import ConfigError
 from provenance.ingest.dates import resolve_timezone
 from provenance.ingest.feeds import FEED_ROLES, FeedFields
-from provenance.scanning import ScanOptions
 from provenance.settings import DEFAULT_INDEX, read_config
+
+if TYPE_CHECKING:
+    from provenance.scanning import ScanOptions
 
 __all__ = ["FORMATS", "CheckSettings", "read_settings", "resolve_settings"]
 
@@ -54,6 +56,10 @@ class CheckSettings:
 
     def scan_options(self) -> ScanOptions:
         """How the checked articles are read (time zone, feed fields); a bad zone is a ConfigError."""
+        from provenance.scanning import (
+            ScanOptions,  # the scan machinery, not for --help or baseline
+        )
+
         return ScanOptions(default_timezone=resolve_timezone(self.default_timezone), feed_fields=self.feed_fields())
 
     def policy(self, baseline: frozenset[str] = frozenset()) -> CheckPolicy:

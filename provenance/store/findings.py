@@ -79,7 +79,7 @@ from provenance.store.stale import Stale, since_last_refresh
 from provenance.store.stale import clear as clear_stale
 from provenance.store.subgraph import Subgraph
 
-__all__ = ["compute_findings", "fill_temp", "read_streams", "refresh", "throwaway"]
+__all__ = ["compute_findings", "fill_temp", "read_streams", "refresh"]
 
 _log = logging.getLogger(__name__)
 _FETCH_ROWS = 100_000
@@ -99,12 +99,6 @@ JOIN paragraphs AS pb ON pb.doc_id = ub.doc_id AND pb.idx = ub.paragraph
 WHERE pa.boilerplate = 0 AND pb.boilerplate = 0
 ORDER BY m.a, m.b, m.a_start, m.b_start
 """
-
-
-def throwaway(index: Index) -> bool:
-    """Whether the index is rolled back (a sandbox) or deleted (a scratch copy) after use:
-    what only later scans would read need not be built in it."""
-    return index.sandboxed or index.disposable
 
 
 def refresh(index: Index, *, labeller: Labeller = label_components, full: bool = False) -> int:
@@ -134,7 +128,7 @@ def refresh(index: Index, *, labeller: Labeller = label_components, full: bool =
             _update_findings(db, index.config, labeller, None, keep_state=True)
         else:
             flipped = mark_affected(db, index.config.boilerplate, stale.first_doc)
-            _update_findings(db, index.config, labeller, _affected(db, stale, flipped), keep_state=not throwaway(index))
+            _update_findings(db, index.config, labeller, _affected(db, stale, flipped), keep_state=not index.throwaway)
         clear_stale(db, index.matched_through)
         db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (_STATE, _STATE_VERSION))
     return index.findings_count()

@@ -215,6 +215,12 @@ class Index:
             self.connection.execute("COMMIT")
 
     @property
+    def throwaway(self) -> bool:
+        """Rolled back (a sandbox) or deleted (a scratch copy) after use: what only later
+        scans would read (lookup segments, cluster state) need not be built in it."""
+        return self.sandboxed or self.disposable
+
+    @property
     def findings_current(self) -> bool:
         """Whether the stored findings reflect every committed write (a missing mark: no)."""
         return self.meta("findings_current") == "1"

@@ -28,11 +28,11 @@ from provenance.config import Config
 from provenance.pipeline.lsh import Members, candidate_pairs, unique_pairs
 from provenance.pipeline.verify import verify_rows
 from provenance.store import anchorindex, bandindex, keyruns
-from provenance.store.findings import fill_temp, read_streams, throwaway
+from provenance.store.findings import fill_temp, read_streams
 from provenance.store.index import Index
 from provenance.store.segments import unique_sorted
 
-__all__ = ["anchor_pairs", "band_members", "match_pending", "pending_units"]
+__all__ = ["anchor_pairs", "band_members", "match_pending"]
 
 #: Paragraph pairs aligned per chunk (bounds the token streams loaded at once).
 _VERIFY_CHUNK = 1 << 16
@@ -42,12 +42,6 @@ _TABLE_SIZE = 1 << 23
 _BY_ID_SHARE = 256
 
 Mapper = Callable[[Callable[[Members], np.ndarray], Iterator[Members]], Iterator[np.ndarray]]
-
-
-def pending_units(index: Index) -> int:
-    """How many stored units still wait for their candidates."""
-    first_new = index.matched_through
-    return sum(max(0, run.stop_unit - max(run.first_unit, first_new)) for run in keyruns.runs(index.connection))
 
 
 def match_pending(index: Index, mapper: Mapper | None = None) -> int:
@@ -96,7 +90,7 @@ def match_pending(index: Index, mapper: Mapper | None = None) -> int:
         if anchorindex.indexed_through(tx) <= first_new:
             anchorindex.add_sorted(tx, *fresh, through=stop)
         # Band segments built in a throwaway index would serve nothing (~2 minutes at 100k).
-        if not throwaway(index) and bandindex.indexed_through(tx) < stop:
+        if not index.throwaway and bandindex.indexed_through(tx) < stop:
             bandindex.index_units(tx, bandindex.indexed_through(tx), stop, num_bands)
     return len(rows)
 
@@ -105,7 +99,7 @@ def _index_bands(index: Index) -> None:
     """Copy the band keys of matched units the segments do not cover yet into them (an
     index from before version 8)."""
     through = index.matched_through
-    if throwaway(index) or bandindex.indexed_through(index.connection) >= through:
+    if index.throwaway or bandindex.indexed_through(index.connection) >= through:
         return
     with index.transaction(findings_current=None) as tx:
         bandindex.index_units(tx, bandindex.indexed_through(tx), through, index.config.num_bands)

@@ -11,7 +11,7 @@ import pytest
 from provenance import Index
 from provenance.store import keyruns
 from provenance.store.health import check_consistency
-from provenance.store.matching import pending_units
+from provenance.store.unfinished import pending_units
 
 
 def _report(run_cli, index: Path) -> str:
