@@ -28,7 +28,6 @@ from typing import Any
 from provenance.config import Config
 from provenance.errors import InputError
 from provenance.execution.engines import check_engine, component_labeller, open_executor
-from provenance.execution.local import default_workers
 from provenance.ingest.feeds import FeedFields, is_feed, load_feed
 from provenance.ingest.load import (
     DEFAULT_MAX_FILE_SIZE,
@@ -58,9 +57,10 @@ class ScanOptions:
     batch_size: int = 64
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     feed_fields: FeedFields = field(default_factory=FeedFields)
-    #: Processes for the per-document stages (1 = this process); results are identical
-    #: for any number, since batches are written in input order by this process.
-    workers: int = field(default_factory=default_workers)
+    #: Processes for the per-document stages (1 = this process, whose native text stage
+    #: uses every core; Dask workers for the ``dask`` engine); results are identical for
+    #: any number, since batches are written in input order by this process.
+    workers: int = 1
     #: ``"local"`` (this machine) or ``"dask"`` (a Dask cluster); the same stages run and
     #: the index is byte-identical either way (see :mod:`provenance.execution.engines`).
     engine: str = "local"

@@ -62,8 +62,9 @@ __all__ = ["doctor_command", "report_command", "scan_command", "trace_command"]
               help="Skip files larger than this many megabytes (checked before reading).")
 @click.option("--strict", is_flag=True, help="Exit 2 if any input was skipped.")
 @click.option("--workers", type=click.IntRange(1, 256), default=None, metavar="N",
-              help=f"Processes for splitting/shingling/signing (default: cores, at most {MAX_DEFAULT_WORKERS}; 1 = no "
-                   "worker processes). Results are identical for any N.")
+              help="Processes for splitting/shingling/signing (default 1: this process, on every core through the "
+                   f"native core's threads; with --engine dask: cores, at most {MAX_DEFAULT_WORKERS}). Results are "
+                   "identical for any N.")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="Where the per-document stages run: this machine, or a Dask cluster (pip install "
                    "'passage-provenance[dask]'). Same index either way.")
@@ -106,7 +107,8 @@ def scan_command(paths: tuple[Path, ...], index_path: Path | None, config_path: 
     zone = default_timezone or settings.string("default_timezone")
     options = ScanOptions(default_timezone=resolve_timezone(zone), prune=prune, batch_size=batch_size,
                           max_file_size=max_file_size * 1024 * 1024, feed_fields=feed_fields(matching, settings),
-                          workers=workers or default_workers(), engine=engine, scheduler=scheduler,
+                          workers=workers or (default_workers() if engine == "dask" else 1), engine=engine,
+                          scheduler=scheduler,
                           workdir=str(workdir) if workdir else None)
     config = requested_config(matching, settings)
     with ScanDisplay(not quiet) as observe:

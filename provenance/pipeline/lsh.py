@@ -69,7 +69,8 @@ def candidate_pairs(members: Members, config: LSHConfig, first_new: int) -> np.n
     >>> candidate_pairs(Members(np.zeros(4, np.int64), ids, ids, ids), LSHConfig(), 3).tolist()
     [[0, 3], [1, 3], [2, 3]]
     """
-    keys, units, docs, contents = (np.ascontiguousarray(column, dtype=np.int64) for column in members)
+    # Aligned too: arrays unpickled by Dask workers may sit at any byte offset of a frame.
+    keys, units, docs, contents = (np.require(column, np.int64, ["C", "A"]) for column in members)
     return _native_candidate_pairs(keys, units, docs, contents, config.max_bucket, first_new)
 
 
