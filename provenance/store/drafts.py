@@ -177,7 +177,8 @@ def renumber(db: sqlite3.Connection, touched: set[ClusterKey] | None = None,
     whose number changes are written.
 
     ``touched``: the only clusters whose ``reuses`` rows changed, with the numbers they
-    had (``before``, from :func:`numbers_before`). When no cluster lost its last row and
+    had (``before``, from :func:`numbers_before`); ``None`` after articles were deleted
+    (their rows went by cascade, so a cluster may have lost its last one unseen). When no cluster lost its last row and
     those that gained a first one all come after every other in origin order (a day's
     new articles), the others keep their numbers and only the touched rows are written;
     otherwise every cluster is numbered again.

@@ -143,6 +143,7 @@ class _Affected:
     keys: set[ClusterKey]
     anchors: np.ndarray
     first_unit: int
+    deleted: bool  # articles went since: their findings left by cascade, unseen by renumbering
 
 
 def _affected(db: sqlite3.Connection, stale: Stale, flipped: list[tuple[int, int]]) -> _Affected:
@@ -156,7 +157,8 @@ def _affected(db: sqlite3.Connection, stale: Stale, flipped: list[tuple[int, int
     units.update(turned)
     keys = clusters_of_units(db, stale.deleted + [(unit, unit + 1) for unit in turned])
     units |= stored_units(db, keys)
-    return _Affected(units, keys, anchors_of_units(db, [(stale.first_unit, 1 << 62), *stale.deleted]), stale.first_unit)
+    return _Affected(units, keys, anchors_of_units(db, [(stale.first_unit, 1 << 62), *stale.deleted]), stale.first_unit,
+                     bool(stale.deleted))
 
 
 def _update_findings(db: sqlite3.Connection, config: Config, labeller: Labeller, affected: _Affected | None, *,
@@ -174,7 +176,8 @@ def _update_findings(db: sqlite3.Connection, config: Config, labeller: Labeller,
     else:
         clusters, docs, changes = _grow(db, labeller, affected)
         copies = changes.copies
-    _recompute(db, config, clusters, docs, changes, copies, None if affected is None else affected.anchors)
+    _recompute(db, config, clusters, docs, changes, copies, None if affected is None else affected.anchors,
+               renumber_touched=affected is not None and not affected.deleted)
     if keep_state:
         store_changes(db, clusters, changes, docs)
 
@@ -224,10 +227,10 @@ def _units_of(db: sqlite3.Connection, doc_ids: set[int]) -> set[int]:
 
 
 def _recompute(db: sqlite3.Connection, config: Config, clusters: Clusters, docs: dict[int, DocKey], changes: Changes,
-               copies: set[int], anchors: np.ndarray | None) -> None:
+               copies: set[int], anchors: np.ndarray | None, *, renumber_touched: bool) -> None:
     """Redo the drafts of ``copies``, decide the marks again where their inputs changed
-    (``anchors``: those whose counts can have changed; ``None``: any), and store the
-    changed clusters."""
+    (``anchors``: those whose counts can have changed; ``None``: any), and number the
+    clusters (only the touched ones' rows when ``renumber_touched``)."""
     _fill_ids(db, "refreshed_copies", copies)
     old = db.execute(
         """SELECT f.id, f.cluster_doc, f.cluster_start, f.cluster_end FROM temp.refreshed_copies AS c
@@ -257,7 +260,7 @@ def _recompute(db: sqlite3.Connection, config: Config, clusters: Clusters, docs:
     before = numbers_before(db, keys_of)
     sync_reuses(db, synced)
     touched = set(keys_of.values()) | {key for key, _ in drafts}
-    renumber(db, None if anchors is None else touched, before)  # a full refresh numbers every cluster
+    renumber(db, touched if renumber_touched else None, before)
 
 
 def _read_matches(db: sqlite3.Connection) -> list[SpanMatch]:
