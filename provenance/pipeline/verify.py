@@ -19,7 +19,7 @@ thousands of regions, and an object per region cost more than the alignment.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,9 +28,9 @@ from provenance._native import measure as _native_measure
 from provenance._native import verify_many as _native_verify_many
 from provenance.config import Config
 from provenance.pipeline.align import acceptance_args, scoring_args
-from provenance.pipeline.anchors import TokenStream
+from provenance.pipeline.anchors import MalformedTokens, TokenColumns, TokenStream, decode_many
 
-__all__ = ["Match", "jaccard", "measure", "shared_count", "verify_pairs", "verify_rows"]
+__all__ = ["Match", "Row", "jaccard", "measure", "shared_count", "verify_encoded", "verify_pairs", "verify_rows"]
 
 # Regions taken from one pair (as :func:`provenance.pipeline.align.align`'s default).
 _MAX_REGIONS = 4
@@ -101,8 +101,11 @@ def _joined(parts: list[np.ndarray], dtype: type) -> np.ndarray:
     return np.concatenate(parts, dtype=dtype, casting="unsafe") if parts else np.zeros(0, dtype=dtype)
 
 
+Row = tuple[int, int, int, int, int, int, float, int, float, float, int]
+
+
 def verify_rows(pairs: Iterable[tuple[int, int]] | np.ndarray, streams: dict[int, TokenStream],
-                config: Config) -> list[tuple[int, int, int, int, int, int, float, int, float, float, int]]:
+                config: Config) -> list[Row]:
     """:meth:`Match.row` of every accepted region of every pair ``(a, b)`` of paragraph
     units (``a < b``), in pair order, best region first; pairs whose streams are missing
     (units deleted meanwhile, or written by an older version) give nothing.
@@ -110,20 +113,45 @@ def verify_rows(pairs: Iterable[tuple[int, int]] | np.ndarray, streams: dict[int
     The whole batch is aligned and measured natively, on all cores, and comes back as
     columns: no object per region on the way.
     """
-    pair_array = np.asarray(pairs if isinstance(pairs, np.ndarray) else list(pairs), np.int64).reshape(-1, 2)
-    known = np.fromiter(streams, dtype=np.int64, count=len(streams))
-    present = pair_array[np.isin(pair_array, known).all(axis=1)]
-    ids, positions = np.unique(present, return_inverse=True)
+    present, ids, positions = _present(pairs, streams)
     chosen = [streams[unit] for unit in ids.tolist()]
     starts, shingles = [stream.starts for stream in chosen], [stream.shingles for stream in chosen]
-    owner, *columns = _native_verify_many(
-        _joined([stream.words for stream in chosen], np.uint64), _joined(starts, np.int64),
-        _joined([stream.ends for stream in chosen], np.int64), _bounds(starts), _joined(shingles, np.uint32),
-        _bounds(shingles), np.ascontiguousarray(positions.reshape(-1, 2), dtype=np.int64),
-        (config.align.seed_size, config.shingle.size), scoring_args(config.align),
-        acceptance_args(config.align, config.segment.min_words, config.verify.min_similarity), _MAX_REGIONS)
+    columns = TokenColumns(_joined(starts, np.int64), _joined([stream.ends for stream in chosen], np.int64),
+                           _joined([stream.words for stream in chosen], np.uint64), _bounds(starts),
+                           _joined(shingles, np.uint32), _bounds(shingles))
+    return _verified(present, positions, columns, config)
+
+
+def verify_encoded(pairs: Iterable[tuple[int, int]] | np.ndarray, blobs: dict[int, bytes], config: Config) -> list[Row]:
+    """:func:`verify_rows` of streams as stored (:func:`~provenance.pipeline.anchors.encode_tokens`
+    blobs), decoded all at once: no :class:`TokenStream` per paragraph. A malformed
+    blob raises :class:`~provenance.pipeline.anchors.MalformedTokens` naming its unit."""
+    present, ids, positions = _present(pairs, blobs)
+    units = ids.tolist()
+    try:
+        columns = decode_many([blobs[unit] for unit in units])
+    except MalformedTokens as exc:
+        raise MalformedTokens(exc.index, units[exc.index]) from exc
+    return _verified(present, positions, columns, config)
+
+
+def _present(pairs: Iterable[tuple[int, int]] | np.ndarray, known: Mapping[int, object]) -> tuple[np.ndarray, ...]:
+    """The pairs whose two units are ``known``, their distinct units, and each pair's
+    two units as indexes into those."""
+    pair_array = np.asarray(pairs if isinstance(pairs, np.ndarray) else list(pairs), np.int64).reshape(-1, 2)
+    present = pair_array[np.isin(pair_array, np.fromiter(known, dtype=np.int64, count=len(known))).all(axis=1)]
+    ids, positions = np.unique(present, return_inverse=True)
+    return present, ids, positions
+
+
+def _verified(present: np.ndarray, positions: np.ndarray, columns: TokenColumns, config: Config) -> list[Row]:
+    owner, *found = _native_verify_many(
+        columns.words, columns.starts, columns.ends, columns.word_bounds, columns.shingles, columns.shingle_bounds,
+        np.ascontiguousarray(positions.reshape(-1, 2), dtype=np.int64), (config.align.seed_size, config.shingle.size),
+        scoring_args(config.align), acceptance_args(config.align, config.segment.min_words, config.verify.min_similarity),
+        _MAX_REGIONS)
     a_ids, b_ids = present[owner, 0].tolist(), present[owner, 1].tolist()
-    return list(zip(a_ids, b_ids, *(column.tolist() for column in columns), strict=True))
+    return list(zip(a_ids, b_ids, *(column.tolist() for column in found), strict=True))
 
 
 def verify_pairs(pairs: Iterable[tuple[int, int]] | np.ndarray, streams: dict[int, TokenStream],

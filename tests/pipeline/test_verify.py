@@ -10,10 +10,24 @@ from hypothesis import strategies as st
 
 from provenance.config import AlignConfig, Config, SegmentConfig, ShingleConfig
 from provenance.pipeline.align import align, align_many, explain
-from provenance.pipeline.anchors import TokenStream, decode_tokens, encode_tokens, winnowed_anchors
+from provenance.pipeline.anchors import (
+    MalformedTokens,
+    TokenStream,
+    decode_many,
+    decode_tokens,
+    encode_tokens,
+    winnowed_anchors,
+)
 from provenance.pipeline.normalise import tokenise_columns
 from provenance.pipeline.shingle import shingle_hashes, word_hashes
-from provenance.pipeline.verify import Match, jaccard, measure, verify_pairs, verify_rows
+from provenance.pipeline.verify import (
+    Match,
+    jaccard,
+    measure,
+    verify_encoded,
+    verify_pairs,
+    verify_rows,
+)
 
 WIRE = ("It is clear, officers believe, that whoever left the building last, according to the timetable the "
         "court heard, must have seen the fire start.")
@@ -240,3 +254,40 @@ def test_measure_equals_the_python_computation(left, right, data):
     b_words = (b_first, data.draw(st.integers(b_first, len(b))))
     matched, size = data.draw(st.integers(0, 20)), data.draw(st.integers(1, 4))
     assert measure(a, a_words, b, b_words, matched, size) == _reference_measure(a, a_words, b, b_words, matched, size)
+
+
+def _blob(stream: TokenStream) -> bytes:
+    return encode_tokens(stream.starts.tolist(), stream.ends.tolist(), stream.shingles, stream.words)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 30), max_size=40), min_size=1, max_size=6))
+def test_streams_decoded_together_are_each_decoded_alone(word_lists):
+    blobs = []
+    for words in word_lists:
+        hashes = np.asarray(words, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        starts = [5 * i for i in range(len(words))]
+        blobs.append(encode_tokens(starts, [s + 3 for s in starts], shingle_hashes(hashes, 3), hashes))
+    columns = decode_many(blobs)
+    for i, blob in enumerate(blobs):
+        alone = decode_tokens(blob)
+        w, s = slice(*columns.word_bounds[i : i + 2]), slice(*columns.shingle_bounds[i : i + 2])
+        assert columns.starts[w].tolist() == alone.starts.tolist() and columns.ends[w].tolist() == alone.ends.tolist()
+        assert columns.words[w].tolist() == alone.words.tolist()
+        assert columns.shingles[s].tolist() == alone.shingles.tolist()
+
+
+def test_a_malformed_blob_is_named_by_its_unit():
+    with pytest.raises(MalformedTokens, match="blob 1"):
+        decode_many([_blob(_stream(WIRE)), b"\x05\x00\x00\x00"])  # five words announced, none stored
+    with pytest.raises(MalformedTokens, match="unit 7: malformed"):
+        verify_encoded([(3, 7)], {3: _blob(_stream(WIRE)), 7: b"\x01\x00"}, Config())
+
+
+def test_stored_streams_verify_as_the_streams_they_encode():
+    copy = "It is clear that whoever left the building last must have seen the fire start."
+    retold = "Witnesses said whoever left the building last must have seen the fire start."
+    streams = {1: _stream(WIRE), 2: _stream(copy), 3: _stream(retold), 4: _stream("Nothing alike here at all.")}
+    pairs = np.array([(2, 3), (1, 3), (1, 2), (1, 4), (1, 9)])  # unit 9 is not stored
+    rows = verify_encoded(pairs, {unit: _blob(stream) for unit, stream in streams.items()}, Config())
+    assert rows == verify_rows(pairs, streams, Config()) and len(rows) >= 2
