@@ -10,6 +10,7 @@ stderr and its exit code here, in :func:`main`, and nowhere else.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import signal
@@ -45,6 +46,7 @@ class _LazyGroup(click.Group):
         if cmd_name not in self.commands and cmd_name in _COMMANDS:
             module, attribute = _COMMANDS[cmd_name]
             self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+            gc.freeze()  # the imported modules live as long as the process: later collections skip them
         return self.commands.get(cmd_name)
 
 
