@@ -38,8 +38,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 import numpy as np
 
 from provenance.config import Config
-from provenance.errors import SchemaError
-from provenance.pipeline.anchors import TokenStream, decode_tokens
+from provenance.pipeline.anchors import TokenStream
 from provenance.pipeline.cluster import (
     Clusters,
     DocKey,
@@ -75,11 +74,12 @@ from provenance.store.drafts import (
     sync_reuses,
 )
 from provenance.store.index import Index
+from provenance.store.passages import fill_temp, read_streams
 from provenance.store.stale import Stale, since_last_refresh
 from provenance.store.stale import clear as clear_stale
 from provenance.store.subgraph import Subgraph
 
-__all__ = ["compute_findings", "fill_temp", "read_streams", "refresh"]
+__all__ = ["compute_findings", "refresh"]
 
 _log = logging.getLogger(__name__)
 _FETCH_ROWS = 100_000
@@ -356,20 +356,6 @@ def _without_stock_phrases(db: sqlite3.Connection, findings: list[Finding], text
     return [dataclasses.replace(f, cluster=numbers[f.cluster]) for f in kept]
 
 
-def read_streams(db: sqlite3.Connection, unit_ids: np.ndarray) -> dict[int, TokenStream]:
-    """Token streams of the given paragraph units (those that have one)."""
-    rows = fill_temp(db, "wanted_units", ["id"], [np.asarray(unit_ids).tolist()],
-                     """SELECT u.id, u.tokens FROM temp.wanted_units AS w JOIN units AS u ON u.id = w.id
-                        WHERE u.tokens IS NOT NULL""")
-    streams: dict[int, TokenStream] = {}
-    for unit, blob in rows:
-        try:
-            streams[unit] = decode_tokens(blob)
-        except ValueError as exc:
-            raise SchemaError(f"unit {unit}: {exc}; rebuild the index with a fresh --index") from exc
-    return streams
-
-
 class _Texts:
     """Article texts on demand, each decompressed once."""
 
@@ -382,14 +368,6 @@ class _Texts:
             row = self._db.execute("SELECT text FROM documents WHERE id = ?", (doc,)).fetchone()
             self._cache[doc] = zlib.decompress(row[0]).decode("utf-8", "surrogatepass") if row else ""
         return self._cache[doc]
-
-
-def fill_temp(db: sqlite3.Connection, table: str, columns: list[str], values: list[list[int]], query: str) -> list[tuple]:
-    """Load ``values`` into ``temp.<table>`` (primary key ``columns``) and run ``query``."""
-    db.execute(f"DROP TABLE IF EXISTS temp.{table}")
-    db.execute(f"CREATE TEMP TABLE {table} ({', '.join(columns)}, PRIMARY KEY ({', '.join(columns)})) WITHOUT ROWID")
-    db.executemany(f"INSERT OR IGNORE INTO temp.{table} VALUES ({', '.join('?' * len(columns))})", zip(*values))
-    return db.execute(query).fetchall()
 
 
 def _doc_keys(db: sqlite3.Connection, doc_ids: Iterable[int]) -> dict[int, DocKey]:

@@ -30,8 +30,8 @@ from provenance.pipeline.anchors import MalformedTokens
 from provenance.pipeline.lsh import Members, candidate_pairs, unique_pairs
 from provenance.pipeline.verify import verify_encoded
 from provenance.store import anchorindex, bandindex, keyruns
-from provenance.store.findings import fill_temp
 from provenance.store.index import Index
+from provenance.store.passages import fill_temp, read_token_blobs
 from provenance.store.segments import unique_sorted
 
 __all__ = ["anchor_pairs", "band_members", "match_pending"]
@@ -283,17 +283,10 @@ def _verify(db: sqlite3.Connection, config: Config, pairs: np.ndarray) -> list[t
     for start in range(0, len(paragraph_pairs), _VERIFY_CHUNK):
         chunk = paragraph_pairs[start : start + _VERIFY_CHUNK]
         try:
-            rows.extend(verify_encoded(chunk, _token_blobs(db, np.unique(chunk)), config))
+            rows.extend(verify_encoded(chunk, read_token_blobs(db, np.unique(chunk)), config))
         except MalformedTokens as exc:
             raise SchemaError(f"{exc}; rebuild the index with a fresh --index") from exc
     return rows
-
-
-def _token_blobs(db: sqlite3.Connection, unit_ids: np.ndarray) -> dict[int, bytes]:
-    """The stored token streams of the given paragraph units (those that have one)."""
-    return dict(fill_temp(db, "wanted_units", ["id"], [unit_ids.tolist()],
-                          """SELECT u.id, u.tokens FROM temp.wanted_units AS w JOIN units AS u ON u.id = w.id
-                             WHERE u.tokens IS NOT NULL"""))
 
 
 def _paragraph_pairs(db: sqlite3.Connection, pairs: np.ndarray) -> np.ndarray:
