@@ -156,17 +156,22 @@ def _mark_arrivals(db: sqlite3.Connection, config: BoilerplateConfig, first_doc:
         frequent.add(pair)
         if old < config.min_documents:  # the pair turns frequent: its few old paragraphs turn boilerplate
             for doc, idx, pattern, flag in db.execute(_OLD_PARAGRAPHS.format(group=_GROUPS[kind]), query):
-                wanted = 1 if pattern == 1 and params["patterns"] else 2
+                wanted = _flag_of(pattern, True, config)
                 if flag != wanted:
                     changed[doc, idx] = wanted
                     if flag == 0:
                         flipped.add((doc, idx))
     for doc, idx, fingerprint, pattern, short, site, folder in new:
         repeated = short and (("f", folder, fingerprint) in frequent or (site != "" and ("s", site, fingerprint) in frequent))
-        flag = 1 if pattern == 1 and params["patterns"] else 2 if repeated else 0
+        flag = _flag_of(pattern, repeated, config)
         if flag:  # new paragraphs are stored unflagged
             changed[doc, idx] = flag
             flipped.add((doc, idx))
     db.executemany("UPDATE paragraphs SET boilerplate = ? WHERE doc_id = ? AND idx = ?",
                    [(flag, doc, idx) for (doc, idx), flag in sorted(changed.items())])
     return sorted(flipped)
+
+
+def _flag_of(pattern: int, repeated: bool, config: BoilerplateConfig) -> int:
+    """The flag :data:`_FLAG` gives a paragraph: its built-in pattern first, then repeated."""
+    return 1 if pattern == 1 and config.use_builtin_patterns else 2 if repeated else 0
