@@ -159,17 +159,21 @@ def cluster_findings(
     texts: Callable[[int], str],
     config: Config,
     copies: AbstractSet[int] | None = None,
+    copy_units: AbstractSet[int] | None = None,
 ) -> list[Finding]:
-    """The findings of the copy articles ``copies`` (every article when ``None``), each
-    numbered with its cluster's number in ``clusters`` (not yet dense). A copy article's
-    findings depend only on the clusters holding its spans and those sharing a paragraph
-    with them, so the findings of a subset are those of the whole index restricted to it."""
+    """The findings of the copy articles ``copies`` (every article when ``None``) on the
+    paragraph units ``copy_units`` (all of theirs when ``None``), each numbered with its
+    cluster's number in ``clusters`` (not yet dense). A copy's findings on a paragraph
+    depend only on the clusters holding that paragraph's spans and those sharing a
+    paragraph with them (regions are chosen per paragraph, see :func:`_select`), so the
+    findings of a subset are those of the whole index restricted to it."""
     graph, number_of = clusters.graph, clusters.number_of
     candidates: list[_Pending] = []
-    # Only clusters holding a span of a copy article give candidates: skip the others
+    # Only clusters holding a span of a copy paragraph give candidates: skip the others
     # (a refresh loads whole components, stock ones of thousands of articles included).
     numbers = range(1, len(clusters.groups) + 1) if copies is None else sorted(
-        {number_of[n] for doc in copies for n in clusters.doc_nodes.get(doc, ())})
+        {number_of[n] for doc in copies for n in clusters.doc_nodes.get(doc, ())
+         if copy_units is None or graph.nodes[n][0] in copy_units})
     for number in numbers:
         group = clusters.groups[number - 1]
         group_docs = [docs[d] for d in sorted({graph.nodes[n][1] for n in group})]
@@ -189,6 +193,8 @@ def cluster_findings(
             # directly; selection keeps the earliest source of each region (see _select).
             for node in sorted(by_doc[copy_doc], key=lambda n: graph.nodes[n]):
                 unit = graph.nodes[node][0]
+                if copy_units is not None and unit not in copy_units:
+                    continue
                 words = _words(streams[unit], [graph.nodes[node]])
                 found = graph.direct_side(node, origin.doc) or graph.nearest(node, by_doc[origin.doc])
                 if found:
@@ -199,8 +205,7 @@ def cluster_findings(
                         continue
                     pair_certain = origin_certain(docs[source], [docs[source], copy_key])
                     candidates.append(_Pending(docs[source].order, copy_doc, unit, words, partial(
-                        _candidate, number, pair_certain, graph, [node], graph.direct_side(node, source), streams,
-                        docs, config)))
+                        _source_candidate, number, pair_certain, graph, node, source, streams, docs, config)))
                 for earlier in graph.overlapped_sources(node, docs, copy_key):
                     source = graph.nodes[earlier][1]
                     pair_certain = origin_certain(docs[source], [docs[source], copy_key])
@@ -259,6 +264,14 @@ def _candidate(number: int, certain: bool, graph: SpanGraph, region: list[int], 
             int(origin_stream.starts[origin_words[0]]))
     return _Candidate(number, certain, origin_doc, copy_doc, origin_unit, copy_unit, origin_words, copy_words,
                       similarity, shared, jaccard, containment, matched, rank)
+
+
+def _source_candidate(number: int, certain: bool, graph: SpanGraph, node: int, source: int,
+                      streams: Mapping[int, TokenStream], docs: dict[int, DocKey], config: Config) -> _Candidate:
+    """:func:`_candidate` against the spans of ``source`` that ``node`` matched directly,
+    looked up only when aligned (a wire line's span matched hundreds of earlier articles;
+    selection aligns the first few)."""
+    return _candidate(number, certain, graph, [node], graph.direct_side(node, source), streams, docs, config)
 
 
 @dataclass(frozen=True, slots=True)

@@ -241,11 +241,8 @@ class SpanGraph:
         """
         if not targets:
             return []
-        key = min(targets)
-        memo = self._walks.get(key)
-        if memo is None:
-            memo = self._walks[key] = (self._distances(targets), {})
-        distance, ends = memo
+        distance = self._distances_to(targets)
+        ends = self._walks[min(targets)][1]
         path: list[int] = []
         current = node
         while current not in ends:
@@ -268,53 +265,68 @@ class SpanGraph:
         level = distance[node]
         return next(other for other in self._sorted_adjacent(node) if distance.get(other) == level - 1)
 
-    def walks_through(self, node: int, targets: list[int], spans: set[int]) -> bool:
-        """Whether :meth:`nearest`'s walk from ``node`` passes through one of ``spans``."""
-        self.nearest(node, targets)
-        distance = self._walks[min(targets)][0] if targets else {}
-        current = node
-        while distance.get(current, 0) > 0:
-            if current in spans:
-                return True
-            current = self._step(current, distance)
-        return current in spans
-
-    def grown_articles(self, new: set[int], group: list[int], origin_doc: int, docs: dict[int, DocKey]) -> set[int]:
-        """The articles whose findings can change when the spans ``new`` (with their edges)
-        joined the cluster ``group`` while its origin and its certainty stayed the same.
+    def grown_units(self, new: set[int], group: list[int], origin_doc: int, docs: dict[int, DocKey]) -> set[int]:
+        """The paragraph units whose copy findings can change when the spans ``new`` (with
+        their edges) joined the cluster ``group`` while its origin and its certainty stayed
+        the same.
 
         What a copy span's findings read (see ``cluster_findings``): its direct matches to
         the origin and to earlier articles, the partners of spans of its sources'
-        paragraphs that partially overlap them, and the walk to the origin. So an
-        article is redone if it holds a new span; a span matched to a new span of an
-        earlier article or of the origin; a span matched to a span partially
-        overlapping a new span or a span matched to one; or a span whose walk to the
-        origin passes through a new span (ids follow the spans' order, so the others'
-        walks keep their ties). Every other article's findings stay what they were.
+        paragraphs that partially overlap them, and the walk to the origin. So a unit is
+        redone if it holds a new span; a span matched to a new span of an earlier article
+        or of the origin; a span matched to a span partially overlapping a new span or a
+        span matched to one; or a span whose walk to the origin passes through a new span
+        (ids follow the spans' order, so the others' walks keep their ties). A copy's
+        findings on one paragraph never read its other paragraphs' (``_select`` takes
+        regions per unit), so every other unit's findings stay what they were.
         """
         nodes = self.nodes
-        found = {nodes[n][1] for n in new}
+        found = {nodes[n][0] for n in new}
         around = set(new)
         for n in new:
             n_doc = nodes[n][1]
             for other in self.partners.get(n, {}):
                 around.add(other)
-                doc = nodes[other][1]
-                if n_doc == origin_doc or docs[n_doc].order < docs[doc].order:
-                    found.add(doc)
+                if n_doc == origin_doc or docs[n_doc].order < docs[nodes[other][1]].order:
+                    found.add(nodes[other][0])
         for span in around:
             for other in self.by_unit[nodes[span][0]]:
                 if other != span and _partly_overlaps(nodes[other], nodes[span]):
-                    found.update(nodes[partner][1] for partner in self.partners.get(other, {}))
+                    found.update(nodes[partner][0] for partner in self.partners.get(other, {}))
         targets = [n for n in group if nodes[n][1] == origin_doc]
         direct = {other for target in targets for other in self.partners.get(target, ())}  # direct_side non-empty
+        distance = self._distances_to(targets) if targets else {}
+        through: dict[int, bool] = {}
         for span in group:
-            doc = nodes[span][1]
-            if doc in found or doc == origin_doc or span in direct:
+            if nodes[span][0] in found or nodes[span][1] == origin_doc or span in direct:
                 continue
-            if self.walks_through(span, targets, new):
-                found.add(doc)
+            if self._walk_meets(span, distance, new, through):
+                found.add(nodes[span][0])
         return found
+
+    def _walk_meets(self, node: int, distance: dict[int, int], spans: set[int], known: dict[int, bool]) -> bool:
+        """Whether :meth:`nearest`'s walk from ``node`` passes through one of ``spans``;
+        ``known`` holds the answers of the walks met before (walks share their tails)."""
+        path: list[int] = []
+        current = node
+        while current not in known:
+            if current in spans or distance.get(current, 0) == 0:
+                known[current] = current in spans
+                break
+            path.append(current)
+            current = self._step(current, distance)
+        answer = known[current]
+        for visited in path:
+            known[visited] = answer
+        return answer
+
+    def _distances_to(self, targets: list[int]) -> dict[int, int]:
+        """:meth:`_distances`, once per component's targets (the walks' memo keeps them)."""
+        key = min(targets)
+        memo = self._walks.get(key)
+        if memo is None:
+            memo = self._walks[key] = (self._distances(targets), {})
+        return memo[0]
 
     def _distances(self, targets: list[int]) -> dict[int, int]:
         """Every node's distance to the nearest of ``targets`` (0 for targets)."""

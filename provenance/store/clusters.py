@@ -1,4 +1,4 @@
-"""Which clusters changed since the last refresh, and which copy articles that touches.
+"""Which clusters changed since the last refresh, and which copy paragraphs that touches.
 
 Each cluster (connected component of the span graph, :mod:`provenance.pipeline.spangraph`)
 is stored under a stable key, its **earliest member span** ``(doc, start, end)``, with a
@@ -7,14 +7,15 @@ the publication keys and content hashes of its articles, and its match edges wit
 matched words. A cluster whose key and signature are both stored is unchanged; every other
 current cluster, and every stored cluster not found again, has changed.
 
-A copy article's findings depend on the clusters holding its spans and, through a partial
-overlap (``SpanGraph.overlapped_sources``: a span it matched shares a paragraph with a
-span of another cluster), on the clusters holding a span of the paragraphs its spans
-matched. So the findings to recompute are those of every article a changed cluster holds
-(as it is now or as it was) and of every article with a span matched to a span of a
-paragraph a changed cluster holds. That is a superset of what can have changed:
-conservative, never wrong. The filters are decided again for every cluster sharing a
-paragraph with a changed one.
+A copy article's findings on one of its paragraphs depend on the clusters holding that
+paragraph's spans and, through a partial overlap (``SpanGraph.overlapped_sources``: a
+span it matched shares a paragraph with a span of another cluster), on the clusters
+holding a span of the paragraphs those spans matched; never on its other paragraphs
+(regions are chosen per paragraph). So the findings to recompute are those of every
+paragraph unit a changed cluster holds (as it is now or as it was) and of every unit
+with a span matched to a span of a paragraph a changed cluster holds. That is a
+superset of what can have changed: conservative, never wrong. The filters are decided
+again for every cluster sharing a paragraph with a changed one.
 
 ``cluster_spans`` maps each stored span ``(unit, start, end)`` to its cluster's key, so
 an incremental refresh finds the stored clusters of the spans it loaded, or of the units
@@ -44,14 +45,15 @@ ClusterKey = tuple[int, int, int]
 
 @dataclass(slots=True)
 class Changes:
-    """What a refresh recomputes: ``copies`` (the articles whose findings are rewritten),
+    """What a refresh recomputes: ``copy_units`` (the paragraph units whose copy findings
+    are rewritten),
     ``clusters`` (numbers in the current :class:`Clusters` whose findings' filters are
     re-evaluated), ``gone`` (stored cluster keys no longer current as stored) and
     ``changed`` (numbers of current clusters to store anew, with their signatures;
     ``None``: not computed, as the cluster holds a new unit and so differs from any
     stored one)."""
 
-    copies: set[int]
+    copy_units: set[int]
     clusters: set[int]
     gone: set[ClusterKey]
     changed: dict[int, int | None]
@@ -150,31 +152,31 @@ def find_changes(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, Doc
             changed[number] = signature
     gone = set(stored) - kept
     grown = {} if lost is None else _grown(db, clusters, docs, changed, set(stored) - lost)
-    copies: set[int] = set().union(*grown.values())
+    copy_units: set[int] = set().union(*grown.values())
     signatures = {number: changed.pop(number) for number in grown}
     units: set[int] = {graph.nodes[n][0] for number in changed for n in clusters.groups[number - 1]}
     for doc, start, end in gone - {cluster_key(clusters, number) for number in grown}:
-        row = db.execute("SELECT units, docs FROM span_clusters WHERE doc = ? AND start = ? AND end = ?",
+        row = db.execute("SELECT units FROM span_clusters WHERE doc = ? AND start = ? AND end = ?",
                          (doc, start, end)).fetchone()
         units.update(np.frombuffer(row[0], dtype="<i8").tolist())
-        copies.update(np.frombuffer(row[1], dtype="<i8").tolist())
+    copy_units.update(units)
     on_units = [n for unit in units for n in graph.by_unit.get(unit, ())]
     touched = {clusters.number_of[n] for n in on_units}
-    copies.update(graph.nodes[n][1] for number in changed for n in clusters.groups[number - 1])
+    copy_units.update(graph.nodes[n][0] for number in changed for n in clusters.groups[number - 1])
     # A span matched to a span of a changed paragraph may reach a source through a
-    # partial overlap there (SpanGraph.overlapped_sources): its article is redone too.
-    copies.update(graph.nodes[other][1] for n in on_units for other in graph.adjacent.get(n, ()))
+    # partial overlap there (SpanGraph.overlapped_sources): its paragraph is redone too.
+    copy_units.update(graph.nodes[other][0] for n in on_units for other in graph.adjacent.get(n, ()))
     changed.update(signatures)  # grown clusters are stored anew, and their notices decided again
     touched.update(signatures)
-    _log.debug("clusters: %d changed (%d grown), %d gone, %d sharing a paragraph with them; %d copy articles to redo",
-               len(changed), len(grown), len(gone), len(touched), len(copies))
-    return Changes(copies, touched, gone, changed)
+    _log.debug("clusters: %d changed (%d grown), %d gone, %d sharing a paragraph with them; %d copy paragraphs to redo",
+               len(changed), len(grown), len(gone), len(touched), len(copy_units))
+    return Changes(copy_units, touched, gone, changed)
 
 
 def _grown(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, DocKey], changed: dict[int, int | None],
            intact: set[ClusterKey]) -> dict[int, set[int]]:
-    """Changed clusters that only gained spans, with the articles whose findings that can
-    change (:meth:`~provenance.pipeline.spangraph.SpanGraph.grown_articles`).
+    """Changed clusters that only gained spans, with the paragraph units whose copy
+    findings that can change (:meth:`~provenance.pipeline.spangraph.SpanGraph.grown_units`).
 
     A cluster has only grown when it is stored under its current key, lost no span since
     (``intact``), every stored span of it is still in it and no span of another stored
@@ -188,7 +190,7 @@ def _grown(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, DocKey], 
     spans = [(graph.nodes[n][0], graph.nodes[n][2], graph.nodes[n][3]) for number in todo for n in clusters.groups[number - 1]]
     stored = _keys_of_spans(db, spans)
     for number in todo:  # the stored state does not change during a refresh's loading
-        graph.cache[("grown", clusters.groups[number - 1][0])] = _grown_articles(db, clusters, docs, number, stored)
+        graph.cache[("grown", clusters.groups[number - 1][0])] = _grown_units(db, clusters, docs, number, stored)
     grown: dict[int, set[int]] = {}
     for number in changed:
         found = graph.cache.get(("grown", clusters.groups[number - 1][0]))
@@ -197,9 +199,9 @@ def _grown(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, DocKey], 
     return grown
 
 
-def _grown_articles(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, DocKey], number: int,
+def _grown_units(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, DocKey], number: int,
                     stored: dict[tuple[int, int, int], ClusterKey]) -> set[int] | None:
-    """The articles to redo if cluster ``number`` only grew, else ``None``."""
+    """The paragraph units to redo if cluster ``number`` only grew, else ``None``."""
     graph = clusters.graph
     key = cluster_key(clusters, number)
     group = clusters.groups[number - 1]
@@ -214,7 +216,7 @@ def _grown_articles(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, 
     origin = docs[key[0]]
     if origin_certain(origin, members) != origin_certain(origin, before):
         return None
-    return graph.grown_articles(new, group, origin.doc, docs)
+    return graph.grown_units(new, group, origin.doc, docs)
 
 
 def _keys_of_spans(db: sqlite3.Connection, spans: list[tuple[int, int, int]]) -> dict[tuple[int, int, int], ClusterKey]:

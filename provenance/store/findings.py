@@ -172,20 +172,20 @@ def _update_findings(db: sqlite3.Connection, config: Config, labeller: Labeller,
         docs = _doc_keys(db, {m.a_doc for m in matches} | {m.b_doc for m in matches})
         clusters = span_clusters(matches, docs, labeller)
         changes = find_changes(db, clusters, docs)
-        copies = changes.copies | _vanished_copies(db, docs)
+        copy_units = None  # every draft was deleted: all are made again
     else:
         clusters, docs, changes = _grow(db, labeller, affected)
-        copies = changes.copies
-    _recompute(db, config, clusters, docs, changes, copies, None if affected is None else affected.anchors,
+        copy_units = changes.copy_units
+    _recompute(db, config, clusters, docs, changes, copy_units, None if affected is None else affected.anchors,
                renumber_touched=affected is not None and not affected.deleted)
     if keep_state:
         store_changes(db, clusters, changes, docs)
 
 
 def _grow(db: sqlite3.Connection, labeller: Labeller, affected: _Affected) -> tuple[Clusters, dict[int, DocKey], Changes]:
-    """Load components until they hold everything the changed clusters' copy articles
-    need (:func:`~provenance.pipeline.cluster.cluster_findings`: every cluster of such
-    an article, and every span of a paragraph its spans matched, for partial overlaps),
+    """Load components until they hold everything the changed clusters' copy paragraphs
+    need (:func:`~provenance.pipeline.cluster.cluster_findings`: every cluster of such a
+    paragraph, and every span of a paragraph its spans matched, for partial overlaps),
     and compare them with the stored state."""
     graph = Subgraph(db)
     graph.grow(affected.units)
@@ -196,8 +196,8 @@ def _grow(db: sqlite3.Connection, labeller: Labeller, affected: _Affected) -> tu
         nodes = clusters.graph.nodes
         wanted = stored_units(db, changes.gone)
         wanted.update(nodes[n][0] for number in changes.changed for n in clusters.groups[number - 1])
-        copy_units = _units_of(db, changes.copies - seeded)
-        seeded |= changes.copies
+        copy_units = changes.copy_units - seeded
+        seeded |= copy_units
         grew = graph.grow(wanted | copy_units)
         if not (graph.grow(graph.partner_units(copy_units)) or grew):
             break
@@ -220,30 +220,35 @@ def _compare(db: sqlite3.Connection, graph: Subgraph, spans: SpanGraph, docs: di
     return clusters, find_changes(db, clusters, docs, keys, lost, affected.first_unit)
 
 
-def _units_of(db: sqlite3.Connection, doc_ids: set[int]) -> set[int]:
-    return {row[0] for row in fill_temp(db, "copy_docs", ["id"], [sorted(doc_ids)],
-                                        """SELECT u.id FROM temp.copy_docs AS d CROSS JOIN units AS u ON u.doc_id = d.id
-                                           WHERE u.kind = 'paragraph'""")}
-
-
 def _recompute(db: sqlite3.Connection, config: Config, clusters: Clusters, docs: dict[int, DocKey], changes: Changes,
-               copies: set[int], anchors: np.ndarray | None, *, renumber_touched: bool) -> None:
-    """Redo the drafts of ``copies``, decide the marks again where their inputs changed
-    (``anchors``: those whose counts can have changed; ``None``: any), and number the
-    clusters (only the touched ones' rows when ``renumber_touched``)."""
-    _fill_ids(db, "refreshed_copies", copies)
-    old = db.execute(
-        """SELECT f.id, f.cluster_doc, f.cluster_start, f.cluster_end FROM temp.refreshed_copies AS c
-           JOIN finding_drafts AS f ON f.copy_doc = c.id""").fetchall()
+               copy_units: set[int] | None, anchors: np.ndarray | None, *, renumber_touched: bool) -> None:
+    """Redo the copy drafts on the paragraph units ``copy_units`` (``None``: every draft,
+    none being stored), decide the marks again where their inputs changed (``anchors``:
+    those whose counts can have changed; ``None``: any), and number the clusters (only
+    the touched ones' rows when ``renumber_touched``)."""
+    graph = clusters.graph
+    if copy_units is None:
+        copies, old = set(docs), []
+    else:
+        # A draft's copy span lies inside its paragraph: the unit's drafts are the
+        # article's drafts within the unit's offsets.
+        old = fill_temp(db, "refreshed_units", ["id"], [sorted(copy_units)],
+                        """SELECT f.id, f.cluster_doc, f.cluster_start, f.cluster_end FROM temp.refreshed_units AS r
+                           CROSS JOIN units AS u ON u.id = r.id CROSS JOIN finding_drafts AS f ON f.copy_doc = u.doc_id
+                           WHERE f.copy_start >= u.start AND f.copy_end <= u.end""")
+        copies = {doc for (doc,) in db.execute(
+            "SELECT DISTINCT u.doc_id FROM temp.refreshed_units AS r CROSS JOIN units AS u ON u.id = r.id")}
     forget_drafts(db, [row[0] for row in old])
+    _fill_ids(db, "refreshed_copies", copies)
     texts = _Texts(db)
     findings: list[Finding] = []
     if copies & set(docs):
         units = _Units(db)
-        numbers = {clusters.number_of[n] for doc in copies for n in clusters.doc_nodes.get(doc, ())}
-        nodes = clusters.graph.nodes
+        nodes = graph.nodes
+        numbers = {clusters.number_of[n] for doc in copies for n in clusters.doc_nodes.get(doc, ())
+                   if copy_units is None or nodes[n][0] in copy_units}
         units.prefetch({nodes[n][0] for number in numbers for n in clusters.groups[number - 1]})
-        findings = cluster_findings(clusters, docs, units, units.spans, texts, config, copies)
+        findings = cluster_findings(clusters, docs, units, units.spans, texts, config, copies, copy_units)
     drafts = [(cluster_key(clusters, f.cluster), f) for f in findings]
     new = insert_drafts(db, drafts, texts, config)
     flipped = recheck_stock(db, set(new), texts, config, anchors)
@@ -269,12 +274,6 @@ def _read_matches(db: sqlite3.Connection) -> list[SpanMatch]:
     while rows := cursor.fetchmany(_FETCH_ROWS):
         matches.extend(SpanMatch(*row) for row in rows)
     return matches
-
-
-def _vanished_copies(db: sqlite3.Connection, docs: dict[int, DocKey]) -> set[int]:
-    """Copy articles with stored drafts but no span in the graph any more (all their
-    matches gone, e.g. their only matched paragraph turned boilerplate)."""
-    return {doc for (doc,) in db.execute("SELECT DISTINCT copy_doc FROM finding_drafts") if doc not in docs}
 
 
 class _Units(Mapping[int, TokenStream]):

@@ -47,13 +47,13 @@ def _stored(path: Path) -> tuple[list[tuple], list[tuple], list[tuple]]:
 @given(order=st.permutations(range(ARTICLES)), sizes=st.lists(st.integers(1, 4), min_size=ARTICLES, max_size=ARTICLES))
 def test_arrivals_in_any_order_store_what_a_full_refresh_stores(corpus, tmp_path_factory, monkeypatch, order, sizes):
     grown: list[int] = []
-    original = SpanGraph.grown_articles
+    original = SpanGraph.grown_units
 
     def counting(self: SpanGraph, new: set[int], *args: object) -> set[int]:
         grown.append(len(new))
         return original(self, new, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(SpanGraph, "grown_articles", counting)
+    monkeypatch.setattr(SpanGraph, "grown_units", counting)
     _arrive(corpus, tmp_path_factory.mktemp("arrivals"), order, sizes)
     assert grown, "no scan grew a stored cluster: the corpus does not exercise the rule"
 
