@@ -30,9 +30,10 @@ import numpy as np
 from provenance._native import band_keys as _native_band_keys
 from provenance._native import candidate_pairs as _native_candidate_pairs
 from provenance._native import unique_pairs as _native_unique_pairs
+from provenance._native import wanted_positions as _native_wanted_positions
 from provenance.config import LSHConfig, lsh_params
 
-__all__ = ["Members", "band_keys", "candidate_pairs", "lsh_params", "unique_pairs"]
+__all__ = ["Members", "band_keys", "candidate_pairs", "lsh_params", "unique_pairs", "wanted_positions"]
 
 
 class Members(NamedTuple):
@@ -78,3 +79,11 @@ def unique_pairs(pairs: list[np.ndarray]) -> np.ndarray:
     """The distinct rows of ``(n, 2)`` int64 pair arrays, sorted."""
     stacked = np.concatenate([np.zeros((0, 2), np.int64), *pairs]).astype(np.int64, copy=False)
     return _native_unique_pairs(np.ascontiguousarray(stacked))
+
+
+def wanted_positions(keys: np.ndarray, live: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Positions ``i`` (ascending) with ``live[i]`` whose ``keys[i]`` is in ``wanted``
+    (sorted, unique): a band's stored members of the buckets a scan adds to, found in
+    one pass over a key run (a bit table of the wanted keys, then an exact search)."""
+    return _native_wanted_positions(np.ascontiguousarray(keys, dtype=np.int64), np.ascontiguousarray(live, dtype=bool),
+                                    np.ascontiguousarray(wanted, dtype=np.int64))

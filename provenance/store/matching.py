@@ -27,7 +27,7 @@ import numpy as np
 from provenance.config import Config
 from provenance.errors import SchemaError
 from provenance.pipeline.anchors import MalformedTokens
-from provenance.pipeline.lsh import Members, candidate_pairs, unique_pairs
+from provenance.pipeline.lsh import Members, candidate_pairs, unique_pairs, wanted_positions
 from provenance.pipeline.verify import verify_encoded
 from provenance.store import anchorindex, bandindex, keyruns
 from provenance.store.index import Index
@@ -38,8 +38,6 @@ __all__ = ["anchor_pairs", "band_members", "match_pending"]
 
 #: Paragraph pairs aligned per chunk (bounds the token streams loaded at once).
 _VERIFY_CHUNK = 1 << 16
-#: Slots of the bit table a band's stored keys are tested against (a power of two).
-_TABLE_SIZE = 1 << 23
 #: Columns of at most 1/this of the stored units are looked up by id (see ``_Columns``).
 _BY_ID_SHARE = 256
 
@@ -234,8 +232,8 @@ def band_members(
 
     Stored members are looked up by key in ``segments`` (``None``: none); the stored units
     they do not cover (all of them when the new keys are so many that the segments would
-    be read almost whole) are read from their runs and tested against the new keys with a
-    bit table (a few nanoseconds per key), then exactly on the few that pass.
+    be read almost whole) are read from their runs and tested against the new keys in one
+    native pass (:func:`~provenance.pipeline.lsh.wanted_positions`).
     """
     covered = min(segments.covered, first_new) if segments is not None else 0
     new_keys, new_units = [], []
@@ -257,15 +255,9 @@ def band_members(
         read_from = covered if found is not None else 0  # else: so many new keys that the runs are cheaper
         spans = [(run, range(max(run.first_unit, read_from), min(run.stop_unit, first_new))) for run in runs]
         stored = [(run, units) for run, units in spans if len(units)]  # an empty range would read the whole run
-        if stored:
-            table = np.zeros(_TABLE_SIZE, dtype=bool)
-            table[wanted & (_TABLE_SIZE - 1)] = True
         for run, units in stored:
             keys = reader.read(run, band, units)
-            at = np.flatnonzero(table[keys & (_TABLE_SIZE - 1)])
-            at = at[masks[run.rowid][at + (units.start - run.first_unit)]]
-            found_at = np.minimum(np.searchsorted(wanted, keys[at]), len(wanted) - 1)
-            at = at[wanted[found_at] == keys[at]]
+            at = wanted_positions(keys, masks[run.rowid][units.start - run.first_unit : units.stop - run.first_unit], wanted)
             old_keys.append(keys[at])
             old_units.append(at + units.start)
     members = np.concatenate([_cat(old_units), _cat(new_units)])

@@ -6,11 +6,12 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from provenance.config import LSHConfig
-from provenance.pipeline.lsh import Members, candidate_pairs, unique_pairs
+from provenance.pipeline.lsh import Members, candidate_pairs, unique_pairs, wanted_positions
 
 
 def _candidates(rows: list[tuple[int, int, int, int, int]], config: LSHConfig, first_new: int) -> np.ndarray:
@@ -122,3 +123,22 @@ def test_pairs_follow_the_rule_member_by_member(keyed_units, limit, first_new, p
     for key in {row[1] for row in rows}:
         expected |= _rule([row[2:] for row in rows if row[1] == key], limit, first_new)
     assert _pairs(_candidates(rows, LSHConfig(max_bucket=limit), first_new)) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(keys=st.lists(st.integers(-(1 << 63), (1 << 63) - 1) | st.integers(-5, 5), max_size=300),
+       wanted=st.sets(st.integers(-(1 << 63), (1 << 63) - 1) | st.integers(-5, 5), max_size=40),
+       seed=st.integers(0, 2**32 - 1))
+def test_wanted_positions_are_the_live_members_of_wanted_buckets(keys, wanted, seed):
+    """A band's stored members of the wanted buckets: live positions whose key is wanted,
+    in order (the bit table's false positives never get through)."""
+    array = np.asarray(keys, dtype=np.int64)
+    live = np.random.default_rng(seed).random(len(keys)) < 0.8
+    ordered = np.asarray(sorted(wanted), dtype=np.int64)
+    expected = [i for i, key in enumerate(keys) if live[i] and key in wanted]
+    assert wanted_positions(array, live, ordered).tolist() == expected
+
+
+def test_wanted_positions_refuses_unsorted_wanted_keys():
+    with pytest.raises(ValueError, match="sorted and unique"):
+        wanted_positions(np.zeros(3, np.int64), np.ones(3, bool), np.asarray([3, 1], np.int64))

@@ -108,6 +108,26 @@ fn candidate_pairs<'py>(
     pair_array(py, &pairs)
 }
 
+/// Positions `i` with `live[i]` whose `keys[i]` is in `wanted` (sorted, unique), ascending:
+/// the stored members of a band's wanted buckets, read from a key run.
+#[pyfunction]
+fn wanted_positions<'py>(
+    py: Python<'py>,
+    keys: PyReadonlyArray1<'py, i64>,
+    live: PyReadonlyArray1<'py, bool>,
+    wanted: PyReadonlyArray1<'py, i64>,
+) -> PyResult<Bound<'py, PyArray1<i64>>> {
+    let (keys, live, wanted) = (contiguous(&keys, "keys")?, contiguous(&live, "live")?, contiguous(&wanted, "wanted")?);
+    if keys.len() != live.len() {
+        return Err(value_error("keys and live must have the same length".to_owned()));
+    }
+    if wanted.windows(2).any(|pair| pair[0] >= pair[1]) {
+        return Err(value_error("wanted must be sorted and unique".to_owned()));
+    }
+    let found = py.detach(|| candidates::wanted_positions(keys, live, wanted));
+    Ok(PyArray1::from_vec(py, found))
+}
+
 /// The rows of an `(n, 2)` int64 array of pairs, sorted, each once.
 #[pyfunction]
 fn unique_pairs<'py>(py: Python<'py>, pairs: PyReadonlyArray2<'py, i64>) -> PyResult<Bound<'py, PyArray2<i64>>> {
@@ -197,6 +217,7 @@ pub(super) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(band_keys, module)?)?;
     module.add_function(wrap_pyfunction!(candidate_pairs, module)?)?;
     module.add_function(wrap_pyfunction!(unique_pairs, module)?)?;
+    module.add_function(wrap_pyfunction!(wanted_positions, module)?)?;
     module.add_function(wrap_pyfunction!(word_hashes, module)?)?;
     module.add_function(wrap_pyfunction!(shingle_hashes, module)?)?;
     module.add_function(wrap_pyfunction!(shingle_sets, module)?)?;
