@@ -61,8 +61,10 @@ class TokenStream:
 
     def word_range(self, start: int, end: int) -> tuple[int, int]:
         """Words ``[first, last)`` lying inside the ``str`` span ``[start, end)``."""
-        first = int(np.searchsorted(self.starts, start, side="left"))
-        last = int(np.searchsorted(self.ends, end, side="right"))
+        # The arrays' own method: np.searchsorted's dispatch costs more than the search
+        # (a refresh asks this for every copy span it redoes).
+        first = int(self.starts.searchsorted(start, "left"))
+        last = int(self.ends.searchsorted(end, "right"))
         return first, max(first, last)
 
 

@@ -19,8 +19,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-import itertools
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
@@ -31,6 +29,7 @@ from typing import overload
 from provenance.config import Config
 from provenance.pipeline.align import accept, best_chain_region
 from provenance.pipeline.anchors import TokenStream
+from provenance.pipeline.selection import Candidate, Pending, select_regions
 from provenance.pipeline.spangraph import (
     DocKey,
     Labeller,
@@ -77,25 +76,6 @@ def origin_certain(origin: DocKey, members: list[DocKey]) -> bool:
         if member.published_us is None or member.published_us < origin.latest_us:
             return False
     return True
-
-
-@dataclass(slots=True)
-class _Candidate:
-    cluster: int
-    certain: bool
-    origin_doc: int
-    copy_doc: int
-    origin_unit: int
-    copy_unit: int
-    origin_words: tuple[int, int]
-    copy_words: tuple[int, int]
-    similarity: float
-    shared: int
-    jaccard: float
-    containment: float
-    matched: int
-    rank: tuple
-    trimmed: bool = False
 
 
 @dataclass(slots=True)
@@ -165,10 +145,10 @@ def cluster_findings(
     paragraph units ``copy_units`` (all of theirs when ``None``), each numbered with its
     cluster's number in ``clusters`` (not yet dense). A copy's findings on a paragraph
     depend only on the clusters holding that paragraph's spans and those sharing a
-    paragraph with them (regions are chosen per paragraph, see :func:`_select`), so the
+    paragraph with them (regions are chosen per paragraph, see :func:`~provenance.pipeline.selection.select_regions`), so the
     findings of a subset are those of the whole index restricted to it."""
     graph, number_of = clusters.graph, clusters.number_of
-    candidates: list[_Pending] = []
+    candidates: list[Pending] = []
     # Only clusters holding a span of a copy paragraph give candidates: skip the others
     # (a refresh loads whole components, stock ones of thousands of articles included).
     numbers = range(1, len(clusters.groups) + 1) if copies is None else sorted(
@@ -190,7 +170,7 @@ def cluster_findings(
             copy_key = docs[copy_doc]
             # One candidate per copy span and source: the cluster's origin (directly or
             # through the chain) and every other earlier article the span matched
-            # directly; selection keeps the earliest source of each region (see _select).
+            # directly; selection keeps the earliest source of each region (see select_regions).
             for node in sorted(by_doc[copy_doc], key=lambda n: graph.nodes[n]):
                 unit = graph.nodes[node][0]
                 if copy_units is not None and unit not in copy_units:
@@ -198,21 +178,21 @@ def cluster_findings(
                 words = _words(streams[unit], [graph.nodes[node]])
                 found = graph.direct_side(node, origin.doc) or graph.nearest(node, by_doc[origin.doc])
                 if found:
-                    candidates.append(_Pending(origin.order, copy_doc, unit, words, partial(
+                    candidates.append(Pending(origin.order, copy_doc, unit, words, partial(
                         _candidate, number, certain, graph, [node], found, streams, docs, config)))
                 for source in graph.direct_sources(node, docs, copy_key):
                     if source == origin.doc:
                         continue
                     pair_certain = origin_certain(docs[source], [docs[source], copy_key])
-                    candidates.append(_Pending(docs[source].order, copy_doc, unit, words, partial(
+                    candidates.append(Pending(docs[source].order, copy_doc, unit, words, partial(
                         _source_candidate, number, pair_certain, graph, node, source, streams, docs, config)))
                 for earlier in graph.overlapped_sources(node, docs, copy_key):
                     source = graph.nodes[earlier][1]
                     pair_certain = origin_certain(docs[source], [docs[source], copy_key])
-                    candidates.append(_Pending(docs[source].order, copy_doc, unit, words, partial(
+                    candidates.append(Pending(docs[source].order, copy_doc, unit, words, partial(
                         _candidate, number_of[earlier], pair_certain, graph, [node], [earlier], streams, docs,
                         config, required=True)))
-    chosen = _select(candidates, streams, config)
+    chosen = select_regions(candidates, streams, config)
     return [_finding(c, streams, paragraphs, texts, config.shingle.size) for c in chosen]
 
 
@@ -226,18 +206,18 @@ def _words(stream: TokenStream, nodes: list[Node]) -> tuple[int, int]:
 
 @overload
 def _candidate(number: int, certain: bool, graph: SpanGraph, region: list[int], origin_nodes: list[int],
-               streams: Mapping[int, TokenStream], docs: dict[int, DocKey], config: Config) -> _Candidate: ...
+               streams: Mapping[int, TokenStream], docs: dict[int, DocKey], config: Config) -> Candidate: ...
 
 
 @overload
 def _candidate(number: int, certain: bool, graph: SpanGraph, region: list[int], origin_nodes: list[int],
                streams: Mapping[int, TokenStream], docs: dict[int, DocKey], config: Config,
-               required: bool) -> _Candidate | None: ...
+               required: bool) -> Candidate | None: ...
 
 
 def _candidate(number: int, certain: bool, graph: SpanGraph, region: list[int], origin_nodes: list[int],
                streams: Mapping[int, TokenStream], docs: dict[int, DocKey], config: Config,
-               required: bool = False) -> _Candidate | None:
+               required: bool = False) -> Candidate | None:
     """The two spans aligned once more; with ``required``, ``None`` unless the region
     passes the acceptance rule (a source reached through a partial overlap)."""
     copy_nodes = [graph.nodes[n] for n in region]
@@ -262,97 +242,16 @@ def _candidate(number: int, certain: bool, graph: SpanGraph, region: list[int], 
     start = int(copy_stream.starts[copy_words[0]])
     rank = (docs[origin_doc].order, -matched, -similarity, copy_words[1] - copy_words[0], start,
             int(origin_stream.starts[origin_words[0]]))
-    return _Candidate(number, certain, origin_doc, copy_doc, origin_unit, copy_unit, origin_words, copy_words,
+    return Candidate(number, certain, origin_doc, copy_doc, origin_unit, copy_unit, origin_words, copy_words,
                       similarity, shared, jaccard, containment, matched, rank)
 
 
 def _source_candidate(number: int, certain: bool, graph: SpanGraph, node: int, source: int,
-                      streams: Mapping[int, TokenStream], docs: dict[int, DocKey], config: Config) -> _Candidate:
+                      streams: Mapping[int, TokenStream], docs: dict[int, DocKey], config: Config) -> Candidate:
     """:func:`_candidate` against the spans of ``source`` that ``node`` matched directly,
     looked up only when aligned (a wire line's span matched hundreds of earlier articles;
     selection aligns the first few)."""
     return _candidate(number, certain, graph, [node], graph.direct_side(node, source), streams, docs, config)
-
-
-@dataclass(frozen=True, slots=True)
-class _Pending:
-    """A candidate before its alignment: its source's order (what ranks it first), the copy
-    span's unit and words (its aligned region lies inside them), and how to align it."""
-
-    order: tuple[bool, int, str]
-    copy_doc: int
-    copy_unit: int
-    copy_words: tuple[int, int]
-    align: Callable[[], _Candidate | None]
-
-
-def _select(pending: list[_Pending], streams: Mapping[int, TokenStream], config: Config) -> list[_Candidate]:
-    """Per copy article, non-overlapping copy regions, the earliest source first (then most
-    matched words): a region keeps its first origin. A candidate overlapping what is
-    taken is cut to its longest free stretch and aligned again, so the words a later
-    article added to an earlier one's passage (and another article copied) keep theirs.
-
-    Candidates are aligned a source order at a time, and not at all once every word of
-    their copy span is taken (they would be dropped whatever their alignment): a line
-    reprinted by hundreds of earlier articles is aligned against the first, not all.
-    """
-    by_copy: dict[int, list[_Pending]] = defaultdict(list)
-    for item in pending:
-        by_copy[item.copy_doc].append(item)
-    chosen: list[_Candidate] = []
-    for copy_doc in sorted(by_copy):
-        taken: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        ordered = sorted(by_copy[copy_doc], key=lambda item: item.order)
-        for _, same in itertools.groupby(ordered, key=lambda item: item.order):
-            made = [candidate for item in same
-                    if not _covered(item.copy_words, taken[item.copy_unit]) and (candidate := item.align()) is not None]
-            for candidate in sorted(made, key=lambda c: c.rank):
-                unit, (first, last) = candidate.copy_unit, candidate.copy_words
-                if any(first < t_last and t_first < last for t_first, t_last in taken[unit]):
-                    free = _longest_free((first, last), taken[unit])
-                    if free[1] - free[0] < config.segment.min_words:
-                        continue
-                    trimmed = _realign(candidate, free, streams, config)
-                    if trimmed is None:
-                        continue
-                    candidate = trimmed
-                taken[unit].append(candidate.copy_words)
-                chosen.append(candidate)
-    return chosen
-
-
-def _covered(words: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
-    """Whether every word of ``words`` is in a taken range."""
-    free = _longest_free(words, taken)
-    return bool(taken) and free[1] == free[0]
-
-
-def _longest_free(words: tuple[int, int], taken: list[tuple[int, int]]) -> tuple[int, int]:
-    """The longest part of ``words`` outside every taken range."""
-    best, cursor = (words[0], words[0]), words[0]
-    for t_first, t_last in sorted(taken) + [(words[1], words[1])]:
-        stop = min(t_first, words[1])
-        if stop - cursor > best[1] - best[0]:
-            best = (cursor, stop)
-        cursor = max(cursor, t_last)
-    return best
-
-
-def _realign(candidate: _Candidate, copy_words: tuple[int, int], streams: Mapping[int, TokenStream],
-             config: Config) -> _Candidate | None:
-    origin_stream, copy_stream = streams[candidate.origin_unit], streams[candidate.copy_unit]
-    seed = config.align.seed_size
-    region = best_chain_region(origin_stream.seeds(seed), candidate.origin_words, copy_stream.seeds(seed), copy_words,
-                               seed, config.align)
-    if region is None or not accept(region, config.align, config.segment.min_words, config.verify.min_similarity):
-        return None
-    origin_words = (region.a_start, min(region.a_end, len(origin_stream)))
-    copy_words = (region.b_start, min(region.b_end, len(copy_stream)))
-    similarity, shared, jaccard, containment = measure(origin_stream, origin_words, copy_stream, copy_words,
-                                                       region.matched, config.shingle.size)
-    return dataclasses.replace(candidate, origin_words=origin_words, copy_words=copy_words, similarity=similarity,
-                               shared=shared, jaccard=jaccard, containment=containment, matched=region.matched,
-                               trimmed=True)
 
 
 def _span(stream: TokenStream, words: tuple[int, int], paragraph: tuple[int, int], text: str) -> tuple[int, int]:
@@ -369,7 +268,7 @@ def _span(stream: TokenStream, words: tuple[int, int], paragraph: tuple[int, int
     return start, end
 
 
-def _finding(candidate: _Candidate, streams: Mapping[int, TokenStream], paragraphs: Mapping[int, tuple[int, int]],
+def _finding(candidate: Candidate, streams: Mapping[int, TokenStream], paragraphs: Mapping[int, tuple[int, int]],
              texts: Callable[[int], str], size: int) -> Finding:
     """A region spanning most of both paragraphs is the paragraph reused (edited or
     abridged): reported whole, so the edits at its ends show; a smaller region of either

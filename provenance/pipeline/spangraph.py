@@ -175,7 +175,8 @@ class SpanGraph:
 
     def direct_sources(self, node: int, docs: dict[int, DocKey], copy: DocKey) -> list[int]:
         """Articles earlier than ``copy`` that ``node`` matched directly."""
-        return sorted(doc for doc in self.matched_by_doc(node) if docs[doc].order < copy.order)
+        before = copy.order
+        return sorted(doc for doc in self.matched_by_doc(node) if docs[doc].order < before)
 
     def matched_by_doc(self, node: int) -> dict[int, list[tuple[int, int]]]:
         """``node``'s match edges by the other span's article: ``{doc: [(matched, other)]}``."""
@@ -193,17 +194,18 @@ class SpanGraph:
         paragraph that matched an earlier article. In A -> B -> C, B's span taken from A
         and B's span taken by C may share only a sentence; that sentence of C is A's."""
         found: set[int] = set()
+        nodes, before = self.nodes, copy.order
         for source in self.partners[node]:
-            if docs[self.nodes[source][1]].order >= copy.order:
+            via = nodes[source]
+            by_unit = self.by_unit[via[0]]
+            if len(by_unit) < 2 or docs[via[1]].order >= before:  # no other span there: nothing to reach
                 continue
-            via = self.nodes[source]
-            for other in self.by_unit[via[0]]:
-                span = self.nodes[other]
+            for other in by_unit:
+                span = nodes[other]
                 if other == source or _overlaps(via, span) or min(via[3], span[3]) <= max(via[2], span[2]):
                     continue
-                found.update(
-                    earlier for earlier in self.partners[other]
-                    if docs[self.nodes[earlier][1]].order < docs[via[1]].order)
+                via_order = docs[via[1]].order
+                found.update(earlier for earlier in self.partners[other] if docs[nodes[earlier][1]].order < via_order)
         return sorted(found, key=lambda n: self.nodes[n])  # spans of other components: by span, not id
 
     def _sorted_adjacent(self, node: int) -> list[int]:
@@ -277,7 +279,7 @@ class SpanGraph:
         or of the origin; a span matched to a span partially overlapping a new span or a
         span matched to one; or a span whose walk to the origin passes through a new span
         (ids follow the spans' order, so the others' walks keep their ties). A copy's
-        findings on one paragraph never read its other paragraphs' (``_select`` takes
+        findings on one paragraph never read its other paragraphs' (``select_regions`` takes
         regions per unit), so every other unit's findings stay what they were.
         """
         nodes = self.nodes
