@@ -55,9 +55,41 @@ fn find(parent: &mut [usize], mut node: usize) -> usize {
     node
 }
 
+/// Python's `repr` of the sorted list of a cluster's match edges, each
+/// `((a_unit, a_doc, a_start, a_end), (b_unit, b_doc, b_start, b_end), matched)`: `rows`
+/// holds those 9 values per edge. Sorting the flat rows orders them as Python orders the
+/// tuples, and integers print as `repr` prints them, so a cluster's stored signature (a
+/// digest of this text) is the same whichever side builds it.
+pub fn edges_repr(rows: &[i64]) -> String {
+    use std::fmt::Write;
+    let mut edges: Vec<[i64; 9]> = rows.chunks_exact(9).map(|row| std::array::from_fn(|i| row[i])).collect();
+    edges.sort_unstable();
+    let mut out = String::with_capacity(edges.len() * 72 + 2);
+    out.push('[');
+    for (i, e) in edges.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        let _ = write!(
+            out,
+            "(({}, {}, {}, {}), ({}, {}, {}, {}), {})",
+            e[0], e[1], e[2], e[3], e[4], e[5], e[6], e[7], e[8]
+        );
+    }
+    out.push(']');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn edges_print_sorted_as_python_reprs_them() {
+        let rows = [5, 1, 0, 9, 2, 0, 3, 4, 7, -1, 2, 10, 20, 3, 1, 0, 5, 12];
+        assert_eq!(edges_repr(&rows), "[((-1, 2, 10, 20), (3, 1, 0, 5), 12), ((5, 1, 0, 9), (2, 0, 3, 4), 7)]");
+        assert_eq!(edges_repr(&[]), "[]");
+    }
 
     #[test]
     fn nodes_joined_by_a_chain_share_a_label() {

@@ -22,9 +22,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import overload
+
+import numpy as np
 
 from provenance.config import Config
 from provenance.pipeline.align import accept, best_chain_region
@@ -89,6 +91,32 @@ class Clusters:
     keys: list[Node]
     number_of: dict[int, int]
     doc_nodes: dict[int, list[int]]
+    #: Match pairs ordered by cluster, where each cluster's run starts, each node's rank in
+    #: the stored match order and the nodes as rows (built once, by :meth:`edge_rows`).
+    _edges: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+
+    def edge_rows(self, number: int) -> np.ndarray:
+        """Cluster ``number``'s match edges, each pair once, as ``(k, 9)`` rows: the two
+        spans ``(unit, doc, start, end)``, the one the stored match order meets first on
+        the left, then the matched words (what a cluster's signature digests)."""
+        graph = self.graph
+        if self._edges is None:
+            numbers = np.zeros(len(graph.nodes), dtype=np.int64)
+            for node, found in self.number_of.items():
+                numbers[node] = found
+            of_pair = numbers[graph.pairs[:, 0]]
+            order = np.argsort(of_pair, kind="stable")
+            first = np.zeros(len(graph.nodes), dtype=np.int64)
+            for node, rank in graph.first_seen.items():
+                first[node] = rank
+            self._edges = (order, np.searchsorted(of_pair[order], np.arange(1, len(self.groups) + 2)), first,
+                           np.asarray(graph.nodes, dtype=np.int64).reshape(-1, 4))
+        order, starts, first, spans = self._edges
+        at = order[starts[number - 1] : starts[number]]
+        low, high = graph.pairs[at, 0], graph.pairs[at, 1]
+        swap = first[low] > first[high]
+        left, right = np.where(swap, high, low), np.where(swap, low, high)
+        return np.hstack([spans[left], spans[right], graph.pair_scores[at, None]])
 
 
 def span_clusters(matches: list[SpanMatch], docs: dict[int, DocKey], labeller: Labeller = label_components) -> Clusters:

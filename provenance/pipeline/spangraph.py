@@ -19,7 +19,7 @@ import numpy as np
 
 from provenance import _native
 
-__all__ = ["DocKey", "Labeller", "Node", "SpanGraph", "SpanMatch", "label_components"]
+__all__ = ["DocKey", "Labeller", "Node", "SpanGraph", "SpanMatch", "edges_repr", "label_components"]
 
 DAY_US = 86_400_000_000
 
@@ -76,6 +76,13 @@ def label_components(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, n
                                         np.ascontiguousarray(right, dtype=np.int64))
 
 
+def edges_repr(rows: np.ndarray) -> bytes:
+    """Python's ``repr`` of the sorted list of edges ``((a_unit, a_doc, a_start, a_end),
+    (b_unit, b_doc, b_start, b_end), matched)`` given as ``(k, 9)`` rows, as ASCII bytes
+    (native: what a cluster's signature digests, for components of any size)."""
+    return _native.edges_repr(np.ascontiguousarray(rows, dtype=np.int64).reshape(-1, 9))
+
+
 def _overlaps(a: Node, b: Node) -> bool:
     shared = min(a[3], b[3]) - max(a[2], b[2])
     return shared > 0 and shared >= _OVERLAP_TO_JOIN * min(a[3] - a[2], b[3] - b[2])
@@ -109,6 +116,9 @@ class SpanGraph:
         self._by_doc: dict[int, dict[int, list[tuple[int, int]]]] = {}
         self.left = np.zeros(0, dtype=np.int64)
         self.right = np.zeros(0, dtype=np.int64)
+        #: The match edges as arrays, each pair once: ``(low, high)`` node ids and best score.
+        self.pairs = np.zeros((0, 2), dtype=np.int64)
+        self.pair_scores = np.zeros(0, dtype=np.int64)
         #: Results callers derive from a whole component, keyed by the caller (a component
         #: never changes once added, so they stay valid for the graph's life).
         self.cache: dict[tuple[str, int], object] = {}
@@ -168,6 +178,8 @@ class SpanGraph:
                         right.append(second)
         self.left = np.concatenate([self.left, np.asarray(left, dtype=np.int64)])
         self.right = np.concatenate([self.right, np.asarray(right, dtype=np.int64)])
+        self.pairs = np.concatenate([self.pairs, np.asarray(keys, dtype=np.int64).reshape(-1, 2)])
+        self.pair_scores = np.concatenate([self.pair_scores, np.asarray([matched[key] for key in keys], dtype=np.int64)])
         adjacent = self.adjacent
         for a, b in keys + list(zip(left[len(matches):], right[len(matches):], strict=True)):  # each pair once
             adjacent[a].add(b)

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from provenance.pipeline.cluster import Clusters, origin_certain
-from provenance.pipeline.spangraph import DocKey
+from provenance.pipeline.spangraph import DocKey, edges_repr
 
 __all__ = ["Changes", "ClusterKey", "cluster_key", "cluster_signature", "clusters_of_spans", "clusters_of_units",
            "find_changes", "store_changes", "stored_units"]
@@ -66,22 +66,17 @@ def cluster_key(clusters: Clusters, number: int) -> ClusterKey:
 
 
 def cluster_signature(clusters: Clusters, number: int, docs: dict[int, DocKey]) -> int:
-    """A 63-bit digest of what the findings of cluster ``number`` depend on."""
+    """A 63-bit digest of what the findings of cluster ``number`` depend on: the ``repr``
+    of its sorted spans, its articles' publication keys and its sorted match edges (each
+    written from the span the stored match order meets first, so the signatures of
+    indexes written before span ids followed the spans' order stay valid). The edges'
+    text is made natively: a stock component has hundreds of thousands."""
     graph = clusters.graph
-    group = sorted(clusters.groups[number - 1])
-    nodes = [graph.nodes[n] for n in group]
+    nodes = sorted(graph.nodes[n] for n in clusters.groups[number - 1])
     members = sorted({node[1] for node in nodes})
-    # Each edge written from the span the stored match order meets first: the signatures
-    # of indexes written before span ids followed the spans' order stay valid.
-    first = graph.first_seen
-    edges = sorted(
-        (graph.nodes[a], graph.nodes[b], graph.matched[(a, b)]) if first[a] < first[b]
-        else (graph.nodes[b], graph.nodes[a], graph.matched[(a, b)])
-        for a in group for b in graph.adjacent[a] if a < b and (a, b) in graph.matched
-    )
-    text = repr((sorted(nodes), [(d, docs[d].published_us, docs[d].date_only, docs[d].content_hash) for d in members],
-                 edges))
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little") >> 1
+    head = repr(nodes) + ", " + repr([(d, docs[d].published_us, docs[d].date_only, docs[d].content_hash) for d in members])
+    text = b"(" + head.encode() + b", " + edges_repr(clusters.edge_rows(number)) + b")"
+    return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "little") >> 1
 
 
 def clusters_of_spans(db: sqlite3.Connection, spans: list[tuple[int, int, int]]) -> set[ClusterKey]:

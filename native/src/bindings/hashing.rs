@@ -212,6 +212,18 @@ fn connected_components<'py>(
     Ok((PyArray1::from_vec(py, ids), PyArray1::from_vec(py, labels)))
 }
 
+/// Python's `repr` of the sorted list of edges `((a...), (b...), matched)` whose 9 values
+/// per edge are the rows of the `(n, 9)` array `rows`, as ASCII bytes.
+#[pyfunction]
+fn edges_repr<'py>(py: Python<'py>, rows: PyReadonlyArray2<'py, i64>) -> PyResult<Bound<'py, PyBytes>> {
+    if rows.shape()[1] != 9 {
+        return Err(value_error("rows must be an (n, 9) array".to_owned()));
+    }
+    let values = contiguous(&rows, "rows")?;
+    let text = py.detach(|| graph::edges_repr(values));
+    Ok(PyBytes::new(py, text.as_bytes()))
+}
+
 pub(super) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(minhash_signatures, module)?)?;
     module.add_function(wrap_pyfunction!(band_keys, module)?)?;
@@ -223,5 +235,6 @@ pub(super) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(shingle_sets, module)?)?;
     module.add_function(wrap_pyfunction!(winnowed_anchors, module)?)?;
     module.add_function(wrap_pyfunction!(connected_components, module)?)?;
+    module.add_function(wrap_pyfunction!(edges_repr, module)?)?;
     Ok(())
 }
