@@ -211,9 +211,8 @@ def cluster_findings(
                 for source in graph.direct_sources(node, docs, copy_key):
                     if source == origin.doc:
                         continue
-                    pair_certain = origin_certain(docs[source], [docs[source], copy_key])
                     candidates.append(Pending(docs[source].order, copy_doc, unit, words, partial(
-                        _source_candidate, number, pair_certain, graph, node, source, streams, docs, config)))
+                        _source_candidate, number, graph, node, source, copy_key, streams, docs, config)))
                 for earlier in graph.overlapped_sources(node, docs, copy_key):
                     source = graph.nodes[earlier][1]
                     pair_certain = origin_certain(docs[source], [docs[source], copy_key])
@@ -274,11 +273,12 @@ def _candidate(number: int, certain: bool, graph: SpanGraph, region: list[int], 
                       similarity, shared, jaccard, containment, matched, rank)
 
 
-def _source_candidate(number: int, certain: bool, graph: SpanGraph, node: int, source: int,
+def _source_candidate(number: int, graph: SpanGraph, node: int, source: int, copy: DocKey,
                       streams: Mapping[int, TokenStream], docs: dict[int, DocKey], config: Config) -> Candidate:
     """:func:`_candidate` against the spans of ``source`` that ``node`` matched directly,
-    looked up only when aligned (a wire line's span matched hundreds of earlier articles;
-    selection aligns the first few)."""
+    looked up (with the pair's certainty) only when aligned: a wire line's span matched
+    hundreds of earlier articles, and selection aligns the first few."""
+    certain = origin_certain(docs[source], [docs[source], copy])
     return _candidate(number, certain, graph, [node], graph.direct_side(node, source), streams, docs, config)
 
 

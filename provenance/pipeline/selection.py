@@ -9,7 +9,6 @@ unit, which is what lets a refresh redo single paragraphs.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -71,24 +70,38 @@ def select_regions(pending: list[Pending], streams: Mapping[int, TokenStream], c
     chosen: list[Candidate] = []
     for copy_doc in sorted(by_copy):
         taken = _Taken()
-        ordered = sorted(by_copy[copy_doc], key=lambda item: item.order)
-        for _, same in itertools.groupby(ordered, key=lambda item: item.order):
-            made = [candidate for item in same
-                    if not taken.covers(item.copy_unit, item.copy_words) and (candidate := item.align()) is not None]
-            for candidate in sorted(made, key=lambda c: c.rank):
-                unit, (first, last) = candidate.copy_unit, candidate.copy_words
-                ranges = taken.ranges[unit]
-                if any(first < t_last and t_first < last for t_first, t_last in ranges):
-                    free = _longest_free((first, last), ranges)
-                    if free[1] - free[0] < config.segment.min_words:
-                        continue
-                    trimmed = _realign(candidate, free, streams, config)
-                    if trimmed is None:
-                        continue
-                    candidate = trimmed
-                ranges.append(candidate.copy_words)
-                chosen.append(candidate)
+        # One source order at a time: its candidates are all aligned (those whose span is
+        # not all taken) before any is kept. Most orders align nothing (a span matched by
+        # hundreds of earlier articles is taken by the first), so they cost a check each.
+        made: list[Candidate] = []
+        current = None
+        for item in sorted(by_copy[copy_doc], key=lambda item: item.order):
+            if item.order != current:
+                _keep(made, taken, chosen, streams, config)
+                made, current = [], item.order
+            if not taken.covers(item.copy_unit, item.copy_words) and (candidate := item.align()) is not None:
+                made.append(candidate)
+        _keep(made, taken, chosen, streams, config)
     return chosen
+
+
+def _keep(made: list[Candidate], taken: _Taken, chosen: list[Candidate], streams: Mapping[int, TokenStream],
+          config: Config) -> None:
+    """Take the candidates of one source order, best first; one overlapping what is taken
+    keeps its longest free stretch, aligned again, if that is long enough."""
+    for candidate in sorted(made, key=lambda c: c.rank):
+        unit, (first, last) = candidate.copy_unit, candidate.copy_words
+        ranges = taken.ranges[unit]
+        if any(first < t_last and t_first < last for t_first, t_last in ranges):
+            free = _longest_free((first, last), ranges)
+            if free[1] - free[0] < config.segment.min_words:
+                continue
+            trimmed = _realign(candidate, free, streams, config)
+            if trimmed is None:
+                continue
+            candidate = trimmed
+        ranges.append(candidate.copy_words)
+        chosen.append(candidate)
 
 
 class _Taken:
