@@ -126,6 +126,9 @@ class SpanGraph:
         #: Per component (keyed by its smallest target node): distances to the targets, and
         #: the target each node's walk meets (filled as :meth:`nearest` is asked).
         self._walks: dict[int, tuple[dict[int, int], dict[int, int]]] = {}
+        #: Spans sharing characters with another span of their paragraph, too few to be
+        #: joined: the only sources :meth:`overlapped_sources` can reach anything through.
+        self._partly: set[int] = set()
         self.add(matches)
 
     def __contains__(self, node: object) -> bool:
@@ -171,11 +174,15 @@ class SpanGraph:
             members = self.by_unit[unit]
             for i, first in enumerate(members):
                 for second in members[i + 1 :]:
-                    if second >= base and _overlaps(self.nodes[first], self.nodes[second]):
+                    if second < base:
+                        continue
+                    if _overlaps(self.nodes[first], self.nodes[second]):
                         if first < base:
                             raise ValueError("SpanGraph.add takes whole new components: a span joins one in the graph")
                         left.append(first)
                         right.append(second)
+                    elif _partly_overlaps(self.nodes[first], self.nodes[second]):
+                        self._partly.update((first, second))
         self.left = np.concatenate([self.left, np.asarray(left, dtype=np.int64)])
         self.right = np.concatenate([self.right, np.asarray(right, dtype=np.int64)])
         self.pairs = np.concatenate([self.pairs, np.asarray(keys, dtype=np.int64).reshape(-1, 2)])
@@ -207,17 +214,14 @@ class SpanGraph:
         and B's span taken by C may share only a sentence; that sentence of C is A's."""
         found: set[int] = set()
         nodes, before = self.nodes, copy.order
-        for source in self.partners[node]:
+        for source in self.partners[node].keys() & self._partly:  # a wire span has hundreds of sources
             via = nodes[source]
-            by_unit = self.by_unit[via[0]]
-            if len(by_unit) < 2 or docs[via[1]].order >= before:  # no other span there: nothing to reach
+            via_order = docs[via[1]].order
+            if via_order >= before:
                 continue
-            for other in by_unit:
-                span = nodes[other]
-                if other == source or _overlaps(via, span) or min(via[3], span[3]) <= max(via[2], span[2]):
-                    continue
-                via_order = docs[via[1]].order
-                found.update(earlier for earlier in self.partners[other] if docs[nodes[earlier][1]].order < via_order)
+            for other in self.by_unit[via[0]]:
+                if other != source and _partly_overlaps(via, nodes[other]):
+                    found.update(earlier for earlier in self.partners[other] if docs[nodes[earlier][1]].order < via_order)
         return sorted(found, key=lambda n: self.nodes[n])  # spans of other components: by span, not id
 
     def _sorted_adjacent(self, node: int) -> list[int]:
