@@ -102,14 +102,13 @@ class Index:
         exists = path.exists() and path.stat().st_size > 0
         if not exists and readonly:
             raise IndexError_(f"{path}: no index here yet; build one with 'provenance scan PATH --index {path}'")
-        if exists:
-            check_header(path)
+        header = check_header(path) if exists else None  # before connecting: see check_header
         absent = absent_companions(path) if readonly else ()
         connection = connect(path, readonly)
         try:
             stored = None if readonly else initialise(connection, config or Config())
             if stored is None:
-                stored = validate(connection, path, readonly)
+                stored = validate(connection, path, readonly, header)
             if config is not None and config.fingerprint != stored.fingerprint:
                 raise ConfigMismatchError(mismatch_message(path, stored, config))
             index = cls(path, connection, stored, readonly)
@@ -138,13 +137,13 @@ class Index:
         path = Path(path)
         if not (path.exists() and path.stat().st_size > 0):
             return None
-        check_header(path)
+        header = check_header(path)
         absent = absent_companions(path)
         connection = connect_sandbox(path)
         if connection is None:
             return None
         try:
-            index = cls(path, connection, validate(connection, path, readonly=True), readonly=False)
+            index = cls(path, connection, validate(connection, path, readonly=True, header=header), readonly=False)
             index.sandboxed = True
             index._absent_companions = absent
             index.repaired = index._repair()

@@ -57,8 +57,16 @@ _REBUILD = "rebuild it by scanning into a fresh --index"
 _READ_ONLY_HINT = "scan into a copy of it in a folder you can write ('provenance check' never writes the index)"
 
 
-def check_header(path: Path) -> None:
-    """Refuse anything that is not an SQLite 3 file before SQLite parses it."""
+def check_header(path: Path) -> bytes:
+    """Refuse anything that is not an SQLite 3 file before SQLite parses it; return the
+    file's 100-byte header (what :func:`validate` checks the file's length against).
+
+    Read before any connection to the file is opened, never after: POSIX drops every lock
+    a process holds on a file when it closes *any* descriptor of it, so reading the file
+    beside an open connection silently releases that connection's lock. Another scan
+    closing its connection then takes the file for itself, folds the ``-wal`` in and
+    deletes it while this one still writes there: its later commits are lost.
+    """
     try:
         with path.open("rb") as handle:
             magic = handle.read(100)
@@ -68,6 +76,7 @@ def check_header(path: Path) -> None:
         raise SchemaError(f"{path}: not a passage-provenance index (not an SQLite file); pass another --index or move it away")
     if len(magic) < 100:
         raise SchemaError(f"{path}: the index is truncated; {_REBUILD}")
+    return magic
 
 
 def connect(path: Path, readonly: bool) -> sqlite3.Connection:
@@ -272,12 +281,14 @@ def check_writable(connection: sqlite3.Connection) -> None:
         connection.execute("ROLLBACK")
 
 
-def validate(connection: sqlite3.Connection, path: Path, readonly: bool) -> Config:
-    """Check an existing file is one of our indexes, migrate it if old, return its config."""
+def validate(connection: sqlite3.Connection, path: Path, readonly: bool, header: bytes | None = None) -> Config:
+    """Check an existing file is one of our indexes, migrate it if old, return its config;
+    ``header``: the file's first 100 bytes as :func:`check_header` read them before the
+    connection was opened (``None``: another process created the file meanwhile)."""
     try:
         application_id = connection.execute("PRAGMA application_id").fetchone()[0]
         objects = connection.execute("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchall()
-        problems = _quick_problems(connection, path)
+        problems = _quick_problems(connection, path, header)
     except sqlite3.DatabaseError as exc:
         raise SchemaError(f"{path}: the index is corrupt ({exc}); {_REBUILD}") from exc
     if problems != ["ok"]:
@@ -301,19 +312,19 @@ def validate(connection: sqlite3.Connection, path: Path, readonly: bool) -> Conf
         raise SchemaError(f"{path}: the index's stored configuration is unreadable; {_REBUILD}") from exc
 
 
-def _quick_problems(connection: sqlite3.Connection, path: Path) -> list[str]:
-    """``["ok"]``, or what is wrong: a file shorter than its pages (truncated), or, for a
-    file small enough to read in a moment, what ``PRAGMA quick_check`` finds."""
-    with path.open("rb") as handle:
-        header = handle.read(100)
-    size = int.from_bytes(header[16:18], "big")
-    size = 65536 if size == 1 else size
-    # The header's page count is valid when its change counter matches "version valid for".
-    pages = int.from_bytes(header[28:32], "big") if header[24:28] == header[92:96] else 0
+def _quick_problems(connection: sqlite3.Connection, path: Path, header: bytes | None) -> list[str]:
+    """``["ok"]``, or what is wrong: a file shorter than its pages (truncated, judged from
+    the ``header`` read before connecting), or, for a file small enough to read in a
+    moment, what ``PRAGMA quick_check`` finds."""
     on_disk = path.stat().st_size
-    wal = path.with_name(path.name + "-wal")
-    if on_disk < pages * size and not (wal.exists() and wal.stat().st_size):
-        return [f"the file holds {on_disk} bytes, its header counts {pages * size}"]
+    if header is not None and len(header) >= 100:
+        size = int.from_bytes(header[16:18], "big")
+        size = 65536 if size == 1 else size
+        # The header's page count is valid when its change counter matches "version valid for".
+        pages = int.from_bytes(header[28:32], "big") if header[24:28] == header[92:96] else 0
+        wal = path.with_name(path.name + "-wal")
+        if on_disk < pages * size and not (wal.exists() and wal.stat().st_size):
+            return [f"the file holds {on_disk} bytes, its header counts {pages * size}"]
     if on_disk > QUICK_CHECK_MAX_BYTES:
         return ["ok"]
     return [row[0] for row in connection.execute("PRAGMA quick_check(3)")]

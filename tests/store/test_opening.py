@@ -7,6 +7,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import closing
@@ -312,3 +313,30 @@ def test_opening_waits_for_another_process_creating_the_index(tmp_path):
     creator.close()
     opener.join(30)
     assert outcome == {"fingerprint": config.fingerprint}
+
+
+_OTHER = """
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=60)
+db.execute(sys.argv[2]).fetchall()
+db.close()
+"""
+
+
+@pytest.mark.parametrize(("how", "statement"), [
+    ("open", "INSERT OR REPLACE INTO meta (key, value) VALUES ('other', '1')"),
+    ("sandbox", "SELECT COUNT(*) FROM meta"),  # a sandbox holds the write lock: others only read
+])
+def test_an_open_index_keeps_its_wal_when_another_connection_closes(built_index, how, statement):
+    """An open index holds its lock for as long as it is open: another process that uses
+    the file and closes meanwhile neither folds the ``-wal`` in nor deletes it. (Reading
+    the file beside an open connection used to drop that lock: two scans of one folder
+    then lost the later one's commits.)"""
+    opened = Index.open(built_index) if how == "open" else Index.sandbox(built_index)
+    assert opened is not None
+    with opened as index:
+        index.connection.execute("SELECT COUNT(*) FROM meta").fetchone()
+        wal = built_index.with_name(built_index.name + "-wal")
+        assert wal.exists()
+        subprocess.run([sys.executable, "-c", _OTHER, str(built_index), statement], check=True, timeout=120)
+        assert wal.exists(), "the other connection took the index as its own and removed the -wal"
