@@ -3,6 +3,7 @@ the same rows, whatever order the matches come in, and rewrites nothing unchange
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,51 @@ def test_refresh_is_idempotent_and_rewrites_no_unchanged_flag(scanned):
         assert db.execute("SELECT COUNT(*) FROM temp.flag_writes").fetchone()[0] == 0
         after = index.connection.execute("SELECT cluster, origin_doc, copy_doc, copy_start FROM reuses ORDER BY id").fetchall()
         assert after == [(r[1], r[2], r[5], r[6]) for r in before]
+
+
+def _drafts_of(index: Index, doc_path: str) -> dict[int, int]:
+    """Copy start by draft id, for the copy article stored under ``doc_path``."""
+    return dict(index.connection.execute(
+        """SELECT f.id, f.copy_start FROM finding_drafts AS f JOIN documents AS d ON d.id = f.copy_doc
+           WHERE d.path = ?""", (doc_path,)).fetchall())
+
+
+def test_a_late_arrival_redoes_only_the_paragraph_it_touches(tmp_path, write_article, monkeypatch):
+    """An earlier-dated article arriving late that shares one paragraph with a copy redoes
+    that paragraph's finding; the copy's other reused paragraph's finding is not touched
+    (never forgotten and written again), and the result is what a full refresh stores."""
+    from provenance.store import findings
+    from tests.conftest import prose
+
+    wire, other = prose(1, sentences=4), prose(2, sentences=4)
+    write_article("a/origin.txt", "https://a.example/1", "2024-01-01T08:00:00Z", "Origin", [wire, prose(3), other])
+    write_article("b/copy.txt", "https://b.example/1", "2024-01-03T08:00:00Z", "Copy", [prose(4), wire, other])
+    corpus, ix = tmp_path / "corpus", tmp_path / "ix.sqlite"
+    with Index.open(ix) as index:
+        scan([corpus], index, ScanOptions(workers=1))
+        before = _drafts_of(index, "b/copy.txt")
+    assert len(before) == 2
+    forgotten: list[int] = []
+    original = findings.forget_drafts
+
+    def forget(db, ids):  # type: ignore[no-untyped-def]
+        ids = list(ids)
+        forgotten.extend(ids)
+        return original(db, ids)
+
+    monkeypatch.setattr(findings, "forget_drafts", forget)
+    write_article("c/late.txt", "https://c.example/1", "2024-01-02T08:00:00Z", "Late", [wire, prose(5)])
+    with Index.open(ix) as index:
+        scan([corpus], index, ScanOptions(workers=1))
+        stored = index.connection.execute(_ALL_DRAFTS).fetchall()
+    wire_draft, other_draft = sorted(before, key=before.__getitem__)  # the wire paragraph comes first in the copy
+    assert wire_draft in forgotten and other_draft not in forgotten
+    shutil.copyfile(ix, tmp_path / "full.sqlite")
+    with Index.open(tmp_path / "full.sqlite") as index:
+        refresh(index, full=True)
+        assert index.connection.execute(_ALL_DRAFTS).fetchall() == stored
+
+
+_ALL_DRAFTS = """SELECT cluster_doc, cluster_start, cluster_end, origin_doc, origin_start, origin_end, copy_doc, copy_start,
+                        copy_end, similarity, kind, origin_certain, stock, notice FROM finding_drafts
+                 ORDER BY copy_doc, copy_start, origin_doc, origin_start"""
