@@ -46,9 +46,8 @@ ClusterKey = tuple[int, int, int]
 @dataclass(slots=True)
 class Changes:
     """What a refresh recomputes: ``copy_units`` (the paragraph units whose copy findings
-    are rewritten),
-    ``clusters`` (numbers in the current :class:`Clusters` whose findings' filters are
-    re-evaluated), ``gone`` (stored cluster keys no longer current as stored) and
+    are rewritten), ``clusters`` (numbers in the current :class:`Clusters` whose findings'
+    filters are re-evaluated), ``gone`` (stored cluster keys no longer current as stored) and
     ``changed`` (numbers of current clusters to store anew, with their signatures;
     ``None``: not computed, as the cluster holds a new unit and so differs from any
     stored one)."""
@@ -154,10 +153,9 @@ def find_changes(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, Doc
         row = db.execute("SELECT units FROM span_clusters WHERE doc = ? AND start = ? AND end = ?",
                          (doc, start, end)).fetchone()
         units.update(np.frombuffer(row[0], dtype="<i8").tolist())
-    copy_units.update(units)
+    copy_units.update(units)  # every unit a changed cluster holds, now or as it was stored
     on_units = [n for unit in units for n in graph.by_unit.get(unit, ())]
     touched = {clusters.number_of[n] for n in on_units}
-    copy_units.update(graph.nodes[n][0] for number in changed for n in clusters.groups[number - 1])
     # A span matched to a span of a changed paragraph may reach a source through a
     # partial overlap there (SpanGraph.overlapped_sources): its paragraph is redone too.
     copy_units.update(graph.nodes[other][0] for n in on_units for other in graph.adjacent.get(n, ()))
@@ -171,7 +169,7 @@ def find_changes(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, Doc
 def _grown(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, DocKey], changed: dict[int, int | None],
            intact: set[ClusterKey]) -> dict[int, set[int]]:
     """Changed clusters that only gained spans, with the paragraph units whose copy
-    findings that can change (:meth:`~provenance.pipeline.spangraph.SpanGraph.grown_units`).
+    findings can change (:meth:`~provenance.pipeline.spangraph.SpanGraph.grown_units`).
 
     A cluster has only grown when it is stored under its current key, lost no span since
     (``intact``), every stored span of it is still in it and no span of another stored
