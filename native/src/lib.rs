@@ -15,6 +15,7 @@ pub mod minhash;
 pub mod normalise;
 pub mod offsets;
 pub mod shingle;
+pub mod spans;
 pub mod split;
 pub mod units;
 pub mod verify;

@@ -35,6 +35,7 @@ from provenance.pipeline.selection import Candidate, Pending, select_regions
 from provenance.pipeline.spangraph import (
     DocKey,
     Labeller,
+    Matches,
     Node,
     SpanGraph,
     SpanMatch,
@@ -106,10 +107,7 @@ class Clusters:
                 numbers[node] = found
             of_pair = numbers[graph.pairs[:, 0]]
             order = np.argsort(of_pair, kind="stable")
-            first = np.zeros(len(graph.nodes), dtype=np.int64)
-            for node, rank in graph.first_seen.items():
-                first[node] = rank
-            self._edges = (order, np.searchsorted(of_pair[order], np.arange(1, len(self.groups) + 2)), first,
+            self._edges = (order, np.searchsorted(of_pair[order], np.arange(1, len(self.groups) + 2)), graph.first_seen,
                            np.asarray(graph.nodes, dtype=np.int64).reshape(-1, 4))
         order, starts, first, spans = self._edges
         at = order[starts[number - 1] : starts[number]]
@@ -119,7 +117,7 @@ class Clusters:
         return np.hstack([spans[left], spans[right], graph.pair_scores[at, None]])
 
 
-def span_clusters(matches: list[SpanMatch], docs: dict[int, DocKey], labeller: Labeller = label_components) -> Clusters:
+def span_clusters(matches: Matches, docs: dict[int, DocKey], labeller: Labeller = label_components) -> Clusters:
     """Connected components of the span graph of ``matches``, numbered 1..n in origin
     order (by each one's earliest node: publication order, article id, then offsets)."""
     return graph_clusters(SpanGraph(matches), docs, labeller)
@@ -142,7 +140,7 @@ def graph_clusters(graph: SpanGraph, docs: dict[int, DocKey], labeller: Labeller
 
 
 def findings_from_matches(
-    matches: list[SpanMatch],
+    matches: Matches,
     docs: dict[int, DocKey],
     streams: Mapping[int, TokenStream],
     paragraphs: Mapping[int, tuple[int, int]],

@@ -12,14 +12,15 @@ reaches first.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import numpy as np
 
 from provenance import _native
 
-__all__ = ["DocKey", "Labeller", "Node", "SpanGraph", "SpanMatch", "edges_repr", "label_components"]
+__all__ = ["DocKey", "Labeller", "Matches", "Node", "SpanGraph", "SpanMatch", "edges_repr", "label_components",
+           "match_rows"]
 
 DAY_US = 86_400_000_000
 
@@ -66,6 +67,10 @@ class SpanMatch(NamedTuple):
     matched: int
 
 
+#: Matches as :class:`SpanMatch` tuples, or as ``(m, 9)`` int64 rows in its field order.
+Matches = Sequence[SpanMatch] | np.ndarray
+
+
 def label_components(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Connected components of the edges ``left[i] - right[i]`` (native union-find).
 
@@ -93,39 +98,68 @@ def _partly_overlaps(a: Node, b: Node) -> bool:
     return min(a[3], b[3]) > max(a[2], b[2]) and not _overlaps(a, b)
 
 
+class _Walk(NamedTuple):
+    """A breadth-first walk from a component's origin spans: each span's distance to
+    them, its next step (the lowest-id neighbour one step closer), and the origin span
+    each walk asked about meets (filled as :meth:`SpanGraph.nearest` is asked)."""
+
+    distance: dict[int, int]
+    steps: dict[int, int]
+    ends: dict[int, int]
+
+
+def match_rows(matches: Matches) -> np.ndarray:
+    """``matches`` as ``(m, 9)`` int64 rows in :class:`SpanMatch`'s field order."""
+    return np.ascontiguousarray(np.asarray(matches, dtype=np.int64).reshape(-1, 9))
+
+
+def _compressed(count: int, source: np.ndarray, target: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Edges ``source -> target`` as compressed rows ``(ptr, targets, weights)``: node
+    ``n``'s targets, ascending, are ``targets[ptr[n]:ptr[n + 1]]``; repeated edges once."""
+    order = np.lexsort((target, source))
+    source, target, weights = source[order], target[order], weights[order]
+    keep = np.ones(len(source), dtype=bool)
+    keep[1:] = (source[1:] != source[:-1]) | (target[1:] != target[:-1])
+    source, target, weights = source[keep], target[keep], weights[keep]
+    ptr = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(np.bincount(source, minlength=count), out=ptr[1:])
+    return ptr, target, weights
+
+
 class SpanGraph:
     """Span nodes, match edges (with matched words) and same-paragraph overlap edges.
 
-    ``matched`` keys each match edge by its node pair ``(low, high)``; ``partners`` holds
-    the same per node (``node -> {other: matched}``), so walking a node's matches costs
-    no pair building."""
+    Built from match rows natively (:func:`provenance._native.span_graph`): a stock
+    line's component is a few thousand spans but a few hundred thousand matches, so the
+    spans are tuples and the edges arrays. A node's match partners (``{other: matched}``,
+    :meth:`partners_of`) and neighbours (:meth:`neighbours`) are read from compressed
+    rows built once after an :meth:`add`."""
 
-    def __init__(self, matches: list[SpanMatch]) -> None:
+    def __init__(self, matches: Matches = ()) -> None:
         self.nodes: list[Node] = []
         self._ids: dict[Node, int] = {}
         #: Per span id, its rank in the order the matches first meet the spans.
-        self.first_seen: dict[int, int] = {}
-        self.matched: dict[tuple[int, int], int] = {}
-        self.partners: dict[int, dict[int, int]] = defaultdict(dict)
-        self.adjacent: dict[int, set[int]] = defaultdict(set)
+        self.first_seen = np.zeros(0, dtype=np.int64)
         self.by_unit: dict[int, list[int]] = defaultdict(list)
         #: Per node asked about, its match edges by the other span's article:
         #: ``{doc: [(matched, other)]}`` (a wire passage reprinted N times has N neighbours;
         #: lookups by article stay O(1)). Filled on demand: only the copy spans a refresh
         #: redoes are asked, not every span of a stock line's cluster.
         self._by_doc: dict[int, dict[int, list[tuple[int, int]]]] = {}
+        self._partners: dict[int, dict[int, int]] = {}
+        #: Every edge (matches, then overlaps) as ``left[i] - right[i]``, for the labeller.
         self.left = np.zeros(0, dtype=np.int64)
         self.right = np.zeros(0, dtype=np.int64)
         #: The match edges as arrays, each pair once: ``(low, high)`` node ids and best score.
         self.pairs = np.zeros((0, 2), dtype=np.int64)
         self.pair_scores = np.zeros(0, dtype=np.int64)
+        self._joined = np.zeros((0, 2), dtype=np.int64)
+        self._rows: tuple[np.ndarray, ...] | None = None
         #: Results callers derive from a whole component, keyed by the caller (a component
         #: never changes once added, so they stay valid for the graph's life).
         self.cache: dict[tuple[str, int], object] = {}
-        self._sorted: dict[int, list[int]] = {}
-        #: Per component (keyed by its smallest target node): distances to the targets, and
-        #: the target each node's walk meets (filled as :meth:`nearest` is asked).
-        self._walks: dict[int, tuple[dict[int, int], dict[int, int]]] = {}
+        #: Per component (keyed by its smallest target node): its walk to the targets.
+        self._walks: dict[int, _Walk] = {}
         #: Spans sharing characters with another span of their paragraph, too few to be
         #: joined: the only sources :meth:`overlapped_sources` can reach anything through.
         self._partly: set[int] = set()
@@ -134,7 +168,7 @@ class SpanGraph:
     def __contains__(self, node: object) -> bool:
         return node in self._ids
 
-    def add(self, matches: list[SpanMatch]) -> None:
+    def add(self, matches: Matches) -> None:
         """Add whole components: ``matches`` share no span with the graph's (a refresh
         that loads more components extends its graph instead of building it again).
 
@@ -142,55 +176,62 @@ class SpanGraph:
         the order the matches come in: walks break ties by id, and a span's rank among
         the others must not move when matches elsewhere in its cluster are added.
         """
-        a_nodes = [m[:4] for m in matches]  # (unit, doc, start, end): SpanMatch's field order
-        b_nodes = [m[4:8] for m in matches]
+        spans, met, left, right, pairs, scores, joined, partly = _native.span_graph(match_rows(matches))
         base = len(self.nodes)
-        # Every span once, in the order the matches first meet them (dicts keep it).
-        met = dict.fromkeys(node for pair in zip(a_nodes, b_nodes, strict=True) for node in pair)
-        fresh = sorted(met, key=lambda n: (n[0], n[2], n[3], n[1]))
+        fresh: list[Node] = list(map(tuple, spans.tolist()))  # type: ignore[arg-type]
         ids = self._ids
         if not ids.keys().isdisjoint(fresh):
             raise ValueError("SpanGraph.add takes whole new components: a span is already in the graph")
         ids.update(zip(fresh, range(base, base + len(fresh))))
-        self.nodes.extend(fresh)
-        self.first_seen.update(zip(map(ids.__getitem__, met), range(len(self.first_seen), len(self.first_seen) + len(met))))
-        left = list(map(ids.__getitem__, a_nodes))
-        right = list(map(ids.__getitem__, b_nodes))
-        keys: list[tuple[int, int]] = []
-        matched, partners = self.matched, self.partners
-        for a, b, score in zip(left, right, [m[8] for m in matches], strict=True):
-            key = (a, b) if a < b else (b, a)
-            old = matched.get(key)
-            if old is None:
-                keys.append(key)
-            elif old >= score:
-                continue  # a pair matched twice keeps its best score
-            matched[key] = partners[a][b] = partners[b][a] = score
-        units = set()
-        for node_id in range(base, len(self.nodes)):
-            units.add(self.nodes[node_id][0])
-            self.by_unit[self.nodes[node_id][0]].append(node_id)
-        for unit in units:
-            members = self.by_unit[unit]
-            for i, first in enumerate(members):
-                for second in members[i + 1 :]:
-                    if second < base:
-                        continue
-                    if _overlaps(self.nodes[first], self.nodes[second]):
-                        if first < base:
-                            raise ValueError("SpanGraph.add takes whole new components: a span joins one in the graph")
-                        left.append(first)
-                        right.append(second)
-                    elif _partly_overlaps(self.nodes[first], self.nodes[second]):
-                        self._partly.update((first, second))
-        self.left = np.concatenate([self.left, np.asarray(left, dtype=np.int64)])
-        self.right = np.concatenate([self.right, np.asarray(right, dtype=np.int64)])
-        self.pairs = np.concatenate([self.pairs, np.asarray(keys, dtype=np.int64).reshape(-1, 2)])
-        self.pair_scores = np.concatenate([self.pair_scores, np.asarray([matched[key] for key in keys], dtype=np.int64)])
-        adjacent = self.adjacent
-        for a, b in keys + list(zip(left[len(matches):], right[len(matches):], strict=True)):  # each pair once
-            adjacent[a].add(b)
-            adjacent[b].add(a)
+        nodes = self.nodes
+        nodes.extend(fresh)
+        ranks = np.empty(len(fresh), dtype=np.int64)
+        ranks[met] = np.arange(base, base + len(fresh))
+        self.first_seen = np.concatenate([self.first_seen, ranks])
+        for node_id, node in enumerate(fresh, start=base):
+            members = self.by_unit[node[0]]
+            for first in members:  # spans added before on the same paragraph (ids ascending)
+                if first >= base:
+                    break
+                if _overlaps(nodes[first], node):
+                    raise ValueError("SpanGraph.add takes whole new components: a span joins one in the graph")
+                if _partly_overlaps(nodes[first], node):
+                    self._partly.update((first, node_id))
+            members.append(node_id)
+        self._partly.update((partly + base).tolist())
+        self.left = np.concatenate([self.left, left + base, joined[:, 0] + base])
+        self.right = np.concatenate([self.right, right + base, joined[:, 1] + base])
+        self.pairs = np.concatenate([self.pairs, pairs + base])
+        self.pair_scores = np.concatenate([self.pair_scores, scores])
+        self._joined = np.concatenate([self._joined, joined + base])
+        self._rows = None
+
+    def _compressed_rows(self) -> tuple[np.ndarray, ...]:
+        """``(partner_ptr, partners, scores, neighbour_ptr, neighbours)`` of every node."""
+        if self._rows is None:
+            count, low, high = len(self.nodes), self.pairs[:, 0], self.pairs[:, 1]
+            both = np.concatenate([self.pair_scores, self.pair_scores])
+            partners = _compressed(count, np.concatenate([low, high]), np.concatenate([high, low]), both)
+            joined_low, joined_high = self._joined[:, 0], self._joined[:, 1]
+            source = np.concatenate([low, high, joined_low, joined_high])
+            neighbours = _compressed(count, source, np.concatenate([high, low, joined_high, joined_low]),
+                                     np.zeros(len(source), dtype=np.int64))
+            self._rows = (*partners, *neighbours[:2])
+        return self._rows
+
+    def partners_of(self, node: int) -> dict[int, int]:
+        """``node``'s match partners and each pair's matched words: ``{other: matched}``."""
+        found = self._partners.get(node)
+        if found is None:
+            ptr, others, scores = self._compressed_rows()[:3]
+            start, stop = int(ptr[node]), int(ptr[node + 1])
+            found = self._partners[node] = dict(zip(others[start:stop].tolist(), scores[start:stop].tolist()))
+        return found
+
+    def neighbours(self, node: int) -> list[int]:
+        """``node``'s neighbours (match partners and joined spans of its paragraph), ascending."""
+        ptr, others = self._compressed_rows()[3:]
+        return others[int(ptr[node]) : int(ptr[node + 1])].tolist()  # type: ignore[no-any-return]
 
     def direct_sources(self, node: int, docs: dict[int, DocKey], copy: DocKey) -> list[int]:
         """Articles earlier than ``copy`` that ``node`` matched directly."""
@@ -203,7 +244,7 @@ class SpanGraph:
         if found is None:
             found = self._by_doc[node] = defaultdict(list)
             nodes = self.nodes
-            for other, score in self.partners.get(node, {}).items():
+            for other, score in self.partners_of(node).items():
                 found[nodes[other][1]].append((score, other))
         return found
 
@@ -214,22 +255,15 @@ class SpanGraph:
         and B's span taken by C may share only a sentence; that sentence of C is A's."""
         found: set[int] = set()
         nodes, before = self.nodes, copy.order
-        for source in self.partners[node].keys() & self._partly:  # a wire span has hundreds of sources
+        for source in self.partners_of(node).keys() & self._partly:  # a wire span has hundreds of sources
             via = nodes[source]
             via_order = docs[via[1]].order
             if via_order >= before:
                 continue
             for other in self.by_unit[via[0]]:
                 if other != source and _partly_overlaps(via, nodes[other]):
-                    found.update(earlier for earlier in self.partners[other] if docs[nodes[earlier][1]].order < via_order)
+                    found.update(earlier for earlier in self.partners_of(other) if docs[nodes[earlier][1]].order < via_order)
         return sorted(found, key=lambda n: self.nodes[n])  # spans of other components: by span, not id
-
-    def _sorted_adjacent(self, node: int) -> list[int]:
-        """``node``'s neighbours in id order, sorted once (walks revisit them)."""
-        found = self._sorted.get(node)
-        if found is None:
-            found = self._sorted[node] = sorted(self.adjacent[node])
-        return found
 
     def direct_side(self, node: int, doc: int) -> list[int]:
         """The nodes of article ``doc`` that ``node`` matched directly, on the best-matched
@@ -259,8 +293,7 @@ class SpanGraph:
         """
         if not targets:
             return []
-        distance = self._distances_to(targets)
-        ends = self._walks[min(targets)][1]
+        distance, steps, ends = self._walk(targets)
         path: list[int] = []
         current = node
         while current not in ends:
@@ -270,18 +303,13 @@ class SpanGraph:
             if level == 0:
                 raise ValueError("nearest() starts from a target node")
             path.append(current)
-            current = self._step(current, distance)
+            current = steps[current]
             if level == 1:
                 ends[current] = current
         end = ends[current]
         for visited in path:
             ends[visited] = end
         return [end]
-
-    def _step(self, node: int, distance: dict[int, int]) -> int:
-        """The next span of :meth:`nearest`'s walk: the lowest-id neighbour one step closer."""
-        level = distance[node]
-        return next(other for other in self._sorted_adjacent(node) if distance.get(other) == level - 1)
 
     def grown_units(self, new: set[int], group: list[int], origin_doc: int, docs: dict[int, DocKey]) -> set[int]:
         """The paragraph units whose copy findings can change when the spans ``new`` (with
@@ -303,61 +331,49 @@ class SpanGraph:
         around = set(new)
         for n in new:
             n_doc = nodes[n][1]
-            for other in self.partners.get(n, {}):
+            for other in self.partners_of(n):
                 around.add(other)
                 if n_doc == origin_doc or docs[n_doc].order < docs[nodes[other][1]].order:
                     found.add(nodes[other][0])
         for span in around:
             for other in self.by_unit[nodes[span][0]]:
                 if other != span and _partly_overlaps(nodes[other], nodes[span]):
-                    found.update(nodes[partner][0] for partner in self.partners.get(other, {}))
+                    found.update(nodes[partner][0] for partner in self.partners_of(other))
         targets = [n for n in group if nodes[n][1] == origin_doc]
-        direct = {other for target in targets for other in self.partners.get(target, ())}  # direct_side non-empty
-        distance = self._distances_to(targets) if targets else {}
+        direct = {other for target in targets for other in self.partners_of(target)}  # direct_side non-empty
+        walk = self._walk(targets) if targets else _Walk({}, {}, {})
         through: dict[int, bool] = {}
         for span in group:
             if nodes[span][0] in found or nodes[span][1] == origin_doc or span in direct:
                 continue
-            if self._walk_meets(span, distance, new, through):
+            if self._walk_meets(span, walk, new, through):
                 found.add(nodes[span][0])
         return found
 
-    def _walk_meets(self, node: int, distance: dict[int, int], spans: set[int], known: dict[int, bool]) -> bool:
+    def _walk_meets(self, node: int, walk: _Walk, spans: set[int], known: dict[int, bool]) -> bool:
         """Whether :meth:`nearest`'s walk from ``node`` passes through one of ``spans``;
         ``known`` holds the answers of the walks met before (walks share their tails)."""
         path: list[int] = []
         current = node
         while current not in known:
-            if current in spans or distance.get(current, 0) == 0:
+            if current in spans or walk.distance.get(current, 0) == 0:
                 known[current] = current in spans
                 break
             path.append(current)
-            current = self._step(current, distance)
+            current = walk.steps[current]
         answer = known[current]
         for visited in path:
             known[visited] = answer
         return answer
 
-    def _distances_to(self, targets: list[int]) -> dict[int, int]:
-        """:meth:`_distances`, once per component's targets (the walks' memo keeps them)."""
+    def _walk(self, targets: list[int]) -> _Walk:
+        """The walk of ``targets``' component to them, once per component (natively:
+        a breadth-first walk over a stock line's component in Python took seconds)."""
         key = min(targets)
         memo = self._walks.get(key)
         if memo is None:
-            memo = self._walks[key] = (self._distances(targets), {})
-        return memo[0]
-
-    def _distances(self, targets: list[int]) -> dict[int, int]:
-        """Every node's distance to the nearest of ``targets`` (0 for targets)."""
-        distance = dict.fromkeys(targets, 0)
-        frontier = list(targets)
-        level = 0
-        while frontier:
-            level += 1
-            reached = []
-            for current in frontier:
-                for other in self.adjacent[current]:
-                    if other not in distance:
-                        distance[other] = level
-                        reached.append(other)
-            frontier = reached
-        return distance
+            ptr, others = self._compressed_rows()[3:]
+            reached, levels, steps = _native.span_walks(ptr, others, np.asarray(targets, dtype=np.int64))
+            spans = reached.tolist()
+            memo = self._walks[key] = _Walk(dict(zip(spans, levels.tolist())), dict(zip(spans, steps.tolist())), {})
+        return memo

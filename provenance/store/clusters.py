@@ -158,7 +158,7 @@ def find_changes(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, Doc
     touched = {clusters.number_of[n] for n in on_units}
     # A span matched to a span of a changed paragraph may reach a source through a
     # partial overlap there (SpanGraph.overlapped_sources): its paragraph is redone too.
-    copy_units.update(graph.nodes[other][0] for n in on_units for other in graph.adjacent.get(n, ()))
+    copy_units.update(graph.nodes[other][0] for n in on_units for other in graph.neighbours(n))
     changed.update(signatures)  # grown clusters are stored anew, and their notices decided again
     touched.update(signatures)
     _log.debug("clusters: %d changed (%d grown), %d gone, %d sharing a paragraph with them; %d copy paragraphs to redo",

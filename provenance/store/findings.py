@@ -43,7 +43,6 @@ from provenance.pipeline.cluster import (
     Clusters,
     DocKey,
     Finding,
-    SpanMatch,
     cluster_findings,
     findings_from_matches,
     graph_clusters,
@@ -169,7 +168,7 @@ def _update_findings(db: sqlite3.Connection, config: Config, labeller: Labeller,
     only later refreshes read, is not stored."""
     if affected is None:
         matches = _read_matches(db)
-        docs = _doc_keys(db, {m.a_doc for m in matches} | {m.b_doc for m in matches})
+        docs = _doc_keys(db, _docs_of(matches))
         clusters = span_clusters(matches, docs, labeller)
         changes = find_changes(db, clusters, docs)
         copy_units = None  # every draft was deleted: all are made again
@@ -212,7 +211,7 @@ def _compare(db: sqlite3.Connection, graph: Subgraph, spans: SpanGraph, docs: di
     """The clusters of the components loaded, and how they differ from the stored ones;
     ``spans`` and ``docs`` are extended with the components loaded since the last call."""
     matches = graph.matches()
-    docs.update(_doc_keys(db, {m.a_doc for m in matches} | {m.b_doc for m in matches}))
+    docs.update(_doc_keys(db, _docs_of(matches)))
     spans.add(matches)
     clusters = graph_clusters(spans, docs, labeller)
     lost = affected.keys
@@ -268,12 +267,18 @@ def _recompute(db: sqlite3.Connection, config: Config, clusters: Clusters, docs:
     renumber(db, touched if renumber_touched else None, before)
 
 
-def _read_matches(db: sqlite3.Connection) -> list[SpanMatch]:
+def _read_matches(db: sqlite3.Connection) -> np.ndarray:
+    """Every live match as ``(m, 9)`` rows in :class:`SpanMatch`'s field order, read in chunks."""
     cursor = db.execute(_MATCHES)
-    matches: list[SpanMatch] = []
+    chunks = [np.zeros((0, 9), dtype=np.int64)]
     while rows := cursor.fetchmany(_FETCH_ROWS):
-        matches.extend(SpanMatch(*row) for row in rows)
-    return matches
+        chunks.append(np.array(rows, dtype=np.int64))
+    return np.concatenate(chunks)
+
+
+def _docs_of(matches: np.ndarray) -> list[int]:
+    """The articles of both sides of match rows."""
+    return np.unique(matches[:, [1, 5]]).tolist()  # type: ignore[no-any-return]
 
 
 class _Units(Mapping[int, TokenStream]):
@@ -324,13 +329,14 @@ def compute_findings(db: sqlite3.Connection, config: Config, *, labeller: Labell
     """Findings from the stored matches and the current boilerplate flags (no writes);
     ``labeller`` as in :func:`refresh`."""
     matches = _read_matches(db)
-    if not matches:
+    if not len(matches):
         return []
-    units = sorted({m.a for m in matches} | {m.b for m in matches})
-    streams = read_streams(db, np.asarray(units, dtype=np.int64))
+    units = np.unique(matches[:, [0, 4]])
+    streams = read_streams(db, units)
     paragraphs = {unit: (start, end) for unit, start, end in fill_temp(
-        db, "match_units", ["id"], [units], "SELECT u.id, u.start, u.end FROM temp.match_units AS w JOIN units AS u ON u.id = w.id")}
-    docs = _doc_keys(db, {m.a_doc for m in matches} | {m.b_doc for m in matches})
+        db, "match_units", ["id"], [units.tolist()],
+        "SELECT u.id, u.start, u.end FROM temp.match_units AS w JOIN units AS u ON u.id = w.id")}
+    docs = _doc_keys(db, _docs_of(matches))
     texts = _Texts(db)
     findings = findings_from_matches(matches, docs, streams, paragraphs, texts, config, labeller)
     return _without_stock_phrases(db, findings, texts, config)

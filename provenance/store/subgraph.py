@@ -16,16 +16,17 @@ call, in the order the full read gives them (``a, b, a_start, b_start``).
 from __future__ import annotations
 
 import sqlite3
-from collections import defaultdict
 from collections.abc import Iterable
 
-from provenance.pipeline.spangraph import SpanMatch
+import numpy as np
+
+from provenance import _native
+from provenance.pipeline.spangraph import label_components
 
 __all__ = ["Subgraph"]
 
 #: A span: ``(unit, start, end)``.
 Span = tuple[int, int, int]
-_OVERLAP_TO_JOIN = 0.5
 
 #: Each match is read once: from its ``a`` side unless ``b`` was read in an earlier
 #: batch, from its ``b`` side unless ``a`` was read in this batch or before. The rows
@@ -46,23 +47,25 @@ _UNITS = """SELECT u.id, u.doc_id, p.boilerplate FROM temp.subgraph_unit_info AS
             JOIN paragraphs AS p ON p.doc_id = u.doc_id AND p.idx = u.paragraph"""
 
 
-def _overlaps(a: Span, b: Span) -> bool:
-    shared = min(a[2], b[2]) - max(a[1], b[1])
-    return shared > 0 and shared >= _OVERLAP_TO_JOIN * min(a[2] - a[1], b[2] - b[1])
-
-
 class Subgraph:
     """Components of the span graph grown on demand (:meth:`grow`); ``rows_read`` counts
-    the match rows read, ``units_read`` the units whose matches were read."""
+    the match rows read, ``units_read`` the units whose matches were read.
+
+    Rows are kept as arrays (a stock line's component is a few hundred thousand rows
+    over a few thousand spans): a walk step labels the components of the rows read and
+    not yet returned natively, and reads the units of the seeds' components it has not
+    read, until there are none; spans (few) are Python tuples."""
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
-        #: Rows read and not returned by :meth:`matches` yet (``_SIDES`` columns).
-        self._rows: dict[tuple[int, int, int, int], tuple[int, ...]] = {}
+        #: Rows read (``_SIDES`` columns), whether returned by :meth:`matches` or not.
+        self._read: list[np.ndarray] = []
+        #: Rows read and not returned yet; those of the components reached since the last
+        #: :meth:`matches`, waiting to be returned.
+        self._pending = np.zeros((0, 7), dtype=np.int64)
+        self._ready: list[np.ndarray] = []
         #: Per live unit met, its article.
         self._docs: dict[int, int] = {}
-        self._spans: dict[int, set[Span]] = defaultdict(set)
-        self._partners: dict[Span, set[Span]] = defaultdict(set)
         #: Units met whose matches are left out, as in the full graph (boilerplate
         #: paragraphs, or units gone).
         self._dead: set[int] = set()
@@ -77,41 +80,44 @@ class Subgraph:
         """Add the components of every span on ``units``; whether any span was new."""
         wanted = set(units)
         self._load(wanted)
-        frontier = {span for unit in wanted for span in self._spans.get(unit, ())} - self.visited
-        added = bool(frontier)
-        self.visited |= frontier
-        while frontier:
-            self._load({span[0] for span in frontier})
-            reached: set[Span] = set()
-            for span in frontier:
-                reached.update(other for other in self._spans[span[0]] if other != span and _overlaps(span, other))
-                reached.update(self._partners.get(span, ()))
-            frontier = reached - self.visited
-            self.visited |= frontier
-        return added
-
-    def spans_on(self, unit: int) -> set[Span]:
-        """The spans of a loaded unit (empty for a unit without live matches)."""
-        self._load({unit})
-        return self._spans.get(unit, set())
+        seeds = _spans_on(self._pending, wanted) - self.visited
+        if not seeds:
+            return False
+        while True:
+            rows = self._pending
+            spans, left, reached = _reach(rows, seeds)
+            unread = {span[0] for span in reached} - self.units_read
+            if not unread:
+                break
+            self._load(unread)
+        self.visited |= reached
+        ready = np.isin(left, [i for i, span in enumerate(spans) if span in reached])
+        self._ready.append(rows[ready])
+        self._pending = rows[~ready]
+        return True
 
     def partner_units(self, units: Iterable[int]) -> set[int]:
         """Units holding a span matched to a span of one of the (loaded) ``units``."""
         wanted = set(units)
         self._load(wanted)  # one read for all of them, not one per unit
-        return {other[0] for unit in wanted for span in self._spans[unit] for other in self._partners.get(span, ())}
+        rows = np.concatenate([np.zeros((0, 7), dtype=np.int64), *self._read])
+        keys = sorted(wanted)
+        return set(rows[np.isin(rows[:, 0], keys), 3].tolist()) | set(rows[np.isin(rows[:, 3], keys), 0].tolist())
 
-    def matches(self) -> list[SpanMatch]:
+    def matches(self) -> np.ndarray:
         """The matches of the components reached since the last call (each component is
         whole when reached, so a later call returns whole new components only), in
-        ``(a, b, a_start, b_start)`` order."""
-        rows, visited, docs = self._rows, self.visited, self._docs
-        keys = sorted(key for key, row in rows.items() if (key[0], key[2], row[2]) in visited)
-        matches = []
-        for key in keys:
-            a, a_start, a_end, b, b_start, b_end, matched = rows.pop(key)
-            matches.append(SpanMatch(a, docs[a], a_start, a_end, b, docs[b], b_start, b_end, matched))
-        return matches
+        ``(a, b, a_start, b_start)`` order, as ``(m, 9)`` rows in
+        :class:`~provenance.pipeline.spangraph.SpanMatch`'s field order."""
+        found = np.concatenate([np.zeros((0, 7), dtype=np.int64), *self._ready])
+        self._ready = []
+        found = found[np.lexsort((found[:, 4], found[:, 1], found[:, 3], found[:, 0]))]
+        units = np.fromiter(self._docs.keys(), dtype=np.int64, count=len(self._docs))
+        docs = np.fromiter(self._docs.values(), dtype=np.int64, count=len(self._docs))
+        order = np.argsort(units)
+        units, docs = units[order], docs[order]
+        a_doc, b_doc = docs[np.searchsorted(units, found[:, 0])], docs[np.searchsorted(units, found[:, 3])]
+        return np.column_stack([found[:, :1], a_doc, found[:, 1:4], b_doc, found[:, 4:]])
 
     def _load(self, units: set[int]) -> None:
         todo = sorted(units - self.units_read)
@@ -122,28 +128,21 @@ class Subgraph:
         db.execute("DROP TABLE IF EXISTS temp.subgraph_units")
         db.execute("CREATE TEMP TABLE subgraph_units (id INTEGER PRIMARY KEY)")
         db.executemany("INSERT INTO temp.subgraph_units VALUES (?)", [(unit,) for unit in todo])
-        stored, spans, partners = self._rows, self._spans, self._partners
         for side, unread in zip(_SIDES, _UNREAD, strict=True):
-            rows = db.execute(side + unread).fetchall()
-            self._look_up_units(rows)
-            dead = self._dead
+            rows = np.array(db.execute(side + unread).fetchall(), dtype=np.int64).reshape(-1, 7)
             self.rows_read += len(rows)
-            for row in rows:  # a few hundred thousand rows for a widely reprinted passage: kept lean
-                a, a_start, a_end, b, b_start, b_end, _ = row
-                if dead and (a in dead or b in dead):
-                    continue
-                stored[(a, b, a_start, b_start)] = row  # read once (see _UNREAD)
-                left, right = (a, a_start, a_end), (b, b_start, b_end)
-                spans[a].add(left)
-                spans[b].add(right)
-                partners[left].add(right)
-                partners[right].add(left)
+            self._look_up_units(rows)
+            if self._dead:
+                dead = sorted(self._dead)
+                rows = rows[~(np.isin(rows[:, 0], dead) | np.isin(rows[:, 3], dead))]
+            self._read.append(rows)
+            self._pending = np.concatenate([self._pending, rows])
         db.execute("INSERT INTO temp.subgraph_done SELECT id FROM temp.subgraph_units")
 
-    def _look_up_units(self, rows: list[tuple[int, ...]]) -> None:
+    def _look_up_units(self, rows: np.ndarray) -> None:
         """File every unit of ``rows`` not met before under its article or as dead."""
         docs, dead = self._docs, self._dead
-        unknown = ({row[0] for row in rows} | {row[3] for row in rows}) - docs.keys() - dead
+        unknown = set(np.unique(rows[:, [0, 3]]).tolist()) - docs.keys() - dead
         if not unknown:
             return
         db = self._db
@@ -154,3 +153,26 @@ class Subgraph:
             if not boilerplate:
                 docs[unit] = doc
         dead.update(unit for unit in unknown if unit not in docs)  # boilerplate, or no row any more
+
+
+def _spans_on(rows: np.ndarray, units: set[int]) -> set[Span]:
+    """The spans ``(unit, start, end)`` of ``rows`` on ``units``."""
+    keys = sorted(units)
+    a, b = rows[np.isin(rows[:, 0], keys)][:, 0:3], rows[np.isin(rows[:, 3], keys)][:, 3:6]
+    return set(map(tuple, np.concatenate([a, b]).tolist()))  # type: ignore[arg-type]
+
+
+def _reach(rows: np.ndarray, seeds: set[Span]) -> tuple[list[Span], np.ndarray, set[Span]]:
+    """The span graph of ``rows`` (matches, and spans of a paragraph overlapping by half,
+    as in :class:`~provenance.pipeline.spangraph.SpanGraph`): its spans in id order, each
+    row's ``a`` span id, and the spans of the components holding ``seeds``."""
+    blank = np.zeros((len(rows), 1), dtype=np.int64)  # articles play no part in reaching
+    nodes, _, left, _, pairs, _, joined, _ = _native.span_graph(
+        np.hstack([rows[:, :1], blank, rows[:, 1:4], blank, rows[:, 4:]]))
+    edges = np.concatenate([pairs, joined])  # each pair once: a wire line's spans match many times over
+    ids, labels = label_components(edges[:, 0], edges[:, 1])
+    spans: list[Span] = [(unit, start, end) for unit, _, start, end in nodes.tolist()]
+    label_of = np.empty(len(spans), dtype=np.int64)
+    label_of[ids] = labels
+    wanted = np.unique(label_of[[i for i, span in enumerate(spans) if span in seeds]])
+    return spans, left, {spans[i] for i in np.flatnonzero(np.isin(label_of, wanted)).tolist()}

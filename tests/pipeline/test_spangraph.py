@@ -1,10 +1,14 @@
-"""The span graph's walks: the nearest origin span through a cluster."""
+"""The span graph: each span once in span order, its best matches and overlaps, and the
+walks to the nearest origin span through a cluster."""
 
 from collections import deque
 
+import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from provenance import _native
 from provenance.pipeline.spangraph import SpanGraph, SpanMatch
 
 
@@ -19,7 +23,7 @@ def _walk(graph: SpanGraph, node: int, origin_doc: int) -> list[int]:
     seen, queue = {node}, deque([node])
     while queue:
         current = queue.popleft()
-        for other in sorted(graph.adjacent[current]):
+        for other in graph.neighbours(current):
             if other in seen:
                 continue
             if graph.nodes[other][1] == origin_doc:
@@ -78,7 +82,7 @@ def test_nearest_is_what_the_breadth_first_walk_meets(edges: list[tuple[int, int
 def _component(graph: SpanGraph, start: int) -> set[int]:
     seen, stack = {start}, [start]
     while stack:
-        for other in graph.adjacent[stack.pop()]:
+        for other in graph.neighbours(stack.pop()):
             if other not in seen:
                 seen.add(other)
                 stack.append(other)
@@ -99,3 +103,59 @@ def test_direct_side_takes_the_unit_with_most_matched_words_then_the_lowest() ->
     tie = SpanGraph(matches[:2] + [SpanMatch(5, 1, 0, 10, 9, 2, 0, 10, 6)])
     tie_ids = {(node[0], node[2]): n for n, node in enumerate(tie.nodes)}
     assert tie.direct_side(tie_ids[(9, 0)], 1) == [tie_ids[(4, 0)], tie_ids[(4, 20)]]  # 6 = 6: the lower unit, both spans
+
+
+_SPANS = st.tuples(st.integers(0, 5), st.sampled_from([(0, 40), (10, 50), (30, 90), (45, 60), (80, 120)]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_SPANS, _SPANS, st.integers(1, 30)), min_size=1, max_size=30))
+def test_the_graph_holds_each_span_once_in_span_order_with_its_best_matches_and_overlaps(edges) -> None:
+    # Unit u belongs to article u // 2; a match joins spans of two different units.
+    matches = [SpanMatch(a, a // 2, a_start, a_end, b, b // 2, b_start, b_end, score)
+               for (a, (a_start, a_end)), (b, (b_start, b_end)), score in edges if a != b]
+    if not matches:
+        return
+    graph = SpanGraph(np.asarray(matches, dtype=np.int64))
+    met = list(dict.fromkeys(span for m in matches for span in (m[:4], m[4:8])))
+    assert graph.nodes == sorted(met, key=lambda n: (n[0], n[2], n[3], n[1]))
+    ids = {node: n for n, node in enumerate(graph.nodes)}
+    assert [int(graph.first_seen[ids[node]]) for node in met] == list(range(len(met)))
+    best: dict[tuple[int, int], int] = {}
+    for m in matches:
+        key = (ids[m[:4]], ids[m[4:8]])
+        for pair in (key, key[::-1]):
+            best[pair] = max(best.get(pair, 0), m[8])
+    for n, node in enumerate(graph.nodes):
+        partners = {other: score for (one, other), score in best.items() if one == n}
+        assert graph.partners_of(n) == partners
+        joined = {other for other, span in enumerate(graph.nodes)
+                  if other != n and span[0] == node[0] and _overlap(span, node) * 2 >= min(span[3] - span[2], node[3] - node[2])
+                  and _overlap(span, node) > 0}
+        assert graph.neighbours(n) == sorted(partners.keys() | joined)
+
+
+def _overlap(a: tuple[int, ...], b: tuple[int, ...]) -> int:
+    return min(a[3], b[3]) - max(a[2], b[2])
+
+
+def test_a_graph_extended_by_a_component_equals_one_built_at_once() -> None:
+    first = [SpanMatch(1, 1, 0, 10, 2, 2, 0, 10, 4), SpanMatch(2, 2, 0, 10, 3, 3, 5, 15, 6)]
+    second = [SpanMatch(7, 7, 0, 10, 8, 8, 0, 10, 9), SpanMatch(1, 1, 30, 40, 8, 8, 20, 30, 2)]
+    grown = SpanGraph(first)
+    grown.add(second)
+    whole = SpanGraph(first + second)
+    assert sorted(grown.nodes) == sorted(whole.nodes)
+    for node in whole.nodes:
+        mine, theirs = grown.nodes.index(node), whole.nodes.index(node)
+        assert ({grown.nodes[n]: s for n, s in grown.partners_of(mine).items()}
+                == {whole.nodes[n]: s for n, s in whole.partners_of(theirs).items()})
+    with pytest.raises(ValueError, match="whole new components"):
+        grown.add([SpanMatch(1, 1, 0, 10, 9, 9, 0, 10, 1)])  # a span already in the graph
+
+
+def test_walks_refuse_ids_outside_the_graph() -> None:
+    with pytest.raises(ValueError, match="node ids below 2"):
+        _native.span_walks(np.array([0, 1, 2]), np.array([1, 0]), np.array([5]))
+    with pytest.raises(ValueError, match="indptr"):
+        _native.span_walks(np.array([0, 3]), np.array([0]), np.array([0]))

@@ -118,9 +118,8 @@ def _signature_as_stored(clusters, number: int, docs: dict[int, DocKey]) -> int:
     members = sorted({node[1] for node in nodes})
     first = graph.first_seen
     edges = sorted(
-        (graph.nodes[a], graph.nodes[b], graph.matched[(a, b)]) if first[a] < first[b]
-        else (graph.nodes[b], graph.nodes[a], graph.matched[(a, b)])
-        for a in group for b in graph.adjacent[a] if a < b and (a, b) in graph.matched)
+        (graph.nodes[a], graph.nodes[b], score) if first[a] < first[b] else (graph.nodes[b], graph.nodes[a], score)
+        for a in group for b, score in graph.partners_of(a).items() if a < b)
     text = repr((sorted(nodes), [(d, docs[d].published_us, docs[d].date_only, docs[d].content_hash) for d in members],
                  edges))
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little") >> 1

@@ -15,6 +15,7 @@ use crate::split;
 
 mod align;
 mod hashing;
+mod spans;
 mod text;
 
 /// `(match, mismatch, gap_open, gap_extend, max_gap)` of `AlignConfig`.
@@ -92,5 +93,6 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     text::register(module)?;
     hashing::register(module)?;
     align::register(module)?;
+    spans::register(module)?;
     Ok(())
 }

@@ -1,0 +1,73 @@
+//! The span graph: building it from match rows, and its walks.
+
+use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
+use pyo3::prelude::*;
+
+use super::{contiguous, value_error};
+use crate::spans;
+
+type Array1<'py> = Bound<'py, PyArray1<i64>>;
+type Array2<'py> = Bound<'py, PyArray2<i64>>;
+/// `(nodes, met, left, right, pairs, scores, joined, partly)`, see `spans::Built`.
+type Graph<'py> =
+    (Array2<'py>, Array1<'py>, Array1<'py>, Array1<'py>, Array2<'py>, Array1<'py>, Array2<'py>, Array1<'py>);
+
+fn rows_array<'py, const N: usize>(py: Python<'py>, rows: Vec<[i64; N]>) -> PyResult<Array2<'py>> {
+    let count = rows.len();
+    PyArray1::from_vec(py, rows.into_iter().flatten().collect()).reshape([count, N])
+}
+
+/// The span graph of the `(m, 9)` match rows `(a_unit, a_doc, a_start, a_end, b_unit,
+/// b_doc, b_start, b_end, matched)`: `(nodes, met, left, right, pairs, scores, joined,
+/// partly)`: the spans `(unit, doc, start, end)` in id order (sorted by unit, start, end,
+/// doc), their ids in the order the rows first meet them, each row's two ids, each pair
+/// once `(low, high)` with its best score, same-paragraph overlap edges, and the spans
+/// partly overlapping another of their paragraph.
+#[pyfunction]
+fn span_graph<'py>(py: Python<'py>, rows: PyReadonlyArray2<'py, i64>) -> PyResult<Graph<'py>> {
+    if rows.shape()[1] != spans::ROW {
+        return Err(value_error("rows must be an (m, 9) array".to_owned()));
+    }
+    let values = contiguous(&rows, "rows")?;
+    let built = py.detach(|| spans::build(values));
+    Ok((
+        rows_array(py, built.nodes)?,
+        PyArray1::from_vec(py, built.met),
+        PyArray1::from_vec(py, built.left),
+        PyArray1::from_vec(py, built.right),
+        rows_array(py, built.pairs)?,
+        PyArray1::from_vec(py, built.scores),
+        rows_array(py, built.joined)?,
+        PyArray1::from_vec(py, built.partly),
+    ))
+}
+
+/// A breadth-first walk from `targets` over the adjacency `indptr`/`indices` (CSR, each
+/// node's neighbours ascending): `(reached, distance, step)` (see `spans::walks`).
+#[pyfunction]
+fn span_walks<'py>(
+    py: Python<'py>,
+    indptr: PyReadonlyArray1<'py, i64>,
+    indices: PyReadonlyArray1<'py, i64>,
+    targets: PyReadonlyArray1<'py, i64>,
+) -> PyResult<(Array1<'py>, Array1<'py>, Array1<'py>)> {
+    let (indptr, indices, targets) =
+        (contiguous(&indptr, "indptr")?, contiguous(&indices, "indices")?, contiguous(&targets, "targets")?);
+    let nodes = indptr.len().saturating_sub(1);
+    let bounds: Vec<usize> = indptr.iter().map(|&at| usize::try_from(at).unwrap_or(usize::MAX)).collect();
+    if indptr.is_empty() || bounds[0] != 0 || bounds.windows(2).any(|w| w[0] > w[1]) || bounds[nodes] != indices.len() {
+        return Err(value_error("indptr must rise from 0 to len(indices)".to_owned()));
+    }
+    let in_range = |id: &i64| usize::try_from(*id).is_ok_and(|id| id < nodes);
+    if !indices.iter().all(in_range) || !targets.iter().all(in_range) {
+        return Err(value_error(format!("indices and targets must be node ids below {nodes}")));
+    }
+    let (reached, levels, steps) = py.detach(|| spans::walks(&bounds, indices, targets));
+    Ok((PyArray1::from_vec(py, reached), PyArray1::from_vec(py, levels), PyArray1::from_vec(py, steps)))
+}
+
+pub(super) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_function(wrap_pyfunction!(span_graph, module)?)?;
+    module.add_function(wrap_pyfunction!(span_walks, module)?)?;
+    Ok(())
+}
