@@ -281,17 +281,33 @@ def _verify(db: sqlite3.Connection, config: Config, pairs: np.ndarray) -> list[t
     return rows
 
 
+_NEAREST_PARAGRAPH = """
+SELECT n.id, p.id FROM (
+    SELECT w.id AS id, u.doc_id AS doc, u.paragraph AS paragraph,
+           (SELECT q.id FROM units AS q WHERE q.id <= w.id AND q.kind = 'paragraph' ORDER BY q.id DESC LIMIT 1) AS nearest
+    FROM temp.pair_units AS w JOIN units AS u ON u.id = w.id) AS n
+LEFT JOIN units AS p ON p.id = n.nearest AND p.doc_id = n.doc AND p.paragraph = n.paragraph"""
+_SAME_PARAGRAPH = """
+SELECT u.id, p.id FROM temp.pair_units AS w JOIN units AS u ON u.id = w.id
+JOIN units AS p ON p.doc_id = u.doc_id AND p.paragraph = u.paragraph AND p.kind = 'paragraph'"""
+
+
 def _paragraph_pairs(db: sqlite3.Connection, pairs: np.ndarray) -> np.ndarray:
     """``(a, b)`` rows of the paragraph units holding each unit pair's units (``(n, 2)``),
     ``a < b``, of different articles, unique and sorted."""
     if not len(pairs):
         return np.zeros((0, 2), dtype=np.int64)
     units = np.unique(pairs)
-    rows = fill_temp(db, "pair_units", ["id"], [units.tolist()],
-                     """SELECT u.id, p.id FROM temp.pair_units AS w JOIN units AS u ON u.id = w.id
-                        JOIN units AS p ON p.doc_id = u.doc_id AND p.paragraph = u.paragraph AND p.kind = 'paragraph'
-                        WHERE u.doc_id IS NOT NULL""")
-    mapping = np.asarray(rows, dtype=np.int64).reshape(-1, 2)
+    # A batch stores each paragraph's unit right before its segments' units, so a unit's
+    # paragraph unit is the nearest paragraph unit at or below its id (a short backward
+    # walk by rowid), checked against the unit's article and paragraph; a unit for which
+    # that does not hold is looked up by its article's units (the index on doc_id).
+    rows = fill_temp(db, "pair_units", ["id"], [units.tolist()], _NEAREST_PARAGRAPH)
+    found = [(unit, paragraph) for unit, paragraph in rows if paragraph is not None]
+    if len(found) < len(rows):
+        db.executemany("DELETE FROM temp.pair_units WHERE id = ?", [(unit,) for unit, paragraph in rows if paragraph is not None])
+        found += db.execute(_SAME_PARAGRAPH).fetchall()
+    mapping = np.asarray(found, dtype=np.int64).reshape(-1, 2)
     mapping = mapping[np.argsort(mapping[:, 0])]
     # Units missing from ``mapping`` (no paragraph row: deleted meanwhile) drop their pairs.
     at = np.minimum(np.searchsorted(mapping[:, 0], pairs), max(len(mapping) - 1, 0))
