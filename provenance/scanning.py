@@ -28,14 +28,17 @@ from typing import Any
 from provenance.config import Config
 from provenance.errors import InputError
 from provenance.execution.engines import check_engine, component_labeller, open_executor
+from provenance.execution.local import read_ahead
 from provenance.ingest.feeds import FeedFields, is_feed, load_feed
 from provenance.ingest.load import (
     DEFAULT_MAX_FILE_SIZE,
+    Read,
     Skipped,
     Source,
     iter_sources,
-    load_document,
     no_articles,
+    read_if_changed,
+    reject_duplicate_displays,
 )
 from provenance.ingest.roots import settle_root
 from provenance.pipeline.batch import process_batch
@@ -46,6 +49,9 @@ from provenance.store.matching import match_pending
 from provenance.store.writer import write_batch
 
 __all__ = ["Change", "ScanOptions", "ScanProgress", "ScanSummary", "apply_changes", "plan_changes", "scan", "scan_into"]
+
+#: Article files read ahead of the batch being written (two batches of the default size).
+_READ_AHEAD = 128
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,26 +224,33 @@ def plan_changes(
         _skip(summary, Skipped(raw, no_articles()), warn)
     if root is not None and rebased is not None:
         index.set_root(root, rebased)
-    _reject_duplicate_displays(sources)
+    reject_duplicate_displays(sources)
     tracker.update(files_total=len(sources))
     feeds = {str(source.absolute) for source in sources if is_feed(source.absolute)}
     stored = index.documents_at([str(s.absolute) for s in sources if str(s.absolute) not in feeds], sorted(feeds))
     path_updates: list[tuple[str, int]] = []
     records = _stored_records_by_feed(stored)
     gone: list[int] = []
-    for number, source in enumerate(sources, start=1):
-        if is_feed(source.absolute):
-            previous_records = records.get(str(source.absolute), {})
-            yield from _load_feed(source, previous_records, options, summary, warn, path_updates, gone)
-        else:
-            summary.seen += 1
-            previous = stored.get(str(source.absolute))
-            document = _load(source, previous, options, summary, warn)
-            if document is not None:
-                yield Change(document, previous.id if previous else None)
-            elif previous is not None and previous.path != source.display:
-                path_updates.append((source.display, previous.id))
-        tracker.update(files=number, articles=summary.seen)
+    # Article files are read (and decoded, and their headers parsed) ahead, on a helper
+    # thread, while this one writes the batches before them; feeds are read here.
+    files = [(source, stored.get(str(source.absolute))) for source in sources if str(source.absolute) not in feeds]
+    reads = read_ahead(partial(_read, options=options), files, _READ_AHEAD)
+    try:
+        for number, source in enumerate(sources, start=1):
+            if is_feed(source.absolute):
+                previous_records = records.get(str(source.absolute), {})
+                yield from _load_feed(source, previous_records, options, summary, warn, path_updates, gone)
+            else:
+                summary.seen += 1
+                previous = stored.get(str(source.absolute))
+                document = _load(next(reads), previous, summary, warn)
+                if document is not None:
+                    yield Change(document, previous.id if previous else None)
+                elif previous is not None and previous.path != source.display:
+                    path_updates.append((source.display, previous.id))
+            tracker.update(files=number, articles=summary.seen)
+    finally:
+        reads.close()  # stops reading ahead when the scan stops early (an error, Ctrl-C)
     if gone:
         index.remove_documents(gone)
         summary.removed += len(gone)
@@ -307,28 +320,23 @@ def _skip(summary: ScanSummary, item: Skipped, warn: Warn | None) -> None:
         warn(item)
 
 
-def _load(source: Source, previous: StoredDocument | None, options: ScanOptions, summary: ScanSummary, warn: Warn | None) -> Document | None:
-    """The loaded document if it is new or changed; ``None`` when unchanged or skipped."""
-    try:
-        info = source.absolute.stat()
-        if previous is not None and previous.size == info.st_size and previous.mtime_ns == info.st_mtime_ns:
-            summary.unchanged += 1
-            return None
-        document = load_document(source, options.default_timezone, max_size=options.max_file_size)
-    except InputError as exc:
-        _skip(summary, Skipped(source.display, str(exc)), warn)
+def _read(item: tuple[Source, StoredDocument | None], options: ScanOptions) -> Read:
+    return read_if_changed(*item, options.default_timezone, options.max_file_size)
+
+
+def _load(read: Read, previous: StoredDocument | None, summary: ScanSummary, warn: Warn | None) -> Document | None:
+    """The document read if it is new or changed (counted); ``None`` when unchanged or skipped."""
+    if read.skipped is not None:
+        _skip(summary, read.skipped, warn)
         return None
-    except OSError as exc:
-        _skip(summary, Skipped(source.display, f"cannot read ({exc.strerror or exc})"), warn)
-        return None
-    if previous is not None and previous.content_hash == document.content_hash:
+    if read.document is None:
         summary.unchanged += 1
         return None
     if previous is None:
         summary.added += 1
     else:
         summary.changed += 1
-    return document
+    return read.document
 
 
 def _stored_records_by_feed(stored: dict[str, StoredDocument]) -> dict[str, dict[int, StoredDocument]]:
@@ -383,14 +391,3 @@ def _load_feed(
             summary.changed += 1
         yield Change(document, old.id if old else None)
     gone.extend(p.id for p in previous.values())
-
-
-def _reject_duplicate_displays(sources: Iterable[Source]) -> None:
-    seen: dict[str, Source] = {}
-    for source in sources:
-        if source.display in seen and seen[source.display].absolute != source.absolute:
-            raise InputError(
-                f"two inputs share the relative path {source.display!r} ({seen[source.display].absolute} and "
-                f"{source.absolute}); scan them into separate indexes or from a common parent folder"
-            )
-        seen[source.display] = source

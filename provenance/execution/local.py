@@ -44,6 +44,7 @@ __all__ = [
     "LocalExecutor",
     "default_workers",
     "ignore_interrupts",
+    "read_ahead",
     "spawning_without_interrupts",
 ]
 
@@ -159,6 +160,29 @@ class LocalExecutor:
                     pool.submit(int)
             self._pool = pool
         return self._pool
+
+
+def read_ahead(function: Callable[[Item], Result], items: Iterable[Item], ahead: int) -> Iterator[Result]:
+    """``function(item)`` for each item, in order, computed on one helper thread up to
+    ``ahead`` items before the caller takes them.
+
+    What the scan reads files with: reading and decoding the next articles runs while
+    this thread writes the current batch (SQLite and the native stage release the GIL).
+    ``function`` must not touch what the caller's thread uses (the index connection).
+    """
+    pending: deque[Future[Result]] = deque()
+    iterator = iter(items)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="provenance-read") as pool:
+        try:
+            for item in iterator:
+                pending.append(pool.submit(function, item))
+                if len(pending) > ahead:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
 
 
 def _start_worker(parent: int) -> None:

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, tzinfo
 from pathlib import Path
+from typing import Protocol
 
 import xxhash
 
@@ -29,20 +30,25 @@ from provenance.records import Document
 __all__ = [
     "FEED_SUFFIXES",
     "TEXT_SUFFIXES",
+    "Read",
     "Skipped",
     "Source",
+    "Stamp",
     "check_file",
     "decode_bytes",
     "iter_sources",
     "load_document",
     "no_articles",
     "parse_header",
+    "read_if_changed",
+    "reject_duplicate_displays",
 ]
 
 TEXT_SUFFIXES = (".txt", ".md")
 #: One article per record (see :mod:`provenance.ingest.feeds`), picked up beside text files.
 FEED_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz", ".csv", ".parquet")
 MAX_TITLE_CHARS = 300
+DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
 _URL_LINE = re.compile(r"^https?://\S+$")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 
@@ -62,6 +68,55 @@ class Skipped:
 
     path: str
     reason: str
+
+
+class Stamp(Protocol):
+    """What is known of a file's stored version: enough to tell it unchanged."""
+
+    size: int
+    mtime_ns: int
+    content_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """A file read: its document if new or changed, why it is skipped if it cannot be
+    read, neither if it is unchanged."""
+
+    document: Document | None = None
+    skipped: Skipped | None = None
+
+
+def read_if_changed(source: Source, previous: Stamp | None, default_tz: tzinfo = UTC,
+                    max_size: int = DEFAULT_MAX_FILE_SIZE) -> Read:
+    """Load ``source`` unless its size and mtime (or, read, its content) say it is
+    ``previous`` unchanged. Never raises for a bad file, and touches nothing shared: a
+    scan reads files ahead on a helper thread with it."""
+    try:
+        info = source.absolute.stat()
+        if previous is not None and previous.size == info.st_size and previous.mtime_ns == info.st_mtime_ns:
+            return Read()
+        document = load_document(source, default_tz, max_size=max_size)
+    except InputError as exc:
+        return Read(skipped=Skipped(source.display, str(exc)))
+    except OSError as exc:
+        return Read(skipped=Skipped(source.display, f"cannot read ({exc.strerror or exc})"))
+    if previous is not None and previous.content_hash == document.content_hash:
+        return Read()
+    return Read(document)
+
+
+def reject_duplicate_displays(sources: Iterable[Source]) -> None:
+    """Two inputs whose files would share a display path are an error (their findings
+    could not be told apart)."""
+    seen: dict[str, Source] = {}
+    for source in sources:
+        if source.display in seen and seen[source.display].absolute != source.absolute:
+            raise InputError(
+                f"two inputs share the relative path {source.display!r} ({seen[source.display].absolute} and "
+                f"{source.absolute}); scan them into separate indexes or from a common parent folder"
+            )
+        seen[source.display] = source
 
 
 def iter_sources(paths: Iterable[str | os.PathLike[str]], root: str | None = None) -> Iterator[Source | Skipped]:
@@ -97,23 +152,34 @@ def no_articles(path: str | os.PathLike[str] | None = None) -> str:
 
 
 def _walk(root: Path, lead: str = "") -> Iterator[Source | Skipped]:
-    entries: list[tuple[str, Path]] = []
+    entries: list[tuple[str, Path, Path]] = []
+    top = str(root)
     for folder, dirnames, filenames in os.walk(root, followlinks=False, onerror=None):
         dirnames.sort()
+        # Display paths and absolute paths by folder, not by file: ``Path.resolve`` of
+        # every file walked every component again (a 100k-article folder took seconds).
+        relative = folder[len(top) :].lstrip(os.sep).replace(os.sep, "/")
+        place = lead + relative + "/" if relative else lead
+        parent, resolved = Path(folder), None
         for name in filenames:
-            full = Path(folder) / name
             if name.lower().endswith(TEXT_SUFFIXES + FEED_SUFFIXES):
-                entries.append((lead + full.relative_to(root).as_posix(), full))
-    for display, full in sorted(entries):
-        yield check_file(display, full)
+                resolved = resolved or parent.resolve()
+                entries.append((place + name, parent / name, resolved))
+    for display, full, resolved in sorted(entries):
+        yield check_file(display, full, resolved)
 
 
-def check_file(display: str, full: Path) -> Source | Skipped:
-    """A readable regular file, or the reason it is skipped (never raises)."""
+def check_file(display: str, full: Path, parent: Path | None = None) -> Source | Skipped:
+    """A readable regular file, or the reason it is skipped (never raises). ``parent`` is
+    its folder resolved, when the caller knows it (a file that is no symlink is then
+    ``parent / name``)."""
     if _has_surrogates(display):
         return Skipped(display.encode("utf-8", "backslashreplace").decode(), "file name is not valid UTF-8")
     try:
-        info = full.stat()
+        info = os.lstat(full)
+        linked = stat.S_ISLNK(info.st_mode)
+        if linked:
+            info = full.stat()
     except OSError as exc:
         if full.is_symlink():
             reason = "symlink loop" if exc.errno == errno.ELOOP else "broken symlink"
@@ -121,7 +187,7 @@ def check_file(display: str, full: Path) -> Source | Skipped:
         return Skipped(display, f"cannot stat ({exc.strerror or exc})")
     if not stat.S_ISREG(info.st_mode):
         return Skipped(display, "not a regular file")
-    return Source(display=display, absolute=full.resolve())
+    return Source(display=display, absolute=full.resolve() if linked or parent is None else parent / full.name)
 
 
 def _has_surrogates(text: str) -> bool:
@@ -236,7 +302,7 @@ def _date_from_url(document: Document, default_tz: tzinfo) -> None:
             document.published, document.date_only = instant
 
 
-DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
+
 
 
 def load_document(

@@ -7,12 +7,13 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
 
 from provenance.execution import MAX_DEFAULT_WORKERS, LocalExecutor, default_workers
-from provenance.execution.local import SMALL_STREAM
+from provenance.execution.local import SMALL_STREAM, read_ahead
 from tests.conftest import REPO
 
 
@@ -134,3 +135,38 @@ def test_workers_ignore_ctrl_c_even_after_importing_polars():
     # polars installs a SIGINT handler when imported, over the "ignore" a worker inherits.
     with LocalExecutor(2) as executor:
         assert all(executor.map(sigint_ignored, range(4)))
+
+
+def test_reading_ahead_keeps_the_order_and_runs_before_it_is_asked():
+    started = threading.Event()
+    calls: list[int] = []
+
+    def work(item: int) -> int:
+        calls.append(item)
+        if item == 3:
+            started.set()
+        return item * 10
+
+    results = read_ahead(work, range(10), ahead=3)
+    assert next(results) == 0
+    assert started.wait(5)  # items 1-3 were read while the caller held item 0
+    assert list(results) == [10 * i for i in range(1, 10)]
+    assert calls == list(range(10))
+
+
+def test_reading_ahead_stops_when_the_caller_stops_and_passes_errors_on():
+    calls: list[int] = []
+
+    def work(item: int) -> int:
+        calls.append(item)
+        if item == 2:
+            raise ValueError("item 2 is unreadable")
+        return item
+
+    results = read_ahead(work, range(100), ahead=4)
+    assert next(results) == 0
+    assert next(results) == 1
+    with pytest.raises(ValueError, match="item 2"):
+        next(results)
+    results.close()
+    assert len(calls) <= 2 + 4 + 1  # never more than ``ahead`` beyond what was asked
