@@ -6,6 +6,7 @@ import itertools
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from provenance import Index
@@ -120,3 +121,18 @@ def test_band_members_are_every_live_member_of_the_buckets_new_units_fall_in(tmp
                 wanted = frame.filter(pl.col("unit") >= first_new)["key"].unique()
                 expected = frame.filter(pl.col("key").is_in(wanted.implode()))
                 assert sorted(zip(got.key.tolist(), got.unit.tolist())) == sorted(expected.iter_rows())
+
+
+def test_each_unit_pair_becomes_the_pair_of_their_paragraph_units(tmp_path):
+    """Segments map to their paragraph's unit, a pair inside one paragraph is dropped,
+    and a unit stored before its paragraph's unit (no writer does so) is still mapped."""
+    from provenance.store.matching import _paragraph_pairs
+
+    db = sqlite3.connect(tmp_path / "units.sqlite")
+    db.execute("CREATE TABLE units (id INTEGER PRIMARY KEY, doc_id INTEGER, paragraph INTEGER, kind TEXT)")
+    db.executemany("INSERT INTO units VALUES (?, ?, ?, ?)", [
+        (1, 1, 0, "paragraph"), (2, 1, 0, "segment"), (3, 1, 0, "segment"), (4, 1, 1, "paragraph"),
+        (10, 2, 0, "segment"), (11, 2, 1, "paragraph"), (12, 2, 0, "paragraph"),  # 10's paragraph unit comes after it
+    ])
+    pairs = np.array([[2, 10], [3, 4], [2, 3], [4, 11], [99, 1]])  # 99: gone since
+    assert _paragraph_pairs(db, pairs).tolist() == [[1, 4], [1, 12], [4, 11]]
