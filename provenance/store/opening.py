@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Sequence
 from contextlib import closing
 from pathlib import Path
@@ -40,6 +41,8 @@ __all__ = ["BUSY_TIMEOUT_MS", "QUICK_CHECK_MAX_BYTES", "SANDBOX_MIGRATES_FROM", 
            "initialise", "mismatch_message", "release", "translate", "validate"]
 
 BUSY_TIMEOUT_MS = 120_000
+#: Pause before switching a new file to WAL again after a concurrent opener locked it.
+_WAL_RETRY_SECONDS = 0.05
 #: Larger files skip ``PRAGMA quick_check`` on open (its cost grows with the file).
 QUICK_CHECK_MAX_BYTES = 64 << 20
 #: Page size of a new index: a scan writes ~45 KB of blobs per article, which fills fewer
@@ -92,7 +95,7 @@ def connect(path: Path, readonly: bool) -> sqlite3.Connection:
         try:
             # Set before WAL, so it takes effect on a new file only (an existing one keeps its own).
             connection.execute(f"PRAGMA page_size = {PAGE_SIZE}")
-            connection.execute("PRAGMA journal_mode = WAL")
+            _switch_to_wal(connection)
             connection.execute("PRAGMA synchronous = NORMAL")
             page_size = connection.execute("PRAGMA page_size").fetchone()[0]
             connection.execute(f"PRAGMA wal_autocheckpoint = {max(1000, CHECKPOINT_BYTES // page_size)}")
@@ -111,6 +114,24 @@ def connect(path: Path, readonly: bool) -> sqlite3.Connection:
             raise _translated(exc, path) from exc
         return _configured(path, "mode=ro&immutable=1")
     return connection
+
+
+def _switch_to_wal(connection: sqlite3.Connection) -> None:
+    """``journal_mode = WAL``, waiting for a concurrent opener as a busy handler would.
+
+    Two scans creating the same new file at once both read its header and both want it
+    exclusively to switch the journal; SQLite answers one of them "database is locked" at
+    once (waiting could deadlock), without its busy handler. That one tries again.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if not getattr(exc, "sqlite_errorname", "").startswith("SQLITE_BUSY") or time.monotonic() > deadline:
+                raise
+            time.sleep(_WAL_RETRY_SECONDS)
 
 
 #: The oldest schema a sandbox migrates in its transaction: the steps from it on keep every

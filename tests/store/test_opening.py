@@ -340,3 +340,29 @@ def test_an_open_index_keeps_its_wal_when_another_connection_closes(built_index,
         assert wal.exists()
         subprocess.run([sys.executable, "-c", _OTHER, str(built_index), statement], check=True, timeout=120)
         assert wal.exists(), "the other connection took the index as its own and removed the -wal"
+
+
+def test_switching_a_new_file_to_wal_tries_again_when_told_busy_at_once(monkeypatch):
+    """Two scans creating one new index both want it exclusively to switch its journal;
+    SQLite tells one "database is locked" without waiting. That one must try again
+    rather than fail (the loser of the race exited 2 about once in ten concurrent runs)."""
+    from provenance.store import opening
+
+    class Racing:
+        def __init__(self, refusals: int) -> None:
+            self.refusals, self.calls = refusals, 0
+
+        def execute(self, statement: str) -> None:
+            self.calls += 1
+            if self.calls <= self.refusals:
+                busy = sqlite3.OperationalError("database is locked")
+                busy.sqlite_errorname = "SQLITE_BUSY"
+                raise busy
+
+    monkeypatch.setattr(opening, "_WAL_RETRY_SECONDS", 0.001)
+    racing = Racing(refusals=3)
+    opening._switch_to_wal(racing)  # type: ignore[arg-type]
+    assert racing.calls == 4
+    monkeypatch.setattr(opening, "BUSY_TIMEOUT_MS", 0)
+    with pytest.raises(sqlite3.OperationalError):  # past the busy timeout, the error stands
+        opening._switch_to_wal(Racing(refusals=10**6))  # type: ignore[arg-type]
