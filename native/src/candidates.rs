@@ -10,7 +10,8 @@
 //! Work is O(n log n) for the sort plus O(limit) per pending member: buckets of
 //! thousands of identical boilerplate units cost one pair per member, not n².
 
-use rayon::slice::ParallelSliceMut;
+use rayon::iter::{IndexedParallelIterator, ParallelIterator};
+use rayon::slice::{ParallelSlice, ParallelSliceMut};
 
 /// One band's bucket members, column by column (equal lengths).
 #[derive(Clone, Copy)]
@@ -74,14 +75,30 @@ pub fn wanted_positions(keys: &[i64], live: &[bool], wanted: &[i64]) -> Vec<i64>
     for &key in wanted {
         table[slot(key) / 64] |= 1u64 << (slot(key) % 64);
     }
-    let mut out = Vec::new();
-    for (i, (&key, &alive)) in keys.iter().zip(live).enumerate() {
-        if alive && table[slot(key) / 64] & (1u64 << (slot(key) % 64)) != 0 && wanted.binary_search(&key).is_ok() {
-            out.push(i as i64);
-        }
-    }
-    out
+    // Chunks on rayon threads (a band of a 100k index is ~4.4M keys), positions kept in order.
+    let found: Vec<Vec<i64>> = keys
+        .par_chunks(WANTED_CHUNK)
+        .zip(live.par_chunks(WANTED_CHUNK))
+        .enumerate()
+        .map(|(chunk, (keys, live))| {
+            let base = (chunk * WANTED_CHUNK) as i64;
+            let mut out = Vec::new();
+            for (i, (&key, &alive)) in keys.iter().zip(live).enumerate() {
+                if alive
+                    && table[slot(key) / 64] & (1u64 << (slot(key) % 64)) != 0
+                    && wanted.binary_search(&key).is_ok()
+                {
+                    out.push(base + i as i64);
+                }
+            }
+            out
+        })
+        .collect();
+    found.concat()
 }
+
+/// Keys per rayon task of [`wanted_positions`].
+const WANTED_CHUNK: usize = 1 << 18;
 
 /// `pairs` sorted, each once.
 pub fn unique(mut pairs: Vec<(i64, i64)>) -> Vec<(i64, i64)> {
@@ -207,6 +224,16 @@ mod tests {
         assert_eq!(wanted_positions(&keys, &live, &wanted), vec![0, 1, 2, 5, 6]);
         assert!(wanted_positions(&keys, &live, &[]).is_empty());
         assert!(wanted_positions(&keys, &live, &[4, 8]).is_empty());
+    }
+
+    #[test]
+    fn wanted_positions_span_many_chunks_in_order() {
+        // Keys over three and a half chunks; every seventh key wanted, every fifth dead.
+        let keys: Vec<i64> = (0..(7 * WANTED_CHUNK / 2) as i64).map(|i| (i * 7919) % 100_003).collect();
+        let live: Vec<bool> = (0..keys.len()).map(|i| i % 5 != 0).collect();
+        let wanted: Vec<i64> = (0..100_003).step_by(7).collect();
+        let expected: Vec<i64> = (0..keys.len()).filter(|&i| live[i] && keys[i] % 7 == 0).map(|i| i as i64).collect();
+        assert_eq!(wanted_positions(&keys, &live, &wanted), expected);
     }
 
     #[test]

@@ -131,18 +131,7 @@ class LocalExecutor:
         if self.prefetch == 0:
             yield from map(function, iterator)
             return
-        pending: deque[Future[Result]] = deque()
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="provenance-stage") as pool:
-            try:
-                for item in iterator:
-                    pending.append(pool.submit(function, item))
-                    while len(pending) > self.prefetch:
-                        yield pending.popleft().result()
-                while pending:
-                    yield pending.popleft().result()
-            finally:
-                for future in pending:
-                    future.cancel()
+        yield from read_ahead(function, iterator, self.prefetch, "provenance-stage")
 
     def _start(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -162,9 +151,10 @@ class LocalExecutor:
         return self._pool
 
 
-def read_ahead(function: Callable[[Item], Result], items: Iterable[Item], ahead: int) -> Iterator[Result]:
+def read_ahead(function: Callable[[Item], Result], items: Iterable[Item], ahead: int,
+               thread_name: str = "provenance-read") -> Iterator[Result]:
     """``function(item)`` for each item, in order, computed on one helper thread up to
-    ``ahead`` items before the caller takes them.
+    ``ahead`` items before the caller takes them (items are pulled by the caller's thread).
 
     What the scan reads files with: reading and decoding the next articles runs while
     this thread writes the current batch (SQLite and the native stage release the GIL).
@@ -172,7 +162,7 @@ def read_ahead(function: Callable[[Item], Result], items: Iterable[Item], ahead:
     """
     pending: deque[Future[Result]] = deque()
     iterator = iter(items)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="provenance-read") as pool:
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix=thread_name) as pool:
         try:
             for item in iterator:
                 pending.append(pool.submit(function, item))
