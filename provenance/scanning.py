@@ -321,7 +321,8 @@ def _skip(summary: ScanSummary, item: Skipped, warn: Warn | None) -> None:
 
 
 def _read(item: tuple[Source, StoredDocument | None], options: ScanOptions) -> Read:
-    return read_if_changed(*item, options.default_timezone, options.max_file_size)
+    source, previous = item
+    return read_if_changed(source, previous, options.default_timezone, options.max_file_size)
 
 
 def _load(read: Read, previous: StoredDocument | None, summary: ScanSummary, warn: Warn | None) -> Document | None:

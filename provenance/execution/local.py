@@ -30,7 +30,7 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from itertools import islice
@@ -152,7 +152,7 @@ class LocalExecutor:
 
 
 def read_ahead(function: Callable[[Item], Result], items: Iterable[Item], ahead: int,
-               thread_name: str = "provenance-read") -> Iterator[Result]:
+               thread_name: str = "provenance-read") -> Generator[Result, None, None]:
     """``function(item)`` for each item, in order, computed on one helper thread up to
     ``ahead`` items before the caller takes them (items are pulled by the caller's thread).
 

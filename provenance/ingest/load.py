@@ -73,9 +73,14 @@ class Skipped:
 class Stamp(Protocol):
     """What is known of a file's stored version: enough to tell it unchanged."""
 
-    size: int
-    mtime_ns: int
-    content_hash: str
+    @property
+    def size(self) -> int: ...
+
+    @property
+    def mtime_ns(self) -> int: ...
+
+    @property
+    def content_hash(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -303,11 +303,11 @@ def _paragraph_pairs(db: sqlite3.Connection, pairs: np.ndarray) -> np.ndarray:
     # walk by rowid), checked against the unit's article and paragraph; a unit for which
     # that does not hold is looked up by its article's units (the index on doc_id).
     rows = fill_temp(db, "pair_units", ["id"], [units.tolist()], _NEAREST_PARAGRAPH)
-    found = [(unit, paragraph) for unit, paragraph in rows if paragraph is not None]
-    if len(found) < len(rows):
-        db.executemany("DELETE FROM temp.pair_units WHERE id = ?", [(unit,) for unit, paragraph in rows if paragraph is not None])
-        found += db.execute(_SAME_PARAGRAPH).fetchall()
-    mapping = np.asarray(found, dtype=np.int64).reshape(-1, 2)
+    nearest = [(unit, paragraph) for unit, paragraph in rows if paragraph is not None]
+    if len(nearest) < len(rows):
+        db.executemany("DELETE FROM temp.pair_units WHERE id = ?", [(unit,) for unit, _ in nearest])
+        nearest += db.execute(_SAME_PARAGRAPH).fetchall()
+    mapping = np.asarray(nearest, dtype=np.int64).reshape(-1, 2)
     mapping = mapping[np.argsort(mapping[:, 0])]
     # Units missing from ``mapping`` (no paragraph row: deleted meanwhile) drop their pairs.
     at = np.minimum(np.searchsorted(mapping[:, 0], pairs), max(len(mapping) - 1, 0))

@@ -116,8 +116,11 @@ class Subgraph:
         docs = np.fromiter(self._docs.values(), dtype=np.int64, count=len(self._docs))
         order = np.argsort(units)
         units, docs = units[order], docs[order]
-        a_doc, b_doc = docs[np.searchsorted(units, found[:, 0])], docs[np.searchsorted(units, found[:, 3])]
-        return np.column_stack([found[:, :1], a_doc, found[:, 1:4], b_doc, found[:, 4:]])
+        last = max(len(units) - 1, 0)
+        a_at, b_at = (np.minimum(np.searchsorted(units, found[:, side]), last) for side in (0, 3))
+        if len(found) and not (np.array_equal(units[a_at], found[:, 0]) and np.array_equal(units[b_at], found[:, 3])):
+            raise AssertionError("a match row's unit was never looked up")  # _load files every unit it reads
+        return np.column_stack([found[:, :1], docs[a_at], found[:, 1:4], docs[b_at], found[:, 4:]])
 
     def _load(self, units: set[int]) -> None:
         todo = sorted(units - self.units_read)
