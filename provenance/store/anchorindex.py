@@ -66,24 +66,40 @@ def problems(db: sqlite3.Connection) -> list[str]:
 
 
 def sort_entries(values: np.ndarray, units: np.ndarray) -> Entries:
-    """Entries in ``(anchor, unit)`` order."""
+    """Entries in ``(anchor, unit)`` order, sorted in place: callers pass arrays they
+    drop (a first scan of 100k articles sorts 44 M anchors, 0.7 GB; sorted copies
+    beside them held 0.35 GB more)."""
     if len(units) and bool(np.all(units[1:] >= units[:-1])):
         order = np.argsort(values, kind="stable")  # already in unit order: stable on anchors is enough
     else:
         order = np.lexsort((units, values))
-    return values[order], units[order]
+    values[:] = values[order]
+    units[:] = units[order]
+    return values, units
 
 
 def unindexed(db: sqlite3.Connection, dead: Entries) -> Entries:
-    """Live entries of the runs the segments do not cover, in unit order."""
-    values, units = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    """Live entries of the runs the segments do not cover, in unit order.
+
+    Filled into arrays sized beforehand, not concatenated from parts: a first scan of
+    100k articles reads 44 M anchors here, and parts plus their concatenation held
+    twice the 0.7 GB they take."""
+    through = indexed_through(db)
+    total = db.execute("SELECT COALESCE(SUM(length(anchors)), 0) FROM anchor_runs WHERE first_unit >= ?",
+                       (through,)).fetchone()[0] // 8
+    values, units = np.empty(total, dtype=np.int64), np.empty(total, dtype=np.int64)
+    at = 0
     for blob_values, blob_units in db.execute(
-            "SELECT anchors, units FROM anchor_runs WHERE first_unit >= ? ORDER BY first_unit", (indexed_through(db),)):
+            "SELECT anchors, units FROM anchor_runs WHERE first_unit >= ? ORDER BY first_unit", (through,)):
         if len(blob_values) != len(blob_units) or len(blob_values) % 8:
             raise sqlite3.DatabaseError("an anchor run is malformed")
-        values.append(np.frombuffer(blob_values, dtype="<i8").astype(np.int64))
-        units.append(np.frombuffer(blob_units, dtype="<i8").astype(np.int64))
-    return live(np.concatenate(values), np.concatenate(units), dead)
+        stop = at + len(blob_values) // 8
+        if stop > len(values):  # a run written between the two reads (outside a transaction)
+            values, units = np.resize(values, stop), np.resize(units, stop)
+        values[at:stop] = np.frombuffer(blob_values, dtype="<i8")
+        units[at:stop] = np.frombuffer(blob_units, dtype="<i8")
+        at = stop
+    return live(values[:at], units[:at], dead)
 
 
 def holders(db: sqlite3.Connection, wanted: np.ndarray, dead: Entries | None = None,
