@@ -161,10 +161,9 @@ def read_ahead(function: Callable[[Item], Result], items: Iterable[Item], ahead:
     ``function`` must not touch what the caller's thread uses (the index connection).
     """
     pending: deque[Future[Result]] = deque()
-    iterator = iter(items)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix=thread_name) as pool:
         try:
-            for item in iterator:
+            for item in items:
                 pending.append(pool.submit(function, item))
                 if len(pending) > ahead:
                     yield pending.popleft().result()

@@ -307,9 +307,6 @@ def _date_from_url(document: Document, default_tz: tzinfo) -> None:
             document.published, document.date_only = instant
 
 
-
-
-
 def load_document(
     source: Source, default_tz: tzinfo = UTC, raw: bytes | None = None, max_size: int = DEFAULT_MAX_FILE_SIZE
 ) -> Document:

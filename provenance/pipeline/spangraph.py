@@ -147,9 +147,6 @@ class SpanGraph:
         #: redoes are asked, not every span of a stock line's cluster.
         self._by_doc: dict[int, dict[int, list[tuple[int, int]]]] = {}
         self._partners: dict[int, dict[int, int]] = {}
-        #: Every edge (matches, then overlaps) as ``left[i] - right[i]``, for the labeller.
-        self.left = np.zeros(0, dtype=np.int64)
-        self.right = np.zeros(0, dtype=np.int64)
         #: The match edges as arrays, each pair once: ``(low, high)`` node ids and best score.
         self.pairs = np.zeros((0, 2), dtype=np.int64)
         self.pair_scores = np.zeros(0, dtype=np.int64)
@@ -176,7 +173,7 @@ class SpanGraph:
         the order the matches come in: walks break ties by id, and a span's rank among
         the others must not move when matches elsewhere in its cluster are added.
         """
-        spans, met, left, right, pairs, scores, joined, partly = _native.span_graph(match_rows(matches))
+        spans, met, _, _, pairs, scores, joined, partly = _native.span_graph(match_rows(matches))
         base = len(self.nodes)
         fresh: list[Node] = list(map(tuple, spans.tolist()))  # type: ignore[arg-type]
         ids = self._ids
@@ -199,12 +196,20 @@ class SpanGraph:
                     self._partly.update((first, node_id))
             members.append(node_id)
         self._partly.update((partly + base).tolist())
-        self.left = np.concatenate([self.left, left + base, joined[:, 0] + base])
-        self.right = np.concatenate([self.right, right + base, joined[:, 1] + base])
         self.pairs = np.concatenate([self.pairs, pairs + base])
         self.pair_scores = np.concatenate([self.pair_scores, scores])
         self._joined = np.concatenate([self._joined, joined + base])
         self._rows = None
+
+    @property
+    def left(self) -> np.ndarray:
+        """One end of every edge, each once (match pairs, then joined spans), for the labeller."""
+        return np.concatenate([self.pairs[:, 0], self._joined[:, 0]])
+
+    @property
+    def right(self) -> np.ndarray:
+        """The other end of each edge of :attr:`left`."""
+        return np.concatenate([self.pairs[:, 1], self._joined[:, 1]])
 
     def _compressed_rows(self) -> tuple[np.ndarray, ...]:
         """``(partner_ptr, partners, scores, neighbour_ptr, neighbours)`` of every node."""

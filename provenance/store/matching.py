@@ -160,7 +160,7 @@ def _pairs_of_groups(values: np.ndarray, units: np.ndarray, first_new: int, colu
     sizes = np.flatnonzero(same == -1) - starts + 1
     capped = np.minimum(sizes, max_units)
     # A group proposes pairs only if its last kept unit is pending (units ascend in it).
-    useful = (capped >= 2) & (units[starts + capped - 1] >= first_new) if len(starts) else np.zeros(0, bool)
+    useful = units[starts + capped - 1] >= first_new
     left_parts, right_parts = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
     for size in np.unique(capped[useful]).tolist():
         group_starts = starts[useful & (capped == size)]
