@@ -43,6 +43,27 @@ pub fn winnowed_anchors(word_hashes: &[u64], size: usize, window: usize) -> Vec<
     anchors
 }
 
+/// The winnowed anchors of every stretch of a span: for each `first` ascending, each
+/// `last` ascending with `last - first >= size`, the anchors of `word_hashes[first..last]`
+/// (as [`winnowed_anchors`] gives them). Returns the stretches' `firsts`, `lasts`, the
+/// `bounds` of each one's anchors in `values` (one more than stretches), and `values`.
+/// A short finding's stock check looks at every stretch; per stretch from Python, the
+/// calls cost more than the winnowing.
+pub fn stretch_anchors(word_hashes: &[u64], size: usize, window: usize) -> [Vec<i64>; 4] {
+    let count = word_hashes.len();
+    let (mut firsts, mut lasts, mut bounds, mut values) = (Vec::new(), Vec::new(), vec![0_i64], Vec::new());
+    for first in 0..(count + 1).saturating_sub(size) {
+        for last in first + size..=count {
+            values.extend(winnowed_anchors(&word_hashes[first..last], size, window));
+            // Positions and counts fit i64: spans are a few hundred words.
+            firsts.push(first as i64);
+            lasts.push(last as i64);
+            bounds.push(values.len() as i64);
+        }
+    }
+    [firsts, lasts, bounds, values]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,6 +99,19 @@ mod tests {
     #[test]
     fn too_few_words_give_no_anchor_and_few_give_one() {
         assert!(winnowed_anchors(&[1, 2, 3, 4], 5, 6).is_empty());
+        let hashes: Vec<u64> = (0..9_u64).map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15)).collect();
+        let [firsts, lasts, bounds, values] = stretch_anchors(&hashes, 3, 2);
+        let mut at = 0;
+        for first in 0..=6 {
+            for last in first + 3..=9 {
+                assert_eq!((firsts[at], lasts[at]), (first as i64, last as i64));
+                let (lo, hi) = (bounds[at] as usize, bounds[at + 1] as usize);
+                assert_eq!(values[lo..hi], winnowed_anchors(&hashes[first..last], 3, 2)[..]);
+                at += 1;
+            }
+        }
+        assert_eq!((at, bounds.len()), (firsts.len(), firsts.len() + 1));
+        assert_eq!(stretch_anchors(&hashes[..2], 3, 2)[2], vec![0]);
         assert_eq!(winnowed_anchors(&[1, 2, 3, 4, 5, 6], 5, 6).len(), 1);
     }
 

@@ -17,6 +17,7 @@ pub mod offsets;
 pub mod shingle;
 pub mod spans;
 pub mod split;
+pub mod streams;
 pub mod units;
 pub mod verify;
 

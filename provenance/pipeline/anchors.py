@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from provenance._native import decode_streams as _native_decode_streams
 from provenance._native import shingle_hashes as _native_shingle_hashes
 from provenance._native import winnowed_anchors as _native_winnowed_anchors
 
@@ -116,30 +117,11 @@ class TokenColumns(NamedTuple):
 
 def decode_many(blobs: Sequence[bytes]) -> TokenColumns:
     """:func:`decode_tokens` of every blob at once, as columns (no array per stream: a
-    scan verifies hundreds of thousands of paragraphs). a :class:`MalformedTokens` names the
-    first malformed blob."""
-    sizes = np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs))
-    bad = np.flatnonzero((sizes < 4) | (sizes % 4 != 0))
-    if len(bad):
-        raise MalformedTokens(int(bad[0]))
-    values = np.frombuffer(b"".join(blobs), dtype="<u4")
-    first = np.zeros(len(blobs) + 1, dtype=np.int64)
-    np.cumsum(sizes // 4, out=first[1:])
-    counts = values[first[:-1]].astype(np.int64)
-    bad = np.flatnonzero(1 + 3 * counts > sizes // 4)
-    if len(bad):
-        raise MalformedTokens(int(bad[0]))
-    word_bounds = np.zeros(len(blobs) + 1, dtype=np.int64)
-    np.cumsum(counts, out=word_bounds[1:])
-    # Position of each word within its stream, then of its start, end and hash in ``values``.
-    rank = np.arange(word_bounds[-1], dtype=np.int64) - np.repeat(word_bounds[:-1], counts)
-    at = np.repeat(first[:-1] + 1, counts) + rank
-    word_at = np.repeat(counts, counts)
-    tails = sizes // 4 - 1 - 3 * counts
-    shingle_bounds = np.zeros(len(blobs) + 1, dtype=np.int64)
-    np.cumsum(tails, out=shingle_bounds[1:])
-    shingle_rank = np.arange(shingle_bounds[-1], dtype=np.int64) - np.repeat(shingle_bounds[:-1], tails)
-    shingle_at = np.repeat(first[:-1] + 1 + 3 * counts, tails) + shingle_rank
-    return TokenColumns(values[at].astype(np.int64), values[at + word_at].astype(np.int64),
-                        values[at + 2 * word_at].astype(np.uint64), word_bounds,
-                        values[shingle_at].astype(np.uint32), shingle_bounds)
+    scan verifies hundreds of thousands of paragraphs), decoded by the native core
+    (``native/src/streams.rs``); a :class:`MalformedTokens` names the first malformed blob."""
+    offsets = np.zeros(len(blobs) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs)), out=offsets[1:])
+    bad, starts, ends, words, word_bounds, shingles, shingle_bounds = _native_decode_streams(b"".join(blobs), offsets)
+    if bad >= 0:
+        raise MalformedTokens(bad)
+    return TokenColumns(starts, ends, words, word_bounds, shingles, shingle_bounds)

@@ -23,15 +23,22 @@ they do in the runs.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Self
 
 import numpy as np
 
 from provenance.store.keyruns import dead_ranges
 from provenance.store.segments import MAX_SPAN, Entries, SegmentStore, live, unique_sorted
 
-__all__ = ["BLOCK", "MAX_SEGMENT", "add_sorted", "anchor_counts", "anchors_of_units", "convert_v8_segment", "holders",
-           "indexed_through", "live", "problems", "reset", "sort_entries", "unindexed"]
+__all__ = ["BLOCK", "MAX_SEGMENT", "PARK_ENTRIES", "Parked", "add_sorted", "add_sorted_chunks", "anchor_counts",
+           "anchors_of_units", "convert_v8_segment", "holders", "indexed_through", "live", "problems", "reset",
+           "sort_entries", "unindexed", "unindexed_sorted"]
 
 #: Entries per block: 8 bytes of anchor and 4 of unit each, 4,032 bytes, so that a block
 #: row fills a 4 KB page (indexes made before 16 KB pages) or a quarter of a 16 KB one.
@@ -41,6 +48,9 @@ MAX_SEGMENT = 1 << 22
 #: Units of one segment are offsets from its first unit, stored as ``uint32``.
 _MAX_SPAN = MAX_SPAN
 _MARK = "anchors_indexed_through"
+#: Sorted entries waiting for the matching transaction go to a temporary file from this
+#: many on (16 bytes an entry: 64 MB).
+PARK_ENTRIES = 1 << 22
 
 
 def _store() -> SegmentStore:
@@ -69,6 +79,16 @@ def sort_entries(values: np.ndarray, units: np.ndarray) -> Entries:
     """Entries in ``(anchor, unit)`` order, sorted in place: callers pass arrays they
     drop (a first scan of 100k articles sorts 44 M anchors, 0.7 GB; sorted copies
     beside them held 0.35 GB more)."""
+    if len(values) and _fits_32_bits(values) and _fits_32_bits(units):
+        # Anchors are 32-bit n-gram hashes and unit ids stay far below 2**32: one key
+        # ``anchor << 32 | unit`` sorts in place, without an order array and the copies
+        # taking through it (1.4 -> 1.05 GB for a first scan's 44 M anchors).
+        key = np.left_shift(values.view(np.uint64), np.uint64(32))
+        np.bitwise_or(key, units.view(np.uint64), out=key)
+        key.sort()
+        np.right_shift(key, np.uint64(32), out=values, casting="unsafe")
+        np.bitwise_and(key, np.uint64(0xFFFFFFFF), out=units, casting="unsafe")
+        return values, units
     if len(units) and bool(np.all(units[1:] >= units[:-1])):
         order = np.argsort(values, kind="stable")  # already in unit order: stable on anchors is enough
     else:
@@ -76,6 +96,10 @@ def sort_entries(values: np.ndarray, units: np.ndarray) -> Entries:
     values[:] = values[order]
     units[:] = units[order]
     return values, units
+
+
+def _fits_32_bits(array: np.ndarray) -> bool:
+    return array.dtype == np.int64 and (not len(array) or (bool(array.min() >= 0) and bool(array.max() < 1 << 32)))
 
 
 def unindexed(db: sqlite3.Connection, dead: Entries) -> Entries:
@@ -100,6 +124,35 @@ def unindexed(db: sqlite3.Connection, dead: Entries) -> Entries:
         units[at:stop] = np.frombuffer(blob_units, dtype="<i8")
         at = stop
     return live(values[:at], units[:at], dead)
+
+
+def unindexed_sorted(db: sqlite3.Connection, dead: Entries) -> Entries:
+    """:func:`unindexed` in ``(anchor, unit)`` order, in half the memory when anchors and
+    units fit 32 bits (as they do: anchors are 32-bit n-gram hashes, and unit ids stay far
+    below 2**32): the runs are read straight into one ``anchor << 32 | unit`` key per
+    entry, sorted in place, and returned as two ``uint32`` views of those keys. A first
+    scan of 100k articles holds its 44 M anchors in 0.35 GB, not 0.7 (plus 0.35 to sort)."""
+    through = indexed_through(db)
+    total = db.execute("SELECT COALESCE(SUM(length(anchors)), 0) FROM anchor_runs WHERE first_unit >= ?",
+                       (through,)).fetchone()[0] // 8
+    keys = np.empty(total, dtype=np.uint64)
+    at = 0
+    for blob_values, blob_units in db.execute(
+            "SELECT anchors, units FROM anchor_runs WHERE first_unit >= ? ORDER BY first_unit", (through,)):
+        if len(blob_values) != len(blob_units) or len(blob_values) % 8:
+            raise sqlite3.DatabaseError("an anchor run is malformed")
+        values, units = np.frombuffer(blob_values, dtype="<i8"), np.frombuffer(blob_units, dtype="<i8")
+        stop = at + len(values)
+        if stop > total or not (_fits_32_bits(values) and _fits_32_bits(units)):
+            # A run written meanwhile (outside a transaction), or wider values: the general way.
+            return sort_entries(*unindexed(db, dead))
+        np.left_shift(values.astype(np.uint64), np.uint64(32), out=keys[at:stop])
+        np.bitwise_or(keys[at:stop], units.astype(np.uint64), out=keys[at:stop])
+        at = stop
+    keys = keys[:at]
+    keys.sort()
+    halves = keys.view(np.uint32)  # little-endian: each key's low (unit) half comes first
+    return live(halves[1::2], halves[0::2], dead)
 
 
 def holders(db: sqlite3.Connection, wanted: np.ndarray, dead: Entries | None = None,
@@ -148,12 +201,96 @@ def anchor_counts(db: sqlite3.Connection, wanted: np.ndarray) -> dict[int, int]:
 def add_sorted(db: sqlite3.Connection, values: np.ndarray, units: np.ndarray, through: int) -> None:
     """Store live entries (``(anchor, unit)`` order) of every unit the segments did not
     cover up to ``through``, and merge segments as the module says."""
+    add_sorted_chunks(db, [(values, units)], through)
+
+
+def add_sorted_chunks(db: sqlite3.Connection, chunks: Iterable[Entries], through: int) -> None:
+    """:func:`add_sorted` of the entries given as consecutive chunks (each sorted, and
+    together in order): the same segments, with one segment's entries in memory at most."""
     store, dead = _store(), dead_ranges(db)
-    values, units = live(values, units, dead)
-    for start in range(0, len(values), MAX_SEGMENT):
-        store.insert(db, values[start : start + MAX_SEGMENT], units[start : start + MAX_SEGMENT])
+    held_values: list[np.ndarray] = []
+    held_units: list[np.ndarray] = []
+    held = 0
+    for chunk_values, chunk_units in chunks:
+        chunk_values, chunk_units = live(chunk_values, chunk_units, dead)
+        held_values.append(chunk_values)
+        held_units.append(chunk_units)
+        held += len(chunk_values)
+        while held >= MAX_SEGMENT:
+            values, units = _joined(held_values), _joined(held_units)
+            store.insert(db, values[:MAX_SEGMENT], units[:MAX_SEGMENT])
+            held_values, held_units = [values[MAX_SEGMENT:]], [units[MAX_SEGMENT:]]
+            held -= MAX_SEGMENT
+    if held:
+        store.insert(db, _joined(held_values), _joined(held_units))
     db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (_MARK, str(through)))
     store.merge_tail(db, dead)
+
+
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+class Parked:
+    """Sorted entries waiting for the transaction that stores them: in memory, or from
+    :data:`PARK_ENTRIES` on in an unnamed temporary file (beside the index when its
+    folder is writable). A first scan of 100k articles otherwise holds its 44 M anchors
+    (0.7 GB) through the whole verification stage. Use as a context manager."""
+
+    def __init__(self, entries: Entries, directory: Path | None = None) -> None:
+        values, units = entries
+        self._count = len(values)
+        self._entries: Entries | None = entries
+        self._file: IO[bytes] | None = None
+        if self._count >= PARK_ENTRIES:
+            self._file = _temporary_file(directory)
+            for array in (values, units):
+                for start in range(0, self._count, MAX_SEGMENT):  # int64 copies a chunk at a time
+                    _write_all(self._file.fileno(), np.ascontiguousarray(array[start : start + MAX_SEGMENT], dtype=np.int64))
+            self._entries = None
+
+    def chunks(self, size: int) -> Iterator[Entries]:
+        """The entries in order, ``size`` at a time (read back from the file, if parked)."""
+        if self._file is None:
+            assert self._entries is not None
+            yield self._entries
+            return
+        fd = self._file.fileno()
+        for start in range(0, self._count, size):
+            count = min(size, self._count - start)
+            yield (_read_exactly(fd, count, 8 * start),
+                   _read_exactly(fd, count, 8 * (self._count + start)))
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        if self._file is not None:
+            self._file.close()
+        self._entries = None
+
+
+def _temporary_file(directory: Path | None) -> IO[bytes]:
+    if directory is not None:
+        try:
+            return tempfile.TemporaryFile(dir=directory, prefix=".provenance-anchors-")
+        except OSError:
+            pass  # a read-only folder: the system's temporary folder instead
+    return tempfile.TemporaryFile(prefix="provenance-anchors-")
+
+
+def _write_all(fd: int, array: np.ndarray) -> None:
+    view = array.data.cast("B")
+    while len(view):
+        view = view[os.write(fd, view):]
+
+
+def _read_exactly(fd: int, count: int, offset: int) -> np.ndarray:
+    data = os.pread(fd, 8 * count, offset)
+    if len(data) != 8 * count:
+        raise OSError(f"a temporary anchor file ended early ({len(data)} of {8 * count} bytes)")
+    return np.frombuffer(data, dtype=np.int64)
 
 
 def convert_v8_segment(db: sqlite3.Connection, anchors: bytes, units: bytes) -> None:

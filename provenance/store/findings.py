@@ -82,6 +82,8 @@ __all__ = ["compute_findings", "refresh"]
 
 _log = logging.getLogger(__name__)
 _FETCH_ROWS = 100_000
+#: Copy articles whose drafts are made together (see ``_redo_drafts``).
+_COPY_CHUNK = 4096
 #: Meta key marking the stored drafts and cluster state as a base for incremental refreshes.
 _STATE = "findings_state"
 _STATE_VERSION = "1"
@@ -225,7 +227,6 @@ def _recompute(db: sqlite3.Connection, config: Config, clusters: Clusters, docs:
     none being stored), decide the marks again where their inputs changed (``anchors``:
     those whose counts can have changed; ``None``: any), and number the clusters (only
     the touched ones' rows when ``renumber_touched``)."""
-    graph = clusters.graph
     if copy_units is None:
         copies, old = set(docs), []
     else:
@@ -239,17 +240,8 @@ def _recompute(db: sqlite3.Connection, config: Config, clusters: Clusters, docs:
             "SELECT DISTINCT u.doc_id FROM temp.refreshed_units AS r CROSS JOIN units AS u ON u.id = r.id")}
     forget_drafts(db, [row[0] for row in old])
     _fill_ids(db, "refreshed_copies", copies)
+    new, drafted = _redo_drafts(db, config, clusters, docs, sorted(copies & docs.keys()), copy_units)
     texts = _Texts(db)
-    findings: list[Finding] = []
-    if copies & set(docs):
-        units = _Units(db)
-        nodes = graph.nodes
-        numbers = {clusters.number_of[n] for doc in copies for n in clusters.doc_nodes.get(doc, ())
-                   if copy_units is None or nodes[n][0] in copy_units}
-        units.prefetch({nodes[n][0] for number in numbers for n in clusters.groups[number - 1]})
-        findings = cluster_findings(clusters, docs, units, units.spans, texts, config, copies, copy_units)
-    drafts = [(cluster_key(clusters, f.cluster), f) for f in findings]
-    new = insert_drafts(db, drafts, texts, config)
     flipped = recheck_stock(db, set(new), texts, config, anchors)
     keys = {(row[1], row[2], row[3]) for row in old} | changes.gone | {cluster_key(clusters, n) for n in changes.clusters}
     keys.update(tuple(row) for row in db.execute(
@@ -263,8 +255,34 @@ def _recompute(db: sqlite3.Connection, config: Config, clusters: Clusters, docs:
         "SELECT f.id, f.cluster_doc, f.cluster_start, f.cluster_end FROM temp.flipped_drafts AS d JOIN finding_drafts AS f ON f.id = d.id"))
     before = numbers_before(db, keys_of)
     sync_reuses(db, synced)
-    touched = set(keys_of.values()) | {key for key, _ in drafts}
+    touched = set(keys_of.values()) | drafted
     renumber(db, touched if renumber_touched else None, before)
+
+
+def _redo_drafts(db: sqlite3.Connection, config: Config, clusters: Clusters, docs: dict[int, DocKey], copies: list[int],
+                 copy_units: set[int] | None) -> tuple[list[int], set[ClusterKey]]:
+    """Make and store the drafts of the copy articles ``copies`` (sorted ids) on
+    ``copy_units``; their ids in order, and their clusters' keys.
+
+    :data:`_COPY_CHUNK` articles at a time, each chunk with its own token streams and
+    texts: a first scan of 100k articles held those of its ~60k copy articles at once.
+    A copy's drafts depend only on its own clusters, and drafts come out by copy article
+    (see :func:`~provenance.pipeline.cluster.cluster_findings`), so chunks taken in
+    article order give the drafts, and the ids, of one pass."""
+    nodes, number_of = clusters.graph.nodes, clusters.number_of
+    new: list[int] = []
+    keys: set[ClusterKey] = set()
+    for start in range(0, len(copies), _COPY_CHUNK):
+        chunk = set(copies[start : start + _COPY_CHUNK])
+        units, texts = _Units(db), _Texts(db)
+        numbers = {number_of[n] for doc in chunk for n in clusters.doc_nodes.get(doc, ())
+                   if copy_units is None or nodes[n][0] in copy_units}
+        units.prefetch({nodes[n][0] for number in numbers for n in clusters.groups[number - 1]})
+        findings = cluster_findings(clusters, docs, units, units.spans, texts, config, chunk, copy_units)
+        drafts = [(cluster_key(clusters, f.cluster), f) for f in findings]
+        new += insert_drafts(db, drafts, texts, config)
+        keys.update(key for key, _ in drafts)
+    return new, keys
 
 
 def _read_matches(db: sqlite3.Connection) -> np.ndarray:

@@ -16,8 +16,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Self
 
-import numpy as np
-
 from provenance._version import __version__
 from provenance.config import Config
 from provenance.errors import ConfigMismatchError, IndexError_, SchemaError
@@ -36,18 +34,8 @@ from provenance.store.opening import (
 )
 from provenance.store.stale import note_deleted
 
-__all__ = ["Index", "StoredDocument", "decode_shingles", "delete_documents", "encode_shingles"]
+__all__ = ["Index", "StoredDocument", "delete_documents"]
 
-
-
-def encode_shingles(shingles: np.ndarray) -> bytes:
-    return np.asarray(shingles, dtype="<u4").tobytes()
-
-
-def decode_shingles(blob: bytes) -> np.ndarray:
-    if len(blob) % 4:
-        raise SchemaError("index holds a malformed shingle set; rebuild it with a fresh --index")
-    return np.frombuffer(blob, dtype="<u4").astype(np.uint32)
 
 
 def delete_documents(db: sqlite3.Connection, doc_ids: Sequence[int]) -> None:

@@ -19,7 +19,7 @@ them, not every stored key.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 
 import numpy as np
@@ -28,7 +28,7 @@ from provenance.config import Config
 from provenance.errors import SchemaError
 from provenance.pipeline.anchors import MalformedTokens
 from provenance.pipeline.lsh import Members, candidate_pairs, unique_pairs, wanted_positions
-from provenance.pipeline.verify import verify_encoded
+from provenance.pipeline.verify import MatchColumns, verify_encoded_columns
 from provenance.store import anchorindex, bandindex, keyruns
 from provenance.store.index import Index
 from provenance.store.passages import fill_temp, read_token_blobs
@@ -38,6 +38,8 @@ __all__ = ["anchor_pairs", "band_members", "match_pending"]
 
 #: Paragraph pairs aligned per chunk (bounds the token streams loaded at once).
 _VERIFY_CHUNK = 1 << 16
+#: Band pairs held before they are merged (see ``_union``).
+_UNION_PAIRS = 1 << 22
 #: Columns of at most 1/this of the stored units are looked up by id (see ``_Columns``).
 _BY_ID_SHARE = 256
 
@@ -73,26 +75,48 @@ def match_pending(index: Index, mapper: Mapper | None = None) -> int:
             with keyruns.BandReader(db) as reader:  # closed before any table is dropped (open blobs lock them)
                 members = (band_members(reader, runs, masks, band, first_new, columns, segments)
                            for band in range(num_bands))
-                band_pairs = list((mapper or map)(task, members))  # type: ignore[operator]
+                band_pairs = _union((mapper or map)(task, members))  # type: ignore[operator]
             anchored, fresh = _anchor_pass(db, dead, first_new, columns, config.align.max_anchor_units)
-            rows = _verify(db, config, unique_pairs([*band_pairs, anchored]))
+            pairs = unique_pairs([band_pairs, anchored])
+            del band_pairs, anchored
+            # A first scan's sorted anchors wait for the transaction outside memory.
+            parked = anchorindex.Parked(fresh, index.path.parent)
+            del fresh
+            rows = _verify(db, config, pairs)
+            del pairs
     if not pending:
         _index_anchors(index)
         _index_bands(index)
         return 0
-    with index.transaction() as tx:
+    with parked, index.transaction() as tx:
         rows = _still_stored(rows, keyruns.dead_ranges(tx))
         tx.executemany(
             """INSERT OR IGNORE INTO matches (a, b, a_start, a_end, b_start, b_end, similarity, shared, jaccard,
-               containment, matched) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows)
+               containment, matched) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows.rows())
         index.set_meta(tx, "matched_through", max(stop, index.matched_through))
         keyruns.compact(tx, max(stop, index.matched_through), num_bands)
         if anchorindex.indexed_through(tx) <= first_new:
-            anchorindex.add_sorted(tx, *fresh, through=stop)
+            anchorindex.add_sorted_chunks(tx, parked.chunks(anchorindex.MAX_SEGMENT), through=stop)
         # Band segments built in a throwaway index would serve nothing (~2 minutes at 100k).
         if not index.throwaway and bandindex.indexed_through(tx) < stop:
             bandindex.index_units(tx, bandindex.indexed_through(tx), stop, num_bands)
     return len(rows)
+
+
+def _union(parts: Iterable[np.ndarray]) -> np.ndarray:
+    """The distinct pairs of the bands' pair arrays, merged as they come: a pair similar
+    enough to matter collides in many bands, and a first scan of 100k articles held
+    every band's copy (~0.5 GB) into the anchor pass."""
+    held: list[np.ndarray] = []
+    size, limit = 0, _UNION_PAIRS
+    for part in parts:
+        held.append(part)
+        size += len(part)
+        if size > limit and len(held) > 1:
+            held = [unique_pairs(held)]
+            # Twice what is kept, so a large union is not sorted again for every band.
+            size, limit = len(held[0]), max(_UNION_PAIRS, 2 * len(held[0]))
+    return unique_pairs(held)
 
 
 def _index_bands(index: Index) -> None:
@@ -139,7 +163,7 @@ def _anchor_pass(db: sqlite3.Connection, dead: tuple[np.ndarray, np.ndarray], fi
                  max_units: int) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """:func:`anchor_pairs`, and the live anchors of the runs the segments do not cover
     yet, sorted (what the scan then adds to them)."""
-    fresh = anchorindex.sort_entries(*anchorindex.unindexed(db, dead))
+    fresh = anchorindex.unindexed_sorted(db, dead)
     pending = fresh[1] >= first_new
     has_segments = db.execute("SELECT 1 FROM anchor_segments LIMIT 1").fetchone() is not None
     if not has_segments and bool(pending.all()):
@@ -167,7 +191,8 @@ def _pairs_of_groups(values: np.ndarray, units: np.ndarray, first_new: int, colu
         i, j = np.triu_indices(size, 1)
         left_parts.append((group_starts[:, None] + i[None, :]).ravel())
         right_parts.append((group_starts[:, None] + j[None, :]).ravel())
-    a, b = units[np.concatenate(left_parts)], units[np.concatenate(right_parts)]
+    a = units[np.concatenate(left_parts)].astype(np.int64)
+    b = units[np.concatenate(right_parts)].astype(np.int64)
     pending = b >= first_new
     a, b = a[pending], b[pending]
     if len(a):
@@ -272,17 +297,17 @@ def _cat(parts: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
-def _verify(db: sqlite3.Connection, config: Config, pairs: np.ndarray) -> list[tuple]:
+def _verify(db: sqlite3.Connection, config: Config, pairs: np.ndarray) -> MatchColumns:
     """Align the paragraphs of every candidate unit pair (each paragraph pair once)."""
-    rows: list[tuple] = []
+    parts: list[MatchColumns] = []
     paragraph_pairs = _paragraph_pairs(db, pairs)
     for start in range(0, len(paragraph_pairs), _VERIFY_CHUNK):
         chunk = paragraph_pairs[start : start + _VERIFY_CHUNK]
         try:
-            rows.extend(verify_encoded(chunk, read_token_blobs(db, np.unique(chunk)), config))
+            parts.append(verify_encoded_columns(chunk, read_token_blobs(db, np.unique(chunk)), config))
         except MalformedTokens as exc:
             raise SchemaError(f"{exc}; rebuild the index with a fresh --index") from exc
-    return rows
+    return MatchColumns.join(parts)
 
 
 _NEAREST_PARAGRAPH = """
@@ -321,12 +346,11 @@ def _paragraph_pairs(db: sqlite3.Connection, pairs: np.ndarray) -> np.ndarray:
     return unique_pairs([np.sort(paragraphs, axis=1)])
 
 
-def _still_stored(rows: list[tuple], dead: tuple[np.ndarray, np.ndarray]) -> list[tuple]:
+def _still_stored(rows: MatchColumns, dead: tuple[np.ndarray, np.ndarray]) -> MatchColumns:
     """Drop matches of units deleted (by a concurrent scan) since they were read."""
     firsts, stops = dead
-    if not rows or not len(firsts):
+    if not len(rows) or not len(firsts):
         return rows
-    pairs = np.asarray([row[:2] for row in rows], dtype=np.int64)
+    pairs = rows.pairs()
     at = np.searchsorted(firsts, pairs, side="right") - 1
-    alive = np.all((at < 0) | (pairs >= stops[np.maximum(at, 0)]), axis=1)
-    return [row for row, keep in zip(rows, np.asarray(alive, dtype=bool).tolist(), strict=True) if keep]
+    return rows.take(np.all((at < 0) | (pairs >= stops[np.maximum(at, 0)]), axis=1))

@@ -1,7 +1,8 @@
 """DDL and schema version of the SQLite index.
 
-Nothing in the index is pickled: shingle sets are little-endian uint32 BLOBs, document
-text is zlib-compressed UTF-8, metadata is JSON. ``SCHEMA_VERSION`` bumps with every
+Nothing in the index is pickled: token streams and keys are little-endian integer
+BLOBs, document text is zlib-compressed UTF-8, metadata is JSON (``units.shingles``
+holds an empty blob since the shingle sets stopped being kept: nothing read them). ``SCHEMA_VERSION`` bumps with every
 change to the DDL; :mod:`provenance.store.migrations` upgrades older files in place.
 """
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from itertools import accumulate, pairwise
+from itertools import accumulate, pairwise, repeat
 
 import numpy as np
 
@@ -22,6 +22,10 @@ from provenance.store.keyruns import append_anchors, append_run
 __all__ = ["write_batch"]
 
 _KINDS = ("paragraph", "segment")
+#: A unit's shingle set is no longer stored (nothing read it: matching reads band keys,
+#: anchors and token streams; a new configuration needs a new index): the column, kept
+#: for the files that have it, holds an empty blob. It was ~8 % of an index's bytes.
+_NO_SHINGLES = bytearray()
 
 
 def _site(document_path: str, host: str | None) -> str:
@@ -82,9 +86,6 @@ def _insert_documents(db, batch: ProcessedBatch, doc_ids: np.ndarray) -> None:  
 def _insert_units(db, batch: ProcessedBatch, doc_ids: np.ndarray, unit_ids: np.ndarray) -> None:  # type: ignore[no-untyped-def]
     # bytearray slices, not bytes: sqlite3 binds a bytearray directly but looks up an
     # adapter for every bytes object, which cost more than building the rows.
-    offsets = (4 * batch.shingle_offsets).tolist()
-    raw = bytearray(batch.shingles.astype("<u4", copy=False).data)
-    blobs = [raw[start:stop] for start, stop in pairwise(offsets)]
     token_bounds = [0, *accumulate(map(len, batch.unit_tokens))]
     tokens = bytearray().join(batch.unit_tokens)
     streams = [tokens[start:stop] if stop > start else None for start, stop in pairwise(token_bounds)]
@@ -92,6 +93,6 @@ def _insert_units(db, batch: ProcessedBatch, doc_ids: np.ndarray, unit_ids: np.n
         "INSERT INTO units VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         zip(unit_ids.tolist(), doc_ids[batch.unit_doc].tolist(), batch.unit_paragraph.tolist(),
             [_KINDS[flag] for flag in batch.unit_is_segment.tolist()], batch.unit_start.tolist(),
-            batch.unit_end.tolist(), batch.unit_words.tolist(), batch.unit_content_key.tolist(), blobs,
-            streams),
+            batch.unit_end.tolist(), batch.unit_words.tolist(), batch.unit_content_key.tolist(),
+            repeat(_NO_SHINGLES), streams),
     )

@@ -3,8 +3,15 @@ must itself reach --min-words."""
 
 from __future__ import annotations
 
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from provenance.config import Config
+from provenance.pipeline.anchors import winnowed_anchors
+from provenance.pipeline.normalise import tokenise_columns
 from provenance.pipeline.phrases import novel_words, stock_windows
+from provenance.pipeline.shingle import word_hashes
 
 FORMULA = "is due to be sentenced at a later date"
 OTHER = "did not immediately respond to a request for comment"
@@ -15,8 +22,7 @@ def _counts(*phrases: str, holders: int = 8) -> dict[int, int]:
     config = Config()
     counts: dict[int, int] = {}
     for phrase in phrases:
-        for anchors in stock_windows(phrase, 0, len(phrase), config).anchors:
-            counts.update((int(value), holders) for value in anchors)
+        counts.update((int(value), holders) for value in stock_windows(phrase, 0, len(phrase), config).all_anchors())
     return counts
 
 
@@ -49,3 +55,34 @@ def test_a_formula_held_by_too_few_paragraphs_is_not_stock():
 
 def test_a_span_without_stock_stretch_is_left_alone():
     assert _novel("divers found the missing trawler upright on the seabed", 9, {}) is None
+
+
+def _novel_by_definition(matched: int, text: str, counts: dict[int, int], config: Config) -> int | None:
+    """The rule stretch by stretch: words covered by a stretch all of whose anchors are
+    held by enough paragraphs."""
+    words, _, _ = tokenise_columns(text, 0, len(text))
+    hashes, size = word_hashes(words), config.align.anchor_size
+    covered = np.zeros(len(words), dtype=bool)
+    for first in range(len(words) - size + 1):
+        for last in range(first + size, len(words) + 1):
+            anchors = winnowed_anchors(hashes[first:last], size, config.align.anchor_window)
+            if len(anchors) and all(counts.get(int(v), 0) >= config.align.stock_units for v in anchors):
+                covered[first:last] = True
+    stock = int(covered.sum())
+    return max(0, matched - stock) if stock else None
+
+
+_VOCABULARY = ["the", "court", "heard", "a", "request", "for", "comment", "was", "due", "pran", "to", "at"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(words=st.lists(st.sampled_from(_VOCABULARY), max_size=24),
+       held=st.lists(st.integers(0, 12), min_size=1, max_size=40), matched=st.integers(0, 30))
+def test_novel_words_follow_the_rule_stretch_by_stretch(words, held, matched):
+    config = Config()
+    text = " ".join(words)
+    windows = stock_windows(text, 0, len(text), config)
+    anchors = np.unique(windows.all_anchors()).tolist()
+    counts = {value: held[i % len(held)] for i, value in enumerate(anchors)}
+    assert novel_words(matched, windows, counts, config) == _novel_by_definition(matched, text, counts, config)
+    assert len(windows.ranges) == len(windows.bounds) - 1

@@ -22,9 +22,11 @@ from provenance.pipeline.normalise import tokenise_columns
 from provenance.pipeline.shingle import shingle_hashes, word_hashes
 from provenance.pipeline.verify import (
     Match,
+    MatchColumns,
     jaccard,
     measure,
     verify_encoded,
+    verify_encoded_columns,
     verify_pairs,
     verify_rows,
 )
@@ -291,3 +293,19 @@ def test_stored_streams_verify_as_the_streams_they_encode():
     pairs = np.array([(2, 3), (1, 3), (1, 2), (1, 4), (1, 9)])  # unit 9 is not stored
     rows = verify_encoded(pairs, {unit: _blob(stream) for unit, stream in streams.items()}, Config())
     assert rows == verify_rows(pairs, streams, Config()) and len(rows) >= 2
+
+
+def test_verified_columns_are_the_rows_and_join_take_and_pair_as_rows_do():
+    config = Config()
+    texts = [WIRE, WIRE.replace("the", "a"), " ".join(WIRE.split()[5:40]), "Nothing in common with the others at all."]
+    blobs = {unit: _blob(_stream(text)) for unit, text in enumerate(texts, start=1)}
+    pairs = np.array([(a, b) for a in blobs for b in blobs if a < b], dtype=np.int64)
+    columns = verify_encoded_columns(pairs, blobs, config)
+    rows = verify_encoded(pairs, blobs, config)
+    assert len(rows) >= 3 and list(columns.rows()) == rows == list(columns.rows(chunk=1))
+    assert columns.pairs().tolist() == [[row[0], row[1]] for row in rows]
+    keep = np.array([i % 2 == 0 for i in range(len(rows))])
+    assert list(columns.take(keep).rows()) == [row for row, k in zip(rows, keep, strict=True) if k]
+    halves = [verify_encoded_columns(pairs[:2], blobs, config), MatchColumns(()), verify_encoded_columns(pairs[2:], blobs, config)]
+    assert list(MatchColumns.join(halves).rows()) == rows
+    assert len(MatchColumns.join([])) == 0 and list(MatchColumns.join([]).rows()) == []

@@ -6,6 +6,7 @@ with the same lookups and report."""
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import tempfile
 from contextlib import closing
@@ -99,10 +100,29 @@ def test_lookups_across_batches_deletions_and_merges_are_those_of_reading_every_
                     if not db.execute("SELECT 1 FROM dead_units WHERE first < ? AND stop > ?", (dead[1], dead[0])).fetchone():
                         db.execute("INSERT INTO dead_units (first, stop) VALUES (?, ?)", dead)
         assert anchorindex.problems(index.connection) == []
+        _assert_unindexed_sorted_is_unindexed_then_sorted(index)
         everything = np.unique(keyruns.read_anchors(index.connection)[0])
         picked = data.draw(st.lists(st.sampled_from(everything.tolist()), unique=True)) if len(everything) else []
         _assert_lookups_are_brute(index, [everything, np.unique(np.array(picked, np.int64)),
                                           np.array([-(2**63), -100_000, 5, 2**62], np.int64)])
+
+
+def _assert_unindexed_sorted_is_unindexed_then_sorted(index: Index) -> None:
+    dead = keyruns.dead_ranges(index.connection)
+    values, units = anchorindex.unindexed_sorted(index.connection, dead)
+    expected = anchorindex.sort_entries(*anchorindex.unindexed(index.connection, dead))
+    assert values.tolist() == expected[0].tolist() and units.tolist() == expected[1].tolist()
+
+
+def test_anchors_wider_than_32_bits_are_sorted_the_general_way(index):
+    rng = np.random.default_rng(5)
+    _batch(index, 1, 6, rng)
+    with index.transaction(findings_current=None) as db:  # a run holding an anchor of 2**40
+        keyruns.append_run(db, 7, np.zeros((2, 1), np.int64), np.array([9, 9]), np.array([9, 9]))
+        keyruns.append_anchors(db, 7, 2, np.array([2**40, 5], np.int64), np.array([7, 8], np.int64))
+    values, _ = anchorindex.unindexed_sorted(index.connection, keyruns.dead_ranges(index.connection))
+    assert values.dtype == np.int64 and values[-1] == 2**40
+    _assert_unindexed_sorted_is_unindexed_then_sorted(index)
 
 
 def test_holders_are_what_reading_every_run_finds(index):
@@ -207,3 +227,78 @@ def test_a_version_8_index_is_converted_to_blocks_with_the_same_lookups_and_repo
         scan([seeds_dir, later_seeds], index, ScanOptions(workers=1))  # nothing new: the converted segments serve as they are
         assert db.execute("SELECT first_unit, stop_unit, size FROM anchor_segments ORDER BY id").fetchall() == segments
         assert render_report(index, "json") == before
+
+
+def _segment_rows(db: sqlite3.Connection) -> list[list[tuple]]:
+    return [db.execute("SELECT * FROM anchor_segments ORDER BY id").fetchall(),
+            db.execute("SELECT * FROM anchor_blocks ORDER BY id").fetchall(),
+            db.execute("SELECT value FROM meta WHERE key = 'anchors_indexed_through'").fetchall()]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(count=st.integers(0, 150), cuts=st.lists(st.integers(0, 150), max_size=6), seed=st.integers(0, 2**16),
+       dead=st.lists(st.tuples(st.integers(1, 60), st.integers(1, 5)), max_size=3))
+def test_anchors_added_in_chunks_make_the_segments_one_addition_makes(monkeypatch, count, cuts, seed, dead):
+    monkeypatch.setattr(anchorindex, "BLOCK", 3)
+    monkeypatch.setattr(anchorindex, "MAX_SEGMENT", 16)
+    monkeypatch.setattr(anchorindex, "_MAX_SPAN", 1 << 20)
+    rng = np.random.default_rng(seed)
+    values = rng.integers(0, 30, size=count, dtype=np.int64)
+    units = rng.integers(1, 60, size=count, dtype=np.int64)
+    values, units = anchorindex.sort_entries(values, units)
+    bounds = [0, *sorted(min(cut, count) for cut in cuts), count]
+    chunks = [(values[a:b], units[a:b]) for a, b in itertools.pairwise(bounds)]
+    dead_rows = sorted({(first, first + length) for first, length in dead})
+    dead_rows = [row for i, row in enumerate(dead_rows) if not any(other[0] < row[1] and row[0] < other[1]
+                                                                    for other in dead_rows[:i])]
+    found = []
+    with tempfile.TemporaryDirectory() as folder:
+        for name, add in (("whole", lambda db: anchorindex.add_sorted(db, values, units, through=60)),
+                          ("chunks", lambda db: anchorindex.add_sorted_chunks(db, chunks, through=60))):
+            with Index.open(Path(folder) / f"{name}.sqlite") as index, index.transaction(findings_current=None) as db:
+                db.executemany("INSERT INTO dead_units (first, stop) VALUES (?, ?)", dead_rows)
+                add(db)
+                found.append(_segment_rows(db))
+    assert found[0] == found[1]
+
+
+@pytest.mark.parametrize("threshold", [0, 1, 1 << 30])
+def test_parked_entries_come_back_in_order_from_memory_or_a_file(monkeypatch, tmp_path, threshold):
+    monkeypatch.setattr(anchorindex, "PARK_ENTRIES", threshold)
+    rng = np.random.default_rng(3)
+    values, units = anchorindex.sort_entries(rng.integers(-(2**62), 2**62, 1000), rng.integers(0, 2**40, 1000))
+    expected = (values.copy(), units.copy())
+    with anchorindex.Parked((values, units), tmp_path) as parked:
+        del values, units
+        for size in (1, 7, 1000, 5000):
+            parts = list(parked.chunks(size))
+            assert np.concatenate([p[0] for p in parts]).tolist() == expected[0].tolist()
+            assert np.concatenate([p[1] for p in parts]).tolist() == expected[1].tolist()
+            if threshold <= 1000:
+                assert [len(p[0]) for p in parts] == [min(size, 1000 - at) for at in range(0, 1000, size)]
+    assert list(tmp_path.iterdir()) == []  # an unnamed file: nothing left behind
+
+
+def test_parking_beside_a_read_only_index_uses_the_temporary_folder(monkeypatch, tmp_path):
+    monkeypatch.setattr(anchorindex, "PARK_ENTRIES", 0)
+    missing = tmp_path / "no-such-folder"  # as unwritable as a read-only one
+    entries = (np.arange(10, dtype=np.int64), np.arange(10, dtype=np.int64) * 3)
+    with anchorindex.Parked(entries, missing) as parked:
+        [(values, units)] = parked.chunks(100)
+    assert values.tolist() == list(range(10)) and units.tolist() == [3 * i for i in range(10)]
+
+
+@settings(max_examples=80, deadline=None)
+@given(entries=st.lists(st.tuples(st.integers(0, 2**32 - 1) | st.integers(-(2**63), 2**63 - 1),
+                                  st.integers(0, 2**32 - 1) | st.integers(0, 2**40)), max_size=60),
+       narrow=st.booleans(), ascending=st.booleans())
+def test_entries_sort_by_anchor_then_unit_whatever_their_range(entries, narrow, ascending):
+    if narrow:  # what scans hold: 32-bit anchors, unit ids below 2**32
+        entries = [(value % 2**32, unit % 2**32) for value, unit in entries]
+    if ascending:  # as read from the runs, in unit order
+        entries = sorted(entries, key=lambda entry: entry[1])
+    values = np.array([value for value, _ in entries], dtype=np.int64)
+    units = np.array([unit for _, unit in entries], dtype=np.int64)
+    sorted_values, sorted_units = anchorindex.sort_entries(values, units)
+    assert sorted_values is values and sorted_units is units  # in place
+    assert list(zip(values.tolist(), units.tolist(), strict=True)) == sorted(entries)

@@ -50,6 +50,25 @@ def test_refresh_is_idempotent_and_rewrites_no_unchanged_flag(scanned):
         assert after == [(r[1], r[2], r[5], r[6]) for r in before]
 
 
+@pytest.mark.parametrize("chunk", [1, 7])
+def test_drafts_made_a_few_copy_articles_at_a_time_are_those_of_one_pass(scanned, tmp_path, monkeypatch, chunk):
+    from provenance.store import findings
+
+    def stored(path: Path) -> list[list[tuple]]:
+        with Index.open(path) as index:
+            db = index.connection
+            return [db.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
+                    for table in ("finding_drafts", "draft_anchors", "reuses", "span_clusters")]
+
+    copy = tmp_path / "copy.sqlite"
+    shutil.copy(scanned, copy)
+    with Index.open(copy) as index:
+        assert index.connection.execute("SELECT COUNT(DISTINCT copy_doc) FROM finding_drafts").fetchone()[0] > 3 * chunk
+        monkeypatch.setattr(findings, "_COPY_CHUNK", chunk)
+        refresh(index, full=True)
+    assert stored(copy) == stored(scanned)
+
+
 def _drafts_of(index: Index, doc_path: str) -> dict[int, int]:
     """Copy start by draft id, for the copy article stored under ``doc_path``."""
     return dict(index.connection.execute(

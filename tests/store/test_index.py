@@ -4,26 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from provenance import Index, ScanOptions, scan
 from provenance.errors import IndexError_, SchemaError
-from provenance.store.index import decode_shingles, encode_shingles
-
-
-@given(st.lists(st.integers(0, 2**32 - 1), max_size=200))
-def test_shingle_sets_round_trip_through_their_blob(values):
-    shingles = np.array(values, dtype=np.uint32)
-    decoded = decode_shingles(encode_shingles(shingles))
-    assert decoded.dtype == np.uint32 and decoded.tolist() == values
-
-
-def test_a_malformed_shingle_blob_is_a_schema_error():
-    with pytest.raises(SchemaError, match="malformed shingle set"):
-        decode_shingles(b"\x00\x01\x02")
 
 
 def test_a_transaction_is_rolled_back_on_any_exception(tmp_path):

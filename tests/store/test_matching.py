@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
@@ -161,3 +162,35 @@ def test_anchor_groups_pair_their_first_units_of_different_articles_once(seed):
         expected |= {(a, b) for i, a in enumerate(holders) for b in holders[i + 1 :] if b >= first_new and a // 3 != b // 3}
     found = _pairs_of_groups(values.astype(np.int64), units, first_new, _DocOfUnit(), max_units)
     assert [tuple(pair) for pair in found.tolist()] == sorted(expected)
+
+
+def test_a_scan_whose_anchors_wait_in_a_file_stores_what_one_holding_them_stores(run_cli, generated_corpus_150,
+                                                                                  tmp_path, monkeypatch):
+    from provenance.store import anchorindex
+
+    held, parked = tmp_path / "held.sqlite", tmp_path / "parked.sqlite"
+    monkeypatch.setattr(anchorindex, "MAX_SEGMENT", 1000)  # several segments, so chunks cross their edges
+    assert run_cli("scan", str(generated_corpus_150), "--index", str(held)).code == 0
+    monkeypatch.setattr(anchorindex, "PARK_ENTRIES", 0)
+    assert run_cli("scan", str(generated_corpus_150), "--index", str(parked)).code == 0
+    tables = ("anchor_segments", "anchor_blocks", "matches")
+    with closing(sqlite3.connect(held)) as a, closing(sqlite3.connect(parked)) as b:
+        for table in tables:
+            assert sorted(a.execute(f"SELECT * FROM {table}")) == sorted(b.execute(f"SELECT * FROM {table}"))
+        assert a.execute("SELECT COUNT(*) FROM anchor_segments").fetchone()[0] > 1
+    assert _report(run_cli, parked) == _report(run_cli, held)
+    assert sorted(path.name for path in tmp_path.iterdir() if "anchors" in path.name) == []
+
+
+@pytest.mark.parametrize("limit", [1, 5, 1 << 30])
+def test_band_pairs_merged_as_they_come_are_the_union_of_all_bands(monkeypatch, limit):
+    from provenance.pipeline.lsh import unique_pairs
+    from provenance.store import matching
+
+    monkeypatch.setattr(matching, "_UNION_PAIRS", limit)
+    rng = np.random.default_rng(limit)
+    bands = [np.sort(rng.integers(0, 12, size=(int(rng.integers(0, 9)), 2)), axis=1) for _ in range(20)]
+    bands = [unique_pairs([band[band[:, 0] < band[:, 1]]]) for band in bands]
+    merged = matching._union(iter(bands))
+    assert merged.tolist() == unique_pairs(bands).tolist() == [list(p) for p in sorted({(a, b) for band in bands for a, b in band.tolist()})]
+    assert matching._union(iter([])).tolist() == []

@@ -76,8 +76,7 @@ def _batch(index: Index, folder: Path):
     return process_batch(documents, index.config)
 
 
-def test_a_batch_is_stored_whole_with_its_shingles_and_one_key_run(tmp_path, seeds_dir):
-    from provenance.store.index import decode_shingles
+def test_a_batch_is_stored_whole_with_its_units_token_streams_and_one_key_run(tmp_path, seeds_dir):
     from provenance.store.writer import write_batch
 
     with Index.open(tmp_path / "index.sqlite") as index:
@@ -87,9 +86,12 @@ def test_a_batch_is_stored_whole_with_its_shingles_and_one_key_run(tmp_path, see
         assert sorted(row[0] for row in db.execute("SELECT source FROM documents")) == sorted(
             d.source for d in batch.documents)
         assert db.execute("SELECT COUNT(*) FROM paragraphs").fetchone()[0] == len(batch.paragraph_doc)
-        blobs = [decode_shingles(blob) for (blob,) in db.execute("SELECT shingles FROM units ORDER BY id")]
-        offsets = batch.shingle_offsets.tolist()
-        assert [b.tolist() for b in blobs] == [batch.shingles[a:z].tolist() for a, z in itertools.pairwise(offsets)]
+        rows = db.execute("SELECT kind, start, end, words, content_key, shingles, tokens FROM units ORDER BY id").fetchall()
+        assert [row[:5] for row in rows] == list(zip(
+            ["segment" if flag else "paragraph" for flag in batch.unit_is_segment.tolist()], batch.unit_start.tolist(),
+            batch.unit_end.tolist(), batch.unit_words.tolist(), batch.unit_content_key.tolist(), strict=True))
+        assert {row[5] for row in rows} == {b""}  # shingle sets are not kept (nothing reads them)
+        assert [row[6] for row in rows] == [tokens or None for tokens in batch.unit_tokens]
         [run] = keyruns.runs(db)
         assert (run.first_unit, run.size) == (1, batch.num_units)
         assert index.meta_int("next_unit", 0) == 1 + batch.num_units

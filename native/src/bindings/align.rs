@@ -8,6 +8,7 @@ use super::{
     ScoringArgs,
 };
 use crate::align::{self, Region};
+use crate::streams;
 use crate::verify::{self, Passage, Settings, Verified};
 
 /// `pairs`, an `(n, 2)` int64 array, as pairs of indexes below `count`.
@@ -234,6 +235,47 @@ fn verify_many<'py>(
     ))
 }
 
+/// The index's token streams `data[offsets[i]:offsets[i+1]]` as columns: `(bad,
+/// starts, ends, words, word_bounds, shingles, shingle_bounds)`, `bad` being the index of
+/// the first malformed stream (`-1` when none is; the columns are then empty).
+#[pyfunction]
+fn decode_streams<'py>(
+    py: Python<'py>,
+    data: &[u8],
+    offsets: PyReadonlyArray1<'py, i64>,
+) -> PyResult<DecodedStreams<'py>> {
+    let offsets: Vec<usize> = contiguous(&offsets, "offsets")?
+        .iter()
+        .map(|&offset| usize::try_from(offset).ok().filter(|&at| at <= data.len()))
+        .collect::<Option<_>>()
+        .filter(|found: &Vec<usize>| found.first() == Some(&0) && found.windows(2).all(|w| w[0] <= w[1]))
+        .ok_or_else(|| value_error("offsets must ascend from 0 within the data".to_owned()))?;
+    let (bad, found) = match py.detach(|| streams::decode_streams(data, &offsets)) {
+        Ok(found) => (-1, found),
+        Err(index) => (index as i64, streams::Streams::default()),
+    };
+    Ok((
+        bad,
+        PyArray1::from_vec(py, found.starts),
+        PyArray1::from_vec(py, found.ends),
+        PyArray1::from_vec(py, found.words),
+        PyArray1::from_vec(py, found.word_bounds),
+        PyArray1::from_vec(py, found.shingles),
+        PyArray1::from_vec(py, found.shingle_bounds),
+    ))
+}
+
+/// What `decode_streams` returns.
+type DecodedStreams<'py> = (
+    i64,
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<u64>>,
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<u32>>,
+    Bound<'py, PyArray1<i64>>,
+);
+
 pub(super) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(runs_of, module)?)?;
     module.add_function(wrap_pyfunction!(best_chain, module)?)?;
@@ -242,5 +284,6 @@ pub(super) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(align_many, module)?)?;
     module.add_function(wrap_pyfunction!(measure, module)?)?;
     module.add_function(wrap_pyfunction!(verify_many, module)?)?;
+    module.add_function(wrap_pyfunction!(decode_streams, module)?)?;
     Ok(())
 }

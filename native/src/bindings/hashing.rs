@@ -194,6 +194,30 @@ fn winnowed_anchors<'py>(
     Ok(PyArray1::from_vec(py, out))
 }
 
+/// Every stretch of a span of uint64 word hashes with its winnowed anchors:
+/// `(firsts, lasts, bounds, values)` as `anchors::stretch_anchors` says.
+#[pyfunction]
+fn stretch_anchors<'py>(
+    py: Python<'py>,
+    hashes: PyReadonlyArray1<'py, u64>,
+    size: i64,
+    window: i64,
+) -> PyResult<Int64Quad<'py>> {
+    let (size, window) = (positive(size, "size")?, positive(window, "window")?);
+    let hashes = contiguous(&hashes, "hashes")?;
+    let [firsts, lasts, bounds, values] = py.detach(|| anchors::stretch_anchors(hashes, size, window));
+    Ok((
+        PyArray1::from_vec(py, firsts),
+        PyArray1::from_vec(py, lasts),
+        PyArray1::from_vec(py, bounds),
+        PyArray1::from_vec(py, values),
+    ))
+}
+
+/// Four int64 arrays returned together.
+type Int64Quad<'py> =
+    (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>);
+
 /// Two int64 arrays returned together.
 type Int64Pair<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>);
 
@@ -234,6 +258,7 @@ pub(super) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(shingle_hashes, module)?)?;
     module.add_function(wrap_pyfunction!(shingle_sets, module)?)?;
     module.add_function(wrap_pyfunction!(winnowed_anchors, module)?)?;
+    module.add_function(wrap_pyfunction!(stretch_anchors, module)?)?;
     module.add_function(wrap_pyfunction!(connected_components, module)?)?;
     module.add_function(wrap_pyfunction!(edges_repr, module)?)?;
     Ok(())
