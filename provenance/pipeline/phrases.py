@@ -24,6 +24,7 @@ import numpy as np
 
 from provenance._native import stretch_anchors as _native_stretch_anchors
 from provenance.config import Config
+from provenance.pipeline.arrays import unique_inverse
 from provenance.pipeline.cluster import Finding
 from provenance.pipeline.normalise import tokenise_columns
 from provenance.pipeline.shingle import word_hashes
@@ -77,7 +78,7 @@ def novel_words(matched: int, windows: StockWindows, counts: Mapping[int, int], 
     """Matched words outside the stock stretches (those whose every anchor at least
     ``align.stock_units`` paragraphs hold; their words count as matched), or ``None``
     when the span has no stock stretch."""
-    distinct, inverse = np.unique(windows.values, return_inverse=True)
+    distinct, inverse = unique_inverse(windows.values)
     held = np.fromiter((counts.get(value, 0) >= config.align.stock_units for value in distinct.tolist()), dtype=bool,
                        count=len(distinct))
     missing = np.concatenate([[0], np.cumsum(~held[inverse])])

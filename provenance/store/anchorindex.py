@@ -33,8 +33,9 @@ from typing import IO, Self
 
 import numpy as np
 
+from provenance.pipeline.arrays import in_sorted, unique_sorted
 from provenance.store.keyruns import dead_ranges
-from provenance.store.segments import MAX_SPAN, Entries, SegmentStore, live, unique_sorted
+from provenance.store.segments import MAX_SPAN, Entries, SegmentStore, live
 
 __all__ = ["BLOCK", "MAX_SEGMENT", "PARK_ENTRIES", "Parked", "add_sorted", "add_sorted_chunks", "anchor_counts",
            "anchors_of_units", "convert_v8_segment", "holders", "indexed_through", "live", "problems", "reset",
@@ -172,7 +173,7 @@ def holders(db: sqlite3.Connection, wanted: np.ndarray, dead: Entries | None = N
             values, units = live(values, offsets.astype(np.int64) + first_unit, dead)
             parts_values.append(values)
             parts_units.append(units)
-        hit = np.isin(fresh[0], wanted)
+        hit = in_sorted(fresh[0], wanted)
         parts_values.append(fresh[0][hit])
         parts_units.append(fresh[1][hit])
     return sort_entries(np.concatenate(parts_values), np.concatenate(parts_units))

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from provenance.pipeline.arrays import unique_sorted
 from provenance.pipeline.cluster import Clusters, origin_certain
 from provenance.pipeline.spangraph import DocKey, edges_repr
 
@@ -243,8 +244,8 @@ def store_changes(db: sqlite3.Connection, clusters: Clusters, changes: Changes, 
     for number, signature in sorted(changes.changed.items()):
         key = cluster_key(clusters, number)
         nodes = [graph.nodes[n] for n in clusters.groups[number - 1]]
-        units = np.unique(np.asarray([node[0] for node in nodes], dtype="<i8"))
-        members = np.unique(np.asarray([node[1] for node in nodes], dtype="<i8"))
+        units = unique_sorted(np.asarray([node[0] for node in nodes], dtype="<i8"))
+        members = unique_sorted(np.asarray([node[1] for node in nodes], dtype="<i8"))
         if signature is None:
             signature = cluster_signature(clusters, number, docs)
         rows.append((*key, signature, units.tobytes(), members.tobytes()))

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from provenance.config import Config
+from provenance.pipeline.arrays import unique_sorted
 from provenance.pipeline.cluster import Finding
 from provenance.pipeline.phrases import (
     StockWindows,
@@ -59,8 +60,8 @@ def insert_drafts(db: sqlite3.Connection, drafts: list[Draft], texts: Callable[[
     """Store new drafts (stock mark decided, notice mark clear); their ids, in order."""
     windows = {i: stock_windows(texts(f.copy_doc), f.copy_start, f.copy_end, config)
                for i, (_, f) in enumerate(drafts) if is_short(f.matched, config)}
-    anchors = {i: np.unique(w.all_anchors()).astype("<i8") for i, w in windows.items()}
-    counts = anchor_counts(db, np.unique(np.concatenate(list(anchors.values())))) if anchors else {}
+    anchors = {i: unique_sorted(w.all_anchors()).astype("<i8") for i, w in windows.items()}
+    counts = anchor_counts(db, unique_sorted(np.concatenate(list(anchors.values())))) if anchors else {}
     ids = []
     held: list[tuple[int, int]] = []
     for i, (key, f) in enumerate(drafts):
@@ -104,7 +105,7 @@ def recheck_stock(db: sqlite3.Connection, skip: set[int], texts: Callable[[int],
     if not rows:
         return set()
     arrays = [np.frombuffer(row[1], dtype="<i8") for row in rows]
-    counts = anchor_counts(db, np.unique(np.concatenate(arrays)))
+    counts = anchor_counts(db, unique_sorted(np.concatenate(arrays)))
     flipped: set[int] = set()
     for row, anchors in zip(rows, arrays, strict=True):
         mask = _mask(anchors, counts, config)

@@ -32,13 +32,12 @@ from __future__ import annotations
 import dataclasses
 import logging
 import sqlite3
-import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
 from provenance.config import Config
-from provenance.pipeline.anchors import TokenStream
+from provenance.pipeline.arrays import unique_sorted
 from provenance.pipeline.cluster import (
     Clusters,
     DocKey,
@@ -73,7 +72,7 @@ from provenance.store.drafts import (
     sync_reuses,
 )
 from provenance.store.index import Index
-from provenance.store.passages import fill_temp, read_streams
+from provenance.store.passages import Texts, Units, fill_temp, read_streams
 from provenance.store.stale import Stale, since_last_refresh
 from provenance.store.stale import clear as clear_stale
 from provenance.store.subgraph import Subgraph
@@ -241,7 +240,7 @@ def _recompute(db: sqlite3.Connection, config: Config, clusters: Clusters, docs:
     forget_drafts(db, [row[0] for row in old])
     _fill_ids(db, "refreshed_copies", copies)
     new, drafted = _redo_drafts(db, config, clusters, docs, sorted(copies & docs.keys()), copy_units)
-    texts = _Texts(db)
+    texts = Texts(db)
     flipped = recheck_stock(db, set(new), texts, config, anchors)
     keys = {(row[1], row[2], row[3]) for row in old} | changes.gone | {cluster_key(clusters, n) for n in changes.clusters}
     keys.update(tuple(row) for row in db.execute(
@@ -274,7 +273,7 @@ def _redo_drafts(db: sqlite3.Connection, config: Config, clusters: Clusters, doc
     keys: set[ClusterKey] = set()
     for start in range(0, len(copies), _COPY_CHUNK):
         chunk = set(copies[start : start + _COPY_CHUNK])
-        units, texts = _Units(db), _Texts(db)
+        units, texts = Units(db), Texts(db)
         numbers = {number_of[n] for doc in chunk for n in clusters.doc_nodes.get(doc, ())
                    if copy_units is None or nodes[n][0] in copy_units}
         units.prefetch({nodes[n][0] for number in numbers for n in clusters.groups[number - 1]})
@@ -296,45 +295,7 @@ def _read_matches(db: sqlite3.Connection) -> np.ndarray:
 
 def _docs_of(matches: np.ndarray) -> list[int]:
     """The articles of both sides of match rows."""
-    return np.unique(matches[:, [1, 5]]).tolist()  # type: ignore[no-any-return]
-
-
-class _Units(Mapping[int, TokenStream]):
-    """Token streams and ``str`` spans of paragraph units, read in bulk where known
-    beforehand and one at a time otherwise."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-        self._streams: dict[int, TokenStream] = {}
-        self.spans: dict[int, tuple[int, int]] = _Spans(self)
-
-    def prefetch(self, units: set[int]) -> None:
-        wanted = sorted(set(units) - self._streams.keys())
-        self._streams.update(read_streams(self._db, np.asarray(wanted, dtype=np.int64)))
-        for unit, start, end in fill_temp(self._db, "span_units", ["id"], [wanted],
-                                          "SELECT u.id, u.start, u.end FROM temp.span_units AS w JOIN units AS u ON u.id = w.id"):
-            dict.__setitem__(self.spans, unit, (start, end))
-
-    def __getitem__(self, unit: int) -> TokenStream:
-        if unit not in self._streams:
-            self.prefetch({unit})
-        return self._streams[unit]
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(self._streams)
-
-    def __len__(self) -> int:
-        return len(self._streams)
-
-
-class _Spans(dict[int, tuple[int, int]]):
-    def __init__(self, units: _Units) -> None:
-        super().__init__()
-        self._units = units
-
-    def __missing__(self, unit: int) -> tuple[int, int]:
-        self._units.prefetch({unit})
-        return dict.__getitem__(self, unit)
+    return unique_sorted(matches[:, [1, 5]]).tolist()  # type: ignore[no-any-return]
 
 
 def _fill_ids(db: sqlite3.Connection, table: str, ids: set[int]) -> None:
@@ -349,18 +310,18 @@ def compute_findings(db: sqlite3.Connection, config: Config, *, labeller: Labell
     matches = _read_matches(db)
     if not len(matches):
         return []
-    units = np.unique(matches[:, [0, 4]])
+    units = unique_sorted(matches[:, [0, 4]])
     streams = read_streams(db, units)
     paragraphs = {unit: (start, end) for unit, start, end in fill_temp(
         db, "match_units", ["id"], [units.tolist()],
         "SELECT u.id, u.start, u.end FROM temp.match_units AS w JOIN units AS u ON u.id = w.id")}
     docs = _doc_keys(db, _docs_of(matches))
-    texts = _Texts(db)
+    texts = Texts(db)
     findings = findings_from_matches(matches, docs, streams, paragraphs, texts, config, labeller)
     return _without_stock_phrases(db, findings, texts, config)
 
 
-def _without_stock_phrases(db: sqlite3.Connection, findings: list[Finding], texts: _Texts,
+def _without_stock_phrases(db: sqlite3.Connection, findings: list[Finding], texts: Texts,
                            config: Config) -> list[Finding]:
     """Drop short findings made only of widely used phrases and notices shared across
     outlets (see pipeline/phrases.py); cluster numbers stay dense."""
@@ -368,7 +329,7 @@ def _without_stock_phrases(db: sqlite3.Connection, findings: list[Finding], text
              for i, f in enumerate(findings) if is_short(f.matched, config)}
     dropped: set[int] = set()
     if short:
-        counts = anchor_counts(db, np.unique(np.concatenate([w.all_anchors() for w in short.values()])))
+        counts = anchor_counts(db, unique_sorted(np.concatenate([w.all_anchors() for w in short.values()])))
         novel = {i: novel_words(findings[i].matched, windows, counts, config) for i, windows in short.items()}
         dropped = {i for i, words in novel.items() if words is not None and words < config.segment.min_words}
     dropped |= lone_notices(findings, config)
@@ -377,20 +338,6 @@ def _without_stock_phrases(db: sqlite3.Connection, findings: list[Finding], text
     kept = [f for i, f in enumerate(findings) if i not in dropped]
     numbers = {old: new for new, old in enumerate(sorted({f.cluster for f in kept}), start=1)}
     return [dataclasses.replace(f, cluster=numbers[f.cluster]) for f in kept]
-
-
-class _Texts:
-    """Article texts on demand, each decompressed once."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-        self._cache: dict[int, str] = {}
-
-    def __call__(self, doc: int) -> str:
-        if doc not in self._cache:
-            row = self._db.execute("SELECT text FROM documents WHERE id = ?", (doc,)).fetchone()
-            self._cache[doc] = zlib.decompress(row[0]).decode("utf-8", "surrogatepass") if row else ""
-        return self._cache[doc]
 
 
 def _doc_keys(db: sqlite3.Connection, doc_ids: Iterable[int]) -> dict[int, DocKey]:

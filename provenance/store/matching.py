@@ -27,12 +27,12 @@ import numpy as np
 from provenance.config import Config
 from provenance.errors import SchemaError
 from provenance.pipeline.anchors import MalformedTokens
+from provenance.pipeline.arrays import unique_sorted
 from provenance.pipeline.lsh import Members, candidate_pairs, unique_pairs, wanted_positions
 from provenance.pipeline.verify import MatchColumns, verify_encoded_columns
 from provenance.store import anchorindex, bandindex, keyruns
 from provenance.store.index import Index
 from provenance.store.passages import fill_temp, read_token_blobs
-from provenance.store.segments import unique_sorted
 
 __all__ = ["anchor_pairs", "band_members", "match_pending"]
 
@@ -186,7 +186,7 @@ def _pairs_of_groups(values: np.ndarray, units: np.ndarray, first_new: int, colu
     # A group proposes pairs only if its last kept unit is pending (units ascend in it).
     useful = units[starts + capped - 1] >= first_new
     left_parts, right_parts = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
-    for size in np.unique(capped[useful]).tolist():
+    for size in unique_sorted(capped[useful]).tolist():
         group_starts = starts[useful & (capped == size)]
         i, j = np.triu_indices(size, 1)
         left_parts.append((group_starts[:, None] + i[None, :]).ravel())
@@ -304,7 +304,7 @@ def _verify(db: sqlite3.Connection, config: Config, pairs: np.ndarray) -> MatchC
     for start in range(0, len(paragraph_pairs), _VERIFY_CHUNK):
         chunk = paragraph_pairs[start : start + _VERIFY_CHUNK]
         try:
-            parts.append(verify_encoded_columns(chunk, read_token_blobs(db, np.unique(chunk)), config))
+            parts.append(verify_encoded_columns(chunk, read_token_blobs(db, unique_sorted(chunk)), config))
         except MalformedTokens as exc:
             raise SchemaError(f"{exc}; rebuild the index with a fresh --index") from exc
     return MatchColumns.join(parts)
@@ -326,7 +326,7 @@ def _paragraph_pairs(db: sqlite3.Connection, pairs: np.ndarray) -> np.ndarray:
     ``a < b``, of different articles, unique and sorted."""
     if not len(pairs):
         return np.zeros((0, 2), dtype=np.int64)
-    units = np.unique(pairs)
+    units = unique_sorted(pairs)
     # A batch stores each paragraph's unit right before its segments' units, so a unit's
     # paragraph unit is the nearest paragraph unit at or below its id (a short backward
     # walk by rowid), checked against the unit's article and paragraph; a unit for which

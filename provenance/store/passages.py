@@ -1,16 +1,19 @@
-"""Stored passages read by id: their token streams, and the temp-table lookup every
-bulk read by id goes through (one indexed join instead of a query per id)."""
+"""Stored passages read by id: their token streams (in bulk, or on demand with their
+``str`` spans), article texts on demand, and the temp-table lookup every bulk read by
+id goes through (one indexed join instead of a query per id)."""
 
 from __future__ import annotations
 
 import sqlite3
+import zlib
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 
 from provenance.errors import SchemaError
 from provenance.pipeline.anchors import TokenStream, decode_tokens
 
-__all__ = ["fill_temp", "read_streams", "read_token_blobs"]
+__all__ = ["Texts", "Units", "fill_temp", "read_streams", "read_token_blobs"]
 
 
 def fill_temp(db: sqlite3.Connection, table: str, columns: list[str], values: list[list[int]], query: str) -> list[tuple]:
@@ -37,3 +40,55 @@ def read_streams(db: sqlite3.Connection, unit_ids: np.ndarray) -> dict[int, Toke
         except ValueError as exc:
             raise SchemaError(f"unit {unit}: {exc}; rebuild the index with a fresh --index") from exc
     return streams
+
+
+class Units(Mapping[int, TokenStream]):
+    """Token streams and ``str`` spans of paragraph units, read in bulk where known
+    beforehand and one at a time otherwise."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        self._streams: dict[int, TokenStream] = {}
+        self.spans: dict[int, tuple[int, int]] = _Spans(self)
+
+    def prefetch(self, units: set[int]) -> None:
+        wanted = sorted(set(units) - self._streams.keys())
+        self._streams.update(read_streams(self._db, np.asarray(wanted, dtype=np.int64)))
+        for unit, start, end in fill_temp(self._db, "span_units", ["id"], [wanted],
+                                          "SELECT u.id, u.start, u.end FROM temp.span_units AS w JOIN units AS u ON u.id = w.id"):
+            dict.__setitem__(self.spans, unit, (start, end))
+
+    def __getitem__(self, unit: int) -> TokenStream:
+        if unit not in self._streams:
+            self.prefetch({unit})
+        return self._streams[unit]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._streams)
+
+    def __len__(self) -> int:
+        return len(self._streams)
+
+
+class _Spans(dict[int, tuple[int, int]]):
+    def __init__(self, units: Units) -> None:
+        super().__init__()
+        self._units = units
+
+    def __missing__(self, unit: int) -> tuple[int, int]:
+        self._units.prefetch({unit})
+        return dict.__getitem__(self, unit)
+
+
+class Texts:
+    """Article texts on demand, each decompressed once."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        self._cache: dict[int, str] = {}
+
+    def __call__(self, doc: int) -> str:
+        if doc not in self._cache:
+            row = self._db.execute("SELECT text FROM documents WHERE id = ?", (doc,)).fetchone()
+            self._cache[doc] = zlib.decompress(row[0]).decode("utf-8", "surrogatepass") if row else ""
+        return self._cache[doc]

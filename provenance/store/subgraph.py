@@ -21,6 +21,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from provenance import _native
+from provenance.pipeline.arrays import unique_sorted
 from provenance.pipeline.spangraph import label_components
 
 __all__ = ["Subgraph"]
@@ -145,7 +146,7 @@ class Subgraph:
     def _look_up_units(self, rows: np.ndarray) -> None:
         """File every unit of ``rows`` not met before under its article or as dead."""
         docs, dead = self._docs, self._dead
-        unknown = set(np.unique(rows[:, [0, 3]]).tolist()) - docs.keys() - dead
+        unknown = set(unique_sorted(rows[:, [0, 3]]).tolist()) - docs.keys() - dead
         if not unknown:
             return
         db = self._db
@@ -177,5 +178,5 @@ def _reach(rows: np.ndarray, seeds: set[Span]) -> tuple[list[Span], np.ndarray, 
     spans: list[Span] = [(unit, start, end) for unit, _, start, end in nodes.tolist()]
     label_of = np.empty(len(spans), dtype=np.int64)
     label_of[ids] = labels
-    wanted = np.unique(label_of[[i for i, span in enumerate(spans) if span in seeds]])
+    wanted = unique_sorted(label_of[[i for i, span in enumerate(spans) if span in seeds]])
     return spans, left, {spans[i] for i in np.flatnonzero(np.isin(label_of, wanted)).tolist()}

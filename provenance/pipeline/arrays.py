@@ -1,0 +1,35 @@
+"""Array helpers shared by the stages."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["in_sorted", "unique_inverse", "unique_sorted"]
+
+
+def unique_sorted(values: np.ndarray) -> np.ndarray:
+    """The distinct values of ``values`` (flattened), sorted: ``np.unique`` by sorting.
+    numpy 2.4's ``np.unique`` hashes instead, 10-50x slower on integers (measured here:
+    1,200 values 1.1 ms against 0.03 ms, 2 M values 2.5 s against 0.05 s), and the
+    refresh and verification call it on every chunk, cluster and short finding."""
+    ordered = np.sort(np.asarray(values).ravel())
+    return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])] if len(ordered) else ordered
+
+
+def unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` of a 1-d array, by one stable sort."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    first = np.concatenate([[True], ordered[1:] != ordered[:-1]]) if len(ordered) else np.zeros(0, dtype=bool)
+    inverse = np.empty(len(values), dtype=np.int64)
+    inverse[order] = np.cumsum(first) - 1
+    return ordered[first], inverse
+
+
+def in_sorted(values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """``np.isin(values, wanted)`` for ``wanted`` sorted and unique, by binary search
+    (``np.isin`` makes both unique by hashing first)."""
+    if not len(wanted):
+        return np.zeros(np.shape(values), dtype=bool)
+    at = np.minimum(np.searchsorted(wanted, values), len(wanted) - 1)
+    return np.asarray(wanted[at] == values)
