@@ -263,20 +263,24 @@ def _redo_drafts(db: sqlite3.Connection, config: Config, clusters: Clusters, doc
     """Make and store the drafts of the copy articles ``copies`` (sorted ids) on
     ``copy_units``; their ids in order, and their clusters' keys.
 
-    :data:`_COPY_CHUNK` articles at a time, each chunk with its own token streams and
-    texts: a first scan of 100k articles held those of its ~60k copy articles at once.
+    :data:`_COPY_CHUNK` articles at a time, each chunk with its own texts and the token
+    streams of its clusters (those a chunk shares with the next are kept): a first scan of
+    100k articles held those of its ~60k copy articles at once.
     A copy's drafts depend only on its own clusters, and drafts come out by copy article
     (see :func:`~provenance.pipeline.cluster.cluster_findings`), so chunks taken in
     article order give the drafts, and the ids, of one pass."""
     nodes, number_of = clusters.graph.nodes, clusters.number_of
     new: list[int] = []
     keys: set[ClusterKey] = set()
+    units = Units(db)
     for start in range(0, len(copies), _COPY_CHUNK):
         chunk = set(copies[start : start + _COPY_CHUNK])
-        units, texts = Units(db), Texts(db)
+        texts = Texts(db)
         numbers = {number_of[n] for doc in chunk for n in clusters.doc_nodes.get(doc, ())
                    if copy_units is None or nodes[n][0] in copy_units}
-        units.prefetch({nodes[n][0] for number in numbers for n in clusters.groups[number - 1]})
+        wanted = {nodes[n][0] for number in numbers for n in clusters.groups[number - 1]}
+        units.retain(wanted)  # a widely reprinted line's streams stay for the next chunk
+        units.prefetch(wanted)
         findings = cluster_findings(clusters, docs, units, units.spans, texts, config, chunk, copy_units)
         drafts = [(cluster_key(clusters, f.cluster), f) for f in findings]
         new += insert_drafts(db, drafts, texts, config)

@@ -58,6 +58,13 @@ class Units(Mapping[int, TokenStream]):
                                           "SELECT u.id, u.start, u.end FROM temp.span_units AS w JOIN units AS u ON u.id = w.id"):
             dict.__setitem__(self.spans, unit, (start, end))
 
+    def retain(self, units: set[int]) -> None:
+        """Forget the streams and spans of units not in ``units`` (the next prefetch's)."""
+        self._streams = {unit: stream for unit, stream in self._streams.items() if unit in units}
+        kept = {unit: span for unit, span in self.spans.items() if unit in units}
+        self.spans.clear()
+        self.spans.update(kept)
+
     def __getitem__(self, unit: int) -> TokenStream:
         if unit not in self._streams:
             self.prefetch({unit})
