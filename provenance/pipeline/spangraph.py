@@ -173,7 +173,7 @@ class SpanGraph:
         the order the matches come in: walks break ties by id, and a span's rank among
         the others must not move when matches elsewhere in its cluster are added.
         """
-        spans, met, _, _, pairs, scores, joined, partly = _native.span_graph(match_rows(matches))
+        spans, met, _, pairs, scores, joined, partly = _native.span_graph(match_rows(matches))
         base = len(self.nodes)
         fresh: list[Node] = list(map(tuple, spans.tolist()))  # type: ignore[arg-type]
         ids = self._ids

@@ -84,8 +84,8 @@ def sort_entries(values: np.ndarray, units: np.ndarray) -> Entries:
         # Anchors are 32-bit n-gram hashes and unit ids stay far below 2**32: one key
         # ``anchor << 32 | unit`` sorts in place, without an order array and the copies
         # taking through it (1.4 -> 1.05 GB for a first scan's 44 M anchors).
-        key = np.left_shift(values.view(np.uint64), np.uint64(32))
-        np.bitwise_or(key, units.view(np.uint64), out=key)
+        key = np.empty(len(values), dtype=np.uint64)
+        _pack(values, units, key)
         key.sort()
         np.right_shift(key, np.uint64(32), out=values, casting="unsafe")
         np.bitwise_and(key, np.uint64(0xFFFFFFFF), out=units, casting="unsafe")
@@ -103,26 +103,43 @@ def _fits_32_bits(array: np.ndarray) -> bool:
     return array.dtype == np.int64 and (not len(array) or (bool(array.min() >= 0) and bool(array.max() < 1 << 32)))
 
 
+def _pack(values: np.ndarray, units: np.ndarray, out: np.ndarray) -> None:
+    """``out = values << 32 | units`` (``uint64``; both fit 32 bits, see :func:`_fits_32_bits`)."""
+    np.left_shift(values.view(np.uint64), np.uint64(32), out=out)
+    np.bitwise_or(out, units.view(np.uint64), out=out)
+
+
+def _unindexed_runs(db: sqlite3.Connection) -> tuple[int, Iterator[Entries]]:
+    """How many entries the runs the segments do not cover hold, and their entries, a
+    run at a time in unit order (read-only views of the blobs)."""
+    through = indexed_through(db)
+    total = db.execute("SELECT COALESCE(SUM(length(anchors)), 0) FROM anchor_runs WHERE first_unit >= ?",
+                       (through,)).fetchone()[0] // 8
+
+    def entries() -> Iterator[Entries]:
+        for blob_values, blob_units in db.execute(
+                "SELECT anchors, units FROM anchor_runs WHERE first_unit >= ? ORDER BY first_unit", (through,)):
+            if len(blob_values) != len(blob_units) or len(blob_values) % 8:
+                raise sqlite3.DatabaseError("an anchor run is malformed")
+            yield np.frombuffer(blob_values, dtype="<i8"), np.frombuffer(blob_units, dtype="<i8")
+
+    return total, entries()
+
+
 def unindexed(db: sqlite3.Connection, dead: Entries) -> Entries:
     """Live entries of the runs the segments do not cover, in unit order.
 
     Filled into arrays sized beforehand, not concatenated from parts: a first scan of
     100k articles reads 44 M anchors here, and parts plus their concatenation held
     twice the 0.7 GB they take."""
-    through = indexed_through(db)
-    total = db.execute("SELECT COALESCE(SUM(length(anchors)), 0) FROM anchor_runs WHERE first_unit >= ?",
-                       (through,)).fetchone()[0] // 8
+    total, runs = _unindexed_runs(db)
     values, units = np.empty(total, dtype=np.int64), np.empty(total, dtype=np.int64)
     at = 0
-    for blob_values, blob_units in db.execute(
-            "SELECT anchors, units FROM anchor_runs WHERE first_unit >= ? ORDER BY first_unit", (through,)):
-        if len(blob_values) != len(blob_units) or len(blob_values) % 8:
-            raise sqlite3.DatabaseError("an anchor run is malformed")
-        stop = at + len(blob_values) // 8
+    for run_values, run_units in runs:
+        stop = at + len(run_values)
         if stop > len(values):  # a run written between the two reads (outside a transaction)
             values, units = np.resize(values, stop), np.resize(units, stop)
-        values[at:stop] = np.frombuffer(blob_values, dtype="<i8")
-        units[at:stop] = np.frombuffer(blob_units, dtype="<i8")
+        values[at:stop], units[at:stop] = run_values, run_units
         at = stop
     return live(values[:at], units[:at], dead)
 
@@ -133,22 +150,15 @@ def unindexed_sorted(db: sqlite3.Connection, dead: Entries) -> Entries:
     below 2**32): the runs are read straight into one ``anchor << 32 | unit`` key per
     entry, sorted in place, and returned as two ``uint32`` views of those keys. A first
     scan of 100k articles holds its 44 M anchors in 0.35 GB, not 0.7 (plus 0.35 to sort)."""
-    through = indexed_through(db)
-    total = db.execute("SELECT COALESCE(SUM(length(anchors)), 0) FROM anchor_runs WHERE first_unit >= ?",
-                       (through,)).fetchone()[0] // 8
+    total, runs = _unindexed_runs(db)
     keys = np.empty(total, dtype=np.uint64)
     at = 0
-    for blob_values, blob_units in db.execute(
-            "SELECT anchors, units FROM anchor_runs WHERE first_unit >= ? ORDER BY first_unit", (through,)):
-        if len(blob_values) != len(blob_units) or len(blob_values) % 8:
-            raise sqlite3.DatabaseError("an anchor run is malformed")
-        values, units = np.frombuffer(blob_values, dtype="<i8"), np.frombuffer(blob_units, dtype="<i8")
+    for values, units in runs:
         stop = at + len(values)
         if stop > total or not (_fits_32_bits(values) and _fits_32_bits(units)):
             # A run written meanwhile (outside a transaction), or wider values: the general way.
             return sort_entries(*unindexed(db, dead))
-        np.left_shift(values.astype(np.uint64), np.uint64(32), out=keys[at:stop])
-        np.bitwise_or(keys[at:stop], units.astype(np.uint64), out=keys[at:stop])
+        _pack(values, units, keys[at:stop])
         at = stop
     keys = keys[:at]
     keys.sort()

@@ -171,7 +171,7 @@ def _reach(rows: np.ndarray, seeds: set[Span]) -> tuple[list[Span], np.ndarray, 
     as in :class:`~provenance.pipeline.spangraph.SpanGraph`): its spans in id order, each
     row's ``a`` span id, and the spans of the components holding ``seeds``."""
     blank = np.zeros((len(rows), 1), dtype=np.int64)  # articles play no part in reaching
-    nodes, _, left, _, pairs, _, joined, _ = _native.span_graph(
+    nodes, _, left, pairs, _, joined, _ = _native.span_graph(
         np.hstack([rows[:, :1], blank, rows[:, 1:4], blank, rows[:, 4:]]))
     edges = np.concatenate([pairs, joined])  # each pair once: a wire line's spans match many times over
     ids, labels = label_components(edges[:, 0], edges[:, 1])

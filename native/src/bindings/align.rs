@@ -4,7 +4,7 @@ use numpy::{PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArr
 use pyo3::prelude::*;
 
 use super::{
-    acceptance, contiguous, positive, runs_array, runs_from, scoring, unit_bounds, value_error, AcceptanceArgs,
+    acceptance, contiguous, positive, runs_array, runs_from, scoring, unit_bounds, value_error, AcceptanceArgs, Array,
     ScoringArgs,
 };
 use crate::align::{self, Region};
@@ -149,16 +149,16 @@ fn measure(
 /// The columns of verified regions: pair, `str` offsets `a_start, a_end, b_start, b_end`,
 /// similarity, shared, jaccard, containment, matched.
 type VerifiedColumns<'py> = (
-    Bound<'py, PyArray1<i64>>,
-    Bound<'py, PyArray1<i64>>,
-    Bound<'py, PyArray1<i64>>,
-    Bound<'py, PyArray1<i64>>,
-    Bound<'py, PyArray1<i64>>,
-    Bound<'py, PyArray1<f64>>,
-    Bound<'py, PyArray1<i64>>,
-    Bound<'py, PyArray1<f64>>,
-    Bound<'py, PyArray1<f64>>,
-    Bound<'py, PyArray1<i64>>,
+    Array<'py, i64>,
+    Array<'py, i64>,
+    Array<'py, i64>,
+    Array<'py, i64>,
+    Array<'py, i64>,
+    Array<'py, f64>,
+    Array<'py, i64>,
+    Array<'py, f64>,
+    Array<'py, f64>,
+    Array<'py, i64>,
 );
 
 /// Every accepted region of many pairs of paragraphs, measured, as columns.
@@ -266,15 +266,8 @@ fn decode_streams<'py>(
 }
 
 /// What `decode_streams` returns.
-type DecodedStreams<'py> = (
-    i64,
-    Bound<'py, PyArray1<i64>>,
-    Bound<'py, PyArray1<i64>>,
-    Bound<'py, PyArray1<u64>>,
-    Bound<'py, PyArray1<i64>>,
-    Bound<'py, PyArray1<u32>>,
-    Bound<'py, PyArray1<i64>>,
-);
+type DecodedStreams<'py> =
+    (i64, Array<'py, i64>, Array<'py, i64>, Array<'py, u64>, Array<'py, i64>, Array<'py, u32>, Array<'py, i64>);
 
 pub(super) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(runs_of, module)?)?;

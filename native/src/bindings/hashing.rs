@@ -5,7 +5,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 
-use super::{contiguous, on_threads, positive, unit_bounds, value_error};
+use super::{contiguous, on_threads, positive, unit_bounds, value_error, Array};
 use crate::candidates::{self, Members};
 use crate::{anchors, graph, lsh, minhash, shingle};
 
@@ -36,7 +36,7 @@ fn minhash_signatures<'py>(
 }
 
 /// Sets concatenated, and their offsets.
-type Concatenated<'py> = (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<i64>>);
+type Concatenated<'py> = (Array<'py, u32>, Array<'py, i64>);
 
 /// Shingle sets of many passages: passage `i` has the uint64 word hashes
 /// `hashes[bounds[i]:bounds[i+1]]`. Returns `(shingles, offsets)`: each passage's sorted
@@ -215,11 +215,10 @@ fn stretch_anchors<'py>(
 }
 
 /// Four int64 arrays returned together.
-type Int64Quad<'py> =
-    (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>);
+type Int64Quad<'py> = (Array<'py, i64>, Array<'py, i64>, Array<'py, i64>, Array<'py, i64>);
 
 /// Two int64 arrays returned together.
-type Int64Pair<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>);
+type Int64Pair<'py> = (Array<'py, i64>, Array<'py, i64>);
 
 /// `(ids, labels)`: the connected components of the edges `left[i] - right[i]`.
 #[pyfunction]

@@ -18,6 +18,9 @@ mod hashing;
 mod spans;
 mod text;
 
+/// A one-dimensional numpy array returned to Python (the element of the tuple aliases).
+type Array<'py, T> = Bound<'py, PyArray1<T>>;
+
 /// `(match, mismatch, gap_open, gap_extend, max_gap)` of `AlignConfig`.
 type ScoringArgs = (f64, f64, f64, f64, i64);
 /// `(long_run, min_scattered, max_gap, min_words, min_coverage)`.

@@ -3,14 +3,13 @@
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 
-use super::{contiguous, value_error};
+use super::{contiguous, value_error, Array};
 use crate::spans;
 
-type Array1<'py> = Bound<'py, PyArray1<i64>>;
+type Array1<'py> = Array<'py, i64>;
 type Array2<'py> = Bound<'py, PyArray2<i64>>;
-/// `(nodes, met, left, right, pairs, scores, joined, partly)`, see `spans::Built`.
-type Graph<'py> =
-    (Array2<'py>, Array1<'py>, Array1<'py>, Array1<'py>, Array2<'py>, Array1<'py>, Array2<'py>, Array1<'py>);
+/// `(nodes, met, left, pairs, scores, joined, partly)`, see `spans::Built`.
+type Graph<'py> = (Array2<'py>, Array1<'py>, Array1<'py>, Array2<'py>, Array1<'py>, Array2<'py>, Array1<'py>);
 
 fn rows_array<'py, const N: usize>(py: Python<'py>, rows: Vec<[i64; N]>) -> PyResult<Array2<'py>> {
     let count = rows.len();
@@ -18,9 +17,9 @@ fn rows_array<'py, const N: usize>(py: Python<'py>, rows: Vec<[i64; N]>) -> PyRe
 }
 
 /// The span graph of the `(m, 9)` match rows `(a_unit, a_doc, a_start, a_end, b_unit,
-/// b_doc, b_start, b_end, matched)`: `(nodes, met, left, right, pairs, scores, joined,
-/// partly)`: the spans `(unit, doc, start, end)` in id order (sorted by unit, start, end,
-/// doc), their ids in the order the rows first meet them, each row's two ids, each pair
+/// b_doc, b_start, b_end, matched)`: `(nodes, met, left, pairs, scores, joined, partly)`:
+/// the spans `(unit, doc, start, end)` in id order (sorted by unit, start, end, doc),
+/// their ids in the order the rows first meet them, each row's `a` span id, each pair
 /// once `(low, high)` with its best score, same-paragraph overlap edges, and the spans
 /// partly overlapping another of their paragraph.
 #[pyfunction]
@@ -34,7 +33,6 @@ fn span_graph<'py>(py: Python<'py>, rows: PyReadonlyArray2<'py, i64>) -> PyResul
         rows_array(py, built.nodes)?,
         PyArray1::from_vec(py, built.met),
         PyArray1::from_vec(py, built.left),
-        PyArray1::from_vec(py, built.right),
         rows_array(py, built.pairs)?,
         PyArray1::from_vec(py, built.scores),
         rows_array(py, built.joined)?,
