@@ -33,6 +33,7 @@ from typing import IO, Self
 
 import numpy as np
 
+from provenance.errors import IndexError_
 from provenance.pipeline.arrays import in_sorted, unique_sorted
 from provenance.store.keyruns import dead_ranges
 from provenance.store.segments import MAX_SPAN, Entries, SegmentStore, live
@@ -254,10 +255,19 @@ class Parked:
         self._entries: Entries | None = entries
         self._file: IO[bytes] | None = None
         if self._count >= PARK_ENTRIES:
-            self._file = _temporary_file(directory)
-            for array in (values, units):
-                for start in range(0, self._count, MAX_SEGMENT):  # int64 copies a chunk at a time
-                    _write_all(self._file.fileno(), np.ascontiguousarray(array[start : start + MAX_SEGMENT], dtype=np.int64))
+            try:
+                self._file = _temporary_file(directory)
+                for array in (values, units):
+                    for start in range(0, self._count, MAX_SEGMENT):  # int64 copies a chunk at a time
+                        _write_all(self._file.fileno(),
+                                   np.ascontiguousarray(array[start : start + MAX_SEGMENT], dtype=np.int64))
+            except OSError as exc:
+                if self._file is not None:
+                    self._file.close()
+                raise IndexError_(
+                    f"cannot set this scan's {self._count:,} sorted anchors aside in a temporary file ({exc}); free some "
+                    "space beside the index or in the temporary folder and run again: the index holds what was committed"
+                ) from exc
             self._entries = None
 
     def chunks(self, size: int) -> Iterator[Entries]:

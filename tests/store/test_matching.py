@@ -194,3 +194,25 @@ def test_band_pairs_merged_as_they_come_are_the_union_of_all_bands(monkeypatch, 
     merged = matching._union(iter(bands))
     assert merged.tolist() == unique_pairs(bands).tolist() == [list(p) for p in sorted({(a, b) for band in bands for a, b in band.tolist()})]
     assert matching._union(iter([])).tolist() == []
+
+
+def test_a_full_disk_while_anchors_are_set_aside_is_one_line_and_loses_nothing(run_cli, generated_corpus_150, tmp_path,
+                                                                                monkeypatch):
+    import errno
+
+    from provenance.store import anchorindex
+
+    clean, failed = tmp_path / "clean.sqlite", tmp_path / "failed.sqlite"
+    assert run_cli("scan", str(generated_corpus_150), "--index", str(clean)).code == 0
+
+    def full(fd, array):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(anchorindex, "PARK_ENTRIES", 0)
+        patched.setattr(anchorindex, "_write_all", full)
+        result = run_cli("scan", str(generated_corpus_150), "--index", str(failed))
+    assert result.code == 2 and "Traceback" not in result.err
+    assert result.err.count("\n") == 1 and "No space left on device" in result.err and "run again" in result.err
+    assert run_cli("scan", str(generated_corpus_150), "--index", str(failed)).code == 0  # the units left pending
+    assert _report(run_cli, failed) == _report(run_cli, clean)
