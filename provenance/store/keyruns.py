@@ -25,7 +25,7 @@ from typing import Self
 
 import numpy as np
 
-__all__ = ["BandReader", "Run", "append_anchors", "append_run", "compact", "dead_ranges", "drop_empty_runs", "live_mask", "read_anchors", "read_band", "read_columns", "record_dead", "runs"]
+__all__ = ["BandReader", "Run", "alive", "append_anchors", "append_run", "compact", "dead_ranges", "drop_empty_runs", "live_mask", "read_anchors", "read_band", "read_columns", "record_dead", "runs"]
 
 #: More runs than this triggers a merge of the small ones (see :func:`compact`).
 MAX_RUNS = 32
@@ -161,6 +161,15 @@ def dead_ranges(db: sqlite3.Connection) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     array = np.asarray(rows, dtype=np.int64)
     return array[:, 0], array[:, 1]
+
+
+def alive(units: np.ndarray, dead: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Whether each of ``units`` lies outside the dead ranges ``dead`` (sorted firsts, stops)."""
+    firsts, stops = dead
+    if not len(firsts):
+        return np.ones(units.shape, dtype=bool)
+    at = np.searchsorted(firsts, units, side="right") - 1
+    return (at < 0) | (units >= stops[np.maximum(at, 0)])  # type: ignore[no-any-return]
 
 
 def live_mask(run: Run, dead: tuple[np.ndarray, np.ndarray]) -> np.ndarray:

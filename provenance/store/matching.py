@@ -30,7 +30,7 @@ from provenance.pipeline.anchors import MalformedTokens
 from provenance.pipeline.arrays import unique_sorted
 from provenance.pipeline.lsh import Members, candidate_pairs, unique_pairs, wanted_positions
 from provenance.pipeline.verify import MatchColumns, verify_encoded_columns
-from provenance.store import anchorindex, bandindex, keyruns
+from provenance.store import anchorindex, bandindex, keyruns, unitmatches
 from provenance.store.index import Index
 from provenance.store.passages import fill_temp, read_token_blobs
 
@@ -93,6 +93,7 @@ def match_pending(index: Index, mapper: Mapper | None = None) -> int:
         tx.executemany(
             """INSERT OR IGNORE INTO matches (a, b, a_start, a_end, b_start, b_end, similarity, shared, jaccard,
                containment, matched) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows.rows())
+        unitmatches.append(tx, _blob_rows(rows), first_new, keyruns.dead_ranges(tx))
         index.set_meta(tx, "matched_through", max(stop, index.matched_through))
         keyruns.compact(tx, max(stop, index.matched_through), num_bands)
         if anchorindex.indexed_through(tx) <= first_new:
@@ -346,11 +347,16 @@ def _paragraph_pairs(db: sqlite3.Connection, pairs: np.ndarray) -> np.ndarray:
     return unique_pairs([np.sort(paragraphs, axis=1)])
 
 
+def _blob_rows(rows: MatchColumns) -> np.ndarray:
+    """The matches as :data:`~provenance.store.unitmatches.COLUMNS` rows."""
+    if not len(rows):
+        return np.zeros((0, len(unitmatches.COLUMNS)), dtype=np.int64)
+    a, b, a_start, a_end, b_start, b_end, *_, matched = rows.columns
+    return np.column_stack([a, a_start, a_end, b, b_start, b_end, matched]).astype(np.int64, copy=False)
+
+
 def _still_stored(rows: MatchColumns, dead: tuple[np.ndarray, np.ndarray]) -> MatchColumns:
     """Drop matches of units deleted (by a concurrent scan) since they were read."""
-    firsts, stops = dead
-    if not len(rows) or not len(firsts):
+    if not len(rows) or not len(dead[0]):
         return rows
-    pairs = rows.pairs()
-    at = np.searchsorted(firsts, pairs, side="right") - 1
-    return rows.take(np.all((at < 0) | (pairs >= stops[np.maximum(at, 0)]), axis=1))
+    return rows.take(np.all(keyruns.alive(rows.pairs(), dead), axis=1))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from provenance.store import unitmatches
 from provenance.store.anchorindex import convert_v8_segment
 from provenance.store.keyruns import append_run
 from provenance.store.schema import DDL
@@ -154,14 +155,23 @@ def _v8_to_v9(connection: sqlite3.Connection) -> None:
     connection.execute("DROP TABLE anchor_segments_v8")
 
 
+def _v9_to_v10(connection: sqlite3.Connection) -> None:
+    """Version 10 keeps each unit's matches as one blob too (``unit_matches``,
+    :mod:`provenance.store.unitmatches`), which a refresh's walk reads instead of a row
+    per match; it is filled from the stored matches."""
+    _create(connection, _V10_TABLES)
+    unitmatches.build(connection)
+
+
 _V4_ANCHORS = DDL[DDL.index("CREATE TABLE IF NOT EXISTS anchor_runs") : DDL.index("CREATE TABLE IF NOT EXISTS matches")]
-_V4_MATCHES = DDL[DDL.index("CREATE TABLE IF NOT EXISTS matches") : DDL.index("CREATE TABLE IF NOT EXISTS reuses")]
+_V4_MATCHES = DDL[DDL.index("CREATE TABLE IF NOT EXISTS matches") : DDL.index("-- Each unit's matches")]
 _V6_TABLES = DDL[DDL.index("CREATE TABLE IF NOT EXISTS finding_drafts") : DDL.index("CREATE TABLE IF NOT EXISTS cluster_spans")]
 _V7_TABLES = DDL[DDL.index("CREATE TABLE IF NOT EXISTS cluster_spans") : DDL.index("CREATE TABLE IF NOT EXISTS band_segments")]
 _V8_TABLES = DDL[DDL.index("CREATE TABLE IF NOT EXISTS band_segments") : DDL.index("CREATE TABLE IF NOT EXISTS scans")]
 _V9_TABLES = DDL[DDL.index("CREATE TABLE IF NOT EXISTS anchor_segments") : DDL.index("CREATE TABLE IF NOT EXISTS band_segments")]
+_V10_TABLES = DDL[DDL.index("CREATE TABLE IF NOT EXISTS unit_matches") : DDL.index("CREATE TABLE IF NOT EXISTS reuses")]
 _V3_TABLES = DDL[DDL.index("CREATE TABLE IF NOT EXISTS key_runs") : DDL.index("CREATE TABLE IF NOT EXISTS anchor_runs")]
 
 #: ``from_version -> function`` upgrading a connection to ``from_version + 1``.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
-    1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7, 7: _v7_to_v8, 8: _v8_to_v9}
+    1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7, 7: _v7_to_v8, 8: _v8_to_v9, 9: _v9_to_v10}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 __all__ = ["APPLICATION_ID", "DDL", "EXPECTED_COLUMNS", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 #: Written to the SQLite header (``PRAGMA application_id``) so foreign files are spotted.
 APPLICATION_ID = 0x50505631  # "PPV1"
 
@@ -96,6 +96,11 @@ CREATE TABLE IF NOT EXISTS matches (
     PRIMARY KEY (a, b, a_start, b_start)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS matches_b ON matches(b);
+-- Each unit's matches again, as one blob of int64 rows (provenance.store.unitmatches).
+CREATE TABLE IF NOT EXISTS unit_matches (
+    unit INTEGER PRIMARY KEY REFERENCES units(id) ON DELETE CASCADE,
+    rows BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS reuses (
     id INTEGER PRIMARY KEY,
     cluster INTEGER NOT NULL,
@@ -231,6 +236,7 @@ EXPECTED_COLUMNS: dict[str, frozenset[str]] = {
     "dead_units": frozenset({"first", "stop"}),
     "matches": frozenset({"a", "b", "a_start", "a_end", "b_start", "b_end", "similarity", "shared", "jaccard",
                           "containment", "matched"}),
+    "unit_matches": frozenset({"unit", "rows"}),
     "reuses": frozenset({"id", "cluster", "origin_doc", "origin_start", "origin_end", "copy_doc", "copy_start",
                          "copy_end", "similarity", "shared", "kind", "origin_certain", "jaccard", "containment",
                          "matched"}),

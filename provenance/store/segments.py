@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from provenance.pipeline.arrays import unique_sorted
+from provenance.store.keyruns import alive
 
 __all__ = ["MAX_SPAN", "Entries", "SegmentStore", "live", "ranks"]
 
@@ -36,12 +37,10 @@ Entries = tuple[np.ndarray, np.ndarray]
 
 def live(values: np.ndarray, units: np.ndarray, dead: Entries) -> Entries:
     """The entries whose unit is not in a dead range (``dead``: sorted firsts, stops)."""
-    firsts, stops = dead
-    if not len(firsts) or not len(units):
+    if not len(dead[0]) or not len(units):
         return values, units
-    at = np.searchsorted(firsts, units, side="right") - 1
-    alive = (at < 0) | (units >= stops[np.maximum(at, 0)])
-    return values[alive], units[alive]
+    kept = alive(units, dead)
+    return values[kept], units[kept]
 
 
 def ranks(counts: np.ndarray) -> np.ndarray:

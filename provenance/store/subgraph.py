@@ -4,8 +4,8 @@ the stored matches outward from a few units.
 The span graph (:mod:`provenance.pipeline.spangraph`) joins a span to the spans it
 matched and to the spans of its own paragraph it overlaps by half. A component is found
 by walking that relation span by span: a unit's matches are read when the walk first
-reaches one of its spans (``matches`` by its primary key for ``a``, ``matches_b`` for
-``b``; boilerplate paragraphs' matches left out, as in the full graph), and only the
+reaches one of its spans (its blob of :mod:`provenance.store.unitmatches`; boilerplate
+paragraphs' matches left out, as in the full graph), and only the
 spans joined to the walk are followed, not every span of the unit. So the rows read are
 those of the units the components touch, whatever the size of the index.
 
@@ -21,28 +21,15 @@ from collections.abc import Iterable
 import numpy as np
 
 from provenance import _native
-from provenance.pipeline.arrays import unique_sorted
+from provenance.pipeline.arrays import in_sorted, unique_sorted
 from provenance.pipeline.spangraph import label_components
+from provenance.store import unitmatches
 
 __all__ = ["Subgraph"]
 
 #: A span: ``(unit, start, end)``.
 Span = tuple[int, int, int]
 
-#: Each match is read once: from its ``a`` side unless ``b`` was read in an earlier
-#: batch, from its ``b`` side unless ``a`` was read in this batch or before. The rows
-#: alone, without joins: each unit's article and boilerplate flag is looked up once
-#: (:data:`_UNITS`), not twice per match row (a stock line's component has a few
-#: hundred thousand rows over far fewer units).
-_SIDES = (
-    """SELECT m.a, m.a_start, m.a_end, m.b, m.b_start, m.b_end, m.matched
-       FROM temp.subgraph_units AS w CROSS JOIN matches AS m ON m.a = w.id""",
-    """SELECT m.a, m.a_start, m.a_end, m.b, m.b_start, m.b_end, m.matched
-       FROM temp.subgraph_units AS w CROSS JOIN matches AS m ON m.b = w.id""",
-)
-_UNREAD = (" WHERE NOT EXISTS (SELECT 1 FROM temp.subgraph_done AS d WHERE d.id = m.b)",
-           (" WHERE NOT EXISTS (SELECT 1 FROM temp.subgraph_done AS d WHERE d.id = m.a)"
-            " AND NOT EXISTS (SELECT 1 FROM temp.subgraph_units AS t WHERE t.id = m.a)"))
 #: Article and boilerplate flag of the units in ``temp.subgraph_unit_info``.
 _UNITS = """SELECT u.id, u.doc_id, p.boilerplate FROM temp.subgraph_unit_info AS w CROSS JOIN units AS u ON u.id = w.id
             JOIN paragraphs AS p ON p.doc_id = u.doc_id AND p.idx = u.paragraph"""
@@ -59,7 +46,7 @@ class Subgraph:
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
-        #: Rows read (``_SIDES`` columns), whether returned by :meth:`matches` or not.
+        #: Rows read (:data:`~provenance.store.unitmatches.COLUMNS`), whether returned by :meth:`matches` or not.
         self._read: list[np.ndarray] = []
         #: Rows read and not returned yet; those of the components reached since the last
         #: :meth:`matches`, waiting to be returned.
@@ -73,9 +60,6 @@ class Subgraph:
         self.visited: set[Span] = set()
         self.rows_read = 0
         self.units_read: set[int] = set()
-        # The units read so far, for the queries (each match is read once, see _UNREAD).
-        db.execute("DROP TABLE IF EXISTS temp.subgraph_done")
-        db.execute("CREATE TEMP TABLE subgraph_done (id INTEGER PRIMARY KEY)")
 
     def grow(self, units: Iterable[int]) -> bool:
         """Add the components of every span on ``units``; whether any span was new."""
@@ -84,15 +68,21 @@ class Subgraph:
         seeds = _spans_on(self._pending, wanted) - self.visited
         if not seeds:
             return False
+        work = self._pending
         while True:
-            rows = self._pending
-            spans, left, reached = _reach(rows, seeds)
-            unread = {span[0] for span in reached} - self.units_read
+            spans, left, inside, labels = _reach(work, seeds)
+            unread = {spans[i][0] for i in np.flatnonzero(inside).tolist()} - self.units_read
             if not unread:
                 break
-            self._load(unread)
-        self.visited |= reached
-        ready = np.isin(left, [i for i, span in enumerate(spans) if span in reached])
+            # Rows within the components reached matter only for what they join: a chain
+            # through each one's spans stands in for them (a stock line's component is
+            # ~430k rows over a few thousand spans, and the walk takes a step per level).
+            work = np.concatenate([_chained(spans, inside, labels), work[~inside[left]], self._load(unread)])
+        rows = self._pending
+        if work is not rows:
+            spans, left, inside, _ = _reach(rows, seeds)
+        self.visited |= {spans[i] for i in np.flatnonzero(inside).tolist()}
+        ready = inside[left]
         self._ready.append(rows[ready])
         self._pending = rows[~ready]
         return True
@@ -123,25 +113,34 @@ class Subgraph:
             raise AssertionError("a match row's unit was never looked up")  # _load files every unit it reads
         return np.column_stack([found[:, :1], docs[a_at], found[:, 1:4], docs[b_at], found[:, 4:]])
 
-    def _load(self, units: set[int]) -> None:
+    def _load(self, units: set[int]) -> np.ndarray:
+        """Read the matches of ``units`` not read yet; the rows added (dead ones left out)."""
         todo = sorted(units - self.units_read)
         if not todo:
-            return
+            return np.zeros((0, len(unitmatches.COLUMNS)), dtype=np.int64)
+        done = np.fromiter(sorted(self.units_read), dtype=np.int64, count=len(self.units_read))
         self.units_read.update(todo)
         db = self._db
         db.execute("DROP TABLE IF EXISTS temp.subgraph_units")
         db.execute("CREATE TEMP TABLE subgraph_units (id INTEGER PRIMARY KEY)")
         db.executemany("INSERT INTO temp.subgraph_units VALUES (?)", [(unit,) for unit in todo])
-        for side, unread in zip(_SIDES, _UNREAD, strict=True):
-            rows = np.array(db.execute(side + unread).fetchall(), dtype=np.int64).reshape(-1, 7)
-            self.rows_read += len(rows)
-            self._look_up_units(rows)
-            if self._dead:
-                dead = sorted(self._dead)
-                rows = rows[~(np.isin(rows[:, 0], dead) | np.isin(rows[:, 3], dead))]
-            self._read.append(rows)
-            self._pending = np.concatenate([self._pending, rows])
-        db.execute("INSERT INTO temp.subgraph_done SELECT id FROM temp.subgraph_units")
+        # Each match once: under its ``a`` unit unless ``b`` was read before, under its
+        # ``b`` unit unless ``a`` was read before or now.
+        wanted = np.asarray(todo, dtype=np.int64)
+        parts = [np.zeros((0, len(unitmatches.COLUMNS)), dtype=np.int64)]
+        for unit, found in unitmatches.read(db, "subgraph_units"):
+            on_a = found[:, 0] == unit
+            other = np.where(on_a, found[:, 3], found[:, 0])
+            parts.append(found[~in_sorted(other, done) & (on_a | ~in_sorted(other, wanted))])
+        rows = np.concatenate(parts).astype(np.int64, copy=False)
+        self.rows_read += len(rows)
+        self._look_up_units(rows)
+        if self._dead:
+            dead = np.fromiter(sorted(self._dead), dtype=np.int64, count=len(self._dead))
+            rows = rows[~(in_sorted(rows[:, 0], dead) | in_sorted(rows[:, 3], dead))]
+        self._read.append(rows)
+        self._pending = np.concatenate([self._pending, rows])
+        return rows
 
     def _look_up_units(self, rows: np.ndarray) -> None:
         """File every unit of ``rows`` not met before under its article or as dead."""
@@ -166,10 +165,11 @@ def _spans_on(rows: np.ndarray, units: set[int]) -> set[Span]:
     return set(map(tuple, np.concatenate([a, b]).tolist()))  # type: ignore[arg-type]
 
 
-def _reach(rows: np.ndarray, seeds: set[Span]) -> tuple[list[Span], np.ndarray, set[Span]]:
+def _reach(rows: np.ndarray, seeds: set[Span]) -> tuple[list[Span], np.ndarray, np.ndarray, np.ndarray]:
     """The span graph of ``rows`` (matches, and spans of a paragraph overlapping by half,
     as in :class:`~provenance.pipeline.spangraph.SpanGraph`): its spans in id order, each
-    row's ``a`` span id, and the spans of the components holding ``seeds``."""
+    row's ``a`` span id, which spans lie in the components holding ``seeds``, and each
+    span's component label."""
     blank = np.zeros((len(rows), 1), dtype=np.int64)  # articles play no part in reaching
     nodes, _, left, pairs, _, joined, _ = _native.span_graph(
         np.hstack([rows[:, :1], blank, rows[:, 1:4], blank, rows[:, 4:]]))
@@ -179,4 +179,16 @@ def _reach(rows: np.ndarray, seeds: set[Span]) -> tuple[list[Span], np.ndarray, 
     label_of = np.empty(len(spans), dtype=np.int64)
     label_of[ids] = labels
     wanted = unique_sorted(label_of[[i for i, span in enumerate(spans) if span in seeds]])
-    return spans, left, {spans[i] for i in np.flatnonzero(np.isin(label_of, wanted)).tolist()}
+    return spans, left, in_sorted(label_of, wanted), label_of
+
+
+def _chained(spans: list[Span], inside: np.ndarray, label_of: np.ndarray) -> np.ndarray:
+    """Rows joining the spans of each component marked ``inside`` one after the other (in
+    :data:`~provenance.store.unitmatches.COLUMNS`, matched words 0): the components their
+    match rows make, with one row per span instead of one per match."""
+    ids = np.flatnonzero(inside)
+    ids = ids[np.argsort(label_of[ids], kind="stable")]
+    same = label_of[ids[1:]] == label_of[ids[:-1]]
+    nodes = np.asarray(spans, dtype=np.int64).reshape(-1, 3)
+    low, high = nodes[ids[:-1][same]], nodes[ids[1:][same]]
+    return np.column_stack([low, high, np.zeros(len(low), dtype=np.int64)])

@@ -1,0 +1,110 @@
+"""Each unit's matches as one blob: what :mod:`provenance.store.subgraph` reads when a
+walk reaches the unit.
+
+The ``matches`` table answers "the matches of these units" a row at a time, and a
+Python tuple per row is most of the cost: a stock line's component at 100k articles is
+~430k rows over ~2,800 units, 4-5 s to read, while the same rows as blobs take tens of
+milliseconds. So every match is also stored, as a row of :data:`COLUMNS` (``int64``,
+little-endian), in the blob of each of its two units (``unit_matches``), written in the
+transaction that stores the matches (:func:`append`).
+
+The blobs hold exactly the stored matches: matches are only ever added with a pending
+unit on their ``b`` side (unit ids are never reused, so none was stored before), and
+leave only when a unit is deleted, whose blob goes by cascade. A partner's blob keeps
+the rows of a deleted unit until it is next rewritten (:func:`append` drops them then);
+readers leave out rows of units that are gone, as they leave out boilerplate.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+
+import numpy as np
+
+from provenance.store.keyruns import alive
+
+__all__ = ["COLUMNS", "append", "build", "read"]
+
+#: A blob row: the match's two spans and its matched words.
+COLUMNS = ("a", "a_start", "a_end", "b", "b_start", "b_end", "matched")
+_WIDTH = len(COLUMNS)
+_DTYPE = np.dtype("<i8")
+#: Units whose blobs are made at a time: bounds the memory of a first scan's (815k
+#: matches at 100k articles) and of a migration's.
+_UNITS_AT_ONCE = 1 << 18
+
+
+def append(db: sqlite3.Connection, rows: np.ndarray, first_new: int, dead: tuple[np.ndarray, np.ndarray]) -> None:
+    """Add match ``rows`` (``(n, 7)`` :data:`COLUMNS`) to their units' blobs, a range of
+    units at a time; units below ``first_new`` may have one already (it is extended, its
+    rows of ``dead`` units dropped)."""
+    if not len(rows):
+        return
+    low, high = int(rows[:, [0, 3]].min()), int(rows[:, [0, 3]].max()) + 1
+    for start in range(low, high, _UNITS_AT_ONCE):
+        owners, grouped, bounds = _by_unit(rows, start, start + _UNITS_AT_ONCE)
+        old = owners[owners < first_new]
+        stored: dict[int, bytes] = {}
+        if len(old):
+            db.execute("DROP TABLE IF EXISTS temp.unit_matches_wanted")
+            db.execute("CREATE TEMP TABLE unit_matches_wanted (id INTEGER PRIMARY KEY)")
+            db.executemany("INSERT INTO temp.unit_matches_wanted VALUES (?)", [(unit,) for unit in old.tolist()])
+            stored = dict(db.execute("""SELECT m.unit, m.rows FROM temp.unit_matches_wanted AS w
+                                        CROSS JOIN unit_matches AS m ON m.unit = w.id"""))
+        db.executemany("INSERT OR REPLACE INTO unit_matches (unit, rows) VALUES (?, ?)",
+                       _blobs(owners, grouped, bounds, stored, dead))
+
+
+def read(db: sqlite3.Connection, table: str) -> Iterator[tuple[int, np.ndarray]]:
+    """Each unit listed in ``temp.<table>`` (an ``id`` column) that has matches, with its
+    blob's rows (``(k, 7)``, read-only)."""
+    for unit, blob in db.execute(f"""SELECT m.unit, m.rows FROM temp.{table} AS w
+                                     CROSS JOIN unit_matches AS m ON m.unit = w.id"""):
+        yield unit, np.frombuffer(blob, dtype=_DTYPE).reshape(-1, _WIDTH)
+
+
+def build(db: sqlite3.Connection) -> None:
+    """Fill ``unit_matches`` from the stored matches (a migration), a range of units at a
+    time."""
+    db.execute("DELETE FROM unit_matches")
+    bounds = db.execute("SELECT MIN(id), MAX(id) FROM units").fetchone()
+    if bounds[0] is None:
+        return
+    none = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    for low in range(int(bounds[0]), int(bounds[1]) + 1, _UNITS_AT_ONCE):
+        high = low + _UNITS_AT_ONCE
+        # Every match with a unit in range, once (``_by_unit`` files it under each).
+        found = db.execute(f"""SELECT {', '.join(COLUMNS)} FROM matches WHERE a >= ?1 AND a < ?2
+                               UNION ALL SELECT {', '.join(COLUMNS)} FROM matches
+                               WHERE b >= ?1 AND b < ?2 AND NOT (a >= ?1 AND a < ?2)""", (low, high)).fetchall()
+        rows = np.array(found, dtype=np.int64).reshape(-1, _WIDTH)
+        owners, grouped, starts = _by_unit(rows, low, high)
+        db.executemany("INSERT INTO unit_matches (unit, rows) VALUES (?, ?)", _blobs(owners, grouped, starts, {}, none))
+
+
+def _by_unit(rows: np.ndarray, low: int = 0, high: int = 1 << 62) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row under each of its units in ``[low, high)``: the units (sorted), the rows
+    grouped by unit, and where each unit's group starts (and the last ends)."""
+    sides = np.concatenate([rows[:, 0], rows[:, 3]])
+    taken = (sides >= low) & (sides < high)
+    order = np.argsort(sides[taken], kind="stable")
+    owner = sides[taken][order]
+    grouped = np.concatenate([rows, rows])[taken][order]
+    starts = np.flatnonzero(np.diff(owner, prepend=np.int64(-1))) if len(owner) else np.zeros(0, dtype=np.int64)
+    return owner[starts], grouped, np.append(starts, len(owner))
+
+
+def _blobs(owners: np.ndarray, grouped: np.ndarray, bounds: np.ndarray, stored: dict[int, bytes],
+           dead: tuple[np.ndarray, np.ndarray]) -> Iterator[tuple[int, bytes]]:
+    data = grouped.astype(_DTYPE, copy=False)
+    for i, unit in enumerate(owners.tolist()):
+        new = data[bounds[i] : bounds[i + 1]]
+        before = stored.get(unit)
+        if before is None:
+            yield unit, new.tobytes()
+            continue
+        kept = np.frombuffer(before, dtype=_DTYPE).reshape(-1, _WIDTH)
+        kept = kept[alive(kept[:, 0], dead) & alive(kept[:, 3], dead)]
+        yield unit, kept.tobytes() + new.tobytes()
+
