@@ -4,6 +4,9 @@ that reads them is held to the match table in test_subgraph.py)."""
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
+
 import numpy as np
 
 from provenance import Index, ScanOptions, scan
@@ -84,3 +87,21 @@ def test_blobs_follow_the_matches_through_scans_changes_and_deletions(write_arti
         assert _blob_rows(db) == extended
         assert _count(db) == 2 * db.execute("SELECT COUNT(*) FROM matches").fetchone()[0]
 
+
+
+def test_a_version_9_index_gets_its_blobs_from_the_matches(seeds_dir, later_seeds, tmp_path):
+    from provenance.report.render import render_report
+    from provenance.store.schema import SCHEMA_VERSION
+
+    path = tmp_path / "index.sqlite"
+    with Index.open(path) as index:
+        scan([seeds_dir, later_seeds], index, ScanOptions(workers=1))
+        before, blobs = render_report(index, "json"), _blob_rows(index.connection)
+    assert blobs
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute("DROP TABLE unit_matches")
+        db.execute("UPDATE meta SET value = '9' WHERE key = 'schema_version'")
+    with Index.open(path) as index:
+        assert index.meta("schema_version") == str(SCHEMA_VERSION)
+        assert _blob_rows(index.connection) == blobs == _table_rows(index.connection)
+        assert render_report(index, "json") == before
