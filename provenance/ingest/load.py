@@ -157,21 +157,42 @@ def no_articles(path: str | os.PathLike[str] | None = None) -> str:
 
 
 def _walk(root: Path, lead: str = "") -> Iterator[Source | Skipped]:
-    entries: list[tuple[str, Path, Path]] = []
+    """The article and feed files under ``root`` (what ``os.walk`` lists: symlinked folders
+    neither listed nor entered, unreadable folders passed over), by display path."""
+    entries: list[tuple[str, Path | None, Path, str]] = []
     top = str(root)
-    for folder, dirnames, filenames in os.walk(root, followlinks=False, onerror=None):
-        dirnames.sort()
+    folders = [top]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                found = list(listing)
+        except OSError:
+            continue
         # Display paths and absolute paths by folder, not by file: ``Path.resolve`` of
         # every file walked every component again (a 100k-article folder took seconds).
         relative = folder[len(top) :].lstrip(os.sep).replace(os.sep, "/")
         place = lead + relative + "/" if relative else lead
-        parent, resolved = Path(folder), None
-        for name in filenames:
-            if name.lower().endswith(TEXT_SUFFIXES + FEED_SUFFIXES):
-                resolved = resolved or parent.resolve()
-                entries.append((place + name, parent / name, resolved))
-    for display, full, resolved in sorted(entries):
-        yield check_file(display, full, resolved)
+        named = not _has_surrogates(place)
+        resolved = None
+        for entry in found:
+            if _is_dir(entry):
+                if not entry.is_symlink():
+                    folders.append(entry.path)
+            elif entry.name.lower().endswith(TEXT_SUFFIXES + FEED_SUFFIXES):
+                resolved = resolved or Path(folder).resolve()
+                # A regular file (known from the listing, no stat) needs no checking.
+                plain = named and entry.is_file(follow_symlinks=False) and not _has_surrogates(entry.name)
+                entries.append((place + entry.name, None if plain else Path(folder), resolved, entry.name))
+    for display, parent, resolved, name in sorted(entries):
+        yield Source(display, resolved / name) if parent is None else check_file(display, parent / name, resolved)
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def check_file(display: str, full: Path, parent: Path | None = None) -> Source | Skipped:

@@ -174,3 +174,28 @@ def test_a_sandbox_migrates_an_older_index_in_its_transaction(tmp_path, seeds_di
     with Index.open(tmp_path / "migrated.sqlite") as index:  # migrated for good, then scanned
         scan([later_seeds], index, ScanOptions(workers=1))
         assert render_report(index, "json") == sandboxed
+
+
+def test_documents_at_reads_the_same_documents_either_way(tmp_path, seeds_dir, monkeypatch):
+    """Many files asked for read the whole table; few are looked up one by one: the
+    documents found are the same, feed records and files not stored included."""
+    import json
+
+    from provenance.store import index as index_module
+
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    feed = feeds / "wire.jsonl"
+    feed.write_text("".join(json.dumps({"text": f"Record {i} of the wire feed has words enough to be stored as text.",
+                                        "published": "2020-02-01T09:00:00Z"}) + "\n" for i in range(3)))
+    path = tmp_path / "ix.sqlite"
+    with Index.open(path) as index:
+        scan([seeds_dir, feeds], index, ScanOptions(workers=1))
+        stored = index.stored_documents()
+        files = sorted(source for source in stored if "#" not in source)[1:] + [str(tmp_path / "absent.txt")]
+        by_lookup = index.documents_at(files, [str(feed.resolve())])
+        monkeypatch.setattr(index_module, "_WHOLE_READ_FILES", 1)
+        by_reading = index.documents_at(files, [str(feed.resolve())])
+    assert by_reading == by_lookup
+    assert len(by_lookup) == len(stored) - 1  # every file but the one left out, and the feed's 3 records
+    assert sum("#" in source for source in by_lookup) == 3
