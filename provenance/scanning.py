@@ -52,6 +52,8 @@ __all__ = ["Change", "ScanOptions", "ScanProgress", "ScanSummary", "apply_change
 
 #: Article files read ahead of the batch being written (two batches of the default size).
 _READ_AHEAD = 128
+#: Files handed to the reading thread at a time (most of a rescan's are unchanged: a stat each).
+_READ_CHUNK = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,7 +236,7 @@ def plan_changes(
     # Article files are read (and decoded, and their headers parsed) ahead, on a helper
     # thread, while this one writes the batches before them; feeds are read here.
     files = [(source, stored.get(str(source.absolute))) for source in sources if str(source.absolute) not in feeds]
-    reads = read_ahead(partial(_read, options=options), files, _READ_AHEAD)
+    reads = read_ahead(partial(_read, options=options), files, _READ_AHEAD, chunk=_READ_CHUNK)
     try:
         for number, source in enumerate(sources, start=1):
             if is_feed(source.absolute):

@@ -152,23 +152,30 @@ class LocalExecutor:
 
 
 def read_ahead(function: Callable[[Item], Result], items: Iterable[Item], ahead: int,
-               thread_name: str = "provenance-read") -> Generator[Result, None, None]:
+               thread_name: str = "provenance-read", chunk: int = 1) -> Generator[Result, None, None]:
     """``function(item)`` for each item, in order, computed on one helper thread up to
-    ``ahead`` items before the caller takes them (items are pulled by the caller's thread).
+    ``ahead`` items before the caller takes them (items are pulled by the caller's thread),
+    ``chunk`` items per hand-over.
 
     What the scan reads files with: reading and decoding the next articles runs while
     this thread writes the current batch (SQLite and the native stage release the GIL).
     ``function`` must not touch what the caller's thread uses (the index connection).
+    Chunks matter where most items cost little: a hand-over takes ~30 µs, and a rescan
+    of 100k files finds most of them unchanged by one ``stat`` each.
     """
-    pending: deque[Future[Result]] = deque()
+    def run(part: list[Item]) -> list[Result]:
+        return [function(item) for item in part]
+
+    iterator = iter(items)
+    pending: deque[Future[list[Result]]] = deque()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix=thread_name) as pool:
         try:
-            for item in items:
-                pending.append(pool.submit(function, item))
-                if len(pending) > ahead:
-                    yield pending.popleft().result()
+            while part := list(islice(iterator, chunk)):
+                pending.append(pool.submit(run, part))
+                if len(pending) * chunk > ahead:
+                    yield from pending.popleft().result()
             while pending:
-                yield pending.popleft().result()
+                yield from pending.popleft().result()
         finally:
             for future in pending:
                 future.cancel()

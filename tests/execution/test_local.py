@@ -170,3 +170,20 @@ def test_reading_ahead_stops_when_the_caller_stops_and_passes_errors_on():
         next(results)
     results.close()
     assert len(calls) <= 2 + 4 + 1  # never more than ``ahead`` beyond what was asked
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 7, 64])
+def test_reading_ahead_by_chunks_keeps_the_order_and_its_bound(chunk):
+    calls: list[int] = []
+    asked = threading.Event()
+
+    def work(item: int) -> int:
+        calls.append(item)
+        return item * 10
+
+    results = read_ahead(work, range(50), ahead=8, chunk=chunk)
+    assert [next(results) for _ in range(5)] == [0, 10, 20, 30, 40]
+    asked.wait(0.2)  # time for the helper to read as far ahead as it may
+    assert len(calls) <= 5 + 8 + chunk  # never much more than ``ahead`` beyond what was asked
+    assert list(results) == [10 * i for i in range(5, 50)]
+    assert calls == list(range(50))
