@@ -126,6 +126,28 @@ def _compressed(count: int, source: np.ndarray, target: np.ndarray, weights: np.
     return ptr, target, weights
 
 
+def _rows_of(count: int, pairs: np.ndarray, scores: np.ndarray, joined: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``(partner_ptr, partners, scores, neighbour_ptr, neighbours)`` of nodes ``0..count-1``."""
+    low, high = pairs[:, 0], pairs[:, 1]
+    partners = _compressed(count, np.concatenate([low, high]), np.concatenate([high, low]),
+                           np.concatenate([scores, scores]))
+    source = np.concatenate([low, high, joined[:, 0], joined[:, 1]])
+    neighbours = _compressed(count, source, np.concatenate([high, low, joined[:, 1], joined[:, 0]]),
+                             np.zeros(len(source), dtype=np.int64))
+    return (*partners, *neighbours[:2])
+
+
+def _appended(rows: tuple[np.ndarray, ...], added: tuple[np.ndarray, ...], base: int) -> tuple[np.ndarray, ...]:
+    """The compressed rows of nodes ``0..base-1`` followed by ``added``, those of nodes
+    ``base..`` numbered from 0: pointers continue, node ids shift by ``base``."""
+    partner_ptr, partners, scores, neighbour_ptr, neighbours = rows
+    new_ptr, new_partners, new_scores, new_neighbour_ptr, new_neighbours = added
+    return (np.concatenate([partner_ptr[:-1], new_ptr + partner_ptr[-1]]), np.concatenate([partners, new_partners + base]),
+            np.concatenate([scores, new_scores]),
+            np.concatenate([neighbour_ptr[:-1], new_neighbour_ptr + neighbour_ptr[-1]]),
+            np.concatenate([neighbours, new_neighbours + base]))
+
+
 class SpanGraph:
     """Span nodes, match edges (with matched words) and same-paragraph overlap edges.
 
@@ -199,7 +221,8 @@ class SpanGraph:
         self.pairs = np.concatenate([self.pairs, pairs + base])
         self.pair_scores = np.concatenate([self.pair_scores, scores])
         self._joined = np.concatenate([self._joined, joined + base])
-        self._rows = None
+        if self._rows is not None:  # the new components' rows follow those built already
+            self._rows = _appended(self._rows, _rows_of(len(fresh), pairs, scores, joined), base)
 
     @property
     def left(self) -> np.ndarray:
@@ -214,14 +237,7 @@ class SpanGraph:
     def _compressed_rows(self) -> tuple[np.ndarray, ...]:
         """``(partner_ptr, partners, scores, neighbour_ptr, neighbours)`` of every node."""
         if self._rows is None:
-            count, low, high = len(self.nodes), self.pairs[:, 0], self.pairs[:, 1]
-            both = np.concatenate([self.pair_scores, self.pair_scores])
-            partners = _compressed(count, np.concatenate([low, high]), np.concatenate([high, low]), both)
-            joined_low, joined_high = self._joined[:, 0], self._joined[:, 1]
-            source = np.concatenate([low, high, joined_low, joined_high])
-            neighbours = _compressed(count, source, np.concatenate([high, low, joined_high, joined_low]),
-                                     np.zeros(len(source), dtype=np.int64))
-            self._rows = (*partners, *neighbours[:2])
+            self._rows = _rows_of(len(self.nodes), self.pairs, self.pair_scores, self._joined)
         return self._rows
 
     def partners_of(self, node: int) -> dict[int, int]:

@@ -21,7 +21,7 @@ import numpy as np
 
 from provenance.pipeline.build import process_document
 from provenance.records import Document
-from provenance.store import anchorindex, bandindex, keyruns, queries
+from provenance.store import anchorindex, bandindex, keyruns, queries, unitmatches
 from provenance.store.findings import refresh
 from provenance.store.index import Index
 from provenance.store.matching import match_pending
@@ -101,6 +101,10 @@ def finish_work(index: Index) -> Repair:
             with index.transaction(findings_current=None) as db:
                 segments.reset(db)  # derived from the runs: match_pending rebuilds them
             mended += (f"rebuilt the {kind} segments ({len(broken)} malformed)",)
+    if broken := unitmatches.problems(index.connection):
+        with index.transaction(findings_current=None) as db:
+            unitmatches.build(db)  # derived from the matches
+        mended += (f"rebuilt the unit match blobs ({'; '.join(broken)})",)
     match_pending(index)
     return Repair(mended, pending, None if index.findings_current else refresh(index, full=True))
 
@@ -118,6 +122,7 @@ def check_consistency(index: Index, deep: bool = True) -> list[str]:
     problems.extend(_run_problems(index, index.config.num_bands))
     problems.extend(f"{line}; 'provenance doctor --repair' rebuilds it"
                     for segments, _ in _SEGMENTS for line in segments.problems(db))
+    problems.extend(f"{line}; 'provenance doctor --repair' rebuilds them" for line in unitmatches.problems(db))
     lengths = {}
     for doc_id, path, blob, body_start in db.execute("SELECT id, path, text, body_start FROM documents"):
         text = zlib.decompress(blob).decode("utf-8", "surrogatepass")

@@ -128,8 +128,8 @@ class Subgraph:
         # ``b`` unit unless ``a`` was read before or now.
         wanted = np.asarray(todo, dtype=np.int64)
         parts = [np.zeros((0, len(unitmatches.COLUMNS)), dtype=np.int64)]
-        for unit, found in unitmatches.read(db, "subgraph_units"):
-            on_a = found[:, 0] == unit
+        for found, owners in unitmatches.read(db, "subgraph_units"):
+            on_a = found[:, 0] == owners
             other = np.where(on_a, found[:, 3], found[:, 0])
             parts.append(found[~in_sorted(other, done) & (on_a | ~in_sorted(other, wanted))])
         rows = np.concatenate(parts).astype(np.int64, copy=False)

@@ -22,9 +22,9 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from provenance.store.keyruns import alive
+from provenance.store import keyruns
 
-__all__ = ["COLUMNS", "append", "build", "read"]
+__all__ = ["COLUMNS", "append", "build", "problems", "read"]
 
 #: A blob row: the match's two spans and its matched words.
 COLUMNS = ("a", "a_start", "a_end", "b", "b_start", "b_end", "matched")
@@ -33,6 +33,9 @@ _DTYPE = np.dtype("<i8")
 #: Units whose blobs are made at a time: bounds the memory of a first scan's (815k
 #: matches at 100k articles) and of a migration's.
 _UNITS_AT_ONCE = 1 << 18
+_MALFORMED = "a unit's match blob is malformed; run 'provenance doctor --repair'"
+#: Blobs read together by :func:`read` (a stock line's units hold ~150 matches each).
+_READ_UNITS = 512
 
 
 def append(db: sqlite3.Connection, rows: np.ndarray, first_new: int, dead: tuple[np.ndarray, np.ndarray]) -> None:
@@ -56,12 +59,40 @@ def append(db: sqlite3.Connection, rows: np.ndarray, first_new: int, dead: tuple
                        _blobs(owners, grouped, bounds, stored, dead))
 
 
-def read(db: sqlite3.Connection, table: str) -> Iterator[tuple[int, np.ndarray]]:
-    """Each unit listed in ``temp.<table>`` (an ``id`` column) that has matches, with its
-    blob's rows (``(k, 7)``, read-only)."""
-    for unit, blob in db.execute(f"""SELECT m.unit, m.rows FROM temp.{table} AS w
-                                     CROSS JOIN unit_matches AS m ON m.unit = w.id"""):
-        yield unit, np.frombuffer(blob, dtype=_DTYPE).reshape(-1, _WIDTH)
+def read(db: sqlite3.Connection, table: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The blob rows of the units listed in ``temp.<table>`` (an ``id`` column), a few
+    hundred units at a time: ``(rows, owners)``, each row with the unit it was read under
+    (a match is read twice when both its units are listed)."""
+    cursor = db.execute(f"""SELECT m.unit, m.rows FROM temp.{table} AS w
+                            CROSS JOIN unit_matches AS m ON m.unit = w.id""")
+    while found := cursor.fetchmany(_READ_UNITS):
+        sizes = np.fromiter((len(blob) for _, blob in found), dtype=np.int64, count=len(found))
+        if np.any(sizes % (_DTYPE.itemsize * _WIDTH)):
+            raise sqlite3.DatabaseError(_MALFORMED)
+        sizes //= _DTYPE.itemsize * _WIDTH
+        rows = np.frombuffer(b"".join(blob for _, blob in found), dtype=_DTYPE).reshape(-1, _WIDTH)
+        units = np.fromiter((unit for unit, _ in found), dtype=np.int64, count=len(found))
+        yield rows.astype(np.int64, copy=False), np.repeat(units, sizes)
+
+
+def problems(db: sqlite3.Connection) -> list[str]:
+    """What differs between the blobs and the stored matches (rows of deleted units, left
+    until a blob is rewritten, are no difference), one line each."""
+    dead = keyruns.dead_ranges(db)
+    malformed = misfiled = live = 0
+    for unit, blob in db.execute("SELECT unit, rows FROM unit_matches"):
+        if len(blob) % (_DTYPE.itemsize * _WIDTH):
+            malformed += 1
+            continue
+        rows = np.frombuffer(blob, dtype=_DTYPE).reshape(-1, _WIDTH)
+        misfiled += int(np.count_nonzero((rows[:, 0] != unit) & (rows[:, 3] != unit)))
+        live += int(np.count_nonzero(keyruns.alive(rows[:, 0], dead) & keyruns.alive(rows[:, 3], dead)))
+    stored = 2 * db.execute("SELECT COUNT(*) FROM matches").fetchone()[0]
+    found = [f"{malformed} malformed unit match blobs"] if malformed else []
+    found += [f"{misfiled} unit match blob rows filed under a unit they do not hold"] if misfiled else []
+    if not found and live != stored:
+        found.append(f"unit match blobs hold {live} rows where the matches make {stored}")
+    return found
 
 
 def build(db: sqlite3.Connection) -> None:
@@ -104,7 +135,9 @@ def _blobs(owners: np.ndarray, grouped: np.ndarray, bounds: np.ndarray, stored: 
         if before is None:
             yield unit, new.tobytes()
             continue
+        if len(before) % (_DTYPE.itemsize * _WIDTH):
+            raise sqlite3.DatabaseError(_MALFORMED)
         kept = np.frombuffer(before, dtype=_DTYPE).reshape(-1, _WIDTH)
-        kept = kept[alive(kept[:, 0], dead) & alive(kept[:, 3], dead)]
+        kept = kept[keyruns.alive(kept[:, 0], dead) & keyruns.alive(kept[:, 3], dead)]
         yield unit, kept.tobytes() + new.tobytes()
 

@@ -141,15 +141,23 @@ def _overlap(a: tuple[int, ...], b: tuple[int, ...]) -> int:
 
 def test_a_graph_extended_by_a_component_equals_one_built_at_once() -> None:
     first = [SpanMatch(1, 1, 0, 10, 2, 2, 0, 10, 4), SpanMatch(2, 2, 0, 10, 3, 3, 5, 15, 6)]
-    second = [SpanMatch(7, 7, 0, 10, 8, 8, 0, 10, 9), SpanMatch(1, 1, 30, 40, 8, 8, 20, 30, 2)]
+    second = [SpanMatch(7, 7, 0, 10, 8, 8, 0, 10, 9), SpanMatch(1, 1, 30, 40, 8, 8, 20, 30, 2),
+              SpanMatch(9, 9, 0, 20, 8, 8, 5, 15, 3)]  # (8, 5, 15) joins (8, 0, 10): half of it overlaps
     grown = SpanGraph(first)
-    grown.add(second)
+    asked = SpanGraph(first)
+    assert asked.neighbours(0) == [1]  # its edges are built before it grows: they are extended, not rebuilt
+    for graph in (grown, asked):
+        graph.add(second)
     whole = SpanGraph(first + second)
-    assert sorted(grown.nodes) == sorted(whole.nodes)
+    assert sorted(grown.nodes) == sorted(whole.nodes) and asked.nodes == grown.nodes
     for node in whole.nodes:
-        mine, theirs = grown.nodes.index(node), whole.nodes.index(node)
-        assert ({grown.nodes[n]: s for n, s in grown.partners_of(mine).items()}
-                == {whole.nodes[n]: s for n, s in whole.partners_of(theirs).items()})
+        theirs = whole.nodes.index(node)
+        for graph in (grown, asked):
+            mine = graph.nodes.index(node)
+            assert ({graph.nodes[n]: s for n, s in graph.partners_of(mine).items()}
+                    == {whole.nodes[n]: s for n, s in whole.partners_of(theirs).items()})
+            assert sorted(graph.nodes[n] for n in graph.neighbours(mine)) == sorted(whole.nodes[n] for n in whole.neighbours(theirs))
+    assert any(len(asked.neighbours(n)) > len(asked.partners_of(n)) for n in range(len(asked.nodes)))  # a joined span
     with pytest.raises(ValueError, match="whole new components"):
         grown.add([SpanMatch(1, 1, 0, 10, 9, 9, 0, 10, 1)])  # a span already in the graph
 

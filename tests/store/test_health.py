@@ -85,3 +85,34 @@ def test_doctor_finds_a_truncated_segment_and_repair_rebuilds_the_segments(run_c
         assert opened.meta(f"{kind}s_indexed_through") == str(opened.matched_through)
     assert run_cli("doctor", "--quick", "--index", str(index)).code == 0
     assert run_cli("report", "--format", "json", "--index", str(index)).out == expected
+
+
+@pytest.mark.parametrize("damage", ["truncated", "dropped"])
+def test_doctor_finds_damaged_unit_match_blobs_and_repair_rebuilds_them(run_cli, seeds_dir, tmp_path, damage):
+    index = tmp_path / "index.sqlite"
+    assert run_cli("scan", str(seeds_dir), "--index", str(index)).code == 0
+    expected = run_cli("report", "--format", "json", "--index", str(index)).out
+    with sqlite3.connect(index) as db:
+        (before,) = db.execute("SELECT SUM(length(rows)) FROM unit_matches").fetchone()
+        assert before
+        (matched,) = db.execute("SELECT d.source FROM unit_matches AS m JOIN units AS u ON u.id = m.unit "
+                                "JOIN documents AS d ON d.id = u.doc_id ORDER BY m.unit LIMIT 1").fetchone()
+        if damage == "truncated":
+            db.execute("UPDATE unit_matches SET rows = substr(rows, 1, 20)")
+        else:
+            db.execute("DELETE FROM unit_matches WHERE unit = (SELECT MIN(unit) FROM unit_matches)")
+    found = run_cli("doctor", "--quick", "--index", str(index))
+    assert found.code == 2 and "Traceback" not in found.err, found.err
+    problem = [line for line in found.err.splitlines() if "unit match blob" in line]
+    assert len(problem) == 1 and problem[0].endswith("'provenance doctor --repair' rebuilds them"), found.err
+    if damage == "truncated":  # a walk that reads a blob says so in one line
+        copy = tmp_path / "copy.txt"  # reprints an article that has matches: their blobs are read
+        copy.write_text(Path(matched).read_text(encoding="utf-8") + "\nA closing line added by the copy.\n", encoding="utf-8")
+        checked = run_cli("check", str(copy), "--index", str(index))
+        assert checked.code == 2 and len(checked.err.strip().splitlines()) == 1 and "match blob" in checked.err, checked.err
+    repaired = run_cli("doctor", "--repair", "--quick", "--index", str(index))
+    assert repaired.code == 0 and "rebuilt the unit match blobs" in repaired.out, repaired.err
+    with sqlite3.connect(index) as db:
+        assert db.execute("SELECT SUM(length(rows)) FROM unit_matches").fetchone()[0] == before
+    assert run_cli("doctor", "--quick", "--index", str(index)).code == 0
+    assert run_cli("report", "--format", "json", "--index", str(index)).out == expected
