@@ -56,7 +56,7 @@ def append(db: sqlite3.Connection, rows: np.ndarray, first_new: int, dead: tuple
             stored = dict(db.execute("""SELECT m.unit, m.rows FROM temp.unit_matches_wanted AS w
                                         CROSS JOIN unit_matches AS m ON m.unit = w.id"""))
         db.executemany("INSERT OR REPLACE INTO unit_matches (unit, rows) VALUES (?, ?)",
-                       _blobs(owners, grouped, bounds, stored, dead))
+                       _blobs(owners, grouped, bounds, stored, dead, first_new))
 
 
 def read(db: sqlite3.Connection, table: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -111,7 +111,7 @@ def build(db: sqlite3.Connection) -> None:
                                WHERE b >= ?1 AND b < ?2 AND NOT (a >= ?1 AND a < ?2)""", (low, high)).fetchall()
         rows = np.array(found, dtype=np.int64).reshape(-1, _WIDTH)
         owners, grouped, starts = _by_unit(rows, low, high)
-        db.executemany("INSERT INTO unit_matches (unit, rows) VALUES (?, ?)", _blobs(owners, grouped, starts, {}, none))
+        db.executemany("INSERT INTO unit_matches (unit, rows) VALUES (?, ?)", _blobs(owners, grouped, starts, {}, none, 0))
 
 
 def _by_unit(rows: np.ndarray, low: int = 0, high: int = 1 << 62) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -127,7 +127,9 @@ def _by_unit(rows: np.ndarray, low: int = 0, high: int = 1 << 62) -> tuple[np.nd
 
 
 def _blobs(owners: np.ndarray, grouped: np.ndarray, bounds: np.ndarray, stored: dict[int, bytes],
-           dead: tuple[np.ndarray, np.ndarray]) -> Iterator[tuple[int, bytes]]:
+           dead: tuple[np.ndarray, np.ndarray], first_new: int) -> Iterator[tuple[int, bytes]]:
+    """Each unit's blob: its stored rows (those of dead units, and any with a ``b`` from
+    ``first_new`` on, which the new rows hold again, left out) then its new rows."""
     data = grouped.astype(_DTYPE, copy=False)
     for i, unit in enumerate(owners.tolist()):
         new = data[bounds[i] : bounds[i + 1]]
@@ -138,6 +140,6 @@ def _blobs(owners: np.ndarray, grouped: np.ndarray, bounds: np.ndarray, stored: 
         if len(before) % (_DTYPE.itemsize * _WIDTH):
             raise sqlite3.DatabaseError(_MALFORMED)
         kept = np.frombuffer(before, dtype=_DTYPE).reshape(-1, _WIDTH)
-        kept = kept[keyruns.alive(kept[:, 0], dead) & keyruns.alive(kept[:, 3], dead)]
+        kept = kept[keyruns.alive(kept[:, 0], dead) & keyruns.alive(kept[:, 3], dead) & (kept[:, 3] < first_new)]
         yield unit, kept.tobytes() + new.tobytes()
 

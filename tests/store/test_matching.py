@@ -29,6 +29,7 @@ def test_units_left_unmatched_by_an_interrupted_scan_are_matched_by_the_next(run
     # What a scan killed between writing its batches and matching them leaves behind.
     with sqlite3.connect(index) as db:
         db.execute("DELETE FROM matches")
+        db.execute("DELETE FROM unit_matches")  # written in the same transaction as the matches
         db.execute("UPDATE meta SET value = '1' WHERE key = 'matched_through'")
         db.execute("UPDATE meta SET value = '0' WHERE key = 'findings_current'")
     with Index.open(index, readonly=True) as opened:
