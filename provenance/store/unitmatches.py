@@ -22,7 +22,9 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from provenance.pipeline.arrays import unique_sorted
 from provenance.store import keyruns
+from provenance.store.passages import fill_temp
 
 __all__ = ["COLUMNS", "append", "build", "problems", "read"]
 
@@ -30,6 +32,7 @@ __all__ = ["COLUMNS", "append", "build", "problems", "read"]
 COLUMNS = ("a", "a_start", "a_end", "b", "b_start", "b_end", "matched")
 _WIDTH = len(COLUMNS)
 _DTYPE = np.dtype("<i8")
+_ROW_BYTES = _DTYPE.itemsize * _WIDTH
 #: Units whose blobs are made at a time: bounds the memory of a first scan's (815k
 #: matches at 100k articles) and of a migration's.
 _UNITS_AT_ONCE = 1 << 18
@@ -42,19 +45,14 @@ def append(db: sqlite3.Connection, rows: np.ndarray, first_new: int, dead: tuple
     """Add match ``rows`` (``(n, 7)`` :data:`COLUMNS`) to their units' blobs, a range of
     units at a time; units below ``first_new`` may have one already (it is extended, its
     rows of ``dead`` units dropped)."""
-    if not len(rows):
-        return
-    low, high = int(rows[:, [0, 3]].min()), int(rows[:, [0, 3]].max()) + 1
-    for start in range(low, high, _UNITS_AT_ONCE):
-        owners, grouped, bounds = _by_unit(rows, start, start + _UNITS_AT_ONCE)
-        old = owners[owners < first_new]
-        stored: dict[int, bytes] = {}
-        if len(old):
-            db.execute("DROP TABLE IF EXISTS temp.unit_matches_wanted")
-            db.execute("CREATE TEMP TABLE unit_matches_wanted (id INTEGER PRIMARY KEY)")
-            db.executemany("INSERT INTO temp.unit_matches_wanted VALUES (?)", [(unit,) for unit in old.tolist()])
-            stored = dict(db.execute("""SELECT m.unit, m.rows FROM temp.unit_matches_wanted AS w
-                                        CROSS JOIN unit_matches AS m ON m.unit = w.id"""))
+    sides = _sides(rows)
+    for chunk in unique_sorted(sides // _UNITS_AT_ONCE).tolist():
+        low = chunk * _UNITS_AT_ONCE
+        owners, grouped, bounds = _by_unit(rows, sides, low, low + _UNITS_AT_ONCE)
+        old = owners[owners < first_new].tolist()
+        stored = dict(fill_temp(db, "unit_matches_wanted", ["id"], [old],
+                                """SELECT m.unit, m.rows FROM temp.unit_matches_wanted AS w
+                                   CROSS JOIN unit_matches AS m ON m.unit = w.id""")) if old else {}
         db.executemany("INSERT OR REPLACE INTO unit_matches (unit, rows) VALUES (?, ?)",
                        _blobs(owners, grouped, bounds, stored, dead, first_new))
 
@@ -67,9 +65,9 @@ def read(db: sqlite3.Connection, table: str) -> Iterator[tuple[np.ndarray, np.nd
                             CROSS JOIN unit_matches AS m ON m.unit = w.id""")
     while found := cursor.fetchmany(_READ_UNITS):
         sizes = np.fromiter((len(blob) for _, blob in found), dtype=np.int64, count=len(found))
-        if np.any(sizes % (_DTYPE.itemsize * _WIDTH)):
+        if np.any(sizes % _ROW_BYTES):
             raise sqlite3.DatabaseError(_MALFORMED)
-        sizes //= _DTYPE.itemsize * _WIDTH
+        sizes //= _ROW_BYTES
         rows = np.frombuffer(b"".join(blob for _, blob in found), dtype=_DTYPE).reshape(-1, _WIDTH)
         units = np.fromiter((unit for unit, _ in found), dtype=np.int64, count=len(found))
         yield rows.astype(np.int64, copy=False), np.repeat(units, sizes)
@@ -81,7 +79,7 @@ def problems(db: sqlite3.Connection) -> list[str]:
     dead = keyruns.dead_ranges(db)
     malformed = misfiled = live = 0
     for unit, blob in db.execute("SELECT unit, rows FROM unit_matches"):
-        if len(blob) % (_DTYPE.itemsize * _WIDTH):
+        if len(blob) % _ROW_BYTES:
             malformed += 1
             continue
         rows = np.frombuffer(blob, dtype=_DTYPE).reshape(-1, _WIDTH)
@@ -110,20 +108,24 @@ def build(db: sqlite3.Connection) -> None:
                                UNION ALL SELECT {', '.join(COLUMNS)} FROM matches
                                WHERE b >= ?1 AND b < ?2 AND NOT (a >= ?1 AND a < ?2)""", (low, high)).fetchall()
         rows = np.array(found, dtype=np.int64).reshape(-1, _WIDTH)
-        owners, grouped, starts = _by_unit(rows, low, high)
+        owners, grouped, starts = _by_unit(rows, _sides(rows), low, high)
         db.executemany("INSERT INTO unit_matches (unit, rows) VALUES (?, ?)", _blobs(owners, grouped, starts, {}, none, 0))
 
 
-def _by_unit(rows: np.ndarray, low: int = 0, high: int = 1 << 62) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each row under each of its units in ``[low, high)``: the units (sorted), the rows
-    grouped by unit, and where each unit's group starts (and the last ends)."""
-    sides = np.concatenate([rows[:, 0], rows[:, 3]])
-    taken = (sides >= low) & (sides < high)
-    order = np.argsort(sides[taken], kind="stable")
-    owner = sides[taken][order]
-    grouped = np.concatenate([rows, rows])[taken][order]
+def _sides(rows: np.ndarray) -> np.ndarray:
+    """Each row's ``a`` units, then its ``b`` units."""
+    return np.concatenate([rows[:, 0], rows[:, 3]])
+
+
+def _by_unit(rows: np.ndarray, sides: np.ndarray, low: int, high: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row under each of its units (``sides``) in ``[low, high)``: the units
+    (sorted), the rows grouped by unit, and where each unit's group starts (and the last
+    ends)."""
+    taken = np.flatnonzero((sides >= low) & (sides < high))
+    order = taken[np.argsort(sides[taken], kind="stable")]
+    owner = sides[order]
     starts = np.flatnonzero(np.diff(owner, prepend=np.int64(-1))) if len(owner) else np.zeros(0, dtype=np.int64)
-    return owner[starts], grouped, np.append(starts, len(owner))
+    return owner[starts], rows[order % max(len(rows), 1)], np.append(starts, len(owner))
 
 
 def _blobs(owners: np.ndarray, grouped: np.ndarray, bounds: np.ndarray, stored: dict[int, bytes],
@@ -137,7 +139,7 @@ def _blobs(owners: np.ndarray, grouped: np.ndarray, bounds: np.ndarray, stored: 
         if before is None:
             yield unit, new.tobytes()
             continue
-        if len(before) % (_DTYPE.itemsize * _WIDTH):
+        if len(before) % _ROW_BYTES:
             raise sqlite3.DatabaseError(_MALFORMED)
         kept = np.frombuffer(before, dtype=_DTYPE).reshape(-1, _WIDTH)
         kept = kept[keyruns.alive(kept[:, 0], dead) & keyruns.alive(kept[:, 3], dead) & (kept[:, 3] < first_new)]
