@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["in_sorted", "unique_inverse", "unique_sorted"]
+from provenance._native import locality_order as _native_locality_order
+
+__all__ = ["in_sorted", "locality_order", "unique_inverse", "unique_sorted"]
 
 
 def unique_sorted(values: np.ndarray) -> np.ndarray:
@@ -33,3 +35,17 @@ def in_sorted(values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
         return np.zeros(np.shape(values), dtype=bool)
     at = np.minimum(np.searchsorted(wanted, values), len(wanted) - 1)
     return np.asarray(wanted[at] == values)
+
+
+def locality_order(pairs: np.ndarray) -> np.ndarray:
+    """An order of the rows of ``pairs`` (``(n, 2)`` ids) that brings rows sharing ids
+    together, so that consecutive chunks of it hold few distinct ids (native: ids
+    numbered in Cuthill-McKee order over the graph the pairs make, rows sorted by the
+    higher number of their two ids).
+
+    Verification reads and decodes the token streams of each chunk's distinct units: in
+    id order, the 100k benchmark's 6.8 M candidate paragraph pairs read 3.8 M streams in
+    chunks of 65k pairs, in this order 1.4 M (of 730k distinct).
+    """
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    return _native_locality_order(np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1]))

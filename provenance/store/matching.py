@@ -27,7 +27,7 @@ import numpy as np
 from provenance.config import Config
 from provenance.errors import SchemaError
 from provenance.pipeline.anchors import MalformedTokens
-from provenance.pipeline.arrays import unique_sorted
+from provenance.pipeline.arrays import locality_order, unique_sorted
 from provenance.pipeline.lsh import Members, candidate_pairs, unique_pairs, wanted_positions
 from provenance.pipeline.verify import MatchColumns, verify_encoded_columns
 from provenance.store import anchorindex, bandindex, keyruns, unitmatches
@@ -302,13 +302,22 @@ def _verify(db: sqlite3.Connection, config: Config, pairs: np.ndarray) -> MatchC
     """Align the paragraphs of every candidate unit pair (each paragraph pair once)."""
     parts: list[MatchColumns] = []
     paragraph_pairs = _paragraph_pairs(db, pairs)
+    chunked = len(paragraph_pairs) > _VERIFY_CHUNK
+    if chunked:
+        # Each chunk reads and decodes its units' streams: chunks of pairs that share
+        # units read far fewer (the 100k benchmark's verification: 69 -> 38 s).
+        paragraph_pairs = paragraph_pairs[locality_order(paragraph_pairs)]
     for start in range(0, len(paragraph_pairs), _VERIFY_CHUNK):
         chunk = paragraph_pairs[start : start + _VERIFY_CHUNK]
         try:
             parts.append(verify_encoded_columns(chunk, read_token_blobs(db, unique_sorted(chunk)), config))
         except MalformedTokens as exc:
             raise SchemaError(f"{exc}; rebuild the index with a fresh --index") from exc
-    return MatchColumns.join(parts)
+    rows = MatchColumns.join(parts)
+    # Back in pair order (a stable sort keeps each pair's regions in theirs): the rows,
+    # which of two regions on the same key is kept, and the blobs' rows are those of
+    # one pass in order.
+    return rows.take(np.lexsort(rows.columns[1::-1])) if chunked and len(rows) else rows
 
 
 _NEAREST_PARAGRAPH = """

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from provenance.pipeline.arrays import in_sorted, unique_inverse, unique_sorted
+from provenance.pipeline.arrays import in_sorted, locality_order, unique_inverse, unique_sorted
 
 
 @given(st.lists(st.integers(-(2**63), 2**63 - 1) | st.integers(-3, 3), max_size=80), st.booleans())
@@ -30,3 +30,28 @@ def test_unique_inverse_is_numpys(values):
 def test_in_sorted_is_isin(values, wanted):
     array, sorted_wanted = np.array(values, dtype=np.int64), np.unique(np.array(wanted, dtype=np.int64))
     assert in_sorted(array, sorted_wanted).tolist() == np.isin(array, sorted_wanted).tolist()
+
+
+@given(st.lists(st.tuples(st.integers(0, 30) | st.integers(2**40, 2**40 + 3), st.integers(0, 30)), max_size=60))
+def test_locality_order_is_a_permutation_that_depends_only_on_the_pairs(pairs):
+    array = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+    order = locality_order(array)
+    assert order.dtype == np.int64 and sorted(order.tolist()) == list(range(len(array)))
+    assert locality_order(array.copy()).tolist() == order.tolist()
+
+
+def _distinct_per_chunk(pairs: np.ndarray, order: np.ndarray, chunk: int) -> int:
+    return sum(len(unique_sorted(pairs[order[start : start + chunk]])) for start in range(0, len(order), chunk))
+
+
+def test_locality_order_puts_pairs_of_the_same_group_in_the_same_chunk():
+    # 50 groups of 8 ids, every pair inside each group, ids interleaved across groups
+    # and the pairs listed in id order: what verification's candidate pairs look like
+    # (reprinted paragraphs), whose chunks would otherwise each read most of the ids.
+    groups, size = 50, 8
+    pairs = np.array(sorted((groups * i + g, groups * j + g) for g in range(groups)
+                            for i in range(size) for j in range(i + 1, size)), dtype=np.int64)
+    chunk = size * (size - 1) // 2 * 5  # five groups' pairs
+    in_id_order = _distinct_per_chunk(pairs, np.arange(len(pairs)), chunk)
+    nearby = _distinct_per_chunk(pairs, locality_order(pairs), chunk)
+    assert nearby <= groups * size * 1.2 < in_id_order / 2

@@ -217,3 +217,28 @@ def test_a_full_disk_while_anchors_are_set_aside_is_one_line_and_loses_nothing(r
     assert result.err.count("\n") == 1 and "No space left on device" in result.err and "run again" in result.err
     assert run_cli("scan", str(generated_corpus_150), "--index", str(failed)).code == 0  # the units left pending
     assert _report(run_cli, failed) == _report(run_cli, clean)
+
+
+def test_verification_in_chunks_of_nearby_pairs_stores_the_matches_of_one_pass(run_cli, generated_corpus_150, tmp_path,
+                                                                                monkeypatch):
+    from provenance.store import matching
+
+    whole, chunked = tmp_path / "whole.sqlite", tmp_path / "chunked.sqlite"
+    assert run_cli("scan", str(generated_corpus_150), "--index", str(whole)).code == 0
+    taken: list[int] = []
+    order = matching.locality_order
+
+    def recorded(pairs):
+        taken.append(len(pairs))
+        return order(pairs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(matching, "_VERIFY_CHUNK", 7)  # many chunks, each in the order nearby pairs come
+        patched.setattr(matching, "locality_order", recorded)
+        assert run_cli("scan", str(generated_corpus_150), "--index", str(chunked)).code == 0
+    assert taken and taken[0] > 7
+    with closing(sqlite3.connect(whole)) as a, closing(sqlite3.connect(chunked)) as b:
+        for query in ("SELECT * FROM matches", "SELECT * FROM unit_matches ORDER BY unit"):
+            rows = a.execute(query).fetchall()
+            assert rows and rows == b.execute(query).fetchall()
+    assert _report(run_cli, chunked) == _report(run_cli, whole)

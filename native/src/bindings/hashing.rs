@@ -235,6 +235,25 @@ fn connected_components<'py>(
     Ok((PyArray1::from_vec(py, ids), PyArray1::from_vec(py, labels)))
 }
 
+/// A permutation (int64) of the edges `left[i] - right[i]` that keeps edges sharing
+/// nodes together (see `graph::locality_order`).
+#[pyfunction]
+fn locality_order<'py>(
+    py: Python<'py>,
+    left: PyReadonlyArray1<'py, i64>,
+    right: PyReadonlyArray1<'py, i64>,
+) -> PyResult<Array<'py, i64>> {
+    let (left, right) = (contiguous(&left, "left")?, contiguous(&right, "right")?);
+    if left.len() != right.len() {
+        return Err(PyValueError::new_err("left and right must have the same length"));
+    }
+    if left.len() + right.len() >= u32::MAX as usize {
+        return Err(PyValueError::new_err("too many edges for one ordering"));
+    }
+    let order = py.detach(|| graph::locality_order(left, right));
+    Ok(PyArray1::from_vec(py, order))
+}
+
 /// Python's `repr` of the sorted list of edges `((a...), (b...), matched)` whose 9 values
 /// per edge are the rows of the `(n, 9)` array `rows`, as ASCII bytes.
 #[pyfunction]
@@ -259,6 +278,7 @@ pub(super) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(winnowed_anchors, module)?)?;
     module.add_function(wrap_pyfunction!(stretch_anchors, module)?)?;
     module.add_function(wrap_pyfunction!(connected_components, module)?)?;
+    module.add_function(wrap_pyfunction!(locality_order, module)?)?;
     module.add_function(wrap_pyfunction!(edges_repr, module)?)?;
     Ok(())
 }
