@@ -46,7 +46,7 @@ from provenance.records import Document, SourceRef
 from provenance.store.findings import refresh
 from provenance.store.index import Index, StoredDocument
 from provenance.store.matching import match_pending
-from provenance.store.writer import write_batch
+from provenance.store.writer import FingerprintIndex, write_batch
 
 __all__ = ["Change", "ScanOptions", "ScanProgress", "ScanSummary", "apply_changes", "plan_changes", "scan", "scan_into"]
 
@@ -293,14 +293,16 @@ def apply_changes(
 
         task = sharded(task, options.workdir, index.config)  # type: ignore[assignment]
     with open_executor(options.engine, options.workers, options.scheduler) as executor:
-        for batch in executor.map(task, batches()):
-            documents, replaced = in_flight.popleft()
-            batch.documents = documents
-            write_batch(index, batch, replaced)
-            done += len(documents)
-            tracker.update(passages=tracker.state.passages + len(batch.paragraph_doc))
-            if progress and documents:
-                progress(done, done + sum(len(waiting) for waiting, _ in in_flight))
+        with FingerprintIndex(index) as fingerprints:
+            for batch in executor.map(task, batches()):
+                documents, replaced = in_flight.popleft()
+                batch.documents = documents
+                fingerprints.before_write()
+                write_batch(index, batch, replaced)
+                done += len(documents)
+                tracker.update(passages=tracker.state.passages + len(batch.paragraph_doc))
+                if progress and documents:
+                    progress(done, done + sum(len(waiting) for waiting, _ in in_flight))
         # The candidate stage, by band: on the cluster with Dask; here in this process
         # (the native pairing is a sort per band: shipping bands out would only add copies).
         tracker.update(phase="matching")

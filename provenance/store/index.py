@@ -32,6 +32,7 @@ from provenance.store.opening import (
     translate,
     validate,
 )
+from provenance.store.schema import FINGERPRINT_INDEX, FINGERPRINT_INDEX_DDL
 from provenance.store.stale import note_deleted
 
 __all__ = ["Index", "StoredDocument", "delete_documents"]
@@ -147,12 +148,21 @@ class Index:
         return index
 
     def _repair(self) -> tuple[str, ...]:
-        """Mend what earlier versions left and a writer can fix in place (never a rebuild)."""
-        if not self.connection.execute("SELECT 1 FROM key_runs WHERE stop_unit <= first_unit LIMIT 1").fetchone():
-            return ()
-        with self.transaction(findings_current=None) as db:
-            dropped = drop_empty_runs(db)
-        return (f"removed {dropped} empty key run{'s' if dropped != 1 else ''}",) if dropped else ()
+        """Mend what earlier versions or a killed scan left and a writer can fix in place
+        (never a rebuild)."""
+        mended: list[str] = []
+        if not self.connection.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?",
+                                       (FINGERPRINT_INDEX,)).fetchone():
+            # A first scan builds it after its batches (writer.FingerprintIndex): it was killed.
+            with self.transaction(findings_current=None) as db:
+                db.execute(FINGERPRINT_INDEX_DDL)
+            mended.append("built the paragraphs' fingerprint index an interrupted scan left out")
+        if self.connection.execute("SELECT 1 FROM key_runs WHERE stop_unit <= first_unit LIMIT 1").fetchone():
+            with self.transaction(findings_current=None) as db:
+                dropped = drop_empty_runs(db)
+            if dropped:
+                mended.append(f"removed {dropped} empty key run{'s' if dropped != 1 else ''}")
+        return tuple(mended)
 
     def close(self) -> None:
         if self.sandboxed and self.connection.in_transaction:

@@ -8,11 +8,17 @@ change to the DDL; :mod:`provenance.store.migrations` upgrades older files in pl
 
 from __future__ import annotations
 
-__all__ = ["APPLICATION_ID", "DDL", "EXPECTED_COLUMNS", "SCHEMA_VERSION"]
+__all__ = ["APPLICATION_ID", "DDL", "EXPECTED_COLUMNS", "FINGERPRINT_INDEX", "FINGERPRINT_INDEX_DDL", "SCHEMA_VERSION"]
 
 SCHEMA_VERSION = 10
 #: Written to the SQLite header (``PRAGMA application_id``) so foreign files are spotted.
 APPLICATION_ID = 0x50505631  # "PPV1"
+#: The index boilerplate detection finds a paragraph's repeats by. A scan into an index
+#: with no paragraphs yet builds it once after its batches (see
+#: :class:`provenance.store.writer.FingerprintIndex`); opening an index without it (that
+#: scan killed) builds it again.
+FINGERPRINT_INDEX = "paragraphs_fingerprint"
+FINGERPRINT_INDEX_DDL = f"CREATE INDEX IF NOT EXISTS {FINGERPRINT_INDEX} ON paragraphs(fingerprint)"
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (

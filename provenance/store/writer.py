@@ -10,16 +10,19 @@ far cheaper than probing stored keys batch by batch.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
 from itertools import accumulate, pairwise, repeat
+from typing import Self
 
 import numpy as np
 
 from provenance.pipeline.batch import ProcessedBatch
 from provenance.store.index import Index, delete_documents
 from provenance.store.keyruns import append_anchors, append_run
+from provenance.store.schema import FINGERPRINT_INDEX, FINGERPRINT_INDEX_DDL
 
-__all__ = ["write_batch"]
+__all__ = ["FingerprintIndex", "write_batch"]
 
 _KINDS = ("paragraph", "segment")
 #: A unit's shingle set is no longer stored (nothing read it: matching reads band keys,
@@ -57,6 +60,50 @@ def write_batch(index: Index, batch: ProcessedBatch | None, replaces: Sequence[i
         append_anchors(db, first_unit, batch.num_units, batch.anchor_values, unit_ids[batch.anchor_unit])
         index.set_meta(db, "next_unit", first_unit + batch.num_units)
     return batch.num_units
+
+
+class FingerprintIndex:
+    """``paragraphs_fingerprint`` left out while a scan fills an index that had no
+    paragraphs, and built once after its batches.
+
+    Fingerprints are hashes: each batch's ~700 paragraphs land on ~700 random pages of
+    that index, and every commit wrote each of them out again (16 KB apiece; at 100k
+    articles, more than the batch's own rows). One sort at the end costs 2 s at 100k.
+    Only the boilerplate marking after the batches reads the index. A scan killed
+    meanwhile leaves it out: the next writable open builds it (``Index._repair``).
+    """
+
+    def __init__(self, index: Index) -> None:
+        self._index = index
+        self._decided = False
+        self.deferred = False
+
+    def before_write(self) -> None:
+        """Called before each batch is written: at the first, drop the index when the
+        index holds no paragraph yet."""
+        if self._decided:
+            return
+        self._decided = True
+        with self._index.transaction(findings_current=None) as db:
+            if db.execute("SELECT 1 FROM paragraphs LIMIT 1").fetchone() is None:
+                db.execute(f"DROP INDEX IF EXISTS {FINGERPRINT_INDEX}")
+                self.deferred = True
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, traceback: object) -> None:
+        """Build the index again if :meth:`before_write` dropped it. After an error, a
+        failure to do so is left for the next open (the first error is the one to show)."""
+        if not self.deferred:
+            return
+        try:
+            with self._index.transaction(findings_current=None) as db:
+                db.execute(FINGERPRINT_INDEX_DDL)
+        except sqlite3.Error:
+            if exc is None:
+                raise
+        self.deferred = False
 
 
 def _insert_documents(db, batch: ProcessedBatch, doc_ids: np.ndarray) -> None:  # type: ignore[no-untyped-def]

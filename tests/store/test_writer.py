@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -129,3 +130,81 @@ def test_a_batch_that_fails_half_way_leaves_nothing(tmp_path, seeds_dir, monkeyp
             writer.write_batch(index, batch)
         assert index.stored_documents() == {}
         assert index.connection.execute("SELECT COUNT(*) FROM units").fetchone()[0] == 0
+
+
+# -- the fingerprint index of a first scan -----------------------------------------------
+
+def _has_fingerprint_index(index: Path) -> bool:
+    with closing(sqlite3.connect(index)) as db:
+        return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'paragraphs_fingerprint'"
+                          ).fetchone() is not None
+
+
+def _index_present_at_each_batch(monkeypatch) -> list[bool]:
+    from provenance import scanning
+
+    seen: list[bool] = []
+    write = scanning.write_batch
+
+    def recorded(index, batch, replaced=()):
+        seen.append(index.connection.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'paragraphs_fingerprint'").fetchone() is not None)
+        return write(index, batch, replaced)
+
+    monkeypatch.setattr(scanning, "write_batch", recorded)
+    return seen
+
+
+def test_a_first_scan_builds_the_fingerprint_index_after_its_batches_and_a_later_one_keeps_it(
+        run_cli, generated_corpus_150, tmp_path, monkeypatch):
+    index = tmp_path / "index.sqlite"
+    articles = sorted(generated_corpus_150.rglob("*.txt"))
+    seen = _index_present_at_each_batch(monkeypatch)
+    assert run_cli("scan", *map(str, articles[:100]), "--index", str(index), "--batch-size", "16").code == 0
+    assert len(seen) > 1 and not any(seen)  # left out while the batches were written
+    assert _has_fingerprint_index(index)
+    seen.clear()
+    assert run_cli("scan", *map(str, articles), "--index", str(index), "--batch-size", "16").code == 0
+    assert seen and all(seen)  # an index with paragraphs keeps it: the new rows go in one by one
+    with closing(sqlite3.connect(index)) as db:
+        plan = " ".join(row[3] for row in db.execute("EXPLAIN QUERY PLAN SELECT * FROM paragraphs WHERE fingerprint = 1"))
+    assert "paragraphs_fingerprint" in plan
+
+
+def test_a_first_scan_that_fails_half_way_builds_the_index_back(run_cli, generated_corpus_150, tmp_path, monkeypatch):
+    from provenance import scanning
+
+    index = tmp_path / "index.sqlite"
+    write, written = scanning.write_batch, []
+
+    def fail_at_the_third(index, batch, replaced=()):
+        if len(written) == 2:
+            raise OSError(28, "No space left on device")
+        written.append(batch)
+        return write(index, batch, replaced)
+
+    monkeypatch.setattr(scanning, "write_batch", fail_at_the_third)
+    result = run_cli("scan", str(generated_corpus_150), "--index", str(index), "--batch-size", "16")
+    assert result.code != 0 and "Traceback" not in result.err
+    assert _has_fingerprint_index(index)
+
+
+def test_an_index_a_killed_first_scan_left_without_its_fingerprint_index_gets_it_back(run_cli, generated_corpus_150,
+                                                                                      tmp_path):
+    index, clean = tmp_path / "index.sqlite", tmp_path / "clean.sqlite"
+    assert run_cli("scan", str(generated_corpus_150), "--index", str(clean)).code == 0
+    assert run_cli("scan", str(generated_corpus_150), "--index", str(index)).code == 0
+    with closing(sqlite3.connect(index)) as db:
+        db.execute("DROP INDEX paragraphs_fingerprint")  # what a scan killed mid-way leaves
+    assert run_cli("report", "--index", str(index), "--format", "json").out == run_cli(
+        "report", "--index", str(clean), "--format", "json").out  # reading needs no repair
+    doctor = run_cli("doctor", "--index", str(index), "--quick")
+    assert doctor.code == 2 and "fingerprint index is missing" in doctor.err and "--repair" in doctor.err
+    assert not _has_fingerprint_index(index)  # doctor alone changes nothing
+    repaired = run_cli("doctor", "--repair", "--index", str(index))
+    assert repaired.code == 0 and "fingerprint index" in repaired.out, repaired.err
+    assert _has_fingerprint_index(index) and run_cli("doctor", "--index", str(index), "--quick").code == 0
+    with closing(sqlite3.connect(index)) as db:
+        db.execute("DROP INDEX paragraphs_fingerprint")
+    assert run_cli("scan", str(generated_corpus_150), "--index", str(index)).code == 0  # a scan builds it too
+    assert _has_fingerprint_index(index)
