@@ -25,7 +25,6 @@ from provenance.store import anchorindex, bandindex, keyruns, queries, unitmatch
 from provenance.store.findings import refresh
 from provenance.store.index import Index
 from provenance.store.matching import match_pending
-from provenance.store.schema import FINGERPRINT_INDEX
 from provenance.store.unfinished import UnfinishedWork, pending_units, unfinished_work
 
 __all__ = [
@@ -124,7 +123,7 @@ def check_consistency(index: Index, deep: bool = True) -> list[str]:
     problems.extend(f"{line}; 'provenance doctor --repair' rebuilds it"
                     for segments, _ in _SEGMENTS for line in segments.problems(db))
     problems.extend(f"{line}; 'provenance doctor --repair' rebuilds them" for line in unitmatches.problems(db))
-    if not db.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (FINGERPRINT_INDEX,)).fetchone():
+    if not index.has_fingerprint_index():
         problems.append("the paragraphs' fingerprint index is missing (a first scan was interrupted); "
                         "'provenance doctor --repair' or the next scan builds it")
     lengths = {}

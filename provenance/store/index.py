@@ -151,11 +151,9 @@ class Index:
         """Mend what earlier versions or a killed scan left and a writer can fix in place
         (never a rebuild)."""
         mended: list[str] = []
-        if not self.connection.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?",
-                                       (FINGERPRINT_INDEX,)).fetchone():
+        if not self.has_fingerprint_index():
             # A first scan builds it after its batches (writer.FingerprintIndex): it was killed.
-            with self.transaction(findings_current=None) as db:
-                db.execute(FINGERPRINT_INDEX_DDL)
+            self.build_fingerprint_index()
             mended.append("built the paragraphs' fingerprint index an interrupted scan left out")
         if self.connection.execute("SELECT 1 FROM key_runs WHERE stop_unit <= first_unit LIMIT 1").fetchone():
             with self.transaction(findings_current=None) as db:
@@ -163,6 +161,17 @@ class Index:
             if dropped:
                 mended.append(f"removed {dropped} empty key run{'s' if dropped != 1 else ''}")
         return tuple(mended)
+
+    def has_fingerprint_index(self) -> bool:
+        """Whether ``paragraphs_fingerprint`` exists (a first scan leaves it out while
+        it writes its batches: :class:`provenance.store.writer.FingerprintIndex`)."""
+        return self.connection.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?",
+                                       (FINGERPRINT_INDEX,)).fetchone() is not None
+
+    def build_fingerprint_index(self) -> None:
+        """Build ``paragraphs_fingerprint`` if it is missing (one sort of the paragraphs)."""
+        with self.transaction(findings_current=None) as db:
+            db.execute(FINGERPRINT_INDEX_DDL)
 
     def close(self) -> None:
         if self.sandboxed and self.connection.in_transaction:

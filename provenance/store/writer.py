@@ -20,7 +20,7 @@ import numpy as np
 from provenance.pipeline.batch import ProcessedBatch
 from provenance.store.index import Index, delete_documents
 from provenance.store.keyruns import append_anchors, append_run
-from provenance.store.schema import FINGERPRINT_INDEX, FINGERPRINT_INDEX_DDL
+from provenance.store.schema import FINGERPRINT_INDEX
 
 __all__ = ["FingerprintIndex", "write_batch"]
 
@@ -98,8 +98,7 @@ class FingerprintIndex:
         if not self.deferred:
             return
         try:
-            with self._index.transaction(findings_current=None) as db:
-                db.execute(FINGERPRINT_INDEX_DDL)
+            self._index.build_fingerprint_index()
         except sqlite3.Error:
             if exc is None:
                 raise

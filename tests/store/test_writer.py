@@ -135,9 +135,8 @@ def test_a_batch_that_fails_half_way_leaves_nothing(tmp_path, seeds_dir, monkeyp
 # -- the fingerprint index of a first scan -----------------------------------------------
 
 def _has_fingerprint_index(index: Path) -> bool:
-    with closing(sqlite3.connect(index)) as db:
-        return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'paragraphs_fingerprint'"
-                          ).fetchone() is not None
+    with Index.open(index, readonly=True) as opened:
+        return opened.has_fingerprint_index()
 
 
 def _index_present_at_each_batch(monkeypatch) -> list[bool]:
@@ -147,8 +146,7 @@ def _index_present_at_each_batch(monkeypatch) -> list[bool]:
     write = scanning.write_batch
 
     def recorded(index, batch, replaced=()):
-        seen.append(index.connection.execute(
-            "SELECT 1 FROM sqlite_master WHERE name = 'paragraphs_fingerprint'").fetchone() is not None)
+        seen.append(index.has_fingerprint_index())
         return write(index, batch, replaced)
 
     monkeypatch.setattr(scanning, "write_batch", recorded)
