@@ -156,14 +156,35 @@ fn same_paragraph(nodes: &[[i64; 4]]) -> (Vec<[i64; 2]>, Vec<i64>) {
     (joined, partly)
 }
 
+/// `(reached, distance, step)` of [`walks`], one entry per node reached.
+pub type Walk = (Vec<i64>, Vec<i64>, Vec<i64>);
+
+/// The neighbours of `node` in the CSR adjacency `indptr`/`indices`, checked: a walk
+/// reads only the rows of the nodes it reaches, so only those are validated (checking the
+/// whole graph on every call made a refresh's thousands of small walks quadratic).
+fn neighbours<'a>(indptr: &[i64], indices: &'a [i64], node: i64) -> Result<&'a [i64], String> {
+    let nodes = indptr.len().saturating_sub(1);
+    let at = usize::try_from(node)
+        .ok()
+        .filter(|&at| at < nodes)
+        .ok_or_else(|| format!("node {node} is not below {nodes}"))?;
+    let (start, stop) = (indptr[at], indptr[at + 1]);
+    match (usize::try_from(start), usize::try_from(stop)) {
+        (Ok(start), Ok(stop)) if start <= stop && stop <= indices.len() => Ok(&indices[start..stop]),
+        _ => Err(format!("indptr must rise within len(indices) (node {node}: {start}..{stop})")),
+    }
+}
+
 /// A breadth-first walk from `targets` over the adjacency `indptr`/`indices` (each node's
 /// neighbours ascending): `(reached, distance, step)`, every node reached with its
 /// distance to the nearest target and its next step towards one, the lowest-id neighbour
-/// one step closer (`-1` for targets). Only the targets' component is visited.
-pub fn walks(indptr: &[usize], indices: &[i64], targets: &[i64]) -> (Vec<i64>, Vec<i64>, Vec<i64>) {
+/// one step closer (`-1` for targets). Only the targets' component is visited, and its
+/// cost follows that component, not the graph; an id outside the graph is an error.
+pub fn walks(indptr: &[i64], indices: &[i64], targets: &[i64]) -> Result<Walk, String> {
     let mut distance: FxMap<i64, i64> = FxMap::default();
     let mut reached: Vec<i64> = Vec::new();
     for &target in targets {
+        neighbours(indptr, indices, target)?;
         if distance.insert(target, 0).is_none() {
             reached.push(target);
         }
@@ -173,29 +194,27 @@ pub fn walks(indptr: &[usize], indices: &[i64], targets: &[i64]) -> (Vec<i64>, V
         let node = reached[head];
         head += 1;
         let next = distance[&node] + 1;
-        for &other in &indices[indptr[node as usize]..indptr[node as usize + 1]] {
+        for &other in neighbours(indptr, indices, node)? {
             if let Entry::Vacant(slot) = distance.entry(other) {
+                neighbours(indptr, indices, other)?;
                 slot.insert(next);
                 reached.push(other);
             }
         }
     }
     let levels: Vec<i64> = reached.iter().map(|node| distance[node]).collect();
-    let steps = reached
-        .iter()
-        .zip(&levels)
-        .map(|(&node, &level)| {
-            if level == 0 {
-                return -1;
-            }
-            let around = &indices[indptr[node as usize]..indptr[node as usize + 1]];
-            *around
-                .iter()
-                .find(|other| distance.get(other) == Some(&(level - 1)))
-                .expect("a reached node has a closer neighbour")
-        })
-        .collect();
-    (reached, levels, steps)
+    let mut steps = Vec::with_capacity(reached.len());
+    for (&node, &level) in reached.iter().zip(&levels) {
+        if level == 0 {
+            steps.push(-1);
+            continue;
+        }
+        let closer = neighbours(indptr, indices, node)?.iter().find(|other| distance.get(other) == Some(&(level - 1)));
+        steps.push(
+            *closer.ok_or_else(|| format!("node {node} has no neighbour closer to a target (an edge is one-way)"))?,
+        );
+    }
+    Ok((reached, levels, steps))
 }
 
 #[cfg(test)]
@@ -242,7 +261,7 @@ mod tests {
         // 0 - 1 - 3, 0 - 2 - 3, 3 - 4: from 3, both 1 and 2 are one step closer to 0.
         let indptr = [0, 2, 4, 6, 9, 10];
         let indices = [1, 2, 0, 3, 0, 3, 1, 2, 4, 3];
-        let (reached, levels, steps) = walks(&indptr, &indices, &[0]);
+        let (reached, levels, steps) = walks(&indptr, &indices, &[0]).unwrap();
         assert_eq!(reached, vec![0, 1, 2, 3, 4]);
         assert_eq!(levels, vec![0, 1, 1, 2, 3]);
         assert_eq!(steps, vec![-1, 0, 0, 1, 3]);
@@ -252,7 +271,20 @@ mod tests {
     fn walks_stay_in_the_targets_component() {
         let indptr = [0, 1, 2, 3, 4];
         let indices = [1, 0, 3, 2];
-        let (reached, levels, _) = walks(&indptr, &indices, &[1, 1]);
+        let (reached, levels, _) = walks(&indptr, &indices, &[1, 1]).unwrap();
         assert_eq!((reached, levels), (vec![1, 0], vec![0, 1]));
+    }
+
+    #[test]
+    fn walks_check_only_the_rows_they_read() {
+        // Node 3's row points past `indices` and node 2 lists an unknown node 9, but the
+        // walk from 0 never reaches them.
+        let indptr = [0, 1, 2, 3, 99];
+        let indices = [1, 0, 9];
+        assert_eq!(walks(&indptr, &indices, &[0]).unwrap(), (vec![0, 1], vec![0, 1], vec![-1, 0]));
+        assert!(walks(&indptr, &indices, &[2]).unwrap_err().contains("node 9"));
+        assert!(walks(&indptr, &indices, &[3]).unwrap_err().contains("indptr"));
+        assert!(walks(&indptr, &indices, &[4]).unwrap_err().contains("not below 4"));
+        assert!(walks(&[0, 1, 1], &[1], &[0]).unwrap_err().contains("closer"));
     }
 }

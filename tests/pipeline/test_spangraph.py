@@ -163,7 +163,19 @@ def test_a_graph_extended_by_a_component_equals_one_built_at_once() -> None:
 
 
 def test_walks_refuse_ids_outside_the_graph() -> None:
-    with pytest.raises(ValueError, match="node ids below 2"):
+    with pytest.raises(ValueError, match="node 5 is not below 2"):
         _native.span_walks(np.array([0, 1, 2]), np.array([1, 0]), np.array([5]))
+    with pytest.raises(ValueError, match="node 7 is not below 2"):
+        _native.span_walks(np.array([0, 1, 2]), np.array([7, 0]), np.array([0]))  # a neighbour outside
     with pytest.raises(ValueError, match="indptr"):
         _native.span_walks(np.array([0, 3]), np.array([0]), np.array([0]))
+    with pytest.raises(ValueError, match="indptr"):
+        _native.span_walks(np.array([1, 2]), np.array([0]), np.array([0]))
+
+
+def test_a_walk_costs_its_component_not_the_graph() -> None:
+    """A refresh walks thousands of small components of one large graph: each walk reads
+    (and checks) only the rows it reaches, so rows elsewhere are never looked at."""
+    indptr = np.array([0, 1, 2, 2, 50], dtype=np.int64)  # node 3's row points past `indices`
+    reached, levels, steps = _native.span_walks(indptr, np.array([1, 0], dtype=np.int64), np.array([1], dtype=np.int64))
+    assert (reached.tolist(), levels.tolist(), steps.tolist()) == ([1, 0], [0, 1], [-1, 1])
