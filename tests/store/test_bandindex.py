@@ -39,7 +39,6 @@ def small_segments(monkeypatch):
     monkeypatch.setattr(bandindex, "BLOCK", 3)
     monkeypatch.setattr(bandindex, "MAX_SEGMENT", 24)
     monkeypatch.setattr(bandindex, "_MAX_SPAN", 40)
-    monkeypatch.setattr(bandindex, "_SORT_CHUNK", 8)
     monkeypatch.setattr(keyruns, "MAX_RUNS", 3)
 
 
@@ -142,14 +141,18 @@ def test_a_lookup_finds_every_live_entry_of_the_wanted_keys(small_segments, monk
             monkeypatch.setattr(bandindex, "RUNS_SHARE", 2.0)
 
 
-def test_sorting_in_parts_sorts_like_one_argsort(monkeypatch):
-    monkeypatch.setattr(bandindex, "_SORT_CHUNK", 64)
-    rng = np.random.default_rng(5)
-    keys = np.concatenate([rng.integers(-(2**63), 2**63 - 1, size=3000, dtype=np.int64), [-(2**63), 2**63 - 1, 0, 0, 0]])
-    units = rng.permutation(len(keys)).astype(np.int64)
+@pytest.mark.parametrize("count", [0, 1, 5, 3000, 70_000])
+def test_entries_sort_by_key_then_unit(count):
+    """The segments' order: signed keys ascending (both extremes included), equal keys by
+    unit, whatever order the entries come in and however skewed the keys."""
+    rng = np.random.default_rng(count)
+    keys = rng.integers(-(2**63), 2**63 - 1, size=count, dtype=np.int64)
+    keys[: count // 3] = rng.choice([-(2**63), 2**63 - 1, 0, 7], size=count // 3)  # a third on four keys
+    units = rng.permutation(count).astype(np.int64)
     sorted_keys, sorted_units = bandindex.sort_entries(keys, units)
-    assert sorted_keys.tolist() == sorted(keys.tolist())
-    assert sorted(zip(sorted_keys.tolist(), sorted_units.tolist())) == sorted(zip(keys.tolist(), units.tolist()))
+    order = np.lexsort((units, keys))
+    assert sorted_keys.tolist() == keys[order].tolist()
+    assert sorted_units.tolist() == units[order].tolist()
 
 
 def test_a_first_scan_sorts_each_band_once_and_later_scans_add_segments(run_cli, generated_corpus_150, tmp_path):

@@ -7,7 +7,7 @@ use pyo3::types::{PyBytes, PyString};
 
 use super::{contiguous, on_threads, positive, unit_bounds, value_error, Array};
 use crate::candidates::{self, Members};
-use crate::{anchors, graph, lsh, minhash, shingle};
+use crate::{anchors, entries, graph, lsh, minhash, shingle};
 
 /// MinHash signatures `(units, len(a))` uint32 of units `shingles[bounds[i]:bounds[i+1]]`
 /// with permutations `(a, b)` (datasketch `affine32`), on `threads` threads (0: all cores).
@@ -126,6 +126,22 @@ fn wanted_positions<'py>(
     }
     let found = py.detach(|| candidates::wanted_positions(keys, live, wanted));
     Ok(PyArray1::from_vec(py, found))
+}
+
+/// Band entries `(keys, units)` sorted by key, then unit, on all cores (see
+/// `entries::sort_entries`).
+#[pyfunction]
+fn sort_entries<'py>(
+    py: Python<'py>,
+    keys: PyReadonlyArray1<'py, i64>,
+    units: PyReadonlyArray1<'py, i64>,
+) -> PyResult<(Array<'py, i64>, Array<'py, i64>)> {
+    let (keys, units) = (contiguous(&keys, "keys")?, contiguous(&units, "units")?);
+    if keys.len() != units.len() {
+        return Err(value_error("keys and units must have the same length".to_owned()));
+    }
+    let (keys, units) = py.detach(|| entries::sort_entries(keys, units));
+    Ok((PyArray1::from_vec(py, keys), PyArray1::from_vec(py, units)))
 }
 
 /// The rows of an `(n, 2)` int64 array of pairs, sorted, each once.
@@ -271,6 +287,7 @@ pub(super) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(band_keys, module)?)?;
     module.add_function(wrap_pyfunction!(candidate_pairs, module)?)?;
     module.add_function(wrap_pyfunction!(unique_pairs, module)?)?;
+    module.add_function(wrap_pyfunction!(sort_entries, module)?)?;
     module.add_function(wrap_pyfunction!(wanted_positions, module)?)?;
     module.add_function(wrap_pyfunction!(word_hashes, module)?)?;
     module.add_function(wrap_pyfunction!(shingle_hashes, module)?)?;
