@@ -27,7 +27,7 @@ import numpy as np
 from provenance.config import Config
 from provenance.errors import SchemaError
 from provenance.pipeline.anchors import MalformedTokens
-from provenance.pipeline.arrays import locality_order, unique_sorted
+from provenance.pipeline.arrays import in_sorted, locality_order, unique_sorted
 from provenance.pipeline.lsh import Members, candidate_pairs, unique_pairs, wanted_positions
 from provenance.pipeline.verify import MatchColumns, verify_encoded_columns
 from provenance.store import anchorindex, bandindex, keyruns, unitmatches
@@ -237,7 +237,7 @@ class _Columns:
         """Add ``units`` to the ones known by id; ``False`` when they are too many (or
         one is not in ``units``): read the runs instead."""
         wanted = unique_sorted(units)
-        missing = wanted[~np.isin(wanted, self._known[0])]
+        missing = wanted[~in_sorted(wanted, self._known[0])]
         if len(missing) + self._known.shape[1] > self._few:
             return False
         if len(missing):

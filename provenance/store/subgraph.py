@@ -92,8 +92,8 @@ class Subgraph:
         wanted = set(units)
         self._load(wanted)  # one read for all of them, not one per unit
         rows = np.concatenate([np.zeros((0, 7), dtype=np.int64), *self._read])
-        keys = sorted(wanted)
-        return set(rows[np.isin(rows[:, 0], keys), 3].tolist()) | set(rows[np.isin(rows[:, 3], keys), 0].tolist())
+        keys = np.asarray(sorted(wanted), dtype=np.int64)
+        return set(rows[in_sorted(rows[:, 0], keys), 3].tolist()) | set(rows[in_sorted(rows[:, 3], keys), 0].tolist())
 
     def matches(self) -> np.ndarray:
         """The matches of the components reached since the last call (each component is
@@ -160,8 +160,8 @@ class Subgraph:
 
 def _spans_on(rows: np.ndarray, units: set[int]) -> set[Span]:
     """The spans ``(unit, start, end)`` of ``rows`` on ``units``."""
-    keys = sorted(units)
-    a, b = rows[np.isin(rows[:, 0], keys)][:, 0:3], rows[np.isin(rows[:, 3], keys)][:, 3:6]
+    keys = np.asarray(sorted(units), dtype=np.int64)
+    a, b = rows[in_sorted(rows[:, 0], keys)][:, 0:3], rows[in_sorted(rows[:, 3], keys)][:, 3:6]
     return set(map(tuple, np.concatenate([a, b]).tolist()))  # type: ignore[arg-type]
 
 
