@@ -125,10 +125,15 @@ def test_band_members_are_every_live_member_of_the_buckets_new_units_fall_in(tmp
                 assert sorted(zip(got.key.tolist(), got.unit.tolist())) == sorted(expected.iter_rows())
 
 
-def test_each_unit_pair_becomes_the_pair_of_their_paragraph_units(tmp_path):
+@pytest.mark.parametrize("dense_span", [0, 1000], ids=["searched", "table"])
+def test_each_unit_pair_becomes_the_pair_of_their_paragraph_units(tmp_path, monkeypatch, dense_span):
     """Segments map to their paragraph's unit, a pair inside one paragraph is dropped,
-    and a unit stored before its paragraph's unit (no writer does so) is still mapped."""
+    and a unit stored before its paragraph's unit (no writer does so) is still mapped;
+    units looked up in a table by id or searched for alike."""
+    from provenance.store import matching
     from provenance.store.matching import _paragraph_pairs
+
+    monkeypatch.setattr(matching, "_DENSE_SPAN", dense_span)
 
     db = sqlite3.connect(tmp_path / "units.sqlite")
     db.execute("CREATE TABLE units (id INTEGER PRIMARY KEY, doc_id INTEGER, paragraph INTEGER, kind TEXT)")
