@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from provenance.config import Config
 from provenance.errors import InputError
@@ -50,10 +50,10 @@ from provenance.store.writer import FingerprintIndex, write_batch
 
 __all__ = ["Change", "ScanOptions", "ScanProgress", "ScanSummary", "apply_changes", "plan_changes", "scan", "scan_into"]
 
-Item = TypeVar("Item")
-Result = TypeVar("Result")
 #: Article files read ahead of the batch being written (two batches of the default size).
 _READ_AHEAD = 128
+#: ``map`` in order, each result made on a helper thread one item ahead (the band pass).
+_OVERLAPPED = partial(read_ahead, ahead=1, thread_name="provenance-bands")
 #: Files handed to the reading thread at a time (most of a rescan's are unchanged: a stat each).
 _READ_CHUNK = 32
 
@@ -305,17 +305,10 @@ def apply_changes(
                 tracker.update(passages=tracker.state.passages + len(batch.paragraph_doc))
                 if progress and documents:
                     progress(done, done + sum(len(waiting) for waiting, _ in in_flight))
-        # The candidate stage, by band: on the cluster with Dask; here in this process
-        # (the native pairing is a sort per band: shipping bands out would only add copies).
+        # The candidate stage, by band: on the cluster with Dask; here in this process, each
+        # band's pairing (native, no GIL) on a helper thread while this one reads the next.
         tracker.update(phase="matching")
-        return match_pending(index, executor.map if options.engine == "dask" else _overlapped)
-
-
-def _overlapped(function: Callable[[Item], Result], items: Iterable[Item]) -> Iterator[Result]:
-    """``map`` in order, each ``function(item)`` on a helper thread while this one makes
-    the next item: a band's native pairing (no GIL) runs while the next band's members are
-    read from the index (a first scan at 100k: ~0.2 s of each for each of 37 bands)."""
-    return read_ahead(function, items, 1, "provenance-bands")
+        return match_pending(index, executor.map if options.engine == "dask" else _OVERLAPPED)
 
 
 def _source_exists(source: str) -> bool:
