@@ -205,8 +205,11 @@ class Index:
                     "INSERT OR REPLACE INTO meta(key, value) VALUES ('findings_current', ?)", (str(int(findings_current)),)
                 )
         except BaseException:
-            for statement in rollback.split("; "):
-                self.connection.execute(statement)
+            # SQLite rolls a transaction back by itself on some errors (a full disk, I/O):
+            # then there is nothing to undo, and the first error is the one to report.
+            if self.connection.in_transaction:
+                for statement in rollback.split("; "):
+                    self.connection.execute(statement)
             raise
         self.connection.execute(commit)
 

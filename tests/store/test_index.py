@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,44 @@ def test_a_transaction_is_rolled_back_on_any_exception(tmp_path):
                 index.set_meta(db, "half_written", 1)
                 raise failure
             assert index.meta("half_written") is None
+
+
+def test_a_transaction_sqlite_rolled_back_itself_raises_its_own_error(tmp_path):
+    """A full disk makes SQLite roll the transaction back by itself (imitated with a page
+    limit): the error is the full disk, not a failed rollback, and what was committed stays."""
+    with Index.open(tmp_path / "index.sqlite") as index:
+        with index.transaction() as db:
+            index.set_meta(db, "kept", 1)
+        pages = index.connection.execute("PRAGMA page_count").fetchone()[0]
+        index.connection.execute(f"PRAGMA max_page_count = {pages + 2}")
+        with pytest.raises(sqlite3.OperationalError, match="full"), index.transaction() as db:
+            db.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", [(f"k{i}", "x" * 4000) for i in range(200)])
+        assert not index.connection.in_transaction
+        assert index.meta("kept") == "1" and index.meta("k0") is None
+
+
+def test_a_scan_stopped_by_a_full_disk_says_so_in_one_line_and_the_next_scan_completes(run_cli, generated_corpus_150,
+                                                                                        tmp_path, monkeypatch):
+    from provenance.store import opening
+
+    clean, failed = tmp_path / "clean.sqlite", tmp_path / "failed.sqlite"
+    assert run_cli("scan", str(generated_corpus_150), "--index", str(clean)).code == 0
+    configured = opening._configured
+
+    def limited(path: Path, query: str) -> sqlite3.Connection:
+        connection = configured(path, query)
+        connection.execute("PRAGMA max_page_count = 400")  # 6.4 MB: the corpus needs more
+        return connection
+
+    with monkeypatch.context() as patched:
+        patched.setattr(opening, "_configured", limited)
+        result = run_cli("scan", str(generated_corpus_150), "--index", str(failed))
+    assert result.code == 2 and "Traceback" not in result.err
+    assert result.err.count("\n") == 1 and "disk is full" in result.err and "run again" in result.err
+    assert run_cli("scan", str(generated_corpus_150), "--index", str(failed)).code == 0
+    assert run_cli("doctor", "--index", str(failed)).code == 0
+    reports = [run_cli("report", "--format", "json", "--index", str(path)) for path in (clean, failed)]
+    assert reports[0].code == reports[1].code == 0 and reports[0].out == reports[1].out
 
 
 def test_a_write_marks_findings_stale_until_a_refresh_marks_them_current(tmp_path):
