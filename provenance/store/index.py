@@ -140,7 +140,8 @@ class Index:
             index._absent_companions = absent
             index.repaired = index._repair()
         except BaseException as exc:
-            connection.execute("ROLLBACK")
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
             release(connection, path, absent)
             if isinstance(exc, sqlite3.Error) and (error := translate(exc, path)) is not None:
                 raise error from exc

@@ -29,12 +29,7 @@ from provenance._version import __version__
 from provenance.config import Config, describe_differences
 from provenance.errors import IndexError_, ProvenanceError, SchemaError
 from provenance.store.migrations import MIGRATIONS
-from provenance.store.schema import (
-    APPLICATION_ID,
-    DDL,
-    EXPECTED_COLUMNS,
-    SCHEMA_VERSION,
-)
+from provenance.store.schema import APPLICATION_ID, DDL, EXPECTED_COLUMNS, SCHEMA_VERSION
 from provenance.store.wal import holds_commits
 
 __all__ = ["BUSY_TIMEOUT_MS", "QUICK_CHECK_MAX_BYTES", "SANDBOX_MIGRATES_FROM", "absent_companions", "check_header", "check_writable", "connect", "connect_sandbox",
@@ -285,7 +280,8 @@ def initialise(connection: sqlite3.Connection, config: Config) -> Config | None:
                 ],
             )
     except BaseException:
-        connection.execute("ROLLBACK")
+        if connection.in_transaction:  # SQLite may have rolled back itself (a full disk)
+            connection.execute("ROLLBACK")
         raise
     connection.execute("COMMIT")
     return config if empty else None
@@ -373,7 +369,8 @@ def _migrate(connection: sqlite3.Connection, version: int) -> None:
         try:
             _migrate_step(connection, step)
         except BaseException:
-            connection.execute("ROLLBACK")
+            if connection.in_transaction:  # SQLite may have rolled back itself (a full disk)
+                connection.execute("ROLLBACK")
             raise
         connection.execute("COMMIT")
 
