@@ -35,7 +35,8 @@ MB = 1_000_000
 
 class PeakRSS:
     """``with PeakRSS() as peak: ...``; then ``peak.megabytes`` (process + children) or
-    ``peak.added_megabytes``. ``children_only`` measures only child processes, e.g. a
+    ``peak.added_megabytes``. ``children_only`` measures only child processes started in
+    the block (not one still winding down from before), e.g. a
     ``provenance scan`` run as a command. Sampling a process tree with psutil is not free:
     at 20 ms it took ~65 % of a core from the 2-core machine being measured, so the
     default interval is 250 ms (peaks of runs that long last far longer than that)."""
@@ -45,8 +46,17 @@ class PeakRSS:
         self.children_only = children_only
         self.baseline = 0
         self.peak = 0
+        self._before: set[int] = set()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def _child_pids() -> set[int]:
+        try:
+            import psutil
+        except ImportError:
+            return set()
+        return {child.pid for child in psutil.Process().children(recursive=True)}
 
     def _sample(self) -> int:
         try:
@@ -59,6 +69,8 @@ class PeakRSS:
         me = psutil.Process()
         total = 0 if self.children_only else me.memory_info().rss
         for child in me.children(recursive=True):
+            if self.children_only and child.pid in self._before:
+                continue  # alive before the block (a cluster of an earlier benchmark winding down)
             try:
                 total += child.memory_info().rss
             except psutil.Error:  # exited between listing and reading
@@ -71,6 +83,7 @@ class PeakRSS:
             self._stop.wait(self.interval)
 
     def __enter__(self) -> Self:
+        self._before = self._child_pids() if self.children_only else set()
         self.peak = self.baseline = self._sample()
         self._thread.start()
         return self

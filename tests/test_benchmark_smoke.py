@@ -22,7 +22,10 @@ class OnceBenchmark:
     def __init__(self) -> None:
         self.extra_info: dict[str, Any] = {}
 
-    def pedantic(self, function, setup=None, rounds=1, iterations=1):  # type: ignore[no-untyped-def]
+    def pedantic(self, function, setup=None, rounds=1, iterations=1, warmup_rounds=0):  # type: ignore[no-untyped-def]
+        self.warmups = warmup_rounds
+        for _ in range(warmup_rounds):
+            function()
         if setup is not None:
             setup()
         return function()
@@ -74,3 +77,31 @@ def test_check_and_trace_benchmarks_leave_the_index_unchanged(tiny, tmp_path):
         run(benchmark, tiny, index_path)
         info = benchmark.extra_info
         assert info["index_unchanged"] and info["seconds"] > 0 and info["peak_rss_mb"] > 0
+
+
+def test_signature_benchmark_records_a_warm_run(tiny):
+    """Each signer runs once unmeasured, then once measured (see _signature_benchmark)."""
+    benchmark = OnceBenchmark()
+    throughput._signature_benchmark(benchmark, tiny, units_of(tiny.root, limit=50), "ours")
+    assert benchmark.warmups == 1 and benchmark.extra_info["signer"] == "ours"
+
+
+def test_peak_rss_of_children_leaves_out_those_alive_before(tmp_path):
+    """A process started before the block (a cluster winding down) is not the command's."""
+    pytest.importorskip("psutil")
+    import subprocess
+    import sys
+
+    from benchmarks.measure import PeakRSS
+
+    hog = "import time; x = bytearray(200 * 2**20); time.sleep(30)"
+    before = subprocess.Popen([sys.executable, "-c", hog])
+    try:
+        peak = PeakRSS(interval=0.05, children_only=True)
+        with peak:
+            subprocess.run([sys.executable, "-c", "import time; time.sleep(0.3)"], check=True)
+        assert peak.megabytes < 150
+    finally:
+        before.kill()
+        before.wait()
+
