@@ -29,6 +29,7 @@ from provenance.store.opening import (
     initialise,
     mismatch_message,
     release,
+    rollback,
     translate,
     validate,
 )
@@ -140,8 +141,7 @@ class Index:
             index._absent_companions = absent
             index.repaired = index._repair()
         except BaseException as exc:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
+            rollback(connection)
             release(connection, path, absent)
             if isinstance(exc, sqlite3.Error) and (error := translate(exc, path)) is not None:
                 raise error from exc
@@ -196,7 +196,7 @@ class Index:
         transaction, so a scan killed before its refresh is refreshed by the next one;
         the refresh marks them current (``True``); ``None`` leaves the mark alone.
         """
-        begin, commit, rollback = (("SAVEPOINT write", "RELEASE write", "ROLLBACK TO write; RELEASE write")
+        begin, commit, undo = (("SAVEPOINT write", "RELEASE write", "ROLLBACK TO write; RELEASE write")
                                    if self.sandboxed else ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"))
         self.connection.execute(begin)
         try:
@@ -206,11 +206,7 @@ class Index:
                     "INSERT OR REPLACE INTO meta(key, value) VALUES ('findings_current', ?)", (str(int(findings_current)),)
                 )
         except BaseException:
-            # SQLite rolls a transaction back by itself on some errors (a full disk, I/O):
-            # then there is nothing to undo, and the first error is the one to report.
-            if self.connection.in_transaction:
-                for statement in rollback.split("; "):
-                    self.connection.execute(statement)
+            rollback(self.connection, undo)
             raise
         self.connection.execute(commit)
 

@@ -33,7 +33,7 @@ from provenance.store.schema import APPLICATION_ID, DDL, EXPECTED_COLUMNS, SCHEM
 from provenance.store.wal import holds_commits
 
 __all__ = ["BUSY_TIMEOUT_MS", "QUICK_CHECK_MAX_BYTES", "SANDBOX_MIGRATES_FROM", "absent_companions", "check_header", "check_writable", "connect", "connect_sandbox",
-           "initialise", "mismatch_message", "release", "translate", "validate"]
+           "initialise", "mismatch_message", "release", "rollback", "translate", "validate"]
 
 BUSY_TIMEOUT_MS = 120_000
 #: Pause before switching a new file to WAL again after a concurrent opener locked it.
@@ -171,8 +171,7 @@ def connect_sandbox(path: Path) -> sqlite3.Connection | None:
         for step in range(version, SCHEMA_VERSION):  # inside the transaction: rolled back with the rest
             _migrate_step(connection, step)
     except sqlite3.Error:
-        if connection.in_transaction:
-            connection.execute("ROLLBACK")
+        rollback(connection)
         release(connection, path, absent)
         return None
     return connection
@@ -253,6 +252,13 @@ def _translated(exc: sqlite3.Error, path: Path) -> ProvenanceError:
     return translate(exc, path) or SchemaError(f"{path}: cannot open the index ({exc}); {_REBUILD}")
 
 
+def rollback(connection: sqlite3.Connection, statements: str = "ROLLBACK") -> None:
+    """Undo the open transaction: nothing when SQLite did so itself (a full disk, I/O)."""
+    if connection.in_transaction:
+        for statement in statements.split("; "):
+            connection.execute(statement)
+
+
 def initialise(connection: sqlite3.Connection, config: Config) -> Config | None:
     """Create the schema and metadata if the file holds nothing yet; ``None`` when it does
     (then :func:`validate` it).
@@ -270,18 +276,11 @@ def initialise(connection: sqlite3.Connection, config: Config) -> Config | None:
             for statement in DDL.split(";"):  # not executescript: it would commit first
                 if statement.strip():
                     connection.execute(statement)
-            connection.executemany(
-                "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
-                [
-                    ("schema_version", str(SCHEMA_VERSION)),
-                    ("config", config.to_json()),
-                    ("fingerprint", config.fingerprint),
-                    ("created_by", f"passage-provenance {__version__}"),
-                ],
-            )
+            connection.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", [
+                ("schema_version", str(SCHEMA_VERSION)), ("config", config.to_json()),
+                ("fingerprint", config.fingerprint), ("created_by", f"passage-provenance {__version__}")])
     except BaseException:
-        if connection.in_transaction:  # SQLite may have rolled back itself (a full disk)
-            connection.execute("ROLLBACK")
+        rollback(connection)
         raise
     connection.execute("COMMIT")
     return config if empty else None
@@ -369,8 +368,7 @@ def _migrate(connection: sqlite3.Connection, version: int) -> None:
         try:
             _migrate_step(connection, step)
         except BaseException:
-            if connection.in_transaction:  # SQLite may have rolled back itself (a full disk)
-                connection.execute("ROLLBACK")
+            rollback(connection)
             raise
         connection.execute("COMMIT")
 
