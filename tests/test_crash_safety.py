@@ -91,7 +91,12 @@ def test_ctrl_c_exits_130_with_a_clean_message_and_a_sound_index(corpus, tmp_pat
     # Its own session, and SIGINT to the whole group: what a terminal's Ctrl-C does.
     process = subprocess.Popen(scan_command(folder, index), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, start_new_session=True)
-    time.sleep(max(0.5, elapsed / 3))
+    # Once the index exists the command has started (its Ctrl-C handler is in place; a
+    # fresh clone's first run spends a while compiling bytecode): then interrupt mid-scan.
+    deadline = time.monotonic() + 60
+    while not index.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(elapsed / 4)
     os.killpg(process.pid, signal.SIGINT)
     _out, err = process.communicate(timeout=120)
     if process.returncode == 0:
