@@ -198,17 +198,22 @@ class Index:
         """
         begin, commit, undo = (("SAVEPOINT write", "RELEASE write", "ROLLBACK TO write; RELEASE write")
                                    if self.sandboxed else ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"))
-        self.connection.execute(begin)
+        # BEGIN and COMMIT inside the try: a Ctrl-C raised between two statements must not
+        # leave a transaction open (the next BEGIN would fail, and what it guards with it).
+        committed = False
         try:
+            self.connection.execute(begin)
             yield self.connection
             if findings_current is not None:
                 self.connection.execute(
                     "INSERT OR REPLACE INTO meta(key, value) VALUES ('findings_current', ?)", (str(int(findings_current)),)
                 )
+            self.connection.execute(commit)
+            committed = True
         except BaseException:
-            rollback(self.connection, undo)
+            if not committed:
+                rollback(self.connection, undo)
             raise
-        self.connection.execute(commit)
 
     @contextmanager
     def snapshot(self) -> Iterator[sqlite3.Connection]:
@@ -217,11 +222,12 @@ class Index:
         if self.sandboxed:
             yield self.connection
             return
-        self.connection.execute("BEGIN")
         try:
+            self.connection.execute("BEGIN")
             yield self.connection
         finally:
-            self.connection.execute("COMMIT")
+            if self.connection.in_transaction:
+                self.connection.execute("COMMIT")
 
     @property
     def throwaway(self) -> bool:

@@ -267,8 +267,8 @@ def initialise(connection: sqlite3.Connection, config: Config) -> Config | None:
     writes the file's header before a creator commits the schema, so two scans creating
     one index at the same moment would otherwise see each other's half-made file.
     """
-    connection.execute("BEGIN IMMEDIATE")
     try:
+        connection.execute("BEGIN IMMEDIATE")
         empty = (connection.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0] == 0
                  and connection.execute("PRAGMA application_id").fetchone()[0] == 0)
         if empty:
@@ -279,10 +279,10 @@ def initialise(connection: sqlite3.Connection, config: Config) -> Config | None:
             connection.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", [
                 ("schema_version", str(SCHEMA_VERSION)), ("config", config.to_json()),
                 ("fingerprint", config.fingerprint), ("created_by", f"passage-provenance {__version__}")])
+        connection.execute("COMMIT")
     except BaseException:
         rollback(connection)
         raise
-    connection.execute("COMMIT")
     return config if empty else None
 
 
@@ -290,11 +290,11 @@ def check_writable(connection: sqlite3.Connection) -> None:
     """Fail now, not after a scan's work, when the index cannot be written: SQLite opens
     a file it may not write read-only without a word. A write that changes nothing,
     rolled back, raises ``SQLITE_READONLY`` there."""
-    connection.execute("BEGIN IMMEDIATE")
     try:
+        connection.execute("BEGIN IMMEDIATE")
         connection.execute("DELETE FROM meta WHERE 0")
     finally:
-        connection.execute("ROLLBACK")
+        rollback(connection)
 
 
 def validate(connection: sqlite3.Connection, path: Path, readonly: bool, header: bytes | None = None) -> Config:
@@ -364,13 +364,13 @@ def _version(rows: dict[str, str], path: Path) -> int:
 def _migrate(connection: sqlite3.Connection, version: int) -> None:
     """Apply each migration step in its own transaction, bumping the stored version."""
     for step in range(version, SCHEMA_VERSION):
-        connection.execute("BEGIN IMMEDIATE")
         try:
+            connection.execute("BEGIN IMMEDIATE")
             _migrate_step(connection, step)
+            connection.execute("COMMIT")
         except BaseException:
             rollback(connection)
             raise
-        connection.execute("COMMIT")
 
 
 def _migrate_step(connection: sqlite3.Connection, step: int) -> None:

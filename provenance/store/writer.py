@@ -10,8 +10,11 @@ far cheaper than probing stored keys batch by batch.
 from __future__ import annotations
 
 import json
+import signal
 import sqlite3
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from itertools import accumulate, pairwise, repeat
 from typing import Self
 
@@ -84,25 +87,48 @@ class FingerprintIndex:
         if self._decided:
             return
         self._decided = True
+        self.deferred = True  # before the drop: a Ctrl-C just after its commit must not skip the build
         with self._index.transaction(findings_current=None) as db:
-            if db.execute("SELECT 1 FROM paragraphs LIMIT 1").fetchone() is None:
-                db.execute(f"DROP INDEX IF EXISTS {FINGERPRINT_INDEX}")
-                self.deferred = True
+            if db.execute("SELECT 1 FROM paragraphs LIMIT 1").fetchone() is not None:
+                self.deferred = False
+                return
+            db.execute(f"DROP INDEX IF EXISTS {FINGERPRINT_INDEX}")
 
     def __enter__(self) -> Self:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, traceback: object) -> None:
-        """Build the index again if :meth:`before_write` dropped it. After an error, a
-        failure to do so is left for the next open (the first error is the one to show)."""
+        """Build the index again if :meth:`before_write` dropped it, a Ctrl-C meanwhile
+        waiting until it is built (seconds at most). After an error, a failure to build it
+        is left for the next open (the first error is the one to show)."""
         if not self.deferred:
             return
         try:
-            self._index.build_fingerprint_index()
+            with _sigint_deferred():
+                self._index.build_fingerprint_index()
         except sqlite3.Error:
             if exc is None:
                 raise
         self.deferred = False
+
+
+@contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Hold a SIGINT that arrives inside the block and deliver it to the handler in place
+    once the block is done (only the main thread receives signals or sets handlers)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    handler = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, handler)
+    if held and callable(handler):
+        handler(signal.SIGINT, None)
+    elif held and handler == signal.SIG_DFL:
+        signal.raise_signal(signal.SIGINT)
 
 
 def _insert_documents(db, batch: ProcessedBatch, doc_ids: np.ndarray) -> None:  # type: ignore[no-untyped-def]

@@ -20,6 +20,41 @@ def test_a_transaction_is_rolled_back_on_any_exception(tmp_path):
             assert index.meta("half_written") is None
 
 
+class _InterruptedAfter:
+    """A connection where a Ctrl-C lands just after one statement returns (a signal is
+    handled between two Python bytecodes, so it can fall between any two statements)."""
+
+    def __init__(self, connection: sqlite3.Connection, statement: str) -> None:
+        self._connection, self._statement = connection, statement
+
+    def execute(self, sql: str, *args: object) -> sqlite3.Cursor:
+        cursor = self._connection.execute(sql, *args)
+        if sql == self._statement:
+            self._statement = ""
+            raise KeyboardInterrupt
+        return cursor
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._connection, name)
+
+
+@pytest.mark.parametrize(("statement", "kept"), [("BEGIN IMMEDIATE", None), ("COMMIT", "1")])
+def test_a_ctrl_c_between_a_transactions_statements_leaves_none_open(tmp_path, statement, kept):
+    with Index.open(tmp_path / "index.sqlite") as index:
+        connection = index.connection
+        index.connection = _InterruptedAfter(connection, statement)  # type: ignore[assignment]
+        try:
+            with pytest.raises(KeyboardInterrupt), index.transaction() as db:
+                index.set_meta(db, "written", 1)
+        finally:
+            index.connection = connection
+        assert not connection.in_transaction  # the next transaction can begin
+        assert index.meta("written") == kept
+        with index.transaction() as db:
+            index.set_meta(db, "next", 1)
+        assert index.meta("next") == "1"
+
+
 def test_a_transaction_sqlite_rolled_back_itself_raises_its_own_error(tmp_path):
     """A full disk makes SQLite roll the transaction back by itself (imitated with a page
     limit): the error is the full disk, not a failed rollback, and what was committed stays."""

@@ -4,6 +4,8 @@ version left with an empty run is repaired, never rebuilt (issue 11, item 1)."""
 from __future__ import annotations
 
 import itertools
+import os
+import signal
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -185,6 +187,26 @@ def test_a_first_scan_that_fails_half_way_builds_the_index_back(run_cli, generat
     result = run_cli("scan", str(generated_corpus_150), "--index", str(index), "--batch-size", "16")
     assert result.code != 0 and "Traceback" not in result.err
     assert _has_fingerprint_index(index)
+
+
+def test_a_ctrl_c_while_a_first_scan_builds_the_fingerprint_index_waits_for_it(tmp_path, monkeypatch):
+    """Building it takes seconds at 100k articles: a Ctrl-C then stops the scan once it is
+    built, so an interrupted scan leaves an index ``doctor`` finds sound."""
+    from provenance.store.writer import FingerprintIndex
+
+    with Index.open(tmp_path / "index.sqlite") as index:
+        build = index.build_fingerprint_index
+
+        def interrupted_build() -> None:
+            os.kill(os.getpid(), signal.SIGINT)  # lands as the build starts
+            build()
+
+        monkeypatch.setattr(index, "build_fingerprint_index", interrupted_build)
+        with pytest.raises(KeyboardInterrupt), FingerprintIndex(index) as fingerprints:
+            fingerprints.before_write()
+            assert not index.has_fingerprint_index()
+        assert index.has_fingerprint_index()
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def test_an_index_a_killed_first_scan_left_without_its_fingerprint_index_gets_it_back(run_cli, generated_corpus_150,
