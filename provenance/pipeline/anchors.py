@@ -53,6 +53,12 @@ class TokenStream:
     def __len__(self) -> int:
         return len(self.starts)
 
+    def copy(self) -> TokenStream:
+        """The same stream in arrays of its own (not views of a bulk read's columns)."""
+        stream = TokenStream(self.starts.copy(), self.ends.copy(), self.shingles.copy(), self.words.copy())
+        stream._seeds = self._seeds
+        return stream
+
     def seeds(self, size: int) -> np.ndarray:
         """uint32 hashes of every ``size``-word n-gram, in order (alignment seeds; one
         over all the words when there are fewer), computed once per size."""

@@ -40,6 +40,12 @@ def _table_rows(db) -> set[tuple[int, ...]]:
     return {(row[0], *row) for row in rows} | {(row[3], *row) for row in rows}
 
 
+def _in_key_order(db) -> list[list[int]]:
+    """The stored matches as :func:`unitmatches.every_match` gives them."""
+    return [list(row) for row in db.execute(
+        f"SELECT {', '.join(unitmatches.COLUMNS)} FROM matches ORDER BY a, b, a_start, b_start")]
+
+
 def _count(db) -> int:
     return sum(len(blob) for (blob,) in db.execute("SELECT rows FROM unit_matches")) // (8 * len(unitmatches.COLUMNS))
 
@@ -67,6 +73,7 @@ def test_blobs_follow_the_matches_through_scans_changes_and_deletions(write_arti
         index.remove_documents(gone)
         refresh(index)
         assert _blob_rows(db) == _table_rows(db)  # the deleted units' blobs went by cascade
+        assert unitmatches.every_match(db).tolist() == _in_key_order(db)  # partners' rows of a2 left out
         _write(write_article, "a9", 20, SHARED, 9)
     with Index.open(path) as index:
         scan([tmp_path / "corpus"], index, options)
@@ -82,6 +89,7 @@ def test_blobs_follow_the_matches_through_scans_changes_and_deletions(write_arti
             rows = np.frombuffer(blob, dtype="<i8").reshape(-1, len(unitmatches.COLUMNS))
             assert keyruns.alive(rows[:, [0, 3]], dead).all()
         extended = _blob_rows(db)
+        assert unitmatches.every_match(db).tolist() == _in_key_order(db)
         with index.transaction() as tx:
             unitmatches.build(tx)
         assert _blob_rows(db) == extended
@@ -105,3 +113,25 @@ def test_a_version_9_index_gets_its_blobs_from_the_matches(seeds_dir, later_seed
         assert index.meta("schema_version") == str(SCHEMA_VERSION)
         assert _blob_rows(index.connection) == blobs == _table_rows(index.connection)
         assert render_report(index, "json") == before
+
+
+def test_a_full_refresh_reads_from_the_blobs_what_the_match_table_holds(run_cli, generated_corpus_150, tmp_path):
+    """Boilerplate paragraphs' matches and deleted articles' left out alike."""
+    from provenance.store.findings import _read_matches, _stored_matches
+
+    path = tmp_path / "ix.sqlite"
+    assert run_cli("scan", str(generated_corpus_150), "--index", str(path)).code == 0
+    with Index.open(path) as index:
+        db = index.connection
+        boilerplate = db.execute("""SELECT COUNT(DISTINCT m.rowid) FROM (SELECT a, b, ROW_NUMBER() OVER () AS rowid FROM matches) AS m
+                                    JOIN units AS u ON u.id IN (m.a, m.b)
+                                    JOIN paragraphs AS p ON p.doc_id = u.doc_id AND p.idx = u.paragraph
+                                    WHERE p.boilerplate != 0""").fetchone()[0]
+        assert boilerplate > 0  # the corpus has matches the findings leave out
+        index.remove_documents(sorted(index.stored_documents()[source].id for source in
+                                      sorted(index.stored_documents())[::7]))
+        assert len(keyruns.dead_ranges(db)[0])
+        stored = _stored_matches(db)
+        assert stored.tolist() == _read_matches(db).tolist()
+        assert len(stored)
+
