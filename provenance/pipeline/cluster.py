@@ -31,7 +31,7 @@ import numpy as np
 from provenance.config import Config
 from provenance.pipeline.align import accept, best_chain_region
 from provenance.pipeline.anchors import TokenStream
-from provenance.pipeline.selection import Candidate, Pending, select_regions
+from provenance.pipeline.selection import Candidate, SpanCandidates, select_regions
 from provenance.pipeline.spangraph import (
     DocKey,
     Labeller,
@@ -174,7 +174,7 @@ def cluster_findings(
     paragraph with them (regions are chosen per paragraph, see :func:`~provenance.pipeline.selection.select_regions`), so the
     findings of a subset are those of the whole index restricted to it."""
     graph, number_of = clusters.graph, clusters.number_of
-    candidates: list[Pending] = []
+    candidates: list[SpanCandidates] = []
     # Only clusters holding a span of a copy paragraph give candidates: skip the others
     # (a refresh loads whole components, stock ones of thousands of articles included).
     numbers = range(1, len(clusters.groups) + 1) if copies is None else sorted(
@@ -203,20 +203,18 @@ def cluster_findings(
                     continue
                 words = _words(streams[unit], [graph.nodes[node]])
                 found = graph.direct_side(node, origin.doc) or graph.nearest(node, by_doc[origin.doc])
-                if found:
-                    candidates.append(Pending(origin.order, copy_doc, unit, words, partial(
-                        _candidate, number, certain, graph, [node], found, streams, docs, config)))
-                for source in graph.direct_sources(node, docs, copy_key):
-                    if source == origin.doc:
-                        continue
-                    candidates.append(Pending(docs[source].order, copy_doc, unit, words, partial(
-                        _source_candidate, number, graph, node, source, copy_key, streams, docs, config)))
-                for earlier in graph.overlapped_sources(node, docs, copy_key):
-                    source = graph.nodes[earlier][1]
-                    pair_certain = origin_certain(docs[source], [docs[source], copy_key])
-                    candidates.append(Pending(docs[source].order, copy_doc, unit, words, partial(
-                        _candidate, number_of[earlier], pair_certain, graph, [node], [earlier], streams, docs,
-                        config, required=True)))
+                # What each candidate is (aligned only if selection reaches it): the
+                # origin through ``found``, a source matched directly, or an earlier span
+                # overlapping this one (a node).
+                specs: list[tuple[int, int | list[int]]] = [(_ORIGIN, found)] if found else []
+                specs += [(_DIRECT, source) for source in graph.direct_sources(node, docs, copy_key)
+                          if source != origin.doc]
+                specs += [(_OVERLAP, earlier) for earlier in graph.overlapped_sources(node, docs, copy_key)]
+                keys = [(origin.order if kind == _ORIGIN else docs[_source(graph, kind, what)].order, position)
+                        for position, (kind, what) in enumerate(specs)]
+                keys.sort()
+                candidates.append(SpanCandidates(copy_doc, unit, words, keys, partial(
+                    _align_spec, specs, number, certain, graph, node, copy_key, streams, docs, config, number_of)))
     chosen = select_regions(candidates, streams, config)
     return [_finding(c, streams, paragraphs, texts, config.shingle.size) for c in chosen]
 
@@ -271,13 +269,33 @@ def _candidate(number: int, certain: bool, graph: SpanGraph, region: list[int], 
                       similarity, shared, jaccard, containment, matched, rank)
 
 
-def _source_candidate(number: int, graph: SpanGraph, node: int, source: int, copy: DocKey,
-                      streams: Mapping[int, TokenStream], docs: dict[int, DocKey], config: Config) -> Candidate:
-    """:func:`_candidate` against the spans of ``source`` that ``node`` matched directly,
-    looked up (with the pair's certainty) only when aligned: a wire line's span matched
-    hundreds of earlier articles, and selection aligns the first few."""
-    certain = origin_certain(docs[source], [docs[source], copy])
-    return _candidate(number, certain, graph, [node], graph.direct_side(node, source), streams, docs, config)
+_ORIGIN, _DIRECT, _OVERLAP = range(3)
+
+
+def _source(graph: SpanGraph, kind: int, what: int | list[int]) -> int:
+    """The source article of a direct (an article) or overlap (a node) candidate."""
+    assert isinstance(what, int)
+    return what if kind == _DIRECT else graph.nodes[what][1]
+
+
+def _align_spec(specs: list[tuple[int, int | list[int]]], number: int, certain: bool, graph: SpanGraph, node: int,
+                copy: DocKey, streams: Mapping[int, TokenStream], docs: dict[int, DocKey], config: Config,
+                number_of: Mapping[int, int], position: int) -> Candidate | None:
+    """Align candidate ``position`` of copy span ``node``: its cluster's origin through
+    the spans found for it; a source matched directly, against the spans of it that
+    ``node`` matched (with the pair's certainty, looked up only now: a wire line's span
+    matched hundreds of earlier articles, and selection aligns the first few); or an
+    earlier span that overlaps it, only if the pair passes the acceptance rule."""
+    kind, what = specs[position]
+    if kind == _ORIGIN:
+        assert isinstance(what, list)
+        return _candidate(number, certain, graph, [node], what, streams, docs, config)
+    source = _source(graph, kind, what)
+    pair_certain = origin_certain(docs[source], [docs[source], copy])
+    if kind == _DIRECT:
+        return _candidate(number, pair_certain, graph, [node], graph.direct_side(node, source), streams, docs, config)
+    assert isinstance(what, int)
+    return _candidate(number_of[what], pair_certain, graph, [node], [what], streams, docs, config, required=True)
 
 
 def _span(stream: TokenStream, words: tuple[int, int], paragraph: tuple[int, int], text: str) -> tuple[int, int]:

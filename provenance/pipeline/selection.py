@@ -9,6 +9,7 @@ unit, which is what lets a refresh redo single paragraphs.
 from __future__ import annotations
 
 import dataclasses
+import heapq
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from provenance.pipeline.align import accept, best_chain_region
 from provenance.pipeline.anchors import TokenStream
 from provenance.pipeline.verify import measure
 
-__all__ = ["Candidate", "Pending", "select_regions"]
+__all__ = ["Candidate", "Order", "SpanCandidates", "select_regions"]
 
 
 @dataclass(slots=True)
@@ -42,45 +43,65 @@ class Candidate:
     trimmed: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Pending:
-    """A candidate before its alignment: its source's order (what ranks it first), the copy
-    span's unit and words (its aligned region lies inside them), and how to align it."""
+#: A source's precedence (:attr:`~provenance.pipeline.spangraph.DocKey.order`).
+Order = tuple[bool, int, str]
 
-    order: tuple[bool, int, str]
+
+@dataclass(frozen=True, slots=True)
+class SpanCandidates:
+    """One copy span's candidates before alignment, one per source: ``keys`` are their
+    ``(order, position)``, sorted (the source's order ranks a candidate first, its position
+    among the span's candidates breaks ties), and ``align(position)`` aligns one (``None``:
+    no candidate after all). The span's words bound every aligned region.
+
+    A span is one entry however many sources it has: a wire line's span matched hundreds
+    of earlier articles, and once the first one takes it the others are never made."""
+
     copy_doc: int
     copy_unit: int
     copy_words: tuple[int, int]
-    align: Callable[[], Candidate | None]
+    keys: list[tuple[Order, int]]
+    align: Callable[[int], Candidate | None]
 
 
-def select_regions(pending: list[Pending], streams: Mapping[int, TokenStream], config: Config) -> list[Candidate]:
+def select_regions(spans: list[SpanCandidates], streams: Mapping[int, TokenStream], config: Config) -> list[Candidate]:
     """Per copy article, non-overlapping copy regions, the earliest source first (then most
     matched words): a region keeps its first origin. A candidate overlapping what is
     taken is cut to its longest free stretch and aligned again, so the words a later
     article added to an earlier one's passage (and another article copied) keep theirs.
 
-    Candidates are aligned a source order at a time, and not at all once every word of
-    their copy span is taken (they would be dropped whatever their alignment): a line
-    reprinted by hundreds of earlier articles is aligned against the first, not all.
+    Candidates are taken in source order, then in the order of ``spans`` and of their
+    positions, and aligned a source order at a time; once every word of a span is taken
+    its remaining candidates are dropped unaligned (ranges only grow, so they would be
+    dropped whatever their alignment): a line reprinted by hundreds of earlier articles
+    is aligned against the first, not all.
     """
-    by_copy: dict[int, list[Pending]] = defaultdict(list)
-    for item in pending:
-        by_copy[item.copy_doc].append(item)
+    by_copy: dict[int, list[int]] = defaultdict(list)
+    for i, span in enumerate(spans):
+        if span.keys:
+            by_copy[span.copy_doc].append(i)
     chosen: list[Candidate] = []
     for copy_doc in sorted(by_copy):
         taken = _Taken()
-        # One source order at a time: its candidates are all aligned (those whose span is
-        # not all taken) before any is kept. Most orders align nothing (a span matched by
-        # hundreds of earlier articles is taken by the first), so they cost a check each.
+        # Each span's next candidate waits in a heap keyed as a stable sort of all of them
+        # by order would place it: (order, span, position).
+        heap = [(spans[i].keys[0][0], i, spans[i].keys[0][1], 0) for i in by_copy[copy_doc]]
+        heapq.heapify(heap)
         made: list[Candidate] = []
         current = None
-        for item in sorted(by_copy[copy_doc], key=lambda item: item.order):
-            if item.order != current:
+        while heap:
+            order, i, position, at = heapq.heappop(heap)
+            if order != current:
                 _keep(made, taken, chosen, streams, config)
-                made, current = [], item.order
-            if not taken.covers(item.copy_unit, item.copy_words) and (candidate := item.align()) is not None:
+                made, current = [], order
+            span = spans[i]
+            if taken.covers(span.copy_unit, span.copy_words):
+                continue  # and so are its later candidates'
+            if (candidate := span.align(position)) is not None:
                 made.append(candidate)
+            if at + 1 < len(span.keys):
+                following, position = span.keys[at + 1]
+                heapq.heappush(heap, (following, i, position, at + 1))
         _keep(made, taken, chosen, streams, config)
     return chosen
 
