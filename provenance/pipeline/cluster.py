@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import pairwise
 from typing import overload
 
 import numpy as np
@@ -43,8 +44,8 @@ from provenance.pipeline.spangraph import (
 )
 from provenance.pipeline.verify import measure
 
-__all__ = ["Clusters", "DocKey", "Finding", "SpanMatch", "cluster_findings", "findings_from_matches", "graph_clusters",
-           "label_components", "origin_certain", "span_clusters"]
+__all__ = ["Clusters", "DocKey", "Finding", "SpanMatch", "cluster_findings", "doc_ranks", "findings_from_matches",
+           "graph_clusters", "label_components", "origin_certain", "span_clusters"]
 
 #: A region spanning less than this share of its paragraph's words (either side) is "contained".
 _PARAGRAPH_SHARE = 2 / 3
@@ -166,14 +167,17 @@ def cluster_findings(
     config: Config,
     copies: AbstractSet[int] | None = None,
     copy_units: AbstractSet[int] | None = None,
+    rank: np.ndarray | None = None,
 ) -> list[Finding]:
     """The findings of the copy articles ``copies`` (every article when ``None``) on the
     paragraph units ``copy_units`` (all of theirs when ``None``), each numbered with its
     cluster's number in ``clusters`` (not yet dense). A copy's findings on a paragraph
     depend only on the clusters holding that paragraph's spans and those sharing a
     paragraph with them (regions are chosen per paragraph, see :func:`~provenance.pipeline.selection.select_regions`), so the
-    findings of a subset are those of the whole index restricted to it."""
+    findings of a subset are those of the whole index restricted to it. ``rank``: the
+    articles' :func:`doc_ranks` (made from ``docs`` when ``None``)."""
     graph, number_of = clusters.graph, clusters.number_of
+    rank = doc_ranks(docs) if rank is None else rank  # a refresh in chunks ranks its articles once
     candidates: list[SpanCandidates] = []
     # Only clusters holding a span of a copy paragraph give candidates: skip the others
     # (a refresh loads whole components, stock ones of thousands of articles included).
@@ -193,7 +197,7 @@ def cluster_findings(
         for copy_doc in sorted(by_doc):
             if copy_doc == origin.doc or (copies is not None and copy_doc not in copies):
                 continue
-            copy_key = docs[copy_doc]
+            copy_key, copy_rank = docs[copy_doc], int(rank[copy_doc])
             # One candidate per copy span and source: the cluster's origin (directly or
             # through the chain) and every other earlier article the span matched
             # directly; selection keeps the earliest source of each region (see select_regions).
@@ -203,18 +207,19 @@ def cluster_findings(
                     continue
                 words = _words(streams[unit], [graph.nodes[node]])
                 found = graph.direct_side(node, origin.doc) or graph.nearest(node, by_doc[origin.doc])
-                # What each candidate is (aligned only if selection reaches it): the
-                # origin through ``found``, a source matched directly, or an earlier span
-                # overlapping this one (a node).
-                specs: list[tuple[int, int | list[int]]] = [(_ORIGIN, found)] if found else []
-                specs += [(_DIRECT, source) for source in graph.direct_sources(node, docs, copy_key)
-                          if source != origin.doc]
-                specs += [(_OVERLAP, earlier) for earlier in graph.overlapped_sources(node, docs, copy_key)]
-                keys = [(origin.order if kind == _ORIGIN else docs[_source(graph, kind, what)].order, position)
-                        for position, (kind, what) in enumerate(specs)]
-                keys.sort()
+                # Its candidates, aligned only if selection reaches them: the origin
+                # through ``found``, the other earlier articles it matched directly, and
+                # earlier spans reached through a partial overlap (nodes).
+                direct = graph.direct_sources(node, rank, copy_rank)
+                direct = direct[direct != origin.doc]
+                overlapped = graph.overlapped_sources(node, docs, copy_key)
+                ranks = np.concatenate([rank[[origin.doc] if found else []], rank[direct],
+                                        rank[graph.node_docs[overlapped]]])
+                positions = np.argsort(ranks, kind="stable")
+                keys = list(zip(ranks[positions].tolist(), positions.tolist(), strict=True))
                 candidates.append(SpanCandidates(copy_doc, unit, words, keys, partial(
-                    _align_spec, specs, number, certain, graph, node, copy_key, streams, docs, config, number_of)))
+                    _align_spec, found, direct.tolist(), overlapped, number, certain, graph, node, copy_key, streams,
+                    docs, config, number_of)))
     chosen = select_regions(candidates, streams, config)
     return [_finding(c, streams, paragraphs, texts, config.shingle.size) for c in chosen]
 
@@ -269,33 +274,37 @@ def _candidate(number: int, certain: bool, graph: SpanGraph, region: list[int], 
                       similarity, shared, jaccard, containment, matched, rank)
 
 
-_ORIGIN, _DIRECT, _OVERLAP = range(3)
-
-
-def _source(graph: SpanGraph, kind: int, what: int | list[int]) -> int:
-    """The source article of a direct (an article) or overlap (a node) candidate."""
-    assert isinstance(what, int)
-    return what if kind == _DIRECT else graph.nodes[what][1]
-
-
-def _align_spec(specs: list[tuple[int, int | list[int]]], number: int, certain: bool, graph: SpanGraph, node: int,
-                copy: DocKey, streams: Mapping[int, TokenStream], docs: dict[int, DocKey], config: Config,
-                number_of: Mapping[int, int], position: int) -> Candidate | None:
-    """Align candidate ``position`` of copy span ``node``: its cluster's origin through
-    the spans found for it; a source matched directly, against the spans of it that
-    ``node`` matched (with the pair's certainty, looked up only now: a wire line's span
-    matched hundreds of earlier articles, and selection aligns the first few); or an
-    earlier span that overlaps it, only if the pair passes the acceptance rule."""
-    kind, what = specs[position]
-    if kind == _ORIGIN:
-        assert isinstance(what, list)
-        return _candidate(number, certain, graph, [node], what, streams, docs, config)
-    source = _source(graph, kind, what)
+def _align_spec(found: list[int], direct: list[int], overlapped: list[int], number: int, certain: bool,
+                graph: SpanGraph, node: int, copy: DocKey, streams: Mapping[int, TokenStream], docs: dict[int, DocKey],
+                config: Config, number_of: Mapping[int, int], position: int) -> Candidate | None:
+    """Align candidate ``position`` of copy span ``node`` (the origin's first if
+    ``found``, then those of ``direct``, then of ``overlapped``): its cluster's origin
+    through ``found``; a source matched directly, against the spans of it that ``node``
+    matched (with the pair's certainty, looked up only now: a wire line's span matched
+    hundreds of earlier articles, and selection aligns the first few); or an earlier span
+    that overlaps it, only if the pair passes the acceptance rule."""
+    if found:
+        if position == 0:
+            return _candidate(number, certain, graph, [node], found, streams, docs, config)
+        position -= 1
+    source = direct[position] if position < len(direct) else graph.nodes[overlapped[position - len(direct)]][1]
     pair_certain = origin_certain(docs[source], [docs[source], copy])
-    if kind == _DIRECT:
+    if position < len(direct):
         return _candidate(number, pair_certain, graph, [node], graph.direct_side(node, source), streams, docs, config)
-    assert isinstance(what, int)
-    return _candidate(number_of[what], pair_certain, graph, [node], [what], streams, docs, config, required=True)
+    earlier = overlapped[position - len(direct)]
+    return _candidate(number_of[earlier], pair_certain, graph, [node], [earlier], streams, docs, config, required=True)
+
+
+def doc_ranks(docs: Mapping[int, DocKey]) -> np.ndarray:
+    """Each article's precedence as a dense rank, indexed by article id (equal orders,
+    equal ranks; ``-1`` for ids not in ``docs``): a copy span's hundreds of sources are
+    compared as integers in arrays, not as order tuples one by one."""
+    ids = sorted(docs, key=lambda doc: docs[doc].order)
+    orders = [docs[doc].order for doc in ids]
+    dense = np.cumsum([False, *(a != b for a, b in pairwise(orders))], dtype=np.int64)
+    rank = np.full(max(docs, default=-1) + 1, -1, dtype=np.int64)
+    rank[np.asarray(ids, dtype=np.int64)] = dense[: len(ids)]
+    return rank
 
 
 def _span(stream: TokenStream, words: tuple[int, int], paragraph: tuple[int, int], text: str) -> tuple[int, int]:

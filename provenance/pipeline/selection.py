@@ -43,8 +43,8 @@ class Candidate:
     trimmed: bool = False
 
 
-#: A source's precedence (:attr:`~provenance.pipeline.spangraph.DocKey.order`).
-Order = tuple[bool, int, str]
+#: A source's precedence: its rank (:func:`~provenance.pipeline.cluster.doc_ranks`), lower first.
+Order = int
 
 
 @dataclass(frozen=True, slots=True)

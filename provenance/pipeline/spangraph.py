@@ -163,11 +163,9 @@ class SpanGraph:
         #: Per span id, its rank in the order the matches first meet the spans.
         self.first_seen = np.zeros(0, dtype=np.int64)
         self.by_unit: dict[int, list[int]] = defaultdict(list)
-        #: Per node asked about, its match edges by the other span's article:
-        #: ``{doc: [(matched, other)]}`` (a wire passage reprinted N times has N neighbours;
-        #: lookups by article stay O(1)). Filled on demand: only the copy spans a refresh
-        #: redoes are asked, not every span of a stock line's cluster.
-        self._by_doc: dict[int, dict[int, list[tuple[int, int]]]] = {}
+        #: Per node, its article (a wire passage reprinted N times has N partners: a
+        #: copy span's sources are found as arrays, not a Python loop over them).
+        self.node_docs = np.zeros(0, dtype=np.int64)
         self._partners: dict[int, dict[int, int]] = {}
         #: The match edges as arrays, each pair once: ``(low, high)`` node ids and best score.
         self.pairs = np.zeros((0, 2), dtype=np.int64)
@@ -204,6 +202,7 @@ class SpanGraph:
         ids.update(zip(fresh, range(base, base + len(fresh))))
         nodes = self.nodes
         nodes.extend(fresh)
+        self.node_docs = np.concatenate([self.node_docs, spans[:, 1]])
         ranks = np.empty(len(fresh), dtype=np.int64)
         ranks[met] = np.arange(base, base + len(fresh))
         self.first_seen = np.concatenate([self.first_seen, ranks])
@@ -254,20 +253,17 @@ class SpanGraph:
         ptr, others = self._compressed_rows()[3:]
         return others[int(ptr[node]) : int(ptr[node + 1])].tolist()  # type: ignore[no-any-return]
 
-    def direct_sources(self, node: int, docs: dict[int, DocKey], copy: DocKey) -> list[int]:
-        """Articles earlier than ``copy`` that ``node`` matched directly."""
-        before = copy.order
-        return sorted(doc for doc in self.matched_by_doc(node) if docs[doc].order < before)
+    def partner_arrays(self, node: int) -> tuple[np.ndarray, np.ndarray]:
+        """``node``'s match partners, ascending, and each pair's matched words."""
+        ptr, others, scores = self._compressed_rows()[:3]
+        start, stop = int(ptr[node]), int(ptr[node + 1])
+        return others[start:stop], scores[start:stop]
 
-    def matched_by_doc(self, node: int) -> dict[int, list[tuple[int, int]]]:
-        """``node``'s match edges by the other span's article: ``{doc: [(matched, other)]}``."""
-        found = self._by_doc.get(node)
-        if found is None:
-            found = self._by_doc[node] = defaultdict(list)
-            nodes = self.nodes
-            for other, score in self.partners_of(node).items():
-                found[nodes[other][1]].append((score, other))
-        return found
+    def direct_sources(self, node: int, rank: np.ndarray, before: int) -> np.ndarray:
+        """Articles (ascending) that ``node`` matched directly whose precedence ``rank``
+        (indexed by article) is below ``before``."""
+        docs = self.node_docs[self.partner_arrays(node)[0]]
+        return np.unique(docs[rank[docs] < before])
 
     def overlapped_sources(self, node: int, docs: dict[int, DocKey], copy: DocKey) -> list[int]:
         """Spans of articles earlier than ``copy`` reached through one partial overlap: a
@@ -276,7 +272,8 @@ class SpanGraph:
         and B's span taken by C may share only a sentence; that sentence of C is A's."""
         found: set[int] = set()
         nodes, before = self.nodes, copy.order
-        for source in self.partners_of(node).keys() & self._partly:  # a wire span has hundreds of sources
+        partly = self._partly
+        for source in [other for other in self.partner_arrays(node)[0].tolist() if other in partly]:
             via = nodes[source]
             via_order = docs[via[1]].order
             if via_order >= before:
@@ -289,12 +286,13 @@ class SpanGraph:
     def direct_side(self, node: int, doc: int) -> list[int]:
         """The nodes of article ``doc`` that ``node`` matched directly, on the best-matched
         unit only (most matched words, then lowest unit id); empty if none."""
-        edges = self.matched_by_doc(node).get(doc, ())
-        if len(edges) < 2:  # most spans matched the article once: no unit to choose
-            return [edges[0][1]] if edges else []
+        others, scores = self.partner_arrays(node)
+        mine = self.node_docs[others] == doc
+        if np.count_nonzero(mine) < 2:  # most spans matched the article once: no unit to choose
+            return others[mine].tolist()  # type: ignore[no-any-return]
         totals: dict[int, int] = defaultdict(int)
         members: dict[int, set[int]] = defaultdict(set)
-        for score, other in edges:
+        for score, other in zip(scores[mine].tolist(), others[mine].tolist(), strict=True):
             unit = self.nodes[other][0]
             totals[unit] += score
             members[unit].add(other)

@@ -43,6 +43,7 @@ from provenance.pipeline.cluster import (
     DocKey,
     Finding,
     cluster_findings,
+    doc_ranks,
     findings_from_matches,
     graph_clusters,
     label_components,
@@ -276,7 +277,7 @@ def _redo_drafts(db: sqlite3.Connection, config: Config, clusters: Clusters, doc
     nodes, number_of = clusters.graph.nodes, clusters.number_of
     new: list[int] = []
     keys: set[ClusterKey] = set()
-    units = Units(db)
+    units, rank = Units(db), doc_ranks(docs)
     for start in range(0, len(copies), _COPY_CHUNK):
         chunk = set(copies[start : start + _COPY_CHUNK])
         texts = Texts(db)
@@ -285,7 +286,7 @@ def _redo_drafts(db: sqlite3.Connection, config: Config, clusters: Clusters, doc
         wanted = {nodes[n][0] for number in numbers for n in clusters.groups[number - 1]}
         units.retain(wanted)  # a widely reprinted line's streams stay for the next chunk
         units.prefetch(wanted)
-        findings = cluster_findings(clusters, docs, units, units.spans, texts, config, chunk, copy_units)
+        findings = cluster_findings(clusters, docs, units, units.spans, texts, config, chunk, copy_units, rank)
         drafts = [(cluster_key(clusters, f.cluster), f) for f in findings]
         new += insert_drafts(db, drafts, texts, config)
         keys.update(key for key, _ in drafts)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 import zlib
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 
 import numpy as np
@@ -13,7 +14,7 @@ import numpy as np
 from provenance.errors import SchemaError
 from provenance.pipeline.anchors import MalformedTokens, TokenStream, decode_many
 
-__all__ = ["Texts", "Units", "fill_temp", "read_streams", "read_token_blobs"]
+__all__ = ["Texts", "TokenBlobs", "Units", "fill_temp", "read_streams", "read_token_blobs"]
 
 
 def fill_temp(db: sqlite3.Connection, table: str, columns: list[str], values: list[list[int]], query: str) -> list[tuple]:
@@ -29,6 +30,38 @@ def read_token_blobs(db: sqlite3.Connection, unit_ids: np.ndarray) -> dict[int, 
     return dict(fill_temp(db, "wanted_units", ["id"], [np.asarray(unit_ids).tolist()],
                           """SELECT u.id, u.tokens FROM temp.wanted_units AS w JOIN units AS u ON u.id = w.id
                              WHERE u.tokens IS NOT NULL"""))
+
+
+class TokenBlobs:
+    """:func:`read_token_blobs` for a run of reads that share units, keeping the most
+    recently used blobs up to ``limit`` bytes: the chunks of a verification in locality
+    order read 1.4 M streams of 730k distinct units at 100k articles (``read`` counts the
+    units read from the table)."""
+
+    def __init__(self, db: sqlite3.Connection, limit: int) -> None:
+        self._db, self._limit = db, limit
+        self._kept: OrderedDict[int, bytes | None] = OrderedDict()  # None: the unit has no stream
+        self._size = 0
+        self.read = 0
+
+    def __call__(self, unit_ids: np.ndarray) -> dict[int, bytes]:
+        kept = self._kept
+        wanted = np.asarray(unit_ids).tolist()
+        missing = [unit for unit in wanted if unit not in kept]
+        found = read_token_blobs(self._db, np.asarray(missing, dtype=np.int64)) if missing else {}
+        self.read += len(missing)
+        for unit in missing:
+            blob = kept[unit] = found.get(unit)
+            self._size += len(blob) if blob is not None else 0
+        blobs: dict[int, bytes] = {}
+        for unit in wanted:
+            kept.move_to_end(unit)
+            if (blob := kept[unit]) is not None:
+                blobs[unit] = blob
+        while self._size > self._limit and len(kept) > len(wanted):  # never this read's own
+            _, blob = kept.popitem(last=False)
+            self._size -= len(blob) if blob is not None else 0
+        return blobs
 
 
 def read_streams(db: sqlite3.Connection, unit_ids: np.ndarray) -> dict[int, TokenStream]:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from provenance.config import Config
 from provenance.pipeline.anchors import TokenStream
-from provenance.pipeline.cluster import DocKey, SpanMatch, findings_from_matches, label_components
+from provenance.pipeline.cluster import DocKey, SpanMatch, doc_ranks, findings_from_matches, label_components
 from provenance.pipeline.normalise import tokenise_columns
 from provenance.pipeline.shingle import shingle_hashes, word_hashes
 from tests.reference import connected_components
@@ -139,3 +139,15 @@ def test_a_sentence_reached_through_a_partial_overlap_keeps_the_first_origin():
     findings = findings_from_matches(matches, docs, streams, paragraphs, texts.__getitem__, Config())
     from_c = sorted((f.copy_start, f.origin_doc, texts[3][f.copy_start : f.copy_end]) for f in findings if f.copy_doc == 3)
     assert [(origin, text) for _, origin, text in from_c] == [(2, own), (1, middle)]
+
+
+@given(st.dictionaries(st.integers(0, 40), st.tuples(st.none() | st.integers(0, 3), st.sampled_from("ab")), max_size=12))
+def test_ranks_order_articles_as_their_precedence_does(keys):
+    docs = {doc: DocKey(doc, published, False, content) for doc, (published, content) in keys.items()}
+    rank = doc_ranks(docs)
+    for a in docs:
+        for b in docs:
+            assert (rank[a] < rank[b]) == (docs[a].order < docs[b].order)
+            assert (rank[a] == rank[b]) == (docs[a].order == docs[b].order)
+    assert sorted(set(rank[list(docs)].tolist())) == list(range(len({key.order for key in docs.values()})))  # dense
+    assert all(rank[doc] == -1 for doc in range(len(rank)) if doc not in docs)

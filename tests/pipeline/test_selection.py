@@ -17,7 +17,7 @@ def _span(unit: int, words: tuple[int, int], orders: list[int], aligned: list[in
     def align(position: int) -> Candidate | None:
         aligned.append(orders[position])
         return None if orders[position] in missing else _candidate(orders[position], unit, words)
-    keys = sorted(((False, order, ""), position) for position, order in enumerate(orders))
+    keys = sorted((order, position) for position, order in enumerate(orders))
     return SpanCandidates(99, unit, words, keys, align)
 
 

@@ -1,0 +1,50 @@
+"""Stored passages read by id: token streams kept between reads that share units."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import numpy as np
+
+from provenance import Index, ScanOptions, scan
+from provenance.store import matching
+from provenance.store.passages import TokenBlobs, read_token_blobs
+
+
+def _units(index: Path, kind: str) -> list[int]:
+    with closing(sqlite3.connect(index)) as db:
+        return [row[0] for row in db.execute("SELECT id FROM units WHERE kind = ? ORDER BY id", (kind,))]
+
+
+def test_kept_blobs_are_those_the_table_holds_and_are_not_read_twice(seeds_dir, tmp_path):
+    index = tmp_path / "index.sqlite"
+    with Index.open(index) as opened:
+        scan([seeds_dir], opened, ScanOptions())
+        db = opened.connection
+        units = _units(index, "paragraph")
+        segment = _units(index, "segment")[0]  # a unit without a stream of its own
+        first, second = np.asarray(units[:6] + [segment]), np.asarray(units[3:9])
+        blobs = TokenBlobs(db, limit=1 << 20)
+        assert blobs(first) == read_token_blobs(db, first) and segment not in blobs(first)
+        assert blobs(second) == read_token_blobs(db, second)
+        assert blobs.read == 7 + 3  # the second read found units 3-5 kept
+        assert blobs(first) == read_token_blobs(db, first) and blobs.read == 10
+        small = TokenBlobs(db, limit=1)  # keeps no more than the last read's
+        assert small(first) == read_token_blobs(db, first)
+        assert small(second) == read_token_blobs(db, second) and small.read == 7 + 3
+        assert small(first) == read_token_blobs(db, first) and small.read == 10 + 4  # 0-2 and the segment went
+
+
+def test_verification_in_small_chunks_with_little_kept_finds_the_same_matches(generated_corpus_150, tmp_path,
+                                                                                monkeypatch):
+    def matches(name: str) -> list[tuple]:
+        with Index.open(tmp_path / name) as opened:
+            scan([generated_corpus_150], opened, ScanOptions(workers=1))
+            return opened.connection.execute("SELECT * FROM matches ORDER BY a, b, a_start, b_start").fetchall()
+
+    expected = matches("default.sqlite")
+    monkeypatch.setattr(matching, "_VERIFY_CHUNK", 64)
+    monkeypatch.setattr(matching, "_VERIFY_KEPT", 20_000)
+    assert len(expected) > 64 * 4 and matches("chunked.sqlite") == expected
