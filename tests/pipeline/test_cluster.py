@@ -12,7 +12,13 @@ from hypothesis import strategies as st
 
 from provenance.config import Config
 from provenance.pipeline.anchors import TokenStream
-from provenance.pipeline.cluster import DocKey, SpanMatch, doc_ranks, findings_from_matches, label_components
+from provenance.pipeline.cluster import (
+    DocKey,
+    SpanMatch,
+    doc_ranks,
+    findings_from_matches,
+    label_components,
+)
 from provenance.pipeline.normalise import tokenise_columns
 from provenance.pipeline.shingle import shingle_hashes, word_hashes
 from tests.reference import connected_components
@@ -145,9 +151,9 @@ def test_a_sentence_reached_through_a_partial_overlap_keeps_the_first_origin():
 def test_ranks_order_articles_as_their_precedence_does(keys):
     docs = {doc: DocKey(doc, published, False, content) for doc, (published, content) in keys.items()}
     rank = doc_ranks(docs)
-    for a in docs:
-        for b in docs:
-            assert (rank[a] < rank[b]) == (docs[a].order < docs[b].order)
-            assert (rank[a] == rank[b]) == (docs[a].order == docs[b].order)
+    for a, key_a in docs.items():
+        for b, key_b in docs.items():
+            assert (rank[a] < rank[b]) == (key_a.order < key_b.order)
+            assert (rank[a] == rank[b]) == (key_a.order == key_b.order)
     assert sorted(set(rank[list(docs)].tolist())) == list(range(len({key.order for key in docs.values()})))  # dense
     assert all(rank[doc] == -1 for doc in range(len(rank)) if doc not in docs)

@@ -52,7 +52,8 @@ def test_live_mask_hides_exactly_the_dead_ranges():
     assert keyruns.live_mask(run, (np.zeros(0, np.int64), np.zeros(0, np.int64))).all()
 
 
-def test_compacting_merges_small_matched_runs_without_changing_a_lookup(index):
+def test_compacting_merges_small_matched_runs_without_changing_a_lookup(index, monkeypatch):
+    monkeypatch.setattr(keyruns, "MAX_RUNS", 16)
     sizes = [3] * (keyruns.MAX_RUNS + 2)
     starts = np.cumsum([1, *sizes[:-1]])
     keys = np.concatenate([_append(index, int(start), size, seed=i) for i, (start, size) in enumerate(zip(starts, sizes))])
@@ -67,7 +68,8 @@ def test_compacting_merges_small_matched_runs_without_changing_a_lookup(index):
         assert read.tolist() == keys[:, band].tolist()
 
 
-def test_compacting_leaves_runs_not_yet_matched_alone(index):
+def test_compacting_leaves_runs_not_yet_matched_alone(index, monkeypatch):
+    monkeypatch.setattr(keyruns, "MAX_RUNS", 16)
     for i in range(keyruns.MAX_RUNS + 2):
         _append(index, 1 + 3 * i, 3, seed=i)
     with index.transaction(findings_current=None) as db:

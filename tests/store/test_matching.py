@@ -42,7 +42,8 @@ def test_units_left_unmatched_by_an_interrupted_scan_are_matched_by_the_next(run
     assert _report(run_cli, index) == expected
 
 
-def test_many_small_batches_are_compacted_and_find_the_same(run_cli, generated_corpus_150, tmp_path):
+def test_many_small_batches_are_compacted_and_find_the_same(run_cli, generated_corpus_150, tmp_path, monkeypatch):
+    monkeypatch.setattr(keyruns, "MAX_RUNS", 16)  # 75 batches of 2 articles
     one_batch, tiny_batches = tmp_path / "one.sqlite", tmp_path / "tiny.sqlite"
     assert run_cli("scan", str(generated_corpus_150), "--index", str(one_batch), "--batch-size", "1000",
                    "--workers", "1").code == 0
@@ -247,3 +248,11 @@ def test_verification_in_chunks_of_nearby_pairs_stores_the_matches_of_one_pass(r
             rows = a.execute(query).fetchall()
             assert rows and rows == b.execute(query).fetchall()
     assert _report(run_cli, chunked) == _report(run_cli, whole)
+
+
+def test_a_scan_of_fewer_batches_than_the_bound_keeps_a_run_per_batch(run_cli, generated_corpus_150, tmp_path):
+    index = tmp_path / "index.sqlite"
+    assert run_cli("scan", str(generated_corpus_150), "--index", str(index), "--batch-size", "10",
+                   "--workers", "1").code == 0
+    with Index.open(index, readonly=True) as opened:
+        assert len(keyruns.runs(opened.connection)) == 15  # not merged: a merge rewrites every key
