@@ -287,23 +287,24 @@ def _align_spec(found: list[int], direct: list[int], overlapped: list[int], numb
         if position == 0:
             return _candidate(number, certain, graph, [node], found, streams, docs, config)
         position -= 1
-    source = direct[position] if position < len(direct) else graph.nodes[overlapped[position - len(direct)]][1]
-    pair_certain = origin_certain(docs[source], [docs[source], copy])
     if position < len(direct):
-        return _candidate(number, pair_certain, graph, [node], graph.direct_side(node, source), streams, docs, config)
+        source = direct[position]
+        return _candidate(number, origin_certain(docs[source], [docs[source], copy]), graph, [node],
+                          graph.direct_side(node, source), streams, docs, config)
     earlier = overlapped[position - len(direct)]
-    return _candidate(number_of[earlier], pair_certain, graph, [node], [earlier], streams, docs, config, required=True)
+    source = graph.nodes[earlier][1]
+    return _candidate(number_of[earlier], origin_certain(docs[source], [docs[source], copy]), graph, [node], [earlier],
+                      streams, docs, config, required=True)
 
 
 def doc_ranks(docs: Mapping[int, DocKey]) -> np.ndarray:
     """Each article's precedence as a dense rank, indexed by article id (equal orders,
     equal ranks; ``-1`` for ids not in ``docs``): a copy span's hundreds of sources are
     compared as integers in arrays, not as order tuples one by one."""
-    ids = sorted(docs, key=lambda doc: docs[doc].order)
-    orders = [docs[doc].order for doc in ids]
-    dense = np.cumsum([False, *(a != b for a, b in pairwise(orders))], dtype=np.int64)
+    ordered = sorted((key.order, doc) for doc, key in docs.items())
+    dense = np.cumsum([False, *(a[0] != b[0] for a, b in pairwise(ordered))], dtype=np.int64)
     rank = np.full(max(docs, default=-1) + 1, -1, dtype=np.int64)
-    rank[np.asarray(ids, dtype=np.int64)] = dense[: len(ids)]
+    rank[np.asarray([doc for _, doc in ordered], dtype=np.int64)] = dense[: len(ordered)]
     return rank
 
 

@@ -243,9 +243,8 @@ class SpanGraph:
         """``node``'s match partners and each pair's matched words: ``{other: matched}``."""
         found = self._partners.get(node)
         if found is None:
-            ptr, others, scores = self._compressed_rows()[:3]
-            start, stop = int(ptr[node]), int(ptr[node + 1])
-            found = self._partners[node] = dict(zip(others[start:stop].tolist(), scores[start:stop].tolist()))
+            others, scores = self.partner_arrays(node)
+            found = self._partners[node] = dict(zip(others.tolist(), scores.tolist(), strict=True))
         return found
 
     def neighbours(self, node: int) -> list[int]:

@@ -225,8 +225,9 @@ def test_a_full_disk_while_anchors_are_set_aside_is_one_line_and_loses_nothing(r
     assert _report(run_cli, failed) == _report(run_cli, clean)
 
 
+@pytest.mark.parametrize("kept", [None, 20_000])  # the default, or so little kept that streams are read again
 def test_verification_in_chunks_of_nearby_pairs_stores_the_matches_of_one_pass(run_cli, generated_corpus_150, tmp_path,
-                                                                                monkeypatch):
+                                                                                monkeypatch, kept):
     from provenance.store import matching
 
     whole, chunked = tmp_path / "whole.sqlite", tmp_path / "chunked.sqlite"
@@ -241,6 +242,8 @@ def test_verification_in_chunks_of_nearby_pairs_stores_the_matches_of_one_pass(r
     with monkeypatch.context() as patched:
         patched.setattr(matching, "_VERIFY_CHUNK", 7)  # many chunks, each in the order nearby pairs come
         patched.setattr(matching, "locality_order", recorded)
+        if kept is not None:
+            patched.setattr(matching, "_VERIFY_KEPT", kept)
         assert run_cli("scan", str(generated_corpus_150), "--index", str(chunked)).code == 0
     assert taken and taken[0] > 7
     with closing(sqlite3.connect(whole)) as a, closing(sqlite3.connect(chunked)) as b:

@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 
 from provenance import Index, ScanOptions, scan
-from provenance.store import matching
 from provenance.store.passages import TokenBlobs, read_token_blobs
 
 
@@ -36,15 +35,3 @@ def test_kept_blobs_are_those_the_table_holds_and_are_not_read_twice(seeds_dir, 
         assert small(second) == read_token_blobs(db, second) and small.read == 7 + 3
         assert small(first) == read_token_blobs(db, first) and small.read == 10 + 4  # 0-2 and the segment went
 
-
-def test_verification_in_small_chunks_with_little_kept_finds_the_same_matches(generated_corpus_150, tmp_path,
-                                                                                monkeypatch):
-    def matches(name: str) -> list[tuple]:
-        with Index.open(tmp_path / name) as opened:
-            scan([generated_corpus_150], opened, ScanOptions(workers=1))
-            return opened.connection.execute("SELECT * FROM matches ORDER BY a, b, a_start, b_start").fetchall()
-
-    expected = matches("default.sqlite")
-    monkeypatch.setattr(matching, "_VERIFY_CHUNK", 64)
-    monkeypatch.setattr(matching, "_VERIFY_KEPT", 20_000)
-    assert len(expected) > 64 * 4 and matches("chunked.sqlite") == expected
