@@ -41,6 +41,11 @@ __all__ = [
 _ORPHANS = {
     "paragraphs without a document": "SELECT COUNT(*) FROM paragraphs WHERE doc_id NOT IN (SELECT id FROM documents)",
     "units without a document": "SELECT COUNT(*) FROM units WHERE doc_id NOT IN (SELECT id FROM documents)",
+    "unit ranges without a document": "SELECT COUNT(*) FROM doc_units WHERE doc_id NOT IN (SELECT id FROM documents)",
+    "units outside their document's unit range": (
+        "SELECT COUNT(*) FROM units AS u LEFT JOIN doc_units AS d ON d.doc_id = u.doc_id "
+        "WHERE d.doc_id IS NULL OR u.id < d.first OR u.id >= d.stop"
+    ),
     "units outside every key run": (
         "SELECT COUNT(*) FROM units AS u WHERE NOT EXISTS "
         "(SELECT 1 FROM key_runs AS r WHERE r.first_unit <= u.id AND u.id < r.stop_unit)"
@@ -169,15 +174,16 @@ def _run_problems(index: Index, num_bands: int) -> list[str]:
 def _stored_keys(index: Index, doc_id: int, num_bands: int) -> np.ndarray:
     """The band keys stored for a document's units, ``units x bands``."""
     db = index.connection
-    ids = [row[0] for row in db.execute("SELECT id FROM units WHERE doc_id = ? ORDER BY id", (doc_id,))]
-    if not ids:
+    span = db.execute("SELECT first, stop FROM doc_units WHERE doc_id = ?", (doc_id,)).fetchone()
+    if span is None or span[1] <= span[0]:
         return np.zeros((0, num_bands), dtype=np.int64)
+    first, stop = span
     row = db.execute("SELECT id, first_unit, stop_unit FROM key_runs WHERE first_unit <= ? ORDER BY first_unit DESC LIMIT 1",
-                     (ids[0],)).fetchone()
-    if row is None or ids[-1] >= row[2] or ids != list(range(ids[0], ids[-1] + 1)):
+                     (first,)).fetchone()
+    if row is None or stop > row[2]:
         return np.zeros((0, num_bands), dtype=np.int64)  # reported as a difference
     run = keyruns.Run(*row)
-    return np.stack([keyruns.read_band(db, run, band, range(ids[0], ids[-1] + 1)) for band in range(num_bands)], axis=1)
+    return np.stack([keyruns.read_band(db, run, band, range(first, stop)) for band in range(num_bands)], axis=1)
 
 
 def _document_problems(index: Index, doc_id: int, path: str, text: str, body_start: int) -> list[str]:
@@ -185,12 +191,17 @@ def _document_problems(index: Index, doc_id: int, path: str, text: str, body_sta
     expected = process_document(document, index.config)
     db = index.connection
     paragraphs = db.execute("SELECT start, end FROM paragraphs WHERE doc_id = ? ORDER BY idx", (doc_id,)).fetchall()
-    units = db.execute("SELECT kind, start, end FROM units WHERE doc_id = ? ORDER BY id", (doc_id,)).fetchall()
+    # Paragraph units have rows at their ids' offsets in the article's range; segments
+    # only their band keys, compared below.
+    span = db.execute("SELECT first, stop FROM doc_units WHERE doc_id = ?", (doc_id,)).fetchone()
+    first, stop = span if span is not None else (0, 0)
+    units = db.execute("SELECT id - ?, start, end FROM units WHERE doc_id = ? ORDER BY id", (first, doc_id)).fetchall()
+    wanted = [(at, u.start, u.end) for at, u in enumerate(expected.units) if u.kind == "paragraph"]
     problems = []
     if paragraphs != [(p.start, p.end) for p in expected.paragraphs]:
         problems.append(f"{path}: stored passages differ from its text ({len(paragraphs)} stored, {len(expected.paragraphs)} expected)")
-    if units != [(u.kind, u.start, u.end) for u in expected.units]:
-        problems.append(f"{path}: stored units differ from its text ({len(units)} stored, {len(expected.units)} expected)")
+    if units != wanted or stop - first != len(expected.units):
+        problems.append(f"{path}: stored units differ from its text ({stop - first} stored, {len(expected.units)} expected)")
     elif not np.array_equal(_stored_keys(index, doc_id, expected.keys.shape[1]), expected.keys):
         problems.append(f"{path}: stored band keys differ from its text")
     return problems

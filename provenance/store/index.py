@@ -309,7 +309,7 @@ class Index:
         """Ids for the next document and unit. Unit ids are never reused (band-key runs
         address units by position), so the high-water mark is kept in ``meta``."""
         doc = self.connection.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM documents").fetchone()[0]
-        unit = self.connection.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM units").fetchone()[0]
+        unit = self.connection.execute("SELECT COALESCE(MAX(stop), 1) FROM doc_units").fetchone()[0]
         return int(doc), max(int(unit), self.meta_int("next_unit", 1))
 
     @property

@@ -25,7 +25,9 @@ from typing import Self
 
 import numpy as np
 
-__all__ = ["BandReader", "Run", "alive", "append_anchors", "append_run", "compact", "dead_ranges", "drop_empty_runs", "live_mask", "read_anchors", "read_band", "read_columns", "record_dead", "runs"]
+from provenance.pipeline.arrays import in_sorted, unique_sorted
+
+__all__ = ["BandReader", "Run", "UnitColumns", "alive", "append_anchors", "append_run", "compact", "dead_ranges", "drop_empty_runs", "live_mask", "read_anchors", "read_band", "read_columns", "record_dead", "runs"]
 
 #: More runs than this triggers a merge of the small ones (see :func:`compact`). A scan
 #: writes a run per batch (~390 for a first scan of 100k articles); merging them right
@@ -34,6 +36,8 @@ __all__ = ["BandReader", "Run", "alive", "append_anchors", "append_run", "compac
 MAX_RUNS = 1024
 #: After a merge, no group of small runs is larger than total / TARGET_RUNS.
 TARGET_RUNS = 8
+#: :class:`UnitColumns` reads units one by one up to 1/this of the stored units.
+BY_ID_SHARE = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,11 +153,70 @@ def read_columns(db: sqlite3.Connection, run: Run) -> tuple[np.ndarray, np.ndarr
     return np.frombuffer(docs, dtype="<i8").astype(np.int64), np.frombuffer(contents, dtype="<i8").astype(np.int64)
 
 
+class UnitColumns:
+    """Document id and content key of any stored unit, from the runs' columns.
+
+    The few units a small scan, ``check`` or ``trace`` meets are read by offset through
+    one blob handle per run and column (segments have no row in ``units``); past a
+    :data:`BY_ID_SHARE`-th of the stored units (a big scan), every run's columns are
+    read once instead (16 bytes per stored unit). Use inside one read snapshot.
+    """
+
+    def __init__(self, db: sqlite3.Connection, runs: list[Run]) -> None:
+        self._db, self._runs = db, runs
+        self._firsts = np.array([run.first_unit for run in runs], dtype=np.int64)
+        self._first = runs[0].first_unit
+        self._few = (runs[-1].stop_unit - self._first) // BY_ID_SHARE
+        self._docs: np.ndarray | None = None
+        self._contents: np.ndarray | None = None
+        self._known = np.zeros((3, 0), dtype=np.int64)  # ids (sorted), docs, contents read so far
+
+    def lookup(self, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if self._docs is None and self._look_up(units):
+            at = np.searchsorted(self._known[0], units)
+            return self._known[1][at], self._known[2][at]
+        if self._docs is None or self._contents is None:
+            size = self._runs[-1].stop_unit - self._first
+            self._docs = np.zeros(size, dtype=np.int64)
+            self._contents = np.zeros(size, dtype=np.int64)
+            for run in self._runs:
+                docs, contents = read_columns(self._db, run)
+                self._docs[run.first_unit - self._first : run.stop_unit - self._first] = docs
+                self._contents[run.first_unit - self._first : run.stop_unit - self._first] = contents
+        return self._docs[units - self._first], self._contents[units - self._first]
+
+    def _look_up(self, units: np.ndarray) -> bool:
+        """Add ``units`` to the ones known; ``False`` when they are too many (or one lies
+        in no run): read the runs whole instead."""
+        wanted = unique_sorted(units)
+        missing = wanted[~in_sorted(wanted, self._known[0])]
+        if len(missing) + self._known.shape[1] > self._few:
+            return False
+        if not len(missing):
+            return True
+        at = np.searchsorted(self._firsts, missing, side="right") - 1
+        stops = np.array([run.stop_unit for run in self._runs], dtype=np.int64)
+        if np.any(at < 0) or np.any(missing >= stops[np.maximum(at, 0)]):
+            return False
+        found = np.zeros((2, len(missing)), dtype=np.int64)
+        indexes, starts = np.unique(at, return_index=True)  # ``missing`` ascends: each run's units are a slice
+        for index, start, stop in zip(indexes.tolist(), starts.tolist(), [*starts[1:].tolist(), len(at)], strict=True):
+            run = self._runs[index]
+            for row, column in enumerate(("docs", "contents")):
+                with self._db.blobopen("key_runs", column, run.rowid, readonly=True) as blob:
+                    for position, unit in enumerate(missing[start:stop].tolist(), start):
+                        blob.seek(8 * (unit - run.first_unit))
+                        found[row, position] = int.from_bytes(blob.read(8), "little", signed=True)
+        known = np.concatenate([self._known, np.vstack([missing, found])], axis=1)
+        self._known = known[:, np.argsort(known[0])]
+        return True
+
+
 def record_dead(db: sqlite3.Connection, doc_ids: Iterable[int]) -> None:
     """Note the unit ranges of documents about to be deleted (call before the DELETE)."""
     db.executemany(
         "INSERT OR REPLACE INTO dead_units (first, stop) "
-        "SELECT MIN(id), MAX(id) + 1 FROM units WHERE doc_id = ? HAVING COUNT(*) > 0",
+        "SELECT first, stop FROM doc_units WHERE doc_id = ?",
         [(int(doc),) for doc in doc_ids],
     )
 

@@ -27,7 +27,7 @@ import numpy as np
 from provenance.config import Config
 from provenance.errors import SchemaError
 from provenance.pipeline.anchors import MalformedTokens
-from provenance.pipeline.arrays import in_sorted, locality_order, unique_sorted
+from provenance.pipeline.arrays import locality_order, unique_sorted
 from provenance.pipeline.lsh import Members, candidate_pairs, unique_pairs, wanted_positions
 from provenance.pipeline.verify import MatchColumns, verify_encoded_columns
 from provenance.store import anchorindex, bandindex, keyruns, unitmatches
@@ -45,8 +45,6 @@ _VERIFY_CHUNK = 1 << 16
 _VERIFY_KEPT = 64 << 20
 #: Band pairs held before they are merged (see ``_union``).
 _UNION_PAIRS = 1 << 22
-#: Columns of at most 1/this of the stored units are looked up by id (see ``_Columns``).
-_BY_ID_SHARE = 256
 
 Mapper = Callable[[Callable[[Members], np.ndarray], Iterator[Members]], Iterator[np.ndarray]]
 
@@ -73,7 +71,7 @@ def match_pending(index: Index, mapper: Mapper | None = None) -> int:
             stop = runs[-1].stop_unit
             dead = keyruns.dead_ranges(db)
             masks = {run.rowid: keyruns.live_mask(run, dead) for run in runs}
-            columns = _Columns(db, runs)
+            columns = keyruns.UnitColumns(db, runs)
             num_bands = config.num_bands
             task = partial(candidate_pairs, config=config.lsh, first_new=first_new)
             segments = bandindex.Lookup(db, dead)
@@ -150,7 +148,7 @@ def _index_anchors(index: Index) -> None:
         anchorindex.add_sorted(tx, *anchorindex.sort_entries(values[covered], units[covered]), through=through)
 
 
-def anchor_pairs(db: sqlite3.Connection, dead: tuple[np.ndarray, np.ndarray], first_new: int, columns: _Columns,
+def anchor_pairs(db: sqlite3.Connection, dead: tuple[np.ndarray, np.ndarray], first_new: int, columns: keyruns.UnitColumns,
                  max_units: int) -> np.ndarray:
     """Unit pairs ``a < b`` (``b`` pending) of different articles sharing an anchor, as
     an int64 ``(n, 2)`` array, sorted and unique.
@@ -165,7 +163,7 @@ def anchor_pairs(db: sqlite3.Connection, dead: tuple[np.ndarray, np.ndarray], fi
     return _anchor_pass(db, dead, first_new, columns, max_units)[0]
 
 
-def _anchor_pass(db: sqlite3.Connection, dead: tuple[np.ndarray, np.ndarray], first_new: int, columns: _Columns,
+def _anchor_pass(db: sqlite3.Connection, dead: tuple[np.ndarray, np.ndarray], first_new: int, columns: keyruns.UnitColumns,
                  max_units: int) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """:func:`anchor_pairs`, and the live anchors of the runs the segments do not cover
     yet, sorted (what the scan then adds to them)."""
@@ -179,7 +177,7 @@ def _anchor_pass(db: sqlite3.Connection, dead: tuple[np.ndarray, np.ndarray], fi
     return _pairs_of_groups(values, units, first_new, columns, max_units), fresh
 
 
-def _pairs_of_groups(values: np.ndarray, units: np.ndarray, first_new: int, columns: _Columns,
+def _pairs_of_groups(values: np.ndarray, units: np.ndarray, first_new: int, columns: keyruns.UnitColumns,
                      max_units: int) -> np.ndarray:
     """The pairs of :func:`anchor_pairs` from live entries in ``(anchor, unit)`` order."""
     # Only anchors held by two units or more can pair: their groups are the runs of equal
@@ -208,59 +206,9 @@ def _pairs_of_groups(values: np.ndarray, units: np.ndarray, first_new: int, colu
     return unique_pairs([np.stack([a, b], axis=1)])
 
 
-class _Columns:
-    """Document id and content key of any stored unit.
-
-    The few units a small scan, ``check`` or ``trace`` meets are looked up in ``units`` by
-    id; past a :data:`_BY_ID_SHARE`-th of the stored units (a big scan), or should one be missing there,
-    every run's columns are read once instead (16 bytes per stored unit).
-    """
-
-    def __init__(self, db: sqlite3.Connection, runs: list[keyruns.Run]) -> None:
-        self._db, self._runs = db, runs
-        self._first = runs[0].first_unit
-        self._few = (runs[-1].stop_unit - self._first) // _BY_ID_SHARE
-        self._docs: np.ndarray | None = None
-        self._contents: np.ndarray | None = None
-        self._known = np.zeros((3, 0), dtype=np.int64)  # ids (sorted), docs, contents looked up so far
-
-    def lookup(self, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        if self._docs is None and self._look_up(units):
-            at = np.searchsorted(self._known[0], units)
-            return self._known[1][at], self._known[2][at]
-        if self._docs is None or self._contents is None:
-            size = self._runs[-1].stop_unit - self._first
-            self._docs = np.zeros(size, dtype=np.int64)
-            self._contents = np.zeros(size, dtype=np.int64)
-            for run in self._runs:
-                docs, contents = keyruns.read_columns(self._db, run)
-                self._docs[run.first_unit - self._first : run.stop_unit - self._first] = docs
-                self._contents[run.first_unit - self._first : run.stop_unit - self._first] = contents
-        return self._docs[units - self._first], self._contents[units - self._first]
-
-    def _look_up(self, units: np.ndarray) -> bool:
-        """Add ``units`` to the ones known by id; ``False`` when they are too many (or
-        one is not in ``units``): read the runs instead."""
-        wanted = unique_sorted(units)
-        missing = wanted[~in_sorted(wanted, self._known[0])]
-        if len(missing) + self._known.shape[1] > self._few:
-            return False
-        if len(missing):
-            rows: list[tuple[int, int, int]] = []  # IN lists, not a temp table: dropping one fails while band blobs are open
-            for start in range(0, len(missing), 500):
-                ids = missing[start : start + 500].tolist()
-                rows.extend(self._db.execute(
-                    f"SELECT id, doc_id, content_key FROM units WHERE id IN ({','.join('?' * len(ids))})", ids))
-            if len(rows) != len(missing):
-                return False
-            known = np.concatenate([self._known, np.asarray(rows, dtype=np.int64).reshape(-1, 3).T], axis=1)
-            self._known = known[:, np.argsort(known[0])]
-        return True
-
-
 def band_members(
     reader: keyruns.BandReader, runs: list[keyruns.Run], masks: dict[int, np.ndarray], band: int, first_new: int,
-    columns: _Columns, segments: bandindex.Lookup | None = None,
+    columns: keyruns.UnitColumns, segments: bandindex.Lookup | None = None,
 ) -> Members:
     """Every live member of the band's buckets that hold a unit with id ``>= first_new``
     (buckets of one included: they pair nothing, and finding them would cost a sort).
@@ -329,15 +277,14 @@ def _verify(db: sqlite3.Connection, config: Config, pairs: np.ndarray) -> MatchC
     return rows.take(np.lexsort(rows.columns[1::-1])) if chunked and len(rows) else rows
 
 
-_NEAREST_PARAGRAPH = """
-SELECT n.id, p.id FROM (
-    SELECT w.id AS id, u.doc_id AS doc, u.paragraph AS paragraph,
-           (SELECT q.id FROM units AS q WHERE q.id <= w.id AND q.kind = 'paragraph' ORDER BY q.id DESC LIMIT 1) AS nearest
-    FROM temp.pair_units AS w JOIN units AS u ON u.id = w.id) AS n
-LEFT JOIN units AS p ON p.id = n.nearest AND p.doc_id = n.doc AND p.paragraph = n.paragraph"""
-_SAME_PARAGRAPH = """
-SELECT u.id, p.id FROM temp.pair_units AS w JOIN units AS u ON u.id = w.id
-JOIN units AS p ON p.doc_id = u.doc_id AND p.paragraph = u.paragraph AND p.kind = 'paragraph'"""
+#: Each unit's paragraph unit: the nearest row of ``units`` at or below it (a short walk
+#: back by rowid; only paragraph units have rows, each right before its segments' ids),
+#: if the unit lies in that unit's article's range (else its article is gone).
+_PARAGRAPH_OF = """
+SELECT w.id, p.id FROM temp.pair_units AS w
+CROSS JOIN units AS p ON p.id = (SELECT q.id FROM units AS q WHERE q.id <= w.id ORDER BY q.id DESC LIMIT 1)
+CROSS JOIN doc_units AS d ON d.doc_id = p.doc_id
+WHERE w.id < d.stop"""
 
 
 def _paragraph_pairs(db: sqlite3.Connection, pairs: np.ndarray) -> np.ndarray:
@@ -346,18 +293,9 @@ def _paragraph_pairs(db: sqlite3.Connection, pairs: np.ndarray) -> np.ndarray:
     if not len(pairs):
         return np.zeros((0, 2), dtype=np.int64)
     units = unique_sorted(pairs)
-    # A batch stores each paragraph's unit right before its segments' units, so a unit's
-    # paragraph unit is the nearest paragraph unit at or below its id (a short backward
-    # walk by rowid), checked against the unit's article and paragraph; a unit for which
-    # that does not hold is looked up by its article's units (the index on doc_id).
-    rows = fill_temp(db, "pair_units", ["id"], [units.tolist()], _NEAREST_PARAGRAPH)
-    nearest = [(unit, paragraph) for unit, paragraph in rows if paragraph is not None]
-    if len(nearest) < len(rows):
-        db.executemany("DELETE FROM temp.pair_units WHERE id = ?", [(unit,) for unit, _ in nearest])
-        nearest += db.execute(_SAME_PARAGRAPH).fetchall()
-    mapping = np.asarray(nearest, dtype=np.int64).reshape(-1, 2)
-    # Units missing from ``mapping`` (no paragraph row: deleted meanwhile) drop their pairs.
-    paragraphs = _paragraphs_of(pairs, units, mapping)
+    mapping = np.asarray(fill_temp(db, "pair_units", ["id"], [units.tolist()], _PARAGRAPH_OF), dtype=np.int64)
+    # Units missing from ``mapping`` (their article deleted meanwhile) drop their pairs.
+    paragraphs = _paragraphs_of(pairs, units, mapping.reshape(-1, 2))
     paragraphs = paragraphs[paragraphs[:, 0] != paragraphs[:, 1]]
     return unique_pairs([np.sort(paragraphs, axis=1)])
 

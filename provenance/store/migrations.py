@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from provenance.errors import SchemaError
 from provenance.store import unitmatches
 from provenance.store.anchorindex import convert_v8_segment
 from provenance.store.keyruns import append_run
@@ -163,6 +164,29 @@ def _v9_to_v10(connection: sqlite3.Connection) -> None:
     unitmatches.build(connection)
 
 
+def _v10_to_v11(connection: sqlite3.Connection) -> None:
+    """Version 11 keeps a row for paragraph units only: a segment's id, article and band
+    keys are in its key run, and its paragraph is the nearest paragraph unit below it
+    (each paragraph's unit comes right before its segments'). Each article's unit range
+    goes to ``doc_units``, taken before the segment rows go; a file whose units are not
+    laid out that way (none written by this tool) is refused, left as it was."""
+    _create(connection, _V11_TABLES)
+    connection.execute("INSERT OR REPLACE INTO doc_units (doc_id, first, stop) "
+                       "SELECT doc_id, MIN(id), MAX(id) + 1 FROM units GROUP BY doc_id")
+    misplaced = connection.execute(
+        """SELECT COUNT(*) FROM units AS s WHERE s.kind <> 'paragraph' AND NOT EXISTS (
+               SELECT 1 FROM units AS p WHERE p.id = (SELECT q.id FROM units AS q WHERE q.id < s.id
+               AND q.kind = 'paragraph' ORDER BY q.id DESC LIMIT 1) AND p.doc_id = s.doc_id AND p.paragraph = s.paragraph)"""
+    ).fetchone()[0]
+    overlapping = connection.execute(
+        """SELECT COUNT(*) FROM (SELECT first, LAG(stop) OVER (ORDER BY first) AS before FROM doc_units)
+           WHERE first < before""").fetchone()[0]
+    if misplaced or overlapping:
+        raise SchemaError("the index's units are laid out as no version of this tool writes them; "
+                          "rebuild it with a fresh --index")
+    connection.execute("DELETE FROM units WHERE kind <> 'paragraph'")
+
+
 _V4_ANCHORS = DDL[DDL.index("CREATE TABLE IF NOT EXISTS anchor_runs") : DDL.index("CREATE TABLE IF NOT EXISTS matches")]
 _V4_MATCHES = DDL[DDL.index("CREATE TABLE IF NOT EXISTS matches") : DDL.index("-- Each unit's matches")]
 _V6_TABLES = DDL[DDL.index("CREATE TABLE IF NOT EXISTS finding_drafts") : DDL.index("CREATE TABLE IF NOT EXISTS cluster_spans")]
@@ -170,8 +194,10 @@ _V7_TABLES = DDL[DDL.index("CREATE TABLE IF NOT EXISTS cluster_spans") : DDL.ind
 _V8_TABLES = DDL[DDL.index("CREATE TABLE IF NOT EXISTS band_segments") : DDL.index("CREATE TABLE IF NOT EXISTS scans")]
 _V9_TABLES = DDL[DDL.index("CREATE TABLE IF NOT EXISTS anchor_segments") : DDL.index("CREATE TABLE IF NOT EXISTS band_segments")]
 _V10_TABLES = DDL[DDL.index("CREATE TABLE IF NOT EXISTS unit_matches") : DDL.index("CREATE TABLE IF NOT EXISTS reuses")]
+_V11_TABLES = DDL[DDL.index("-- Each article's unit ids") : DDL.index("CREATE TABLE IF NOT EXISTS key_runs")]
 _V3_TABLES = DDL[DDL.index("CREATE TABLE IF NOT EXISTS key_runs") : DDL.index("CREATE TABLE IF NOT EXISTS anchor_runs")]
 
 #: ``from_version -> function`` upgrading a connection to ``from_version + 1``.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
-    1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7, 7: _v7_to_v8, 8: _v8_to_v9, 9: _v9_to_v10}
+    1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7, 7: _v7_to_v8, 8: _v8_to_v9, 9: _v9_to_v10,
+    10: _v10_to_v11}

@@ -170,7 +170,7 @@ def connect_sandbox(path: Path) -> sqlite3.Connection | None:
             raise sqlite3.OperationalError("a schema the sandbox cannot migrate")
         for step in range(version, SCHEMA_VERSION):  # inside the transaction: rolled back with the rest
             _migrate_step(connection, step)
-    except sqlite3.Error:
+    except (sqlite3.Error, SchemaError):
         rollback(connection)
         release(connection, path, absent)
         return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 __all__ = ["APPLICATION_ID", "DDL", "EXPECTED_COLUMNS", "FINGERPRINT_INDEX", "FINGERPRINT_INDEX_DDL", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 #: Written to the SQLite header (``PRAGMA application_id``) so foreign files are spotted.
 APPLICATION_ID = 0x50505631  # "PPV1"
 #: The index boilerplate detection finds a paragraph's repeats by. A scan into an index
@@ -67,6 +67,14 @@ CREATE TABLE IF NOT EXISTS units (
     tokens BLOB
 );
 CREATE INDEX IF NOT EXISTS units_doc ON units(doc_id);
+-- Each article's unit ids [first, stop): its paragraph units (the rows of ``units``) and
+-- the segments cut from them, which have ids, band keys and document ids in the key runs
+-- but no row (version 11): a segment's paragraph is the nearest paragraph unit below it.
+CREATE TABLE IF NOT EXISTS doc_units (
+    doc_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+    first INTEGER NOT NULL,
+    stop INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS key_runs (
     id INTEGER PRIMARY KEY,
     first_unit INTEGER NOT NULL UNIQUE,
@@ -237,6 +245,7 @@ EXPECTED_COLUMNS: dict[str, frozenset[str]] = {
     "paragraphs": frozenset({"doc_id", "idx", "start", "end", "words", "fingerprint", "pattern", "boilerplate"}),
     "units": frozenset({"id", "doc_id", "paragraph", "kind", "start", "end", "words", "content_key", "shingles",
                         "tokens"}),
+    "doc_units": frozenset({"doc_id", "first", "stop"}),
     "anchor_runs": frozenset({"id", "first_unit", "stop_unit", "anchors", "units"}),
     "key_runs": frozenset({"id", "first_unit", "stop_unit", "bands", "keys", "docs", "contents"}),
     "dead_units": frozenset({"first", "stop"}),

@@ -45,7 +45,7 @@ def note_deleted(db: sqlite3.Connection, doc_ids: Sequence[int]) -> None:
     params = [(int(doc),) for doc in doc_ids]
     db.executemany(
         "INSERT OR REPLACE INTO stale_units (first, stop) "
-        "SELECT MIN(id), MAX(id) + 1 FROM units WHERE doc_id = ? HAVING COUNT(*) > 0", params)
+        "SELECT first, stop FROM doc_units WHERE doc_id = ?", params)
     db.executemany(
         "INSERT OR IGNORE INTO stale_fingerprints (fingerprint) SELECT fingerprint FROM paragraphs WHERE doc_id = ?",
         params)

@@ -27,7 +27,6 @@ from provenance.store.schema import FINGERPRINT_INDEX
 
 __all__ = ["FingerprintIndex", "write_batch"]
 
-_KINDS = ("paragraph", "segment")
 #: A unit's shingle set is no longer stored (nothing read it: matching reads band keys,
 #: anchors and token streams; a new configuration needs a new index): the column, kept
 #: for the files that have it, holds an empty blob. It was ~8 % of an index's bytes.
@@ -156,15 +155,27 @@ def _insert_documents(db, batch: ProcessedBatch, doc_ids: np.ndarray) -> None:  
 
 
 def _insert_units(db, batch: ProcessedBatch, doc_ids: np.ndarray, unit_ids: np.ndarray) -> None:  # type: ignore[no-untyped-def]
+    """A row per paragraph unit and each article's unit range. Segments have no row
+    (three in four units, ~10 s of a first scan of 100k articles): their ids, document
+    ids and band keys are in the batch's key run, and each follows its paragraph's unit,
+    which is all the candidate stage asks of them."""
+    paragraph = np.flatnonzero(~batch.unit_is_segment)
     # bytearray slices, not bytes: sqlite3 binds a bytearray directly but looks up an
     # adapter for every bytes object, which cost more than building the rows.
-    token_bounds = [0, *accumulate(map(len, batch.unit_tokens))]
-    tokens = bytearray().join(batch.unit_tokens)
+    kept = [batch.unit_tokens[at] for at in paragraph.tolist()]
+    token_bounds = [0, *accumulate(map(len, kept))]
+    tokens = bytearray().join(kept)
     streams = [tokens[start:stop] if stop > start else None for start, stop in pairwise(token_bounds)]
     db.executemany(
-        "INSERT INTO units VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        zip(unit_ids.tolist(), doc_ids[batch.unit_doc].tolist(), batch.unit_paragraph.tolist(),
-            [_KINDS[flag] for flag in batch.unit_is_segment.tolist()], batch.unit_start.tolist(),
-            batch.unit_end.tolist(), batch.unit_words.tolist(), batch.unit_content_key.tolist(),
-            repeat(_NO_SHINGLES), streams),
+        "INSERT INTO units VALUES (?, ?, ?, 'paragraph', ?, ?, ?, ?, ?, ?)",
+        zip(unit_ids[paragraph].tolist(), doc_ids[batch.unit_doc[paragraph]].tolist(),
+            batch.unit_paragraph[paragraph].tolist(), batch.unit_start[paragraph].tolist(),
+            batch.unit_end[paragraph].tolist(), batch.unit_words[paragraph].tolist(),
+            batch.unit_content_key[paragraph].tolist(), repeat(_NO_SHINGLES), streams),
     )
+    if len(unit_ids):
+        starts = np.flatnonzero(np.diff(batch.unit_doc, prepend=-1))  # a batch's units ascend by document
+        stops = np.append(starts[1:], len(unit_ids))
+        db.executemany("INSERT INTO doc_units (doc_id, first, stop) VALUES (?, ?, ?)",
+                       zip(doc_ids[batch.unit_doc[starts]].tolist(), unit_ids[starts].tolist(),
+                           (unit_ids[stops - 1] + 1).tolist()))

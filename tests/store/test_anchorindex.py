@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from provenance import Index
 from provenance.store import anchorindex, keyruns
-from provenance.store.matching import _anchor_pass, _Columns
+from provenance.store.matching import _anchor_pass
 from provenance.store.schema import SCHEMA_VERSION
 
 #: One round: a batch (units, seed), then indexing (None, or the share of the batches not
@@ -170,7 +170,7 @@ def test_the_anchor_pass_proposes_the_pairs_of_the_full_pass(index, max_units):
         db = index.connection
         runs = keyruns.runs(db)
         dead = keyruns.dead_ranges(db)
-        pairs, fresh = _anchor_pass(db, dead, first_new, _Columns(db, runs), max_units)
+        pairs, fresh = _anchor_pass(db, dead, first_new, keyruns.UnitColumns(db, runs), max_units)
         assert set(map(tuple, pairs.tolist())) == _reference_pairs(index, first_new, max_units)
         assert list(map(tuple, pairs.tolist())) == sorted(set(map(tuple, pairs.tolist())))  # sorted, unique
         with index.transaction(findings_current=None) as tx:

@@ -96,7 +96,7 @@ def test_band_members_are_every_live_member_of_the_buckets_new_units_fall_in(tmp
     import numpy as np
     import polars as pl
 
-    from provenance.store.matching import _Columns, band_members
+    from provenance.store.matching import band_members
 
     rng = np.random.default_rng(3)
     with Index.open(tmp_path / "ix.sqlite") as index:
@@ -116,7 +116,7 @@ def test_band_members_are_every_live_member_of_the_buckets_new_units_fall_in(tmp
         for first_new in (50, 70, 95):
             for band in range(2):
                 with keyruns.BandReader(db) as reader:
-                    got = band_members(reader, runs, masks, band, first_new, _Columns(db, runs))
+                    got = band_members(reader, runs, masks, band, first_new, keyruns.UnitColumns(db, runs))
                 keys = np.concatenate([keyruns.read_band(db, run, band) for run in runs])
                 units = np.concatenate([np.arange(run.first_unit, run.stop_unit) for run in runs])
                 live = np.concatenate([masks[run.rowid] for run in runs])
@@ -128,8 +128,8 @@ def test_band_members_are_every_live_member_of_the_buckets_new_units_fall_in(tmp
 
 @pytest.mark.parametrize("dense_span", [0, 1000], ids=["searched", "table"])
 def test_each_unit_pair_becomes_the_pair_of_their_paragraph_units(tmp_path, monkeypatch, dense_span):
-    """Segments map to their paragraph's unit, a pair inside one paragraph is dropped,
-    and a unit stored before its paragraph's unit (no writer does so) is still mapped;
+    """Segments (ids without a row) map to the paragraph unit before them, a pair inside
+    one paragraph is dropped, and so is a pair with a unit of an article gone since;
     units looked up in a table by id or searched for alike."""
     from provenance.store import matching
     from provenance.store.matching import _paragraph_pairs
@@ -137,13 +137,14 @@ def test_each_unit_pair_becomes_the_pair_of_their_paragraph_units(tmp_path, monk
     monkeypatch.setattr(matching, "_DENSE_SPAN", dense_span)
 
     db = sqlite3.connect(tmp_path / "units.sqlite")
-    db.execute("CREATE TABLE units (id INTEGER PRIMARY KEY, doc_id INTEGER, paragraph INTEGER, kind TEXT)")
-    db.executemany("INSERT INTO units VALUES (?, ?, ?, ?)", [
-        (1, 1, 0, "paragraph"), (2, 1, 0, "segment"), (3, 1, 0, "segment"), (4, 1, 1, "paragraph"),
-        (10, 2, 0, "segment"), (11, 2, 1, "paragraph"), (12, 2, 0, "paragraph"),  # 10's paragraph unit comes after it
-    ])
-    pairs = np.array([[2, 10], [3, 4], [2, 3], [4, 11], [99, 1]])  # 99: gone since
-    assert _paragraph_pairs(db, pairs).tolist() == [[1, 4], [1, 12], [4, 11]]
+    db.execute("CREATE TABLE units (id INTEGER PRIMARY KEY, doc_id INTEGER, paragraph INTEGER)")
+    db.execute("CREATE TABLE doc_units (doc_id INTEGER PRIMARY KEY, first INTEGER, stop INTEGER)")
+    # Article 1: units 1-5 (paragraph units 1 and 4); article 3 (units 6-9) deleted;
+    # article 2: units 10-13 (paragraph units 10 and 12).
+    db.executemany("INSERT INTO units VALUES (?, ?, ?)", [(1, 1, 0), (4, 1, 1), (10, 2, 0), (12, 2, 1)])
+    db.executemany("INSERT INTO doc_units VALUES (?, ?, ?)", [(1, 1, 6), (2, 10, 14)])
+    pairs = np.array([[2, 11], [3, 4], [2, 3], [5, 13], [7, 12], [1, 99]])
+    assert _paragraph_pairs(db, pairs).tolist() == [[1, 4], [1, 10], [4, 12]]
 
 
 class _DocOfUnit:

@@ -20,6 +20,7 @@ from provenance.errors import IndexError_, ProvenanceError, SchemaError
 from provenance.store import keyruns
 from provenance.store.health import check_consistency, integrity_problems
 from provenance.store.schema import APPLICATION_ID, DDL, SCHEMA_VERSION
+from tests.store.test_migrations import downgrade_to_v10
 
 
 @pytest.fixture
@@ -119,8 +120,8 @@ def test_missing_columns_are_refused(built_index):
 def _downgrade_to_v2(path: Path) -> int:
     """Rewrite a current index in the version-2 layout (one ``band_keys`` row per key,
     no runs); returns how many key rows it wrote."""
-    with Index.open(path) as index:
-        db = index.connection
+    downgrade_to_v10(path)  # every unit with its row, as before version 11
+    with closing(sqlite3.connect(path)) as db:
         rows = []
         for run in keyruns.runs(db):
             bands = db.execute("SELECT bands FROM key_runs WHERE id = ?", (run.rowid,)).fetchone()[0]
@@ -153,6 +154,7 @@ def test_old_index_is_migrated_and_reports_the_same(run_cli, built_index, seeds_
     assert run_cli("scan", str(changed), "--index", str(built_index)).code == 0
     before = run_cli("report", "--format", "json", "--index", str(built_index)).out
     if version == 4:  # v4 token streams had no word hashes: none can be read by v5
+        downgrade_to_v10(built_index)
         with sqlite3.connect(built_index) as db:
             db.execute("UPDATE units SET tokens = substr(tokens, 1, 4)")
             db.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")

@@ -13,8 +13,13 @@ from provenance.store.passages import TokenBlobs, read_token_blobs
 
 
 def _units(index: Path, kind: str) -> list[int]:
+    """Paragraph units (rows of ``units``) or segments (ids of an article's range without a row)."""
     with closing(sqlite3.connect(index)) as db:
-        return [row[0] for row in db.execute("SELECT id FROM units WHERE kind = ? ORDER BY id", (kind,))]
+        rows = [row[0] for row in db.execute("SELECT id FROM units ORDER BY id")]
+        if kind == "paragraph":
+            return rows
+        every = [unit for first, stop in db.execute("SELECT first, stop FROM doc_units") for unit in range(first, stop)]
+        return sorted(set(every) - set(rows))
 
 
 def test_kept_blobs_are_those_the_table_holds_and_are_not_read_twice(seeds_dir, tmp_path):

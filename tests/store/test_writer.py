@@ -10,6 +10,7 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from provenance import Index
@@ -89,12 +90,23 @@ def test_a_batch_is_stored_whole_with_its_units_token_streams_and_one_key_run(tm
         assert sorted(row[0] for row in db.execute("SELECT source FROM documents")) == sorted(
             d.source for d in batch.documents)
         assert db.execute("SELECT COUNT(*) FROM paragraphs").fetchone()[0] == len(batch.paragraph_doc)
-        rows = db.execute("SELECT kind, start, end, words, content_key, shingles, tokens FROM units ORDER BY id").fetchall()
-        assert [row[:5] for row in rows] == list(zip(
-            ["segment" if flag else "paragraph" for flag in batch.unit_is_segment.tolist()], batch.unit_start.tolist(),
-            batch.unit_end.tolist(), batch.unit_words.tolist(), batch.unit_content_key.tolist(), strict=True))
-        assert {row[5] for row in rows} == {b""}  # shingle sets are not kept (nothing reads them)
-        assert [row[6] for row in rows] == [tokens or None for tokens in batch.unit_tokens]
+        rows = db.execute("SELECT id, kind, start, end, words, content_key, shingles, tokens FROM units ORDER BY id").fetchall()
+        paragraph = np.flatnonzero(~batch.unit_is_segment)  # segments have ids but no row
+        assert 0 < len(paragraph) < batch.num_units
+        assert [row[:6] for row in rows] == list(zip(
+            (paragraph + 1).tolist(), ["paragraph"] * len(paragraph), batch.unit_start[paragraph].tolist(),
+            batch.unit_end[paragraph].tolist(), batch.unit_words[paragraph].tolist(),
+            batch.unit_content_key[paragraph].tolist(), strict=True))
+        assert {row[6] for row in rows} == {b""}  # shingle sets are not kept (nothing reads them)
+        assert [row[7] for row in rows] == [batch.unit_tokens[at] for at in paragraph.tolist()]
+        # Each article's units, segments included, are one range of ids, in order.
+        ranges = db.execute("SELECT d.source, u.first, u.stop FROM doc_units AS u JOIN documents AS d ON d.id = u.doc_id "
+                            "ORDER BY u.first").fetchall()
+        assert ranges[0][1] == 1 and ranges[-1][2] == 1 + batch.num_units
+        assert all(stop == start for (_, _, stop), (_, start, _) in itertools.pairwise(ranges))
+        counts = np.bincount(batch.unit_doc, minlength=len(batch.documents))
+        assert [(source, stop - first) for source, first, stop in ranges] == [
+            (d.source, int(count)) for d, count in zip(batch.documents, counts, strict=True) if count]
         [run] = keyruns.runs(db)
         assert (run.first_unit, run.size) == (1, batch.num_units)
         assert index.meta_int("next_unit", 0) == 1 + batch.num_units
