@@ -277,12 +277,14 @@ def _verify(db: sqlite3.Connection, config: Config, pairs: np.ndarray) -> MatchC
     return rows.take(np.lexsort(rows.columns[1::-1])) if chunked and len(rows) else rows
 
 
-#: Each unit's paragraph unit: the nearest row of ``units`` at or below it (a short walk
-#: back by rowid; only paragraph units have rows, each right before its segments' ids),
-#: if the unit lies in that unit's article's range (else its article is gone).
+#: Each unit's paragraph unit: the nearest paragraph unit at or below it (a short walk
+#: back by rowid; only paragraph units have rows, each right before its segments' ids,
+#: but for a version 10 file migrated in a check's sandbox), if the unit lies in that
+#: unit's article's range (else its article is gone).
 _PARAGRAPH_OF = """
 SELECT w.id, p.id FROM temp.pair_units AS w
-CROSS JOIN units AS p ON p.id = (SELECT q.id FROM units AS q WHERE q.id <= w.id ORDER BY q.id DESC LIMIT 1)
+CROSS JOIN units AS p ON p.id = (
+    SELECT q.id FROM units AS q WHERE q.id <= w.id AND q.kind = 'paragraph' ORDER BY q.id DESC LIMIT 1)
 CROSS JOIN doc_units AS d ON d.doc_id = p.doc_id
 WHERE w.id < d.stop"""
 

@@ -21,14 +21,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import closing
 from pathlib import Path
 
 from provenance._version import __version__
 from provenance.config import Config, describe_differences
 from provenance.errors import IndexError_, ProvenanceError, SchemaError
-from provenance.store.migrations import MIGRATIONS
+from provenance.store.migrations import MIGRATIONS, SANDBOX_MIGRATIONS
 from provenance.store.schema import APPLICATION_ID, DDL, EXPECTED_COLUMNS, SCHEMA_VERSION
 from provenance.store.wal import holds_commits
 
@@ -169,7 +169,7 @@ def connect_sandbox(path: Path) -> sqlite3.Connection | None:
         if not SANDBOX_MIGRATES_FROM <= version <= SCHEMA_VERSION:
             raise sqlite3.OperationalError("a schema the sandbox cannot migrate")
         for step in range(version, SCHEMA_VERSION):  # inside the transaction: rolled back with the rest
-            _migrate_step(connection, step)
+            _migrate_step(connection, step, SANDBOX_MIGRATIONS)
     except (sqlite3.Error, SchemaError):
         rollback(connection)
         release(connection, path, absent)
@@ -373,9 +373,10 @@ def _migrate(connection: sqlite3.Connection, version: int) -> None:
             raise
 
 
-def _migrate_step(connection: sqlite3.Connection, step: int) -> None:
+def _migrate_step(connection: sqlite3.Connection, step: int,
+                  steps: dict[int, Callable[[sqlite3.Connection], None]] = MIGRATIONS) -> None:
     """Upgrade from version ``step`` to ``step + 1`` in the caller's transaction."""
-    MIGRATIONS[step](connection)
+    steps[step](connection)
     connection.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(step + 1),))
 
 

@@ -126,22 +126,28 @@ def test_band_members_are_every_live_member_of_the_buckets_new_units_fall_in(tmp
                 assert sorted(zip(got.key.tolist(), got.unit.tolist())) == sorted(expected.iter_rows())
 
 
+@pytest.mark.parametrize("segment_rows", [False, True], ids=["v11", "v10-in-a-sandbox"])
 @pytest.mark.parametrize("dense_span", [0, 1000], ids=["searched", "table"])
-def test_each_unit_pair_becomes_the_pair_of_their_paragraph_units(tmp_path, monkeypatch, dense_span):
-    """Segments (ids without a row) map to the paragraph unit before them, a pair inside
-    one paragraph is dropped, and so is a pair with a unit of an article gone since;
-    units looked up in a table by id or searched for alike."""
+def test_each_unit_pair_becomes_the_pair_of_their_paragraph_units(tmp_path, monkeypatch, dense_span, segment_rows):
+    """Segments (ids without a row, or with a row a check's sandbox keeps) map to the
+    paragraph unit before them, a pair inside one paragraph is dropped, and so is a pair
+    with a unit of an article gone since; units looked up in a table by id or searched
+    for alike."""
     from provenance.store import matching
     from provenance.store.matching import _paragraph_pairs
 
     monkeypatch.setattr(matching, "_DENSE_SPAN", dense_span)
 
     db = sqlite3.connect(tmp_path / "units.sqlite")
-    db.execute("CREATE TABLE units (id INTEGER PRIMARY KEY, doc_id INTEGER, paragraph INTEGER)")
+    db.execute("CREATE TABLE units (id INTEGER PRIMARY KEY, doc_id INTEGER, paragraph INTEGER, kind TEXT)")
     db.execute("CREATE TABLE doc_units (doc_id INTEGER PRIMARY KEY, first INTEGER, stop INTEGER)")
     # Article 1: units 1-5 (paragraph units 1 and 4); article 3 (units 6-9) deleted;
     # article 2: units 10-13 (paragraph units 10 and 12).
-    db.executemany("INSERT INTO units VALUES (?, ?, ?)", [(1, 1, 0), (4, 1, 1), (10, 2, 0), (12, 2, 1)])
+    rows = [(1, 1, 0, "paragraph"), (4, 1, 1, "paragraph"), (10, 2, 0, "paragraph"), (12, 2, 1, "paragraph")]
+    if segment_rows:
+        rows += [(2, 1, 0, "segment"), (3, 1, 0, "segment"), (5, 1, 1, "segment"), (11, 2, 0, "segment"),
+                 (13, 2, 1, "segment")]
+    db.executemany("INSERT INTO units VALUES (?, ?, ?, ?)", rows)
     db.executemany("INSERT INTO doc_units VALUES (?, ?, ?)", [(1, 1, 6), (2, 10, 14)])
     pairs = np.array([[2, 11], [3, 4], [2, 3], [5, 13], [7, 12], [1, 99]])
     assert _paragraph_pairs(db, pairs).tolist() == [[1, 4], [1, 10], [4, 12]]
