@@ -171,13 +171,11 @@ def _run_problems(index: Index, num_bands: int) -> list[str]:
     return problems
 
 
-def _stored_keys(index: Index, doc_id: int, num_bands: int) -> np.ndarray:
-    """The band keys stored for a document's units, ``units x bands``."""
+def _stored_keys(index: Index, first: int, stop: int, num_bands: int) -> np.ndarray:
+    """The band keys stored for a document's units ``[first, stop)``, ``units x bands``."""
     db = index.connection
-    span = db.execute("SELECT first, stop FROM doc_units WHERE doc_id = ?", (doc_id,)).fetchone()
-    if span is None or span[1] <= span[0]:
+    if stop <= first:
         return np.zeros((0, num_bands), dtype=np.int64)
-    first, stop = span
     row = db.execute("SELECT id, first_unit, stop_unit FROM key_runs WHERE first_unit <= ? ORDER BY first_unit DESC LIMIT 1",
                      (first,)).fetchone()
     if row is None or stop > row[2]:
@@ -202,6 +200,6 @@ def _document_problems(index: Index, doc_id: int, path: str, text: str, body_sta
         problems.append(f"{path}: stored passages differ from its text ({len(paragraphs)} stored, {len(expected.paragraphs)} expected)")
     if units != wanted or stop - first != len(expected.units):
         problems.append(f"{path}: stored units differ from its text ({stop - first} stored, {len(expected.units)} expected)")
-    elif not np.array_equal(_stored_keys(index, doc_id, expected.keys.shape[1]), expected.keys):
+    elif not np.array_equal(_stored_keys(index, first, stop, expected.keys.shape[1]), expected.keys):
         problems.append(f"{path}: stored band keys differ from its text")
     return problems

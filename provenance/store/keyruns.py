@@ -165,6 +165,7 @@ class UnitColumns:
     def __init__(self, db: sqlite3.Connection, runs: list[Run]) -> None:
         self._db, self._runs = db, runs
         self._firsts = np.array([run.first_unit for run in runs], dtype=np.int64)
+        self._stops = np.array([run.stop_unit for run in runs], dtype=np.int64)
         self._first = runs[0].first_unit
         self._few = (runs[-1].stop_unit - self._first) // BY_ID_SHARE
         self._docs: np.ndarray | None = None
@@ -195,8 +196,7 @@ class UnitColumns:
         if not len(missing):
             return True
         at = np.searchsorted(self._firsts, missing, side="right") - 1
-        stops = np.array([run.stop_unit for run in self._runs], dtype=np.int64)
-        if np.any(at < 0) or np.any(missing >= stops[np.maximum(at, 0)]):
+        if np.any(at < 0) or np.any(missing >= self._stops[np.maximum(at, 0)]):
             return False
         found = np.zeros((2, len(missing)), dtype=np.int64)
         indexes, starts = np.unique(at, return_index=True)  # ``missing`` ascends: each run's units are a slice

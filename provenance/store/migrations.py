@@ -175,7 +175,7 @@ def _v10_to_v11(connection: sqlite3.Connection, *, drop_segment_rows: bool = Tru
     Deleting the rows is most of the cost (~18 of 22 s at 100k articles); a sandbox,
     rolled back anyway, keeps them (``drop_segment_rows=False``): readers skip them."""
     _create(connection, _V11_TABLES)
-    connection.execute("INSERT OR REPLACE INTO doc_units (doc_id, first, stop) "
+    connection.execute("INSERT OR IGNORE INTO doc_units (doc_id, first, stop) "
                        "SELECT doc_id, MIN(id), MAX(id) + 1 FROM units GROUP BY doc_id")
     misplaced = connection.execute(
         """SELECT COUNT(*) FROM units AS s WHERE s.kind <> 'paragraph' AND NOT EXISTS (
