@@ -33,6 +33,7 @@ from provenance.pipeline.phrases import (
     stock_windows,
 )
 from provenance.store.anchorindex import anchor_counts
+from provenance.store.numbering import pending, renumber_all
 
 __all__ = ["Draft", "forget_drafts", "insert_drafts", "numbers_before", "recheck_notices", "recheck_stock", "renumber",
            "sync_reuses"]
@@ -172,7 +173,7 @@ def numbers_before(db: sqlite3.Connection, keys_of: dict[int, ClusterKey]) -> di
 
 
 def renumber(db: sqlite3.Connection, touched: set[ClusterKey] | None = None,
-             before: dict[ClusterKey, int] | None = None) -> None:
+             before: dict[ClusterKey, int] | None = None, *, defer: bool = False) -> None:
     """Dense cluster numbers 1..n in origin order (the order key of each cluster's
     earliest span: dated first, instant, content hash, article id, offsets); only rows
     whose number changes are written.
@@ -183,9 +184,13 @@ def renumber(db: sqlite3.Connection, touched: set[ClusterKey] | None = None,
     those that gained a first one all come after every other in origin order (a day's
     new articles), the others keep their numbers and only the touched rows are written;
     otherwise every cluster is numbered again.
+
+    ``defer``: numbering every cluster again is left pending
+    (:func:`~provenance.store.numbering.renumber_all`).
     """
-    if touched is None or not _renumber_touched(db, touched, before or {}):
-        _renumber_all(db)
+    if touched is not None and not pending(db) and _renumber_touched(db, touched, before or {}):
+        return
+    renumber_all(db, defer=defer)
 
 
 def _renumber_touched(db: sqlite3.Connection, touched: set[ClusterKey], before: dict[ClusterKey, int]) -> bool:
@@ -227,22 +232,6 @@ def _origin_order(db: sqlite3.Connection, keys: list[ClusterKey]) -> dict[Cluste
     docs = {doc: (published is None, published or 0, content_hash) for doc, published, content_hash in db.execute(
         "SELECT d.id, d.published_us, d.content_hash FROM temp.ordered_docs AS o JOIN documents AS d ON d.id = o.id")}
     return {key: (*docs[key[0]], *key) for key in keys}
-
-
-def _renumber_all(db: sqlite3.Connection) -> None:
-    db.execute("DROP TABLE IF EXISTS temp.numbered")
-    db.execute(
-        """CREATE TEMP TABLE numbered AS
-           SELECT k.cluster_doc, k.cluster_start, k.cluster_end, ROW_NUMBER() OVER (
-               ORDER BY d.published_us IS NULL, COALESCE(d.published_us, 0), d.content_hash,
-                        k.cluster_doc, k.cluster_start, k.cluster_end) AS number
-           FROM (SELECT DISTINCT f.cluster_doc, f.cluster_start, f.cluster_end
-                 FROM reuses AS r JOIN finding_drafts AS f ON f.id = r.id) AS k
-           JOIN documents AS d ON d.id = k.cluster_doc""")
-    db.execute(
-        """UPDATE reuses SET cluster = n.number FROM finding_drafts AS f JOIN temp.numbered AS n
-           ON n.cluster_doc = f.cluster_doc AND n.cluster_start = f.cluster_start AND n.cluster_end = f.cluster_end
-           WHERE f.id = reuses.id AND reuses.cluster != n.number""")
 
 
 def _finding(cluster: int, row: tuple) -> Finding:

@@ -130,10 +130,11 @@ def refresh(index: Index, *, labeller: Labeller = label_components, full: bool =
             mark_all(db, index.config.boilerplate)
             for table in ("reuses", "finding_drafts", "draft_anchors", "span_clusters", "cluster_spans"):
                 db.execute(f"DELETE FROM {table}")
-            _update_findings(db, index.config, labeller, None, keep_state=True)
+            _update_findings(db, index.config, labeller, None, keep_state=True, defer_numbers=index.throwaway)
         else:
             flipped = mark_affected(db, index.config.boilerplate, stale.first_doc)
-            _update_findings(db, index.config, labeller, _affected(db, stale, flipped), keep_state=not index.throwaway)
+            _update_findings(db, index.config, labeller, _affected(db, stale, flipped), keep_state=not index.throwaway,
+                             defer_numbers=index.throwaway)
         clear_stale(db, index.matched_through)
         db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (_STATE, _STATE_VERSION))
     return index.findings_count()
@@ -167,11 +168,13 @@ def _affected(db: sqlite3.Connection, stale: Stale, flipped: list[tuple[int, int
 
 
 def _update_findings(db: sqlite3.Connection, config: Config, labeller: Labeller, affected: _Affected | None, *,
-                     keep_state: bool) -> None:
+                     keep_state: bool, defer_numbers: bool = False) -> None:
     """Bring the stored drafts, marks, ``reuses`` and cluster state up to date: over the
     whole index (``affected`` is ``None``) or over the components it reaches. Without
     ``keep_state`` (an index thrown away after this refresh) the cluster state, which
-    only later refreshes read, is not stored."""
+    only later refreshes read, is not stored; with ``defer_numbers`` (the same) numbering
+    every cluster again is left to the readers of a few rows
+    (:func:`~provenance.store.drafts.renumber`)."""
     if affected is None:
         matches = _stored_matches(db)
         docs = _doc_keys(db, _docs_of(matches))
@@ -182,7 +185,7 @@ def _update_findings(db: sqlite3.Connection, config: Config, labeller: Labeller,
         clusters, docs, changes = _grow(db, labeller, affected)
         copy_units = changes.copy_units
     _recompute(db, config, clusters, docs, changes, copy_units, None if affected is None else affected.anchors,
-               renumber_touched=affected is not None and not affected.deleted)
+               renumber_touched=affected is not None and not affected.deleted, defer_numbers=defer_numbers)
     if keep_state:
         store_changes(db, clusters, changes, docs)
 
@@ -226,7 +229,8 @@ def _compare(db: sqlite3.Connection, graph: Subgraph, spans: SpanGraph, docs: di
 
 
 def _recompute(db: sqlite3.Connection, config: Config, clusters: Clusters, docs: dict[int, DocKey], changes: Changes,
-               copy_units: set[int] | None, anchors: np.ndarray | None, *, renumber_touched: bool) -> None:
+               copy_units: set[int] | None, anchors: np.ndarray | None, *, renumber_touched: bool,
+               defer_numbers: bool = False) -> None:
     """Redo the copy drafts on the paragraph units ``copy_units`` (``None``: every draft,
     none being stored), decide the marks again where their inputs changed (``anchors``:
     those whose counts can have changed; ``None``: any), and number the clusters (only
@@ -260,7 +264,7 @@ def _recompute(db: sqlite3.Connection, config: Config, clusters: Clusters, docs:
     before = numbers_before(db, keys_of)
     sync_reuses(db, synced)
     touched = set(keys_of.values()) | drafted
-    renumber(db, touched if renumber_touched else None, before)
+    renumber(db, touched if renumber_touched else None, before, defer=defer_numbers)
 
 
 def _redo_drafts(db: sqlite3.Connection, config: Config, clusters: Clusters, docs: dict[int, DocKey], copies: list[int],

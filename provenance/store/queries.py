@@ -10,6 +10,8 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
+from provenance.store.numbering import settle_numbers
+
 __all__ = [
     "CHECK_DOCUMENT_COLUMNS",
     "REPORT_DOCUMENT_COLUMNS",
@@ -108,6 +110,7 @@ def report_paragraphs(db: sqlite3.Connection) -> list[tuple[int, int, int, int, 
 def report_reuses(db: sqlite3.Connection) -> list[tuple]:
     """Every finding: ``(cluster, origin_doc, origin_start, origin_end, copy_doc, copy_start,
     copy_end, similarity, shared, kind, origin_certain, jaccard, containment, matched)``."""
+    settle_numbers(db)
     return db.execute(
         """SELECT cluster, origin_doc, origin_start, origin_end, copy_doc, copy_start, copy_end,
                   similarity, shared, kind, origin_certain, jaccard, containment, matched FROM reuses"""
@@ -130,6 +133,8 @@ def _fill_ids(db: sqlite3.Connection, table: str, ids: Iterable[int]) -> None:
 def reuses_touching(db: sqlite3.Connection, doc_ids: Iterable[int]) -> list[tuple]:
     """Findings whose copy or origin is one of ``doc_ids``: ``(cluster, origin_doc,
     origin_start, origin_end, copy_doc, copy_start, copy_end, similarity, kind, origin_certain)``."""
+    doc_ids = list(doc_ids)
+    settle_numbers(db, doc_ids)  # a sandbox leaves them to what is read
     _fill_ids(db, "checked_docs", doc_ids)
     return db.execute(
         """SELECT cluster, origin_doc, origin_start, origin_end, copy_doc, copy_start, copy_end, similarity, kind,
