@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from benchmarks.corpus import CorpusSpec, generate_corpus
 from provenance import Index, ScanOptions, scan
 from provenance.report.render import render_report
+from provenance.store import drafts
 from provenance.store.findings import refresh
 from provenance.store.schema import SCHEMA_VERSION
 from tests.conftest import prose
@@ -194,7 +195,10 @@ def test_a_version_5_index_is_migrated_and_rebuilds_its_findings(texts, tmp_path
 FORMULA = "did not immediately respond to requests"  # 6 words: an anchor, never a match alone
 
 
-def test_a_finding_turns_stock_when_a_later_scan_makes_its_phrase_common(tmp_path, write_article):
+@pytest.mark.parametrize("share", [0, 10**9], ids=["anchors-looked-up", "every-short-draft-tested"])
+def test_a_finding_turns_stock_when_a_later_scan_makes_its_phrase_common(tmp_path, write_article, monkeypatch, share):
+    # The drafts holding a changed anchor are found either way (few or many changed).
+    monkeypatch.setattr(drafts, "_LOOKUP_SHARE", share)
     root = tmp_path / "corpus"
     # A short shared passage: the formula and seven words of its own (13 words: a match).
     shared = f"The ministry {FORMULA} about the closure of the river port."

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from provenance.config import Config
-from provenance.pipeline.arrays import unique_sorted
+from provenance.pipeline.arrays import in_sorted, unique_sorted
 from provenance.pipeline.cluster import Finding
 from provenance.pipeline.phrases import (
     StockWindows,
@@ -40,6 +40,9 @@ __all__ = ["Draft", "forget_drafts", "insert_drafts", "numbers_before", "recheck
 
 ClusterKey = tuple[int, int, int]
 Draft = tuple[ClusterKey, Finding]
+#: :func:`recheck_stock` looks the changed anchors up in ``draft_anchors`` while they are
+#: fewer than its rows over this; past that it tests every short draft's anchors.
+_LOOKUP_SHARE = 4
 
 _COLUMNS = ("origin_doc, origin_start, origin_end, copy_doc, copy_start, copy_end, similarity, shared, kind, "
             "origin_certain, jaccard, containment, matched")
@@ -95,14 +98,22 @@ def recheck_stock(db: sqlite3.Connection, skip: set[int], texts: Callable[[int],
     anchors crossed the stock threshold since it was decided; the ids whose mark changed.
     ``changed``: the anchors whose counts can have changed (held by units added or deleted
     since), so only the drafts holding one are looked at; ``None``: every short draft."""
+    every = f"SELECT id, anchors, anchor_mask, stock, {_COLUMNS} FROM finding_drafts WHERE anchors IS NOT NULL"
     if changed is None:
-        query = f"SELECT id, anchors, anchor_mask, stock, {_COLUMNS} FROM finding_drafts WHERE anchors IS NOT NULL"
-    else:
+        rows = db.execute(every).fetchall()
+    elif _LOOKUP_SHARE * len(changed) < db.execute("SELECT COUNT(*) FROM draft_anchors").fetchone()[0]:
         _fill(db, "changed_anchors", ["anchor"], [(anchor,) for anchor in changed.tolist()])
-        query = f"""SELECT f.id, f.anchors, f.anchor_mask, f.stock, {_F_COLUMNS} FROM finding_drafts AS f WHERE f.id IN (
-                        SELECT h.draft FROM temp.changed_anchors AS c CROSS JOIN draft_anchors AS h ON h.anchor = c.anchor)
-                    AND f.anchors IS NOT NULL"""
-    rows = [row for row in db.execute(query) if row[0] not in skip]
+        rows = db.execute(
+            f"""SELECT f.id, f.anchors, f.anchor_mask, f.stock, {_F_COLUMNS} FROM finding_drafts AS f WHERE f.id IN (
+                    SELECT h.draft FROM temp.changed_anchors AS c CROSS JOIN draft_anchors AS h ON h.anchor = c.anchor)
+                AND f.anchors IS NOT NULL""").fetchall()
+    else:
+        # Many anchors changed (1,000 new articles at 100k: ~440k, against ~270k
+        # ``draft_anchors`` rows): testing every short draft's anchors beats filling
+        # a lookup table with them (0.8 s).
+        rows = db.execute(every).fetchall()
+        rows = [row for row, hit in zip(rows, _holding(rows, changed), strict=True) if hit]
+    rows = [row for row in rows if row[0] not in skip]
     if not rows:
         return set()
     arrays = [np.frombuffer(row[1], dtype="<i8") for row in rows]
@@ -119,6 +130,16 @@ def recheck_stock(db: sqlite3.Connection, skip: set[int], texts: Callable[[int],
         if stock != row[3]:
             flipped.add(row[0])
     return flipped
+
+
+def _holding(rows: list[tuple], anchors: np.ndarray) -> list[bool]:
+    """Whether each draft row's anchors blob (``row[1]``) holds one of ``anchors`` (sorted unique)."""
+    arrays = [np.frombuffer(row[1], dtype="<i8") for row in rows]
+    if not arrays:
+        return []
+    owners = np.repeat(np.arange(len(arrays)), [len(array) for array in arrays])
+    hit = in_sorted(np.concatenate(arrays).astype(np.int64), anchors)
+    return (np.bincount(owners[hit], minlength=len(arrays)) > 0).tolist()  # type: ignore[no-any-return]
 
 
 def recheck_notices(db: sqlite3.Connection, keys: Iterable[ClusterKey], config: Config) -> set[int]:
