@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable
+from itertools import chain
 
 import numpy as np
 
@@ -66,22 +67,37 @@ def insert_drafts(db: sqlite3.Connection, drafts: list[Draft], texts: Callable[[
                for i, (_, f) in enumerate(drafts) if is_short(f.matched, config)}
     anchors = {i: unique_sorted(w.all_anchors()).astype("<i8") for i, w in windows.items()}
     counts = anchor_counts(db, unique_sorted(np.concatenate(list(anchors.values())))) if anchors else {}
-    ids = []
-    held: list[tuple[int, int]] = []
+    rows = []
     for i, (key, f) in enumerate(drafts):
         stock, blob, mask = 0, None, None
         if i in windows:
             stock = int(_stock(f, windows[i], counts, config))
             blob, mask = anchors[i].tobytes(), _mask(anchors[i], counts, config)
+        rows.append((*key, f.origin_doc, f.origin_start, f.origin_end, f.copy_doc, f.copy_start, f.copy_end, f.similarity,
+                     f.shared, f.kind, int(f.origin_certain), f.jaccard, f.containment, f.matched, stock, blob, mask))
+    ids = _insert_numbered(db, rows)
+    held = [(anchor, ids[i]) for i in sorted(anchors) for anchor in anchors[i].tolist()]
+    db.executemany("INSERT OR IGNORE INTO draft_anchors (anchor, draft) VALUES (?, ?)", held)
+    return ids
+
+
+#: Drafts per ``INSERT`` statement (:func:`_insert_numbered`).
+_ROWS = 128
+_DRAFT_ROW = "(" + ", ".join(["?"] * 19) + ")"
+
+
+def _insert_numbered(db: sqlite3.Connection, rows: list[tuple]) -> list[int]:
+    """Insert draft rows, :data:`_ROWS` per statement, letting SQLite number them as one
+    ``INSERT`` each would (the largest id plus one, row after row); their ids. A first
+    scan of 100k articles stores ~74k drafts: one statement each cost ~2 s."""
+    ids: list[int] = []
+    for start in range(0, len(rows), _ROWS):
+        part = rows[start : start + _ROWS]
         cursor = db.execute(
             f"""INSERT INTO finding_drafts (cluster_doc, cluster_start, cluster_end, {_COLUMNS}, stock, anchors,
-                anchor_mask) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            (*key, f.origin_doc, f.origin_start, f.origin_end, f.copy_doc, f.copy_start, f.copy_end, f.similarity,
-             f.shared, f.kind, int(f.origin_certain), f.jaccard, f.containment, f.matched, stock, blob, mask))
-        ids.append(int(cursor.lastrowid or 0))
-        if i in anchors:
-            held.extend((anchor, ids[-1]) for anchor in anchors[i].tolist())
-    db.executemany("INSERT OR IGNORE INTO draft_anchors (anchor, draft) VALUES (?, ?)", held)
+                anchor_mask) VALUES {", ".join([_DRAFT_ROW] * len(part))}""", list(chain.from_iterable(part)))
+        last = int(cursor.lastrowid or 0)
+        ids.extend(range(last - len(part) + 1, last + 1))
     return ids
 
 
