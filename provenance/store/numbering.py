@@ -12,7 +12,6 @@ against a 100k index rewrote ~60k rows for the few hundred it reads (0.8 s of it
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
 
 __all__ = ["pending", "renumber_all", "settle_numbers"]
 
@@ -34,18 +33,16 @@ def renumber_all(db: sqlite3.Connection, *, defer: bool = False) -> None:
     db.execute(f"DROP TABLE IF EXISTS temp.{_PENDING}")
 
 
-def settle_numbers(db: sqlite3.Connection, doc_ids: Iterable[int] | None = None) -> None:
-    """If numbering is pending, number the rows whose copy or origin is one of
-    ``doc_ids`` (every row when ``None``: then nothing stays pending)."""
+def settle_numbers(db: sqlite3.Connection, docs_table: str | None = None) -> None:
+    """If numbering is pending, number the rows whose copy or origin is an id of
+    ``temp.<docs_table>`` (the reader's own list of articles; every row when ``None``:
+    then nothing stays pending)."""
     if not pending(db):
         return
-    if doc_ids is None:
+    if docs_table is None:
         renumber_all(db)
         return
-    db.execute("DROP TABLE IF EXISTS temp.settled_docs")
-    db.execute("CREATE TEMP TABLE settled_docs (id INTEGER PRIMARY KEY)")
-    db.executemany("INSERT OR IGNORE INTO temp.settled_docs VALUES (?)", [(int(doc),) for doc in doc_ids])
-    _number(db, "AND (reuses.copy_doc IN temp.settled_docs OR reuses.origin_doc IN temp.settled_docs)")
+    _number(db, f"AND (reuses.copy_doc IN temp.{docs_table} OR reuses.origin_doc IN temp.{docs_table})")
 
 
 def _number(db: sqlite3.Connection, rows: str = "") -> None:

@@ -133,9 +133,8 @@ def _fill_ids(db: sqlite3.Connection, table: str, ids: Iterable[int]) -> None:
 def reuses_touching(db: sqlite3.Connection, doc_ids: Iterable[int]) -> list[tuple]:
     """Findings whose copy or origin is one of ``doc_ids``: ``(cluster, origin_doc,
     origin_start, origin_end, copy_doc, copy_start, copy_end, similarity, kind, origin_certain)``."""
-    doc_ids = list(doc_ids)
-    settle_numbers(db, doc_ids)  # a sandbox leaves them to what is read
     _fill_ids(db, "checked_docs", doc_ids)
+    settle_numbers(db, "checked_docs")  # a sandbox leaves the numbers to the rows read
     return db.execute(
         """SELECT cluster, origin_doc, origin_start, origin_end, copy_doc, copy_start, copy_end, similarity, kind,
                   origin_certain FROM reuses WHERE copy_doc IN (SELECT id FROM temp.checked_docs)
