@@ -29,7 +29,7 @@ from provenance.config import Config
 from provenance.errors import InputError
 from provenance.execution.engines import check_engine, component_labeller, open_executor
 from provenance.execution.local import read_ahead
-from provenance.ingest.feeds import FeedFields, is_feed, load_feed
+from provenance.ingest.feeds import FeedFields, is_feed, load_feed, records_by_feed
 from provenance.ingest.load import (
     DEFAULT_MAX_FILE_SIZE,
     Read,
@@ -39,6 +39,7 @@ from provenance.ingest.load import (
     no_articles,
     read_if_changed,
     reject_duplicate_displays,
+    unchanged_files,
 )
 from provenance.ingest.roots import settle_root
 from provenance.pipeline.batch import process_batch
@@ -230,24 +231,29 @@ def plan_changes(
         index.set_root(root, rebased)
     reject_duplicate_displays(sources)
     tracker.update(files_total=len(sources))
-    feeds = {str(source.absolute) for source in sources if is_feed(source.absolute)}
-    stored = index.documents_at([str(s.absolute) for s in sources if str(s.absolute) not in feeds], sorted(feeds))
+    feed = [is_feed(source.absolute) for source in sources]
+    feeds = sorted({source.absolute for source, is_a_feed in zip(sources, feed, strict=True) if is_a_feed})
+    stored = index.documents_at([source.absolute for source, is_a_feed in zip(sources, feed, strict=True) if not is_a_feed],
+                                feeds)
     path_updates: list[tuple[str, int]] = []
-    records = _stored_records_by_feed(stored)
+    records = records_by_feed(stored) if feeds else {}
     gone: list[int] = []
+    unchanged = unchanged_files(sources, feed, stored)
     # Article files are read (and decoded, and their headers parsed) ahead, on a helper
     # thread, while this one writes the batches before them; feeds are read here.
-    files = [(source, stored.get(str(source.absolute))) for source in sources if str(source.absolute) not in feeds]
+    files = [(source, stored.get(source.absolute)) for source, is_a_feed, same in zip(sources, feed, unchanged, strict=True)
+             if not (is_a_feed or same)]
     reads = read_ahead(partial(_read, options=options), files, _READ_AHEAD, chunk=_READ_CHUNK)
     try:
-        for number, source in enumerate(sources, start=1):
-            if is_feed(source.absolute):
-                previous_records = records.get(str(source.absolute), {})
+        for number, (source, is_a_feed, same) in enumerate(zip(sources, feed, unchanged, strict=True), start=1):
+            if is_a_feed:
+                previous_records = records.get(source.absolute, {})
                 yield from _load_feed(source, previous_records, options, summary, warn, path_updates, gone)
             else:
                 summary.seen += 1
-                previous = stored.get(str(source.absolute))
-                document = _load(next(reads), previous, summary, warn)
+                previous = stored.get(source.absolute)
+                document = None if same else _load(next(reads), previous, summary, warn)
+                summary.unchanged += same
                 if document is not None:
                     yield Change(document, previous.id if previous else None)
                 elif previous is not None and previous.path != source.display:
@@ -346,16 +352,6 @@ def _load(read: Read, previous: StoredDocument | None, summary: ScanSummary, war
     return read.document
 
 
-def _stored_records_by_feed(stored: dict[str, StoredDocument]) -> dict[str, dict[int, StoredDocument]]:
-    """Stored feed records (source ``ABSFILE#N``) grouped by feed file, then by N."""
-    grouped: dict[str, dict[int, StoredDocument]] = {}
-    for source, document in stored.items():
-        ref = SourceRef.parse(source)
-        if ref.record is not None:
-            grouped.setdefault(ref.file, {})[ref.record] = document
-    return grouped
-
-
 def _load_feed(
     source: Source, previous: dict[int, StoredDocument], options: ScanOptions, summary: ScanSummary,
     warn: Warn | None, path_updates: list[tuple[str, int]], gone: list[int],
@@ -368,7 +364,7 @@ def _load_feed(
     """
     previous = dict(previous)
     try:
-        info = source.absolute.stat()
+        info = os.stat(source.absolute)
         if previous and all(p.size == info.st_size and p.mtime_ns == info.st_mtime_ns for p in previous.values()):
             summary.seen += len(previous)
             summary.unchanged += len(previous)

@@ -19,11 +19,11 @@ import csv
 import gzip
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import xxhash
 
@@ -41,7 +41,10 @@ from provenance.records import Document, SourceRef
 if TYPE_CHECKING:
     from provenance.ingest.feed_frames import Row
 
-__all__ = ["FEED_ROLES", "FeedFields", "FeedLoad", "FeedRecord", "feed_format", "is_feed", "load_feed", "record_line_spans"]
+__all__ = ["FEED_ROLES", "FeedFields", "FeedLoad", "FeedRecord", "feed_format", "is_feed", "load_feed", "record_line_spans",
+           "records_by_feed"]
+
+T = TypeVar("T")
 
 _JSONL = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 
@@ -115,6 +118,16 @@ def is_feed(path: str | Path) -> bool:
     return str(path).lower().endswith(FEED_SUFFIXES)
 
 
+def records_by_feed(stored: Mapping[str, T]) -> dict[str, dict[int, T]]:
+    """Stored feed records (source ``ABSFILE#N``) grouped by feed file, then by N."""
+    grouped: dict[str, dict[int, T]] = {}
+    for source, document in stored.items():
+        ref = SourceRef.parse(source)
+        if ref.record is not None:
+            grouped.setdefault(ref.file, {})[ref.record] = document
+    return grouped
+
+
 def load_feed(
     source: Source, fields_: FeedFields = FeedFields(), default_tz: tzinfo = UTC, max_size: int = DEFAULT_MAX_FILE_SIZE
 ) -> FeedLoad:
@@ -123,16 +136,17 @@ def load_feed(
     # polars (a few hundred ms to import) loads only once a feed is read
     from provenance.ingest.feed_frames import csv_rows, jsonl_rows, parquet_rows
 
-    kind = feed_format(source.absolute)
+    path = Path(source.absolute)
+    kind = feed_format(path)
     problems: list[tuple[int, str]] = []
     try:
-        info = source.absolute.stat()
+        info = path.stat()
         if info.st_size > max_size:
             raise InputError(f"larger than --max-file-size ({info.st_size:,} > {max_size:,} bytes)")
         if kind == "parquet":
-            rows, encoding = parquet_rows(source.absolute, fields_.columns, fields_.text), "utf-8"
+            rows, encoding = parquet_rows(path, fields_.columns, fields_.text), "utf-8"
         else:
-            text, encoding = _read_text(source.absolute, max_size)
+            text, encoding = _read_text(path, max_size)
             rows, problems = (jsonl_rows(text, fields_.columns) if kind == "jsonl"
                               else csv_rows(text, fields_.columns, fields_.text))
     except OSError as exc:
@@ -154,7 +168,7 @@ def load_feed(
         first = f"; first: line {problems[0][0]}: {problems[0][1]}" if problems else ""
         raise InputError(f"no usable record ({len(problems)} malformed{first})")
     if no_text:
-        lines = _lines_of(source.absolute, kind, rows)
+        lines = _lines_of(path, kind, rows)
         for number in no_text:
             where = f"{source.display}:{lines[number]}" if lines.get(number) else f"{source.display}#{number}"
             loaded.skipped.append(Skipped(where, f"record has no text (looked for {', '.join(fields_.text)})"))

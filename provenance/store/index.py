@@ -11,10 +11,9 @@ import sqlite3
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Self
+from typing import NamedTuple, Self
 
 from provenance._version import __version__
 from provenance.config import Config
@@ -52,8 +51,9 @@ def delete_documents(db: sqlite3.Connection, doc_ids: Sequence[int]) -> None:
     db.executemany("DELETE FROM documents WHERE id = ?", [(int(i),) for i in doc_ids])
 
 
-@dataclass(frozen=True, slots=True)
-class StoredDocument:
+class StoredDocument(NamedTuple):
+    """What a scan compares a file with (a named tuple: a rescan makes one per stored file)."""
+
     id: int
     path: str
     source: str

@@ -39,7 +39,7 @@ def write_feed(path: Path, records: list[dict], kind: str | None = None) -> Path
 
 
 def load(path: Path, **kwargs):
-    return load_feed(Source(path.name, path.resolve()), **kwargs)
+    return load_feed(Source(path.name, str(path.resolve())), **kwargs)
 
 
 @pytest.mark.parametrize("suffix", ["jsonl", "ndjson", "jsonl.gz", "csv", "parquet"])
