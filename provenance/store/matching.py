@@ -45,6 +45,8 @@ _VERIFY_CHUNK = 1 << 16
 _VERIFY_KEPT = 64 << 20
 #: Band pairs held before they are merged (see ``_union``).
 _UNION_PAIRS = 1 << 22
+#: Stored keys tested against a band's new keys per native pass (8 MB of keys).
+_KEYS_PER_PASS = 1 << 20
 
 Mapper = Callable[[Callable[[Members], np.ndarray], Iterator[Members]], Iterator[np.ndarray]]
 
@@ -241,13 +243,34 @@ def band_members(
         read_from = covered if found is not None else 0  # else: so many new keys that the runs are cheaper
         spans = [(run, range(max(run.first_unit, read_from), min(run.stop_unit, first_new))) for run in runs]
         stored = [(run, units) for run, units in spans if len(units)]  # an empty range would read the whole run
-        for run, units in stored:
-            keys = reader.read(run, band, units)
-            at = wanted_positions(keys, masks[run.rowid][units.start - run.first_unit : units.stop - run.first_unit], wanted)
+        for group in _grouped(stored):
+            # One native pass over many runs' keys: a 100k index has hundreds of runs, and
+            # each pass builds its table of the wanted keys first (14k passes took 2.6 s).
+            keys = np.concatenate([reader.read(run, band, units) for run, units in group])
+            live = np.concatenate([masks[run.rowid][units.start - run.first_unit : units.stop - run.first_unit]
+                                   for run, units in group])
+            at = wanted_positions(keys, live, wanted)
+            bounds = np.cumsum([0, *(len(units) for _, units in group)])
+            owner = np.searchsorted(bounds, at, side="right") - 1
             old_keys.append(keys[at])
-            old_units.append(at + units.start)
+            old_units.append(at - bounds[owner] + np.asarray([units.start for _, units in group], dtype=np.int64)[owner])
     members = np.concatenate([_cat(old_units), _cat(new_units)])
     return Members(np.concatenate([_cat(old_keys), _cat(new_keys)]), members, *columns.lookup(members))
+
+
+def _grouped(spans: list[tuple[keyruns.Run, range]]) -> Iterator[list[tuple[keyruns.Run, range]]]:
+    """Consecutive ``spans`` in groups of about :data:`_KEYS_PER_PASS` units (memory
+    stays bounded whatever the index's size)."""
+    group: list[tuple[keyruns.Run, range]] = []
+    size = 0
+    for span in spans:
+        group.append(span)
+        size += len(span[1])
+        if size >= _KEYS_PER_PASS:
+            yield group
+            group, size = [], 0
+    if group:
+        yield group
 
 
 def _cat(parts: list[np.ndarray]) -> np.ndarray:

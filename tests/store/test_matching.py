@@ -92,11 +92,15 @@ def test_doctor_finds_damaged_key_runs(run_cli, seeds_dir, tmp_path, damage):
     assert result.code == 2 and "key run" in result.err
 
 
-def test_band_members_are_every_live_member_of_the_buckets_new_units_fall_in(tmp_path):
+@pytest.mark.parametrize("keys_per_pass", [1 << 20, 30, 1], ids=["one-pass", "runs-grouped", "run-by-run"])
+def test_band_members_are_every_live_member_of_the_buckets_new_units_fall_in(tmp_path, monkeypatch, keys_per_pass):
     import numpy as np
     import polars as pl
 
+    from provenance.store import matching
     from provenance.store.matching import band_members
+
+    monkeypatch.setattr(matching, "_KEYS_PER_PASS", keys_per_pass)  # stored runs tested together or apart
 
     rng = np.random.default_rng(3)
     with Index.open(tmp_path / "ix.sqlite") as index:
