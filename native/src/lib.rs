@@ -15,6 +15,7 @@ pub mod lsh;
 pub mod minhash;
 pub mod normalise;
 pub mod offsets;
+pub mod realign;
 pub mod shingle;
 pub mod spans;
 pub mod split;

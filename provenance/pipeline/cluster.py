@@ -30,7 +30,6 @@ from typing import overload
 import numpy as np
 
 from provenance.config import Config
-from provenance.pipeline.align import accept, best_chain_region
 from provenance.pipeline.anchors import TokenStream
 from provenance.pipeline.selection import Candidate, SpanCandidates, select_regions
 from provenance.pipeline.spangraph import (
@@ -42,7 +41,7 @@ from provenance.pipeline.spangraph import (
     SpanMatch,
     label_components,
 )
-from provenance.pipeline.verify import measure
+from provenance.pipeline.verify import measure, realign
 
 __all__ = ["Clusters", "DocKey", "Finding", "SpanMatch", "cluster_findings", "doc_ranks", "findings_from_matches",
            "graph_clusters", "label_components", "origin_certain", "span_clusters"]
@@ -252,20 +251,11 @@ def _candidate(number: int, certain: bool, graph: SpanGraph, region: list[int], 
     source_nodes = [graph.nodes[n] for n in origin_nodes]
     copy_unit, origin_unit = copy_nodes[0][0], source_nodes[0][0]
     copy_stream, origin_stream = streams[copy_unit], streams[origin_unit]
-    copy_words, origin_words = _words(copy_stream, copy_nodes), _words(origin_stream, source_nodes)
-    seed = config.align.seed_size
-    region_found = best_chain_region(origin_stream.seeds(seed), origin_words, copy_stream.seeds(seed), copy_words,
-                                     seed, config.align)
-    if required and (region_found is None or not accept(region_found, config.align, config.segment.min_words,
-                                                        config.verify.min_similarity)):
+    found = realign(origin_stream, _words(origin_stream, source_nodes), copy_stream, _words(copy_stream, copy_nodes), config,
+                    required)
+    if found is None:
         return None
-    matched = 0
-    if region_found is not None:
-        matched = region_found.matched
-        origin_words = (region_found.a_start, min(region_found.a_end, len(origin_stream)))
-        copy_words = (region_found.b_start, min(region_found.b_end, len(copy_stream)))
-    similarity, shared, jaccard, containment = measure(origin_stream, origin_words, copy_stream, copy_words, matched,
-                                                       config.shingle.size)
+    origin_words, copy_words, matched, similarity, shared, jaccard, containment = found
     copy_doc, origin_doc = copy_nodes[0][1], source_nodes[0][1]
     start = int(copy_stream.starts[copy_words[0]])
     rank = (docs[origin_doc].order, -matched, -similarity, copy_words[1] - copy_words[0], start,

@@ -15,9 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from provenance.config import Config
-from provenance.pipeline.align import accept, best_chain_region
 from provenance.pipeline.anchors import TokenStream
-from provenance.pipeline.verify import measure
+from provenance.pipeline.verify import realign
 
 __all__ = ["Candidate", "Order", "SpanCandidates", "select_regions"]
 
@@ -167,16 +166,10 @@ def _longest_free(words: tuple[int, int], taken: list[tuple[int, int]]) -> tuple
 
 def _realign(candidate: Candidate, copy_words: tuple[int, int], streams: Mapping[int, TokenStream],
              config: Config) -> Candidate | None:
-    origin_stream, copy_stream = streams[candidate.origin_unit], streams[candidate.copy_unit]
-    seed = config.align.seed_size
-    region = best_chain_region(origin_stream.seeds(seed), candidate.origin_words, copy_stream.seeds(seed), copy_words,
-                               seed, config.align)
-    if region is None or not accept(region, config.align, config.segment.min_words, config.verify.min_similarity):
+    found = realign(streams[candidate.origin_unit], candidate.origin_words, streams[candidate.copy_unit], copy_words, config,
+                    required=True)
+    if found is None:
         return None
-    origin_words = (region.a_start, min(region.a_end, len(origin_stream)))
-    copy_words = (region.b_start, min(region.b_end, len(copy_stream)))
-    similarity, shared, jaccard, containment = measure(origin_stream, origin_words, copy_stream, copy_words,
-                                                       region.matched, config.shingle.size)
+    origin_words, copy_words, matched, similarity, shared, jaccard, containment = found
     return dataclasses.replace(candidate, origin_words=origin_words, copy_words=copy_words, similarity=similarity,
-                               shared=shared, jaccard=jaccard, containment=containment, matched=region.matched,
-                               trimmed=True)
+                               shared=shared, jaccard=jaccard, containment=containment, matched=matched, trimmed=True)

@@ -25,14 +25,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from provenance._native import measure as _native_measure
+from provenance._native import realign as _native_realign
 from provenance._native import verify_many as _native_verify_many
 from provenance.config import Config
 from provenance.pipeline.align import acceptance_args, scoring_args
 from provenance.pipeline.anchors import MalformedTokens, TokenColumns, TokenStream, decode_many
 from provenance.pipeline.arrays import in_sorted, unique_inverse, unique_sorted
 
-__all__ = ["Match", "MatchColumns", "Row", "jaccard", "measure", "shared_count", "verify_encoded", "verify_encoded_columns",
-           "verify_pairs", "verify_rows"]
+__all__ = ["Match", "MatchColumns", "Realigned", "Row", "jaccard", "measure", "realign", "shared_count", "verify_encoded",
+           "verify_encoded_columns", "verify_pairs", "verify_rows"]
 
 # Regions taken from one pair (as :func:`provenance.pipeline.align.align`'s default).
 _MAX_REGIONS = 4
@@ -86,6 +87,29 @@ def measure(a: TokenStream, a_words: tuple[int, int], b: TokenStream, b_words: t
     """
     return _native_measure(_u32(a.shingles), (int(a_words[0]), int(a_words[1])), _u32(b.shingles),
                            (int(b_words[0]), int(b_words[1])), int(matched), size)
+
+
+#: ``(a_words, b_words, matched, similarity, shared, jaccard, containment)``.
+Realigned = tuple[tuple[int, int], tuple[int, int], int, float, int, float, float]
+
+
+def realign(a: TokenStream, a_words: tuple[int, int], b: TokenStream, b_words: tuple[int, int], config: Config,
+            required: bool = False) -> Realigned | None:
+    """Two word ranges aligned once more (the best chain of runs inside them, accepted or
+    not, :func:`~provenance.pipeline.align.best_chain_region`), narrowed to its region and
+    measured (:func:`measure`) in one native call: a refresh does this for tens of
+    thousands of finding candidates. A pair sharing no seed keeps its ranges with no word
+    matched; with ``required``, ``None`` unless a region passes the acceptance rule.
+
+    >>> stream = TokenStream(np.arange(6), np.arange(1, 7), np.arange(4, dtype=np.uint32), np.arange(6, dtype=np.uint32))
+    >>> realign(stream, (0, 6), stream, (2, 6), Config())
+    ((2, 6), (2, 6), 4, 1.0, 2, 1.0, 1.0)
+    """
+    seed = config.align.seed_size
+    rule = acceptance_args(config.align, config.segment.min_words, config.verify.min_similarity) if required else None
+    return _native_realign((a.seeds(seed), _u32(a.shingles), len(a), (int(a_words[0]), int(a_words[1]))),
+                           (b.seeds(seed), _u32(b.shingles), len(b), (int(b_words[0]), int(b_words[1]))),
+                           seed, config.shingle.size, scoring_args(config.align), rule)
 
 
 def _u32(values: np.ndarray) -> np.ndarray:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from provenance.config import AlignConfig, Config, SegmentConfig, ShingleConfig
-from provenance.pipeline.align import align, align_many, explain
+from provenance.pipeline.align import accept, align, align_many, best_chain_region, explain
 from provenance.pipeline.anchors import (
     MalformedTokens,
     TokenStream,
@@ -25,6 +25,7 @@ from provenance.pipeline.verify import (
     MatchColumns,
     jaccard,
     measure,
+    realign,
     verify_encoded,
     verify_encoded_columns,
     verify_pairs,
@@ -256,6 +257,41 @@ def test_measure_equals_the_python_computation(left, right, data):
     b_words = (b_first, data.draw(st.integers(b_first, len(b))))
     matched, size = data.draw(st.integers(0, 20)), data.draw(st.integers(1, 4))
     assert measure(a, a_words, b, b_words, matched, size) == _reference_measure(a, a_words, b, b_words, matched, size)
+
+
+def _reference_realign(a: TokenStream, a_words: tuple[int, int], b: TokenStream, b_words: tuple[int, int], config: Config,
+                       required: bool) -> tuple | None:
+    """What findings and selection did before :func:`realign`: the best chain inside the
+    ranges, the rule when required, the ranges narrowed to it, measured."""
+    seed = config.align.seed_size
+    region = best_chain_region(a.seeds(seed), a_words, b.seeds(seed), b_words, seed, config.align)
+    if required and (region is None or not accept(region, config.align, config.segment.min_words,
+                                                  config.verify.min_similarity)):
+        return None
+    matched = 0
+    if region is not None:
+        matched = region.matched
+        a_words, b_words = (region.a_start, min(region.a_end, len(a))), (region.b_start, min(region.b_end, len(b)))
+    return (a_words, b_words, matched, *measure(a, a_words, b, b_words, matched, config.shingle.size))
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=["default", "small"])
+@settings(max_examples=150, deadline=None)
+@given(texts=_passages(), data=st.data())
+def test_realign_equals_chaining_then_measuring(config, texts, data):
+    streams = [_stream(text, config.shingle.size) for text in texts if text]
+    assume(streams)
+    a, b = data.draw(st.sampled_from(streams)), data.draw(st.sampled_from(streams))
+    def words(stream: TokenStream) -> tuple[int, int]:  # often the whole paragraph, as most spans are
+        if data.draw(st.booleans()):
+            return 0, len(stream)
+        first = data.draw(st.integers(0, len(stream)))
+        return first, data.draw(st.integers(first, len(stream)))
+
+    a_words, b_words = words(a), words(b)
+    for required in (False, True):
+        assert realign(a, a_words, b, b_words, config, required) == _reference_realign(a, a_words, b, b_words, config,
+                                                                                        required)
 
 
 def _blob(stream: TokenStream) -> bytes:

@@ -8,6 +8,7 @@ use super::{
     ScoringArgs,
 };
 use crate::align::{self, Region};
+use crate::realign::{self as realigning, Side};
 use crate::streams;
 use crate::verify::{self, Passage, Settings, Verified};
 
@@ -124,6 +125,45 @@ fn align_many<'py>(
         runs_array(py, &runs)?,
         PyArray1::from_vec(py, run_bounds),
     ))
+}
+
+/// One side of [`realign`]: seeds, shingles, word count and the word range.
+type SideArgs<'py> = (PyReadonlyArray1<'py, u32>, PyReadonlyArray1<'py, u32>, i64, (i64, i64));
+/// `(a_words, b_words, matched, similarity, shared, jaccard, containment)`.
+type RealignedTuple = ((i64, i64), (i64, i64), i64, f64, i64, f64, f64);
+
+/// Two word ranges aligned once more (best chain of `seed`-word seeds inside them) and
+/// measured (`size`-word shingles): the ranges narrowed to the region, matched words and
+/// measures; with `rule`, `None` unless the region passes it.
+#[pyfunction]
+#[pyo3(signature = (a, b, seed, size, scores, rule=None))]
+fn realign(
+    py: Python<'_>,
+    a: SideArgs<'_>,
+    b: SideArgs<'_>,
+    seed: i64,
+    size: i64,
+    scores: ScoringArgs,
+    rule: Option<AcceptanceArgs>,
+) -> PyResult<Option<RealignedTuple>> {
+    positive(seed, "seed")?;
+    positive(size, "size")?;
+    let (a, b) = (side(&a, "a")?, side(&b, "b")?);
+    let rule = rule.map(acceptance);
+    let found = py.detach(|| realigning::realign(&a, &b, seed, size, &scoring(scores), rule.as_ref()));
+    Ok(found.map(|r| {
+        let m = r.measures;
+        (r.a_words, r.b_words, r.matched, m.similarity, m.shared, m.jaccard, m.containment)
+    }))
+}
+
+/// A [`SideArgs`] checked: a word range `[first, last)` and contiguous streams.
+fn side<'a>(args: &'a SideArgs<'_>, name: &str) -> PyResult<Side<'a>> {
+    let (seeds, shingles, len, words) = args;
+    if words.0 < 0 || words.1 < words.0 || *len < 0 {
+        return Err(value_error(format!("{name}: words must be a range [first, last) of a stream, got {words:?}")));
+    }
+    Ok(Side { seeds: contiguous(seeds, name)?, shingles: contiguous(shingles, name)?, len: *len, words: *words })
 }
 
 /// `(similarity, shared, jaccard, containment)` of words `a_words` of the shingle
@@ -276,6 +316,7 @@ pub(super) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(accept, module)?)?;
     module.add_function(wrap_pyfunction!(align_many, module)?)?;
     module.add_function(wrap_pyfunction!(measure, module)?)?;
+    module.add_function(wrap_pyfunction!(realign, module)?)?;
     module.add_function(wrap_pyfunction!(verify_many, module)?)?;
     module.add_function(wrap_pyfunction!(decode_streams, module)?)?;
     Ok(())
