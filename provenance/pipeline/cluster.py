@@ -220,6 +220,9 @@ def cluster_findings(
                     _align_spec, found, direct.tolist(), overlapped, number, certain, graph, node, copy_key, streams,
                     docs, config, number_of)))
     chosen = select_regions(candidates, streams, config)
+    prefetch = getattr(texts, "prefetch", None)  # a store's texts read many articles at once
+    if prefetch is not None:
+        prefetch(sorted({doc for c in chosen if _contained(c, streams) for doc in (c.origin_doc, c.copy_doc)}))
     return [_finding(c, streams, paragraphs, texts, config.shingle.size) for c in chosen]
 
 
@@ -312,6 +315,14 @@ def _span(stream: TokenStream, words: tuple[int, int], paragraph: tuple[int, int
     return start, end
 
 
+def _contained(candidate: Candidate, streams: Mapping[int, TokenStream]) -> bool:
+    """Whether a region is reported as its aligned words (``contained``), not as the
+    paragraphs it spans most of (see :func:`_finding`)."""
+    o_share = (candidate.origin_words[1] - candidate.origin_words[0]) / max(1, len(streams[candidate.origin_unit]))
+    c_share = (candidate.copy_words[1] - candidate.copy_words[0]) / max(1, len(streams[candidate.copy_unit]))
+    return candidate.trimmed or min(o_share, c_share) < _PARAGRAPH_SHARE
+
+
 def _finding(candidate: Candidate, streams: Mapping[int, TokenStream], paragraphs: Mapping[int, tuple[int, int]],
              texts: Callable[[int], str], size: int) -> Finding:
     """A region spanning most of both paragraphs is the paragraph reused (edited or
@@ -319,10 +330,8 @@ def _finding(candidate: Candidate, streams: Mapping[int, TokenStream], paragraph
     paragraph is ``contained`` and reported as its aligned words."""
     origin_stream, copy_stream = streams[candidate.origin_unit], streams[candidate.copy_unit]
     origin_paragraph, copy_paragraph = paragraphs[candidate.origin_unit], paragraphs[candidate.copy_unit]
-    o_share = (candidate.origin_words[1] - candidate.origin_words[0]) / max(1, len(origin_stream))
-    c_share = (candidate.copy_words[1] - candidate.copy_words[0]) / max(1, len(copy_stream))
     measures = (candidate.similarity, candidate.shared, candidate.jaccard, candidate.containment)
-    if candidate.trimmed or min(o_share, c_share) < _PARAGRAPH_SHARE:
+    if _contained(candidate, streams):
         kind = "contained"
         o_span = _span(origin_stream, candidate.origin_words, origin_paragraph, texts(candidate.origin_doc))
         c_span = _span(copy_stream, candidate.copy_words, copy_paragraph, texts(candidate.copy_doc))

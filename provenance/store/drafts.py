@@ -35,6 +35,7 @@ from provenance.pipeline.phrases import (
 )
 from provenance.store.anchorindex import anchor_counts
 from provenance.store.numbering import pending, renumber_all
+from provenance.store.passages import Texts
 
 __all__ = ["Draft", "forget_drafts", "insert_drafts", "numbers_before", "recheck_notices", "recheck_stock", "renumber",
            "sync_reuses"]
@@ -61,8 +62,9 @@ def _stock(finding: Finding, windows: StockWindows, counts: dict[int, int], conf
     return novel is not None and novel < config.segment.min_words
 
 
-def insert_drafts(db: sqlite3.Connection, drafts: list[Draft], texts: Callable[[int], str], config: Config) -> list[int]:
+def insert_drafts(db: sqlite3.Connection, drafts: list[Draft], texts: Texts, config: Config) -> list[int]:
     """Store new drafts (stock mark decided, notice mark clear); their ids, in order."""
+    texts.prefetch(f.copy_doc for _, f in drafts if is_short(f.matched, config))
     windows = {i: stock_windows(texts(f.copy_doc), f.copy_start, f.copy_end, config)
                for i, (_, f) in enumerate(drafts) if is_short(f.matched, config)}
     anchors = {i: unique_sorted(w.all_anchors()).astype("<i8") for i, w in windows.items()}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 import numpy as np
 
@@ -132,7 +132,8 @@ class _Spans(dict[int, tuple[int, int]]):
 
 
 class Texts:
-    """Article texts on demand, each decompressed once."""
+    """Article texts on demand, each decompressed once; :meth:`prefetch` reads many in
+    one pass (a refresh's findings read thousands, and a query each cost ~0.1 ms)."""
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
@@ -141,5 +142,17 @@ class Texts:
     def __call__(self, doc: int) -> str:
         if doc not in self._cache:
             row = self._db.execute("SELECT text FROM documents WHERE id = ?", (doc,)).fetchone()
-            self._cache[doc] = zlib.decompress(row[0]).decode("utf-8", "surrogatepass") if row else ""
+            self._cache[doc] = _text(row[0]) if row else ""
         return self._cache[doc]
+
+    def prefetch(self, docs: Iterable[int]) -> None:
+        """Read the texts of ``docs`` not read yet, in id order, in one query."""
+        missing = sorted(set(docs) - self._cache.keys())
+        if missing:
+            found = dict(fill_temp(self._db, "wanted_texts", ["id"], [missing],
+                                   "SELECT d.id, d.text FROM temp.wanted_texts AS w JOIN documents AS d ON d.id = w.id"))
+            self._cache.update((doc, _text(found[doc]) if doc in found else "") for doc in missing)
+
+
+def _text(blob: bytes) -> str:
+    return zlib.decompress(blob).decode("utf-8", "surrogatepass")

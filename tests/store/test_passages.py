@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from provenance import Index, ScanOptions, scan
-from provenance.store.passages import TokenBlobs, read_token_blobs
+from provenance.store.passages import Texts, TokenBlobs, read_token_blobs
 
 
 def _units(index: Path, kind: str) -> list[int]:
@@ -40,3 +40,22 @@ def test_kept_blobs_are_those_the_table_holds_and_are_not_read_twice(seeds_dir, 
         assert small(second) == read_token_blobs(db, second) and small.read == 7 + 3
         assert small(first) == read_token_blobs(db, first) and small.read == 10 + 4  # 0-2 and the segment went
 
+
+
+def test_prefetched_texts_are_the_texts_read_one_by_one(seeds_dir, tmp_path):
+    with Index.open(tmp_path / "index.sqlite") as opened:
+        scan([seeds_dir], opened, ScanOptions())
+        db = opened.connection
+        docs = [row[0] for row in db.execute("SELECT id FROM documents ORDER BY id")]
+        one_by_one = Texts(db)
+        expected = {doc: one_by_one(doc) for doc in docs + [10**9]}
+        assert expected[10**9] == "" and all(expected[doc] for doc in docs)
+        prefetched = Texts(db)
+        prefetched.prefetch(reversed(docs + [10**9]))
+        calls: list[str] = []
+        db.set_trace_callback(calls.append)
+        try:
+            assert {doc: prefetched(doc) for doc in docs + [10**9]} == expected
+        finally:
+            db.set_trace_callback(None)
+        assert calls == []  # every text (and the missing one) came from the one read
