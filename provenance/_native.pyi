@@ -68,8 +68,8 @@ def align_many(
 ) -> tuple[_I64, _F64, _I64, _I64]: ...
 def measure(a: _U32, a_words: tuple[int, int], b: _U32, b_words: tuple[int, int], matched: int, size: int
 ) -> tuple[float, int, float, float]: ...
-def realign(a: tuple[_U32, _U32, int, tuple[int, int]], b: tuple[_U32, _U32, int, tuple[int, int]], seed: int, size: int,
-    scores: _Scoring, rule: _Rule | None = None
+def realign(a: tuple[_U32, _U32, _I64, _I64, tuple[int, int]], b: tuple[_U32, _U32, _I64, _I64, tuple[int, int]], seed: int,
+    size: int, scores: _Scoring, rule: _Rule | None = None, offsets: bool = False
 ) -> tuple[tuple[int, int], tuple[int, int], int, float, int, float, float] | None: ...
 def verify_many(words: _U64, starts: _I64, ends: _I64, word_bounds: _I64, shingles: _U32, shingle_bounds: _I64, pairs: _I64,
     sizes: tuple[int, int], scores: _Scoring, rule: _Rule, max_regions: int

@@ -30,6 +30,15 @@ pub struct Realigned {
     pub measures: Measures,
 }
 
+/// Words `[first, last)` lying inside the `str` span `[start, end)` of a passage whose
+/// words start and end at `starts` and `ends` (ascending): from the first word starting
+/// at or after `start` to the last ending at or before `end`.
+pub fn words_inside(starts: &[i64], ends: &[i64], (start, end): (i64, i64)) -> (i64, i64) {
+    let first = starts.partition_point(|&s| s < start) as i64;
+    let last = ends.partition_point(|&e| e <= end) as i64;
+    (first, last.max(first))
+}
+
 /// The seeds a range's alignment reads: those starting a seed inside it, or its first
 /// seed when it is shorter than one (as a Python slice: nothing past the stream's end).
 fn seeds_of<'a>(side: &Side<'a>, seed: i64) -> &'a [u32] {
@@ -144,6 +153,16 @@ mod tests {
         let (a, b) = (stream(&origin), stream(&copy));
         assert!(realign(&side(&a, (0, 40)), &side(&b, (0, 30)), 2, 3, &SCORING, Some(&RULE)).is_none());
         assert_eq!(realign(&side(&a, (0, 40)), &side(&b, (0, 30)), 2, 3, &SCORING, None).unwrap().matched, 4);
+    }
+
+    #[test]
+    fn words_inside_a_span_are_those_it_holds_whole() {
+        let (starts, ends) = ([0, 4, 9, 15], [3, 8, 14, 20]);
+        assert_eq!(words_inside(&starts, &ends, (0, 20)), (0, 4));
+        assert_eq!(words_inside(&starts, &ends, (4, 14)), (1, 3));
+        assert_eq!(words_inside(&starts, &ends, (5, 13)), (2, 2)); // a span inside one word: none
+        assert_eq!(words_inside(&starts, &ends, (30, 40)), (4, 4));
+        assert_eq!(words_inside(&[], &[], (0, 5)), (0, 0));
     }
 
     #[test]

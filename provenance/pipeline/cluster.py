@@ -231,7 +231,14 @@ def _node_order(node: Node, docs: dict[int, DocKey]) -> tuple:
 
 
 def _words(stream: TokenStream, nodes: list[Node]) -> tuple[int, int]:
-    return stream.word_range(min(n[2] for n in nodes), max(n[3] for n in nodes))
+    return stream.word_range(*_nodes_span(nodes))
+
+
+def _nodes_span(nodes: list[Node]) -> tuple[int, int]:
+    """The ``str`` span of ``nodes`` (spans of one paragraph) from first start to last end."""
+    if len(nodes) == 1:
+        return nodes[0][2], nodes[0][3]
+    return min(n[2] for n in nodes), max(n[3] for n in nodes)
 
 
 @overload
@@ -254,8 +261,8 @@ def _candidate(number: int, certain: bool, graph: SpanGraph, region: list[int], 
     source_nodes = [graph.nodes[n] for n in origin_nodes]
     copy_unit, origin_unit = copy_nodes[0][0], source_nodes[0][0]
     copy_stream, origin_stream = streams[copy_unit], streams[origin_unit]
-    found = realign(origin_stream, _words(origin_stream, source_nodes), copy_stream, _words(copy_stream, copy_nodes), config,
-                    required)
+    found = realign(origin_stream, _nodes_span(source_nodes), copy_stream, _nodes_span(copy_nodes), config, required,
+                    offsets=True)
     if found is None:
         return None
     origin_words, copy_words, matched, similarity, shared, jaccard, containment = found

@@ -94,12 +94,14 @@ Realigned = tuple[tuple[int, int], tuple[int, int], int, float, int, float, floa
 
 
 def realign(a: TokenStream, a_words: tuple[int, int], b: TokenStream, b_words: tuple[int, int], config: Config,
-            required: bool = False) -> Realigned | None:
+            required: bool = False, *, offsets: bool = False) -> Realigned | None:
     """Two word ranges aligned once more (the best chain of runs inside them, accepted or
     not, :func:`~provenance.pipeline.align.best_chain_region`), narrowed to its region and
     measured (:func:`measure`) in one native call: a refresh does this for tens of
     thousands of finding candidates. A pair sharing no seed keeps its ranges with no word
-    matched; with ``required``, ``None`` unless a region passes the acceptance rule.
+    matched; with ``required``, ``None`` unless a region passes the acceptance rule. With
+    ``offsets``, the ranges are ``str`` spans, standing for the words inside them
+    (:meth:`~provenance.pipeline.anchors.TokenStream.word_range`).
 
     >>> stream = TokenStream(np.arange(6), np.arange(1, 7), np.arange(4, dtype=np.uint32), np.arange(6, dtype=np.uint32))
     >>> realign(stream, (0, 6), stream, (2, 6), Config())
@@ -107,9 +109,13 @@ def realign(a: TokenStream, a_words: tuple[int, int], b: TokenStream, b_words: t
     """
     seed = config.align.seed_size
     rule = acceptance_args(config.align, config.segment.min_words, config.verify.min_similarity) if required else None
-    return _native_realign((a.seeds(seed), _u32(a.shingles), len(a), (int(a_words[0]), int(a_words[1]))),
-                           (b.seeds(seed), _u32(b.shingles), len(b), (int(b_words[0]), int(b_words[1]))),
-                           seed, config.shingle.size, scoring_args(config.align), rule)
+    return _native_realign((a.seeds(seed), _u32(a.shingles), _i64(a.starts), _i64(a.ends), (int(a_words[0]), int(a_words[1]))),
+                           (b.seeds(seed), _u32(b.shingles), _i64(b.starts), _i64(b.ends), (int(b_words[0]), int(b_words[1]))),
+                           seed, config.shingle.size, scoring_args(config.align), rule, offsets)
+
+
+def _i64(values: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(values, dtype=np.int64)
 
 
 def _u32(values: np.ndarray) -> np.ndarray:

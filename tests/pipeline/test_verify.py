@@ -289,9 +289,19 @@ def test_realign_equals_chaining_then_measuring(config, texts, data):
         return first, data.draw(st.integers(first, len(stream)))
 
     a_words, b_words = words(a), words(b)
+    # The same ranges as str spans (a finding's spans are offsets): from a word's start,
+    # or a character later (mid-word), to a word's end.
+    def span(stream: TokenStream, words: tuple[int, int]) -> tuple[int, int]:
+        if words[1] <= words[0]:
+            return (int(stream.starts[words[0]]), int(stream.starts[words[0]])) if words[0] < len(stream) else (10**6, 10**6)
+        return int(stream.starts[words[0]]) + data.draw(st.integers(0, 1)), int(stream.ends[words[1] - 1])
+
+    a_span, b_span = span(a, a_words), span(b, b_words)
     for required in (False, True):
-        assert realign(a, a_words, b, b_words, config, required) == _reference_realign(a, a_words, b, b_words, config,
-                                                                                        required)
+        expected = _reference_realign(a, a_words, b, b_words, config, required)
+        assert realign(a, a_words, b, b_words, config, required) == expected
+        assert realign(a, a_span, b, b_span, config, required, offsets=True) == _reference_realign(
+            a, a.word_range(*a_span), b, b.word_range(*b_span), config, required)
 
 
 def _blob(stream: TokenStream) -> bytes:

@@ -127,16 +127,25 @@ fn align_many<'py>(
     ))
 }
 
-/// One side of [`realign`]: seeds, shingles, word count and the word range.
-type SideArgs<'py> = (PyReadonlyArray1<'py, u32>, PyReadonlyArray1<'py, u32>, i64, (i64, i64));
+/// One side of [`realign`]: seeds, shingles, the words' `str` starts and ends, and a
+/// range of words (or of `str` offsets, with `offsets`).
+type SideArgs<'py> = (
+    PyReadonlyArray1<'py, u32>,
+    PyReadonlyArray1<'py, u32>,
+    PyReadonlyArray1<'py, i64>,
+    PyReadonlyArray1<'py, i64>,
+    (i64, i64),
+);
 /// `(a_words, b_words, matched, similarity, shared, jaccard, containment)`.
 type RealignedTuple = ((i64, i64), (i64, i64), i64, f64, i64, f64, f64);
 
 /// Two word ranges aligned once more (best chain of `seed`-word seeds inside them) and
 /// measured (`size`-word shingles): the ranges narrowed to the region, matched words and
-/// measures; with `rule`, `None` unless the region passes it.
+/// measures; with `rule`, `None` unless the region passes it. With `offsets`, each range
+/// is a `str` span, standing for the words lying inside it.
+#[allow(clippy::too_many_arguments)]
 #[pyfunction]
-#[pyo3(signature = (a, b, seed, size, scores, rule=None))]
+#[pyo3(signature = (a, b, seed, size, scores, rule=None, offsets=false))]
 fn realign(
     py: Python<'_>,
     a: SideArgs<'_>,
@@ -145,10 +154,11 @@ fn realign(
     size: i64,
     scores: ScoringArgs,
     rule: Option<AcceptanceArgs>,
+    offsets: bool,
 ) -> PyResult<Option<RealignedTuple>> {
     positive(seed, "seed")?;
     positive(size, "size")?;
-    let (a, b) = (side(&a, "a")?, side(&b, "b")?);
+    let (a, b) = (side(&a, "a", offsets)?, side(&b, "b", offsets)?);
     let rule = rule.map(acceptance);
     let found = py.detach(|| realigning::realign(&a, &b, seed, size, &scoring(scores), rule.as_ref()));
     Ok(found.map(|r| {
@@ -157,13 +167,19 @@ fn realign(
     }))
 }
 
-/// A [`SideArgs`] checked: a word range `[first, last)` and contiguous streams.
-fn side<'a>(args: &'a SideArgs<'_>, name: &str) -> PyResult<Side<'a>> {
-    let (seeds, shingles, len, words) = args;
-    if words.0 < 0 || words.1 < words.0 || *len < 0 {
+/// A [`SideArgs`] checked and its range made a word range.
+fn side<'a>(args: &'a SideArgs<'_>, name: &str, offsets: bool) -> PyResult<Side<'a>> {
+    let (seeds, shingles, starts, ends, range) = args;
+    let (starts, ends) = (contiguous(starts, name)?, contiguous(ends, name)?);
+    if starts.len() != ends.len() {
+        return Err(value_error(format!("{name}: starts and ends must have one entry per word")));
+    }
+    let words = if offsets { realigning::words_inside(starts, ends, *range) } else { *range };
+    if words.0 < 0 || words.1 < words.0 {
         return Err(value_error(format!("{name}: words must be a range [first, last) of a stream, got {words:?}")));
     }
-    Ok(Side { seeds: contiguous(seeds, name)?, shingles: contiguous(shingles, name)?, len: *len, words: *words })
+    let (seeds, shingles) = (contiguous(seeds, name)?, contiguous(shingles, name)?);
+    Ok(Side { seeds, shingles, len: starts.len() as i64, words })
 }
 
 /// `(similarity, shared, jaccard, containment)` of words `a_words` of the shingle
