@@ -217,8 +217,52 @@ pub fn walks(indptr: &[i64], indices: &[i64], targets: &[i64]) -> Result<Walk, S
     Ok((reached, levels, steps))
 }
 
+/// Compressed rows of the edges `source[i] -> target[i]` over nodes `0..count`:
+/// `(ptr, targets, weights)`, node `n`'s targets ascending at `targets[ptr[n]..ptr[n+1]]`,
+/// a repeated edge once with the weight of its first occurrence. What `SpanGraph` reads
+/// partners and neighbours from (a stock line's component has a million edge ends).
+pub fn compressed(count: usize, source: &[i64], target: &[i64], weights: &[i64]) -> Result<Walk, String> {
+    if source.len() != target.len() || source.len() != weights.len() {
+        return Err("source, target and weights must have one entry per edge".to_owned());
+    }
+    let node = |id: i64| {
+        usize::try_from(id).ok().filter(|&id| id < count).ok_or_else(|| format!("node {id} is not below {count}"))
+    };
+    let mut order = Vec::with_capacity(source.len());
+    for (at, (&from, &to)) in source.iter().zip(target).enumerate() {
+        node(to)?;
+        order.push((node(from)?, to, at));
+    }
+    order.sort_unstable(); // (source, target, position): a stable sort by source, then target
+    let mut ptr = vec![0i64; count + 1];
+    let (mut targets, mut kept) = (Vec::with_capacity(order.len()), Vec::with_capacity(order.len()));
+    let mut previous = None;
+    for (from, to, at) in order {
+        if previous != Some((from, to)) {
+            previous = Some((from, to));
+            ptr[from + 1] += 1;
+            targets.push(to);
+            kept.push(weights[at]);
+        }
+    }
+    for at in 1..ptr.len() {
+        ptr[at] += ptr[at - 1];
+    }
+    Ok((ptr, targets, kept))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn compressed_rows_list_each_edge_once_by_source_then_target() {
+        let (ptr, targets, weights) = compressed(4, &[2, 0, 2, 0, 2], &[1, 3, 0, 3, 1], &[5, 6, 7, 8, 9]).unwrap();
+        assert_eq!(ptr, vec![0, 1, 1, 3, 3]);
+        assert_eq!(targets, vec![3, 0, 1]);
+        assert_eq!(weights, vec![6, 7, 5]); // the first 0 -> 3 and 2 -> 1 kept
+        assert!(compressed(2, &[0], &[2], &[1]).is_err());
+        assert_eq!(compressed(2, &[], &[], &[]).unwrap(), (vec![0, 0, 0], vec![], vec![]));
+    }
+
     use super::*;
 
     fn row(a: [i64; 4], b: [i64; 4], matched: i64) -> Vec<i64> {

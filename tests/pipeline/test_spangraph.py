@@ -179,3 +179,32 @@ def test_a_walk_costs_its_component_not_the_graph() -> None:
     indptr = np.array([0, 1, 2, 2, 50], dtype=np.int64)  # node 3's row points past `indices`
     reached, levels, steps = _native.span_walks(indptr, np.array([1, 0], dtype=np.int64), np.array([1], dtype=np.int64))
     assert (reached.tolist(), levels.tolist(), steps.tolist()) == ([1, 0], [0, 1], [-1, 1])
+
+
+def _reference_compressed(count: int, source: np.ndarray, target: np.ndarray, weights: np.ndarray) -> tuple:
+    """The numpy computation the native compressed rows replaced (a stable lexsort)."""
+    order = np.lexsort((target, source))
+    source, target, weights = source[order], target[order], weights[order]
+    keep = np.ones(len(source), dtype=bool)
+    keep[1:] = (source[1:] != source[:-1]) | (target[1:] != target[:-1])
+    ptr = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(np.bincount(source[keep], minlength=count), out=ptr[1:])
+    return ptr, target[keep], weights[keep]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 12).flatmap(lambda count: st.tuples(
+    st.just(count), st.lists(st.tuples(st.integers(0, count - 1), st.integers(0, count - 1), st.integers(0, 9)),
+                             max_size=40))))
+def test_compressed_rows_equal_a_stable_sort_keeping_each_edge_first_met(drawn):
+    from provenance.pipeline.spangraph import _compressed
+
+    count, edges = drawn
+    source, target, weights = (np.asarray([edge[k] for edge in edges], dtype=np.int64) for k in range(3))
+    found, expected = _compressed(count, source, target, weights), _reference_compressed(count, source, target, weights)
+    assert all(np.array_equal(a, b) and a.dtype == np.int64 for a, b in zip(found, expected, strict=True))
+
+
+def test_compressed_rows_refuse_a_node_outside_the_graph():
+    with pytest.raises(ValueError, match="not below 2"):
+        _native.compressed_rows(2, np.asarray([0], np.int64), np.asarray([5], np.int64), np.asarray([1], np.int64))

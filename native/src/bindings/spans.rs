@@ -59,7 +59,24 @@ fn span_walks<'py>(
     Ok((PyArray1::from_vec(py, reached), PyArray1::from_vec(py, levels), PyArray1::from_vec(py, steps)))
 }
 
+/// Compressed rows `(ptr, targets, weights)` of the edges `source -> target` over nodes
+/// `0..count`, each edge once (see `spans::compressed`).
+#[pyfunction]
+fn compressed_rows<'py>(
+    py: Python<'py>,
+    count: usize,
+    source: PyReadonlyArray1<'py, i64>,
+    target: PyReadonlyArray1<'py, i64>,
+    weights: PyReadonlyArray1<'py, i64>,
+) -> PyResult<(Array1<'py>, Array1<'py>, Array1<'py>)> {
+    let (source, target, weights) =
+        (contiguous(&source, "source")?, contiguous(&target, "target")?, contiguous(&weights, "weights")?);
+    let (ptr, targets, kept) = py.detach(|| spans::compressed(count, source, target, weights)).map_err(value_error)?;
+    Ok((PyArray1::from_vec(py, ptr), PyArray1::from_vec(py, targets), PyArray1::from_vec(py, kept)))
+}
+
 pub(super) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_function(wrap_pyfunction!(compressed_rows, module)?)?;
     module.add_function(wrap_pyfunction!(span_graph, module)?)?;
     module.add_function(wrap_pyfunction!(span_walks, module)?)?;
     Ok(())
