@@ -24,6 +24,7 @@ from provenance import _native
 from provenance.pipeline.arrays import in_sorted, unique_sorted
 from provenance.pipeline.spangraph import label_components
 from provenance.store import unitmatches
+from provenance.store.clusters import clusters_of_spans, stored_units
 
 __all__ = ["Subgraph"]
 
@@ -46,7 +47,8 @@ class Subgraph:
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
-        #: Rows read (:data:`~provenance.store.unitmatches.COLUMNS`), whether returned by :meth:`matches` or not.
+        #: The two units ``(a, b)`` of every row read, whether returned by :meth:`matches`
+        #: or not (what :meth:`partner_units` reads; the rows themselves are not kept twice).
         self._read: list[np.ndarray] = []
         #: Rows read and not returned yet; those of the components reached since the last
         #: :meth:`matches`, waiting to be returned.
@@ -58,6 +60,9 @@ class Subgraph:
         #: paragraphs, or units gone).
         self._dead: set[int] = set()
         self.visited: set[Span] = set()
+        #: Spans whose stored cluster was looked up, and the stored clusters met.
+        self._looked_up: set[Span] = set()
+        self._keys: set[tuple[int, int, int]] = set()
         self.rows_read = 0
         self.units_read: set[int] = set()
 
@@ -71,9 +76,11 @@ class Subgraph:
         work = self._pending
         while True:
             spans, left, inside, labels = _reach(work, seeds)
-            unread = {spans[i][0] for i in np.flatnonzero(inside).tolist()} - self.units_read
+            reached = [spans[i] for i in np.flatnonzero(inside).tolist()]
+            unread = {span[0] for span in reached} - self.units_read
             if not unread:
                 break
+            unread |= self._stored_units(reached)
             # Rows within the components reached matter only for what they join: a chain
             # through each one's spans stands in for them (a stock line's component is
             # ~430k rows over a few thousand spans, and the walk takes a step per level).
@@ -87,13 +94,24 @@ class Subgraph:
         self._pending = rows[~ready]
         return True
 
+    def _stored_units(self, spans: list[Span]) -> set[int]:
+        """Units not read yet of the stored clusters holding any of ``spans``: read with
+        the next step, they let the walk reach a stock line's component in a few steps
+        instead of one per level (a component holds its stored clusters whole, unless an
+        edge was lost since: then the units read beyond it are only read early)."""
+        fresh = [span for span in spans if span not in self._looked_up]
+        self._looked_up.update(fresh)
+        keys = clusters_of_spans(self._db, fresh) - self._keys
+        self._keys |= keys
+        return stored_units(self._db, keys) - self.units_read
+
     def partner_units(self, units: Iterable[int]) -> set[int]:
         """Units holding a span matched to a span of one of the (loaded) ``units``."""
         wanted = set(units)
         self._load(wanted)  # one read for all of them, not one per unit
-        rows = np.concatenate([np.zeros((0, 7), dtype=np.int64), *self._read])
+        pairs = np.concatenate([np.zeros((0, 2), dtype=np.int64), *self._read])
         keys = np.asarray(sorted(wanted), dtype=np.int64)
-        return set(rows[in_sorted(rows[:, 0], keys), 3].tolist()) | set(rows[in_sorted(rows[:, 3], keys), 0].tolist())
+        return set(pairs[in_sorted(pairs[:, 0], keys), 1].tolist()) | set(pairs[in_sorted(pairs[:, 1], keys), 0].tolist())
 
     def matches(self) -> np.ndarray:
         """The matches of the components reached since the last call (each component is
@@ -138,7 +156,7 @@ class Subgraph:
         if self._dead:
             dead = np.fromiter(sorted(self._dead), dtype=np.int64, count=len(self._dead))
             rows = rows[~(in_sorted(rows[:, 0], dead) | in_sorted(rows[:, 3], dead))]
-        self._read.append(rows)
+        self._read.append(rows[:, [0, 3]])
         self._pending = np.concatenate([self._pending, rows])
         return rows
 
