@@ -38,7 +38,7 @@ from provenance.pipeline.arrays import in_sorted, unique_sorted
 from provenance.store.keyruns import dead_ranges
 from provenance.store.segments import MAX_SPAN, Entries, SegmentStore, live
 
-__all__ = ["BLOCK", "MAX_SEGMENT", "PARK_ENTRIES", "Parked", "add_sorted", "add_sorted_chunks", "anchor_counts",
+__all__ = ["BLOCK", "MAX_SEGMENT", "PARK_ENTRIES", "Parked", "add_sorted", "add_sorted_chunks", "anchor_counts", "anchor_totals",
            "anchors_of_units", "convert_v8_segment", "holders", "indexed_through", "live", "problems", "reset",
            "sort_entries", "unindexed", "unindexed_sorted"]
 
@@ -205,9 +205,14 @@ def anchors_of_units(db: sqlite3.Connection, ranges: list[tuple[int, int]]) -> n
 
 def anchor_counts(db: sqlite3.Connection, wanted: np.ndarray) -> dict[int, int]:
     """How many live paragraphs hold each anchor of ``wanted`` (sorted unique)."""
-    values, _ = holders(db, np.asarray(wanted, dtype=np.int64))
-    totals = np.searchsorted(values, wanted, side="right") - np.searchsorted(values, wanted, side="left")
-    return dict(zip(np.asarray(wanted).tolist(), totals.tolist(), strict=True))
+    return dict(zip(np.asarray(wanted).tolist(), anchor_totals(db, wanted).tolist(), strict=True))
+
+
+def anchor_totals(db: sqlite3.Connection, wanted: np.ndarray) -> np.ndarray:
+    """:func:`anchor_counts` as an array aligned with ``wanted``."""
+    wanted = np.asarray(wanted, dtype=np.int64)
+    values, _ = holders(db, wanted)
+    return np.searchsorted(values, wanted, side="right") - np.searchsorted(values, wanted, side="left")
 
 
 def add_sorted(db: sqlite3.Connection, values: np.ndarray, units: np.ndarray, through: int) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable
-from itertools import chain
+from itertools import chain, pairwise
 
 import numpy as np
 
@@ -33,7 +33,7 @@ from provenance.pipeline.phrases import (
     novel_words,
     stock_windows,
 )
-from provenance.store.anchorindex import anchor_counts
+from provenance.store.anchorindex import anchor_counts, anchor_totals
 from provenance.store.numbering import pending, renumber_all
 from provenance.store.passages import Texts
 
@@ -55,6 +55,21 @@ def _mask(anchors: np.ndarray, counts: dict[int, int], config: Config) -> bytes:
     held = np.fromiter((counts.get(int(a), 0) >= config.align.stock_units for a in anchors), dtype=bool,
                        count=len(anchors))
     return np.packbits(held).tobytes()
+
+
+def _masks(arrays: list[np.ndarray], wanted: np.ndarray, totals: np.ndarray, config: Config) -> list[bytes]:
+    """:func:`_mask` of many anchor arrays at once (``totals``: the count of each anchor
+    of ``wanted``, sorted, which holds them all): each row's bits padded to whole bytes,
+    as ``np.packbits`` pads one array."""
+    lengths = np.fromiter(map(len, arrays), dtype=np.int64, count=len(arrays))
+    flat = np.concatenate(arrays).astype(np.int64)
+    held = totals[np.searchsorted(wanted, flat)] >= config.align.stock_units
+    sizes = (lengths + 7) // 8
+    byte_bounds = np.concatenate([[0], np.cumsum(sizes)])
+    bits = np.zeros(int(byte_bounds[-1]) * 8, dtype=bool)
+    bits[np.repeat(byte_bounds[:-1] * 8 - (np.cumsum(lengths) - lengths), lengths) + np.arange(len(flat))] = held
+    packed = np.packbits(bits).tobytes()
+    return [packed[start:stop] for start, stop in pairwise(byte_bounds.tolist())]
 
 
 def _stock(finding: Finding, windows: StockWindows, counts: dict[int, int], config: Config) -> bool:
@@ -135,12 +150,14 @@ def recheck_stock(db: sqlite3.Connection, skip: set[int], texts: Callable[[int],
     if not rows:
         return set()
     arrays = [np.frombuffer(row[1], dtype="<i8") for row in rows]
-    counts = anchor_counts(db, unique_sorted(np.concatenate(arrays)))
+    wanted = unique_sorted(np.concatenate(arrays))
+    totals = anchor_totals(db, wanted)
+    counts: dict[int, int] | None = None
     flipped: set[int] = set()
-    for row, anchors in zip(rows, arrays, strict=True):
-        mask = _mask(anchors, counts, config)
+    for row, mask in zip(rows, _masks(arrays, wanted, totals, config), strict=True):
         if mask == row[2]:
             continue
+        counts = dict(zip(wanted.tolist(), totals.tolist(), strict=True)) if counts is None else counts
         finding = _finding(0, row[4:])
         windows = stock_windows(texts(finding.copy_doc), finding.copy_start, finding.copy_end, config)
         stock = int(_stock(finding, windows, counts, config))

@@ -7,6 +7,12 @@ import json
 import random
 from pathlib import Path
 
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from provenance.config import AlignConfig, Config
+
 STOCK = "The company did not immediately respond to a request for comment on the matter."
 SHARED = "Divers found the missing trawler upright on the seabed forty miles west of the harbour lights."
 
@@ -41,3 +47,16 @@ def test_a_widely_used_stock_phrase_is_no_finding_but_a_shared_sentence_is(run_c
 
     with sqlite3.connect(tmp_path / "ix.sqlite") as db:
         assert db.execute("SELECT COUNT(*) FROM matches").fetchone()[0] > 20
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 30), max_size=20), min_size=1, max_size=8), st.integers(2, 6), st.data())
+def test_masks_of_many_drafts_are_each_drafts_mask(anchor_lists, stock_units, data):
+    from provenance.store.drafts import _mask, _masks
+
+    config = Config(align=AlignConfig(stock_units=stock_units))
+    arrays = [np.asarray(sorted(set(anchors)), dtype="<i8") for anchors in anchor_lists]
+    wanted = np.asarray(sorted({a for anchors in anchor_lists for a in anchors} | {99}), dtype=np.int64)
+    totals = np.asarray([data.draw(st.integers(0, 8)) for _ in wanted], dtype=np.int64)
+    counts = dict(zip(wanted.tolist(), totals.tolist(), strict=True))
+    assert _masks(arrays, wanted, totals, config) == [_mask(array, counts, config) for array in arrays]
