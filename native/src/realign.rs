@@ -115,12 +115,17 @@ mod tests {
         Side { seeds: &s.seeds, shingles: &s.shingles, len: s.len, words }
     }
 
-    #[test]
-    fn ranges_narrow_to_the_shared_words_and_are_measured() {
+    /// An origin of 40 words and a copy of 30 whose words 5.. are `shared` of the origin's from 10.
+    fn copied(shared: usize) -> (Stream, Stream) {
         let origin: Vec<u64> = (100..140).collect();
         let mut copy: Vec<u64> = (500..530).collect();
-        copy[5..25].copy_from_slice(&origin[10..30]);
-        let (a, b) = (stream(&origin), stream(&copy));
+        copy[5..5 + shared].copy_from_slice(&origin[10..10 + shared]);
+        (stream(&origin), stream(&copy))
+    }
+
+    #[test]
+    fn ranges_narrow_to_the_shared_words_and_are_measured() {
+        let (a, b) = copied(20);
         let found = realign(&side(&a, (0, 40)), &side(&b, (0, 30)), 2, 3, &SCORING, Some(&RULE)).unwrap();
         assert_eq!((found.a_words, found.b_words, found.matched), ((10, 30), (5, 25), 20));
         assert_eq!(found.measures, verify::measure(&a.shingles, (10, 30), &b.shingles, (5, 25), 20, 3));
@@ -147,10 +152,7 @@ mod tests {
 
     #[test]
     fn a_short_region_fails_the_rule() {
-        let origin: Vec<u64> = (100..140).collect();
-        let mut copy: Vec<u64> = (500..530).collect();
-        copy[5..9].copy_from_slice(&origin[10..14]);
-        let (a, b) = (stream(&origin), stream(&copy));
+        let (a, b) = copied(4);
         assert!(realign(&side(&a, (0, 40)), &side(&b, (0, 30)), 2, 3, &SCORING, Some(&RULE)).is_none());
         assert_eq!(realign(&side(&a, (0, 40)), &side(&b, (0, 30)), 2, 3, &SCORING, None).unwrap().matched, 4);
     }
