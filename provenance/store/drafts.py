@@ -33,7 +33,7 @@ from provenance.pipeline.phrases import (
     novel_words,
     stock_windows,
 )
-from provenance.store.anchorindex import anchor_counts, anchor_totals
+from provenance.store.anchorindex import anchor_totals
 from provenance.store.numbering import pending, renumber_all
 from provenance.store.passages import Texts
 
@@ -51,16 +51,12 @@ _COLUMNS = ("origin_doc, origin_start, origin_end, copy_doc, copy_start, copy_en
 _F_COLUMNS = ", ".join(f"f.{column}" for column in _COLUMNS.split(", "))
 
 
-def _mask(anchors: np.ndarray, counts: dict[int, int], config: Config) -> bytes:
-    held = np.fromiter((counts.get(int(a), 0) >= config.align.stock_units for a in anchors), dtype=bool,
-                       count=len(anchors))
-    return np.packbits(held).tobytes()
-
-
 def _masks(arrays: list[np.ndarray], wanted: np.ndarray, totals: np.ndarray, config: Config) -> list[bytes]:
-    """:func:`_mask` of many anchor arrays at once (``totals``: the count of each anchor
-    of ``wanted``, sorted, which holds them all): each row's bits padded to whole bytes,
-    as ``np.packbits`` pads one array."""
+    """Each anchor array's mask: which of its anchors enough paragraphs hold
+    (``totals``: the count of each anchor of ``wanted``, sorted, which holds them all), as
+    ``np.packbits`` of one array gives it (bits padded to whole bytes), all at once."""
+    if not arrays:
+        return []
     lengths = np.fromiter(map(len, arrays), dtype=np.int64, count=len(arrays))
     flat = np.concatenate(arrays).astype(np.int64)
     held = totals[np.searchsorted(wanted, flat)] >= config.align.stock_units
@@ -83,13 +79,16 @@ def insert_drafts(db: sqlite3.Connection, drafts: list[Draft], texts: Texts, con
     windows = {i: stock_windows(texts(f.copy_doc), f.copy_start, f.copy_end, config)
                for i, (_, f) in enumerate(drafts) if is_short(f.matched, config)}
     anchors = {i: unique_sorted(w.all_anchors()).astype("<i8") for i, w in windows.items()}
-    counts = anchor_counts(db, unique_sorted(np.concatenate(list(anchors.values())))) if anchors else {}
+    wanted = unique_sorted(np.concatenate(list(anchors.values()))) if anchors else np.zeros(0, np.int64)
+    totals = anchor_totals(db, wanted) if anchors else np.zeros(0, np.int64)
+    counts = dict(zip(wanted.tolist(), totals.tolist(), strict=True))
+    masks = dict(zip(anchors, _masks(list(anchors.values()), wanted, totals, config), strict=True))
     rows = []
     for i, (key, f) in enumerate(drafts):
         stock, blob, mask = 0, None, None
         if i in windows:
             stock = int(_stock(f, windows[i], counts, config))
-            blob, mask = anchors[i].tobytes(), _mask(anchors[i], counts, config)
+            blob, mask = anchors[i].tobytes(), masks[i]
         rows.append((*key, f.origin_doc, f.origin_start, f.origin_end, f.copy_doc, f.copy_start, f.copy_end, f.similarity,
                      f.shared, f.kind, int(f.origin_certain), f.jaccard, f.containment, f.matched, stock, blob, mask))
     ids = _insert_numbered(db, rows)
