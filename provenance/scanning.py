@@ -39,6 +39,7 @@ from provenance.ingest.load import (
     no_articles,
     read_if_changed,
     reject_duplicate_displays,
+    stamp_matches,
     unchanged_files,
 )
 from provenance.ingest.roots import settle_root
@@ -365,7 +366,7 @@ def _load_feed(
     previous = dict(previous)
     try:
         info = os.stat(source.absolute)
-        if previous and all(p.size == info.st_size and p.mtime_ns == info.st_mtime_ns for p in previous.values()):
+        if previous and all(stamp_matches(p, info) for p in previous.values()):
             summary.seen += len(previous)
             summary.unchanged += len(previous)
             path_updates.extend((f"{source.display}#{n}", p.id) for n, p in previous.items() if p.path != f"{source.display}#{n}")

@@ -42,6 +42,7 @@ __all__ = [
     "parse_header",
     "read_if_changed",
     "reject_duplicate_displays",
+    "stamp_matches",
     "unchanged_files",
 ]
 
@@ -102,7 +103,7 @@ def read_if_changed(source: Source, previous: Stamp | None, default_tz: tzinfo =
     scan reads files ahead on a helper thread with it."""
     try:
         info = os.stat(source.absolute)
-        if previous is not None and previous.size == info.st_size and previous.mtime_ns == info.st_mtime_ns:
+        if previous is not None and stamp_matches(previous, info):
             return Read()
         document = load_document(source, default_tz, max_size=max_size)
     except InputError as exc:
@@ -127,8 +128,14 @@ def unchanged_files(sources: Sequence[Source], feed: Sequence[bool], stored: Map
                 info = os.stat(source.absolute)
             except OSError:
                 continue
-            same[at] = previous.size == info.st_size and previous.mtime_ns == info.st_mtime_ns
+            same[at] = stamp_matches(previous, info)
     return same
+
+
+def stamp_matches(previous: Stamp, info: os.stat_result) -> bool:
+    """Whether a file's ``stat`` shows the size and mtime of its stored version (then it
+    is taken as unchanged without being read)."""
+    return previous.size == info.st_size and previous.mtime_ns == info.st_mtime_ns
 
 
 def reject_duplicate_displays(sources: Iterable[Source]) -> None:
