@@ -181,6 +181,24 @@ def test_a_sandbox_sees_its_writes_and_leaves_the_file_as_it_was(tmp_path, seeds
         assert len(reader.stored_documents()) == stored
 
 
+def test_a_read_only_index_reads_one_snapshot_while_a_writer_commits(tmp_path, seeds_dir, later_seeds):
+    from provenance.report.model import build_report
+    from provenance.store.health import check_consistency
+
+    path = tmp_path / "index.sqlite"
+    with Index.open(path) as writer:
+        scan([seeds_dir], writer, ScanOptions(workers=1))
+    with Index.open(path, readonly=True) as reader:
+        before = (len(reader.stored_documents()), build_report(reader))
+        with Index.open(path) as writer:  # commits batches, merges segments, refreshes findings
+            scan([seeds_dir, later_seeds], writer, ScanOptions(workers=1, batch_size=1))
+        # doctor, report and trace read one committed state, never parts of two
+        assert (len(reader.stored_documents()), build_report(reader)) == before
+        assert check_consistency(reader, deep=False) == []
+    with Index.open(path, readonly=True) as reader:
+        assert len(reader.stored_documents()) > before[0]
+
+
 def test_no_sandbox_where_the_file_could_change_or_cannot_be_written(tmp_path, seeds_dir):
     import sqlite3
     from contextlib import closing
