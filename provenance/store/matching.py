@@ -18,6 +18,7 @@ them, not every stored key.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
@@ -48,6 +49,8 @@ _UNION_PAIRS = 1 << 22
 #: Stored keys tested against a band's new keys per native pass (8 MB of keys).
 _KEYS_PER_PASS = 1 << 20
 
+_log = logging.getLogger(__name__)
+
 Mapper = Callable[[Callable[[Members], np.ndarray], Iterator[Members]], Iterator[np.ndarray]]
 
 
@@ -55,7 +58,21 @@ def match_pending(index: Index, mapper: Mapper | None = None) -> int:
     """Find, align and store the matches of every pending unit; returns how many.
 
     ``mapper`` runs the per-band pairing (``map``-like, in order); ``None`` runs it here.
+    When another scan of the same index stored its matches while these were computed,
+    they are computed again from what it left: storing them would rewrite the units'
+    match blobs without that scan's rows.
     """
+    while (matched := _match_once(index, mapper)) is None:
+        _log.debug("another scan matched the pending units meanwhile: matching again")
+    return matched
+
+
+class _Overtaken(Exception):
+    """Another writer moved ``matched_through`` between the read snapshot and the write."""
+
+
+def _match_once(index: Index, mapper: Mapper | None) -> int | None:
+    """One pass of :func:`match_pending`; ``None`` when another writer overtook it."""
     db = index.connection
     config = index.config
     first_new = index.matched_through
@@ -67,6 +84,7 @@ def match_pending(index: Index, mapper: Mapper | None = None) -> int:
         with index.transaction(findings_current=None) as tx:
             bandindex.reset(tx)
     with index.snapshot():  # concurrent writers cannot shift what we read
+        first_new = index.matched_through
         runs = keyruns.runs(db)
         pending = bool(runs) and runs[-1].stop_unit > first_new
         if pending:
@@ -93,19 +111,32 @@ def match_pending(index: Index, mapper: Mapper | None = None) -> int:
         _index_anchors(index)
         _index_bands(index)
         return 0
-    with parked, index.transaction() as tx:
-        rows = _still_stored(rows, keyruns.dead_ranges(tx))
-        tx.executemany(
-            """INSERT OR IGNORE INTO matches (a, b, a_start, a_end, b_start, b_end, similarity, shared, jaccard,
-               containment, matched) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows.rows())
-        unitmatches.append(tx, _blob_rows(rows), first_new, keyruns.dead_ranges(tx))
-        index.set_meta(tx, "matched_through", max(stop, index.matched_through))
-        keyruns.compact(tx, max(stop, index.matched_through), num_bands)
-        if anchorindex.indexed_through(tx) <= first_new:
-            anchorindex.add_sorted_chunks(tx, parked.chunks(anchorindex.MAX_SEGMENT), through=stop)
-        # Band segments built in a throwaway index would serve nothing (~2 minutes at 100k).
-        if not index.throwaway and bandindex.indexed_through(tx) < stop:
-            bandindex.index_units(tx, bandindex.indexed_through(tx), stop, num_bands)
+    try:
+        with parked, index.transaction() as tx:
+            if index.matched_through != first_new:
+                raise _Overtaken
+            return _store_matches(index, tx, rows, parked, first_new, stop)
+    except _Overtaken:
+        return None
+
+
+def _store_matches(index: Index, tx: sqlite3.Connection, rows: MatchColumns, parked: anchorindex.Parked,
+                   first_new: int, stop: int) -> int:
+    """Store verified matches of the units ``[first_new, stop)`` and their lookup
+    structures, in the write transaction ``tx``; how many were still stored."""
+    num_bands = index.config.num_bands
+    rows = _still_stored(rows, keyruns.dead_ranges(tx))
+    tx.executemany(
+        """INSERT OR IGNORE INTO matches (a, b, a_start, a_end, b_start, b_end, similarity, shared, jaccard,
+           containment, matched) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows.rows())
+    unitmatches.append(tx, _blob_rows(rows), first_new, keyruns.dead_ranges(tx))
+    index.set_meta(tx, "matched_through", stop)
+    keyruns.compact(tx, stop, num_bands)
+    if anchorindex.indexed_through(tx) <= first_new:
+        anchorindex.add_sorted_chunks(tx, parked.chunks(anchorindex.MAX_SEGMENT), through=stop)
+    # Band segments built in a throwaway index would serve nothing (~2 minutes at 100k).
+    if not index.throwaway and bandindex.indexed_through(tx) < stop:
+        bandindex.index_units(tx, bandindex.indexed_through(tx), stop, num_bands)
     return len(rows)
 
 

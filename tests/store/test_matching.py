@@ -270,3 +270,39 @@ def test_a_scan_of_fewer_batches_than_the_bound_keeps_a_run_per_batch(run_cli, g
                    "--workers", "1").code == 0
     with Index.open(index, readonly=True) as opened:
         assert len(keyruns.runs(opened.connection)) == 15  # not merged: a merge rewrites every key
+
+
+def test_matches_another_scan_stored_meanwhile_stay_in_the_unit_match_blobs(generated_corpus_150, tmp_path, monkeypatch):
+    """Two scans of one index: the second stores its matches while the first verifies
+    its own (of fewer units): the first matches again instead of overwriting the blobs."""
+    from provenance.ingest.load import Source, iter_sources, load_document
+    from provenance.pipeline.batch import process_batch
+    from provenance.store import matching, unitmatches
+    from provenance.store.writer import write_batch
+
+    files = sorted((item for item in iter_sources([generated_corpus_150]) if isinstance(item, Source)), key=lambda s: s.absolute)
+    documents = [load_document(item) for item in files]
+    path, alone = tmp_path / "index.sqlite", tmp_path / "alone.sqlite"
+    verify, calls = matching._verify, []
+
+    def other_scan_meanwhile(*args):
+        rows = verify(*args)
+        calls.append(len(rows))
+        if len(calls) == 1:
+            write_batch(other, process_batch(documents[len(documents) // 2:], other.config))
+            assert matching.match_pending(other) > 0
+        return rows
+
+    with Index.open(path) as first, Index.open(path) as other:
+        write_batch(first, process_batch(documents[: len(documents) // 2], first.config))
+        monkeypatch.setattr(matching, "_verify", other_scan_meanwhile)
+        matched = matching.match_pending(first)
+        assert unitmatches.problems(first.connection) == [] and check_consistency(first, deep=False) == []
+        assert matched == 0 and len(calls) == 2  # the other stored them all: none was pending the second time
+        stored = first.connection.execute("SELECT * FROM matches ORDER BY a, b, a_start, b_start").fetchall()
+    monkeypatch.setattr(matching, "_verify", verify)
+    with Index.open(alone) as index:
+        write_batch(index, process_batch(documents[: len(documents) // 2], index.config))
+        write_batch(index, process_batch(documents[len(documents) // 2:], index.config))
+        matching.match_pending(index)
+        assert index.connection.execute("SELECT * FROM matches ORDER BY a, b, a_start, b_start").fetchall() == stored
