@@ -29,7 +29,7 @@ from provenance.config import Config
 from provenance.errors import InputError
 from provenance.execution.engines import check_engine, component_labeller, open_executor
 from provenance.execution.local import read_ahead
-from provenance.ingest.feeds import FeedFields, is_feed, load_feed, records_by_feed
+from provenance.ingest.feeds import FeedFields, is_feed, load_feed, records_by_feed, source_exists
 from provenance.ingest.load import (
     DEFAULT_MAX_FILE_SIZE,
     Read,
@@ -44,7 +44,7 @@ from provenance.ingest.load import (
 )
 from provenance.ingest.roots import settle_root
 from provenance.pipeline.batch import process_batch
-from provenance.records import Document, SourceRef
+from provenance.records import Document
 from provenance.store.findings import refresh
 from provenance.store.index import Index, StoredDocument
 from provenance.store.matching import match_pending
@@ -191,7 +191,7 @@ def _scan(paths: Sequence[str | os.PathLike[str]], index: Index, options: ScanOp
     changes = plan_changes(paths, index, options, summary, warn, tracker)
     summary.matches = apply_changes(index, changes, options, progress, tracker)
     if options.prune:
-        gone = [doc.id for source, doc in index.stored_documents().items() if not _source_exists(source)]
+        gone = [doc.id for source, doc in index.stored_documents().items() if not source_exists(source)]
         index.remove_documents(gone)
         summary.removed += len(gone)
     # Findings depend on the whole index; recompute them only when a write made them stale.
@@ -245,21 +245,32 @@ def plan_changes(
     files = [(source, stored.get(source.absolute)) for source, is_a_feed, same in zip(sources, feed, unchanged, strict=True)
              if not (is_a_feed or same)]
     reads = read_ahead(partial(_read, options=options), files, _READ_AHEAD, chunk=_READ_CHUNK)
+
+    def skip_unchanged(first: int, stop: int) -> None:
+        """Account for the unchanged files ``sources[first:stop]`` at once (most of a rescan)."""
+        summary.seen, summary.unchanged = summary.seen + stop - first, summary.unchanged + stop - first
+        path_updates.extend((source.display, stored[source.absolute].id) for source in sources[first:stop]
+                            if stored[source.absolute].path != source.display)
+        tracker.update(files=stop, articles=summary.seen)
+
     try:
-        for number, (source, is_a_feed, same) in enumerate(zip(sources, feed, unchanged, strict=True), start=1):
-            if is_a_feed:
+        done = 0
+        for number in (n for n, (is_a_feed, same) in enumerate(zip(feed, unchanged, strict=True)) if is_a_feed or not same):
+            skip_unchanged(done, number)
+            source, done = sources[number], number + 1
+            if feed[number]:
                 previous_records = records.get(source.absolute, {})
                 yield from _load_feed(source, previous_records, options, summary, warn, path_updates, gone)
             else:
                 summary.seen += 1
                 previous = stored.get(source.absolute)
-                document = None if same else _load(next(reads), previous, summary, warn)
-                summary.unchanged += same
+                document = _load(next(reads), previous, summary, warn)
                 if document is not None:
                     yield Change(document, previous.id if previous else None)
                 elif previous is not None and previous.path != source.display:
                     path_updates.append((source.display, previous.id))
-            tracker.update(files=number, articles=summary.seen)
+            tracker.update(files=done, articles=summary.seen)
+        skip_unchanged(done, len(sources))
     finally:
         reads.close()  # stops reading ahead when the scan stops early (an error, Ctrl-C)
     if gone:
@@ -316,15 +327,6 @@ def apply_changes(
         # band's pairing (native, no GIL) on a helper thread while this one reads the next.
         tracker.update(phase="matching")
         return match_pending(index, executor.map if options.engine == "dask" else _OVERLAPPED)
-
-
-def _source_exists(source: str) -> bool:
-    """A stored source is a file path, or ``FEED#N`` for a feed record (``#`` may also be
-    part of an ordinary file name, so the file itself is tried first)."""
-    if os.path.exists(source):
-        return True
-    ref = SourceRef.parse(source)
-    return bool(ref.file) and ref.record is not None and os.path.exists(ref.file)
 
 
 def _skip(summary: ScanSummary, item: Skipped, warn: Warn | None) -> None:

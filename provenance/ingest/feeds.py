@@ -19,6 +19,7 @@ import csv
 import gzip
 import io
 import json
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, time, tzinfo
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     from provenance.ingest.feed_frames import Row
 
 __all__ = ["FEED_ROLES", "FeedFields", "FeedLoad", "FeedRecord", "feed_format", "is_feed", "load_feed", "record_line_spans",
-           "records_by_feed"]
+           "records_by_feed", "source_exists"]
 
 T = TypeVar("T")
 
@@ -317,3 +318,12 @@ def _sort_key(where: str) -> tuple[str, int]:
         return (ref.file, ref.record) if ref.record is not None else (where, 0)
     head, _, tail = where.rpartition(":")
     return (head, int(tail)) if tail.isdigit() else (where, 0)
+
+
+def source_exists(source: str) -> bool:
+    """A stored source is a file path, or ``FEED#N`` for a feed record (``#`` may also be
+    part of an ordinary file name, so the file itself is tried first)."""
+    if os.path.exists(source):
+        return True
+    ref = SourceRef.parse(source)
+    return bool(ref.file) and ref.record is not None and os.path.exists(ref.file)
