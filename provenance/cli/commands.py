@@ -171,7 +171,7 @@ def report_command(index_path: Path | None, config_path: Path | None, quiet: boo
     index_path = resolve_index(index_path, settings)
     fmt, target, as_site = report_destination(fmt, output, open_browser)
     terminal = target is None and not open_browser and sys.stdout.isatty()
-    with Index.open(index_path, readonly=True) as index:
+    with Index.open(index_path, readonly=True) as index, index.snapshot():
         warn_matching(settings, index)
         warn_unfinished(index)
         if fmt == "parquet":
@@ -215,7 +215,7 @@ def trace_command(file: str, index_path: Path | None, config_path: Path | None, 
     path = resolve_index(index_path, settings)
     found = None
     if file != "-":
-        with Index.open(path, readonly=True) as index:
+        with Index.open(path, readonly=True) as index, index.snapshot():
             warn_matching(settings, index)
             warn_unfinished(index)
             found = find_document(index, file)

@@ -132,7 +132,13 @@ class Report(TypedDict):
 
 
 def build_report(index: Index, include_text: bool = False) -> Report:
-    """The full report as plain data (see ``shared/report.schema.json``)."""
+    """The full report as plain data (see ``shared/report.schema.json``), of one read
+    snapshot: a scan committing meanwhile shows in the next report, not half in this one."""
+    with index.snapshot():
+        return _report(index, include_text)
+
+
+def _report(index: Index, include_text: bool) -> Report:
     db = index.connection
     docs = queries.report_documents(db)
     paragraphs: dict[int, list[tuple[int, int, int, int, int]]] = defaultdict(list)

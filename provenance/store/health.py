@@ -88,11 +88,12 @@ class Diagnosis:
 
 
 def diagnose(index: Index, deep: bool = True) -> Diagnosis:
-    """SQLite's integrity check, then the index's own (``deep``: re-process every text)."""
-    problems = integrity_problems(index) + check_consistency(index, deep=deep)
-    db = index.connection
-    return Diagnosis(problems, queries.document_count(db), queries.last_scan_finished(db),
-                     unfinished_work(index).pending_passages)
+    """SQLite's integrity check, then the index's own (``deep``: re-process every text),
+    all of one read snapshot: a scan committing meanwhile is no inconsistency."""
+    with index.snapshot() as db:
+        problems = integrity_problems(index) + check_consistency(index, deep=deep)
+        return Diagnosis(problems, queries.document_count(db), queries.last_scan_finished(db),
+                         unfinished_work(index).pending_passages)
 
 
 def finish_work(index: Index) -> Repair:

@@ -88,8 +88,7 @@ class Index:
         ``config`` is the matching configuration asked for; ``None`` means "whatever the
         index was built with" (or the defaults for a new index). A different config is
         refused rather than mixing incompatible signatures. A read-only open writes
-        nothing, not even beside the file, and reads one snapshot until closed (what
-        writers commit meanwhile is not seen); a writable one fails at once on a file or
+        nothing, not even beside the file; a writable one fails at once on a file or
         folder it cannot write, and mends damage earlier versions left (:attr:`repaired`).
         """
         path = Path(path)
@@ -102,10 +101,6 @@ class Index:
         absent = absent_companions(path) if readonly else ()
         connection = connect(path, readonly)
         try:
-            if readonly:
-                # One read snapshot from open to close: a report, trace or doctor run while
-                # a scan commits batches reads one committed state, never half of two.
-                connection.execute("BEGIN")
             stored = None if readonly else initialise(connection, config or Config())
             if stored is None:
                 stored = validate(connection, path, readonly, header)
@@ -182,7 +177,7 @@ class Index:
             db.execute(FINGERPRINT_INDEX_DDL)
 
     def close(self) -> None:
-        if (self.sandboxed or self.readonly) and self.connection.in_transaction:
+        if self.sandboxed and self.connection.in_transaction:
             self.connection.execute("ROLLBACK")
         release(self.connection, self.path, self._absent_companions)
 
@@ -225,9 +220,10 @@ class Index:
     @contextmanager
     def snapshot(self) -> Iterator[sqlite3.Connection]:
         """One read snapshot across several statements (concurrent writers cannot shift
-        what is read); inside a sandbox, or a read-only index, the open transaction
-        already is one."""
-        if self.sandboxed or (self.readonly and self.connection.in_transaction):
+        what is read): a report read while a scan commits batches joins no half of one
+        batch with half of the next. Inside a sandbox, or another snapshot or
+        transaction, the open transaction already is one."""
+        if self.sandboxed or self.connection.in_transaction:
             yield self.connection
             return
         try:

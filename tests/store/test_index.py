@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -181,22 +182,35 @@ def test_a_sandbox_sees_its_writes_and_leaves_the_file_as_it_was(tmp_path, seeds
         assert len(reader.stored_documents()) == stored
 
 
-def test_a_read_only_index_reads_one_snapshot_while_a_writer_commits(tmp_path, seeds_dir, later_seeds):
-    from provenance.report.model import build_report
-    from provenance.store.health import check_consistency
+@pytest.mark.parametrize("reader_of", ["report", "diagnosis"])
+def test_a_report_and_a_diagnosis_each_read_one_snapshot_while_a_writer_commits(tmp_path, seeds_dir, later_seeds,
+                                                                                 monkeypatch, reader_of):
+    """A scan commits (batches, merged segments, findings) in the middle of a read: the
+    read sees none of it, the next read sees all of it."""
+    from provenance.report import model
+    from provenance.store import health, queries
 
+    # Midway: after the report has read the documents, before the findings; after the
+    # diagnosis has counted orphans, before the segments.
+    read, module, name = {"report": (model.build_report, queries, "report_paragraphs"),
+                          "diagnosis": (partial(health.diagnose, deep=False), health, "_run_problems")}[reader_of]
     path = tmp_path / "index.sqlite"
     with Index.open(path) as writer:
         scan([seeds_dir], writer, ScanOptions(workers=1))
-    with Index.open(path, readonly=True) as reader:
-        before = (len(reader.stored_documents()), build_report(reader))
-        with Index.open(path) as writer:  # commits batches, merges segments, refreshes findings
+    original = getattr(module, name)
+
+    def scan_first(*args):
+        monkeypatch.setattr(module, name, original)
+        with Index.open(path) as writer:
             scan([seeds_dir, later_seeds], writer, ScanOptions(workers=1, batch_size=1))
-        # doctor, report and trace read one committed state, never parts of two
-        assert (len(reader.stored_documents()), build_report(reader)) == before
-        assert check_consistency(reader, deep=False) == []
+        return original(*args)
+
     with Index.open(path, readonly=True) as reader:
-        assert len(reader.stored_documents()) > before[0]
+        before = read(reader)
+        monkeypatch.setattr(module, name, scan_first)
+        assert read(reader) == before
+        assert read(reader) != before
+        assert health.diagnose(reader, deep=False).problems == []
 
 
 def test_no_sandbox_where_the_file_could_change_or_cannot_be_written(tmp_path, seeds_dir):
