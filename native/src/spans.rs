@@ -253,6 +253,8 @@ pub fn compressed(count: usize, source: &[i64], target: &[i64], weights: &[i64])
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn compressed_rows_list_each_edge_once_by_source_then_target() {
         let (ptr, targets, weights) = compressed(4, &[2, 0, 2, 0, 2], &[1, 3, 0, 3, 1], &[5, 6, 7, 8, 9]).unwrap();
@@ -262,8 +264,6 @@ mod tests {
         assert!(compressed(2, &[0], &[2], &[1]).is_err());
         assert_eq!(compressed(2, &[], &[], &[]).unwrap(), (vec![0, 0, 0], vec![], vec![]));
     }
-
-    use super::*;
 
     fn row(a: [i64; 4], b: [i64; 4], matched: i64) -> Vec<i64> {
         [a.as_slice(), b.as_slice(), &[matched]].concat()

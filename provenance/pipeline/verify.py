@@ -109,9 +109,14 @@ def realign(a: TokenStream, a_words: tuple[int, int], b: TokenStream, b_words: t
     """
     seed = config.align.seed_size
     rule = acceptance_args(config.align, config.segment.min_words, config.verify.min_similarity) if required else None
-    return _native_realign((a.seeds(seed), _u32(a.shingles), _i64(a.starts), _i64(a.ends), (int(a_words[0]), int(a_words[1]))),
-                           (b.seeds(seed), _u32(b.shingles), _i64(b.starts), _i64(b.ends), (int(b_words[0]), int(b_words[1]))),
-                           seed, config.shingle.size, scoring_args(config.align), rule, offsets)
+    return _native_realign(_side(a, a_words, seed), _side(b, b_words, seed), seed, config.shingle.size,
+                           scoring_args(config.align), rule, offsets)
+
+
+def _side(stream: TokenStream, words: tuple[int, int], seed: int) -> tuple:
+    """One side of the native ``realign``: seeds, shingles, word starts and ends, range."""
+    return (stream.seeds(seed), _u32(stream.shingles), _i64(stream.starts), _i64(stream.ends),
+            (int(words[0]), int(words[1])))
 
 
 def _i64(values: np.ndarray) -> np.ndarray:

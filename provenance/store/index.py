@@ -221,9 +221,9 @@ class Index:
     def snapshot(self) -> Iterator[sqlite3.Connection]:
         """One read snapshot across several statements (concurrent writers cannot shift
         what is read): a report read while a scan commits batches joins no half of one
-        batch with half of the next. Inside a sandbox, or another snapshot or
-        transaction, the open transaction already is one."""
-        if self.sandboxed or self.connection.in_transaction:
+        batch with half of the next. Inside an open transaction (a sandbox is one from
+        open to close, or another snapshot or write), that transaction already is one."""
+        if self.connection.in_transaction:
             yield self.connection
             return
         try:
