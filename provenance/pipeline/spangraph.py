@@ -328,7 +328,7 @@ class SpanGraph:
     def grown_units(self, new: set[int], group: list[int], origin_doc: int, docs: dict[int, DocKey]) -> set[int]:
         """The paragraph units whose copy findings can change when the spans ``new`` (with
         their edges) joined the cluster ``group`` while its origin and its certainty stayed
-        the same.
+        the same (spans of another stored cluster it joined count as new).
 
         What a copy span's findings read (see ``cluster_findings``): its direct matches to
         the origin and to earlier articles, the partners of spans of its sources'

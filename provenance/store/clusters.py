@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import sqlite3
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -147,10 +148,12 @@ def find_changes(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, Doc
             changed[number] = signature
     gone = set(stored) - kept
     grown = {} if lost is None else _grown(db, clusters, docs, changed, set(stored) - lost)
-    copy_units: set[int] = set().union(*grown.values())
+    copy_units: set[int] = set().union(*(units for units, _ in grown.values()))
+    # The stored clusters a grown one holds: what their articles' findings read is redone with it.
+    absorbed: set[ClusterKey] = set().union(*(keys for _, keys in grown.values()))
     signatures = {number: changed.pop(number) for number in grown}
     units: set[int] = {graph.nodes[n][0] for number in changed for n in clusters.groups[number - 1]}
-    for doc, start, end in gone - {cluster_key(clusters, number) for number in grown}:
+    for doc, start, end in gone - absorbed:
         row = db.execute("SELECT units FROM span_clusters WHERE doc = ? AND start = ? AND end = ?",
                          (doc, start, end)).fetchone()
         units.update(np.frombuffer(row[0], dtype="<i8").tolist())
@@ -168,15 +171,19 @@ def find_changes(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, Doc
 
 
 def _grown(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, DocKey], changed: dict[int, int | None],
-           intact: set[ClusterKey]) -> dict[int, set[int]]:
+           intact: set[ClusterKey]) -> dict[int, tuple[set[int], set[ClusterKey]]]:
     """Changed clusters that only gained spans, with the paragraph units whose copy
-    findings can change (:meth:`~provenance.pipeline.spangraph.SpanGraph.grown_units`).
+    findings can change (:meth:`~provenance.pipeline.spangraph.SpanGraph.grown_units`)
+    and the keys of the stored clusters they hold.
 
     A cluster has only grown when it is stored under its current key, lost no span since
-    (``intact``), every stored span of it is still in it and no span of another stored
-    cluster joined it (no merge), and its origin is as certain as before. Its other
-    articles' findings read nothing that changed, so a span reprinted by thousands of
-    articles no longer costs thousands of realignments per new copy.
+    (``intact``), every stored span of it is still in it, and its origin is as certain as
+    before. It may have merged other stored clusters, when each is ``intact`` and whole in
+    it: their spans count as new (their articles' findings are redone; the cluster keeps
+    its key, so its origin was the earliest of them all). Its other articles' findings read
+    nothing that changed, so a span reprinted by thousands of articles no longer costs
+    thousands of realignments per new copy, nor a new article joining a small cluster to
+    such a line's.
     """
     graph = clusters.graph
     todo = [number for number in changed if cluster_key(clusters, number) in intact
@@ -184,8 +191,8 @@ def _grown(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, DocKey], 
     spans = [(graph.nodes[n][0], graph.nodes[n][2], graph.nodes[n][3]) for number in todo for n in clusters.groups[number - 1]]
     stored = _keys_of_spans(db, spans)
     for number in todo:  # the stored state does not change during a refresh's loading
-        graph.cache[("grown", clusters.groups[number - 1][0])] = _grown_units(db, clusters, docs, number, stored)
-    grown: dict[int, set[int]] = {}
+        graph.cache[("grown", clusters.groups[number - 1][0])] = _grown_units(db, clusters, docs, number, stored, intact)
+    grown: dict[int, tuple[set[int], set[ClusterKey]]] = {}
     for number in changed:
         found = graph.cache.get(("grown", clusters.groups[number - 1][0]))
         if cluster_key(clusters, number) in intact and found is not None:
@@ -194,23 +201,26 @@ def _grown(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, DocKey], 
 
 
 def _grown_units(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, DocKey], number: int,
-                    stored: dict[tuple[int, int, int], ClusterKey]) -> set[int] | None:
-    """The paragraph units to redo if cluster ``number`` only grew, else ``None``."""
+                 stored: dict[tuple[int, int, int], ClusterKey],
+                 intact: set[ClusterKey]) -> tuple[set[int], set[ClusterKey]] | None:
+    """The paragraph units to redo and the stored clusters held if cluster ``number``
+    only grew (see :func:`_grown`), else ``None``."""
     graph = clusters.graph
     key = cluster_key(clusters, number)
     group = clusters.groups[number - 1]
     owners = [stored.get((graph.nodes[n][0], graph.nodes[n][2], graph.nodes[n][3])) for n in group]
-    if any(owner is not None and owner != key for owner in owners):
+    held = Counter(owner for owner in owners if owner is not None)
+    if held[key] == 0 or any(owner not in intact or count != _span_count(db, owner) for owner, count in held.items()):
         return None
-    new = {n for n, owner in zip(group, owners, strict=True) if owner is None}
-    if not new or len(group) - len(new) != _span_count(db, key):
+    new = {n for n, owner in zip(group, owners, strict=True) if owner != key}
+    if not new:
         return None
     members = [docs[d] for d in sorted({graph.nodes[n][1] for n in group})]
     before = [docs[d] for d in sorted({graph.nodes[n][1] for n in group if n not in new})]
     origin = docs[key[0]]
     if origin_certain(origin, members) != origin_certain(origin, before):
         return None
-    return graph.grown_units(new, group, origin.doc, docs)
+    return graph.grown_units(new, group, origin.doc, docs), set(held)
 
 
 def _keys_of_spans(db: sqlite3.Connection, spans: list[tuple[int, int, int]]) -> dict[tuple[int, int, int], ClusterKey]:

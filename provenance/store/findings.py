@@ -18,8 +18,9 @@ What keeps that cheap as the index grows:
   a native union-find, not a Python object per edge;
 * only clusters that gained, lost or changed a member are recomputed, with the copy
   articles they touch (:mod:`provenance.store.clusters`: clusters are stored under a
-  stable key with a signature); a cluster that only grew redoes just the articles its
-  new spans can reach, not all its members (a stock line reprinted by thousands of
+  stable key with a signature); a cluster that only grew (gaining new spans, or joining
+  other stored clusters whole under its own origin) redoes just the articles its new
+  spans can reach, not all its members (a stock line reprinted by thousands of
   articles would otherwise realign them all for each new copy); the graph loaded is
   built once and extended as components are added; the stock-phrase and notice filters are decided again
   only where their inputs changed (:mod:`provenance.store.drafts`); every other stored

@@ -82,6 +82,49 @@ def test_new_clusters_after_all_others_keep_the_others_numbers(corpus, tmp_path_
     assert any(numbered), "no scan kept the other clusters' numbers"
 
 
+def test_a_new_article_joining_two_stored_clusters_redoes_only_the_joined_ones(tmp_path, write_article, monkeypatch):
+    """An origin paragraph two copies took different halves of holds two clusters; an
+    article reprinting it whole joins them. The merged cluster keeps the first one's key
+    and origin, so only the second one's copy is redone (its findings move to that key),
+    not the first one's; the result is what a full refresh stores."""
+    from provenance.store import findings
+    from tests.conftest import prose
+
+    first, second = prose(1, sentences=3), prose(2, sentences=3)
+    write_article("a/origin.txt", "https://a.example/1", "2024-01-01T08:00:00Z", "Origin", [f"{first} {second}", prose(3)])
+    write_article("b/first.txt", "https://b.example/1", "2024-01-02T08:00:00Z", "First", [prose(4), first, prose(5)])
+    write_article("c/second.txt", "https://c.example/1", "2024-01-03T08:00:00Z", "Second", [prose(6), second, prose(7)])
+    corpus, ix = tmp_path / "corpus", tmp_path / "ix.sqlite"
+    with Index.open(ix) as index:
+        scan([corpus], index, ScanOptions(workers=1))
+        keys = index.connection.execute("SELECT doc, start, end FROM span_clusters ORDER BY doc, start").fetchall()
+        drafts_before = dict(index.connection.execute(
+            "SELECT d.path, f.id FROM finding_drafts AS f JOIN documents AS d ON d.id = f.copy_doc"))
+    assert len(keys) == 2 and drafts_before.keys() == {"b/first.txt", "c/second.txt"}
+    forgotten: list[int] = []
+    original = findings.forget_drafts
+
+    def forget(db, ids):  # type: ignore[no-untyped-def]
+        ids = list(ids)
+        forgotten.extend(ids)
+        return original(db, ids)
+
+    monkeypatch.setattr(findings, "forget_drafts", forget)
+    write_article("d/whole.txt", "https://d.example/1", "2024-01-04T08:00:00Z", "Whole", [f"{first} {second}", prose(8)])
+    with Index.open(ix) as index:
+        scan([corpus], index, ScanOptions(workers=1))
+        assert index.connection.execute("SELECT doc, start, end FROM span_clusters").fetchall() == [keys[0]]
+        moved = index.connection.execute(
+            """SELECT f.cluster_doc, f.cluster_start, f.cluster_end FROM finding_drafts AS f
+               JOIN documents AS d ON d.id = f.copy_doc WHERE d.path = 'c/second.txt'""").fetchall()
+    assert moved == [keys[0]]
+    assert drafts_before["c/second.txt"] in forgotten and drafts_before["b/first.txt"] not in forgotten
+    shutil.copyfile(ix, tmp_path / "full.sqlite")
+    with Index.open(tmp_path / "full.sqlite") as index:
+        refresh(index, full=True)
+    assert _stored(ix) == _stored(tmp_path / "full.sqlite")
+
+
 def _arrive(corpus: tuple[Path, list[Path]], work: Path, order: list[int], sizes: list[int]) -> None:
     """Copy the articles in ``order``, ``sizes`` at a time, scanning after each batch; after
     every scan the stored state equals a full refresh of a copy."""
