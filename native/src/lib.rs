@@ -10,6 +10,7 @@ pub mod align;
 pub mod anchors;
 pub mod candidates;
 pub mod entries;
+pub mod filters;
 pub mod graph;
 pub mod lsh;
 pub mod minhash;

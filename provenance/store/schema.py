@@ -10,7 +10,7 @@ from __future__ import annotations
 
 __all__ = ["APPLICATION_ID", "DDL", "EXPECTED_COLUMNS", "FINGERPRINT_INDEX", "FINGERPRINT_INDEX_DDL", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 #: Written to the SQLite header (``PRAGMA application_id``) so foreign files are spotted.
 APPLICATION_ID = 0x50505631  # "PPV1"
 #: The index boilerplate detection finds a paragraph's repeats by. A scan into an index
@@ -235,6 +235,11 @@ CREATE TABLE IF NOT EXISTS scans (
     findings INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS documents_path ON documents(path);
+-- Each band segment's membership filter (version 12, provenance.store.segments).
+CREATE TABLE IF NOT EXISTS band_filters (
+    segment INTEGER PRIMARY KEY,
+    bits BLOB NOT NULL
+);
 """
 
 #: Columns every table must have; checked when opening a file we did not create.
@@ -268,5 +273,6 @@ EXPECTED_COLUMNS: dict[str, frozenset[str]] = {
     "anchor_blocks": frozenset({"id", "anchors", "units"}),
     "band_segments": frozenset({"id", "band", "first_unit", "stop_unit", "size", "block", "first_block", "fences"}),
     "band_blocks": frozenset({"id", "keys", "units"}),
+    "band_filters": frozenset({"segment", "bits"}),
     "scans": frozenset({"id", "finished", "tool_version", "seen", "added", "changed", "removed", "skipped", "findings"}),
 }

@@ -229,3 +229,43 @@ def test_a_throwaway_index_builds_no_segments(seeds_dir, later_seeds, tmp_path, 
         scan([later_seeds], scratch, ScanOptions(workers=1))
         assert scratch.matched_through > before
         assert bandindex.indexed_through(scratch.connection) == before  # nothing built: thrown away
+
+
+def test_filters_rule_out_keys_stored_nowhere_and_never_a_stored_one(monkeypatch, tmp_path):
+    """Keys stored nowhere read almost no block once the filters rule them out (without
+    them, nearly one block each), and stored keys are found as without filters: a filter
+    never drops one."""
+    monkeypatch.setattr(bandindex, "RUNS_SHARE", 2.0)
+    read: list[int] = []
+    original = bandindex.SegmentStore.read
+
+    def counting(self, db, rowid, blocks, wanted):  # type: ignore[no-untyped-def]
+        read.append(len(blocks))
+        return original(self, db, rowid, blocks, wanted)
+
+    monkeypatch.setattr(bandindex.SegmentStore, "read", counting)
+    rng = np.random.default_rng(7)
+    count = 60_000  # ~180 blocks a band
+    keys = rng.integers(-(2**63), 2**63 - 1, size=(count, BANDS), dtype=np.int64)
+    with Index.open(tmp_path / "index.sqlite") as index:
+        with index.transaction(findings_current=None) as db:
+            keyruns.append_run(db, 1, keys, np.zeros(count, np.int64), np.zeros(count, np.int64))
+            bandindex.index_units(db, 1, count + 1, BANDS)
+        db = index.connection
+        assert bandindex.problems(db) == []
+        stored = np.unique(rng.choice(keys[:, 0], 300))
+        absent = np.setdiff1d(np.unique(rng.integers(-(2**63), 2**63 - 1, 300, dtype=np.int64)), keys[:, 0])
+        lookup = bandindex.Lookup(db, keyruns.dead_ranges(db))
+        with_filters = [lookup.members(0, wanted, count + 1) for wanted in (stored, np.union1d(stored, absent))]
+        read.clear()
+        assert lookup.members(0, absent, count + 1)[0].size == 0  # type: ignore[index]
+        assert sum(read) <= 15  # ~2 % of keys stored nowhere pass a filter
+        with index.transaction(findings_current=None) as tx:
+            tx.execute("DELETE FROM band_filters")
+        read.clear()
+        lookup.members(0, absent, count + 1)
+        assert sum(read) > 100
+        without = [lookup.members(0, wanted, count + 1) for wanted in (stored, np.union1d(stored, absent))]
+        for found, expected in zip(with_filters, without, strict=True):
+            assert found is not None and expected is not None and len(found[0]) >= len(stored)
+            assert found[0].tolist() == expected[0].tolist() and found[1].tolist() == expected[1].tolist()

@@ -87,6 +87,33 @@ def test_doctor_finds_a_truncated_segment_and_repair_rebuilds_the_segments(run_c
     assert run_cli("report", "--format", "json", "--index", str(index)).out == expected
 
 
+@pytest.mark.parametrize("damage", ["truncated", "dropped", "stray"])
+def test_doctor_finds_a_damaged_band_filter_and_repair_rebuilds_the_segments(run_cli, seeds_dir, tmp_path, damage):
+    index = tmp_path / "index.sqlite"
+    assert run_cli("scan", str(seeds_dir), "--index", str(index)).code == 0
+    expected = run_cli("report", "--format", "json", "--index", str(index)).out
+    with sqlite3.connect(index) as db:
+        filters = db.execute("SELECT COUNT(*) FROM band_filters").fetchone()[0]
+        assert filters == db.execute("SELECT COUNT(*) FROM band_segments").fetchone()[0] > 0
+        last = "(SELECT MAX(segment) FROM band_filters)"
+        if damage == "truncated":
+            db.execute(f"UPDATE band_filters SET bits = substr(bits, 1, 5) WHERE segment = {last}")
+        elif damage == "dropped":
+            db.execute(f"DELETE FROM band_filters WHERE segment = {last}")
+        else:
+            db.execute("INSERT INTO band_filters (segment, bits) SELECT MAX(segment) + 1, bits FROM band_filters")
+    found = run_cli("doctor", "--quick", "--index", str(index))
+    assert found.code == 2 and "Traceback" not in found.err, found.err
+    problem = [line for line in found.err.splitlines() if "band segment" in line]
+    assert len(problem) == 1 and ("is malformed" if damage != "stray" else "belong to no band segment") in problem[0]
+    repaired = run_cli("doctor", "--repair", "--quick", "--index", str(index))
+    assert repaired.code == 0 and "rebuilt the band segments (1 malformed)" in repaired.out, repaired.err
+    with sqlite3.connect(index) as db:
+        assert db.execute("SELECT COUNT(*) FROM band_filters").fetchone()[0] == filters
+    assert run_cli("doctor", "--quick", "--index", str(index)).code == 0
+    assert run_cli("report", "--format", "json", "--index", str(index)).out == expected
+
+
 @pytest.mark.parametrize("damage", ["truncated", "dropped"])
 def test_doctor_finds_damaged_unit_match_blobs_and_repair_rebuilds_them(run_cli, seeds_dir, tmp_path, damage):
     index = tmp_path / "index.sqlite"

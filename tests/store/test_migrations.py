@@ -1,5 +1,6 @@
 """Migrations that rewrite stored rows: version 11 keeps a unit row for paragraph units
-only, with each article's unit range in ``doc_units``."""
+only, with each article's unit range in ``doc_units``; version 12 gives each band segment
+a membership filter."""
 
 from __future__ import annotations
 
@@ -104,3 +105,25 @@ def test_units_laid_out_as_no_version_writes_them_are_refused_and_left_as_they_w
     assert _digest(path) == digest
     with closing(sqlite3.connect(path)) as db:
         assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "10"
+
+
+def test_a_version_11_index_gains_a_filter_per_band_segment(stored, later_seeds, tmp_path):
+    path, _, report = stored
+    with closing(sqlite3.connect(path)) as db, db:
+        filters = db.execute("SELECT segment, bits FROM band_filters ORDER BY segment").fetchall()
+        assert len(filters) == db.execute("SELECT COUNT(*) FROM band_segments").fetchone()[0] > 0
+        db.execute("DROP TABLE band_filters")
+        db.execute("UPDATE meta SET value = '11' WHERE key = 'schema_version'")
+    digest = _digest(path)
+    with Index.sandbox(path) as index:  # type: ignore[union-attr]  # a check: the table only, its lookups read blocks
+        assert index.connection.execute("SELECT COUNT(*) FROM band_filters").fetchone()[0] == 0
+        scan([later_seeds], index, ScanOptions(workers=1))
+        sandboxed = render_report(index, "json")
+    assert _digest(path) == digest
+    with Index.open(path) as index:  # a writable open migrates: each segment's filter made from its blocks
+        assert index.meta("schema_version") == str(SCHEMA_VERSION)
+        assert index.connection.execute("SELECT segment, bits FROM band_filters ORDER BY segment").fetchall() == filters
+        assert not check_consistency(index)
+        assert render_report(index, "json") == report
+        scan([later_seeds], index, ScanOptions(workers=1))
+        assert render_report(index, "json") == sandboxed

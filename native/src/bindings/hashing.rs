@@ -7,7 +7,7 @@ use pyo3::types::{PyBytes, PyString};
 
 use super::{contiguous, on_threads, positive, unit_bounds, value_error, Array};
 use crate::candidates::{self, Members};
-use crate::{anchors, entries, graph, lsh, minhash, shingle};
+use crate::{anchors, entries, filters, graph, lsh, minhash, shingle};
 
 /// MinHash signatures `(units, len(a))` uint32 of units `shingles[bounds[i]:bounds[i+1]]`
 /// with permutations `(a, b)` (datasketch `affine32`), on `threads` threads (0: all cores).
@@ -142,6 +142,26 @@ fn sort_entries<'py>(
     }
     let (keys, units) = py.detach(|| entries::sort_entries(keys, units));
     Ok((PyArray1::from_vec(py, keys), PyArray1::from_vec(py, units)))
+}
+
+/// The membership filter of a segment's `keys` (see `filters`): uint64 words.
+#[pyfunction]
+fn membership_filter<'py>(py: Python<'py>, keys: PyReadonlyArray1<'py, i64>) -> PyResult<Array<'py, u64>> {
+    let keys = contiguous(&keys, "keys")?;
+    let filter = py.detach(|| filters::build(keys));
+    Ok(PyArray1::from_vec(py, filter))
+}
+
+/// Whether each of `keys` may be in the membership filter `words` (`False`: surely not).
+#[pyfunction]
+fn filter_contains<'py>(
+    py: Python<'py>,
+    words: PyReadonlyArray1<'py, u64>,
+    keys: PyReadonlyArray1<'py, i64>,
+) -> PyResult<Array<'py, bool>> {
+    let (words, keys) = (contiguous(&words, "words")?, contiguous(&keys, "keys")?);
+    let found = py.detach(|| filters::contains(words, keys));
+    Ok(PyArray1::from_vec(py, found))
 }
 
 /// The rows of an `(n, 2)` int64 array of pairs, sorted, each once.
@@ -288,6 +308,8 @@ pub(super) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(candidate_pairs, module)?)?;
     module.add_function(wrap_pyfunction!(unique_pairs, module)?)?;
     module.add_function(wrap_pyfunction!(sort_entries, module)?)?;
+    module.add_function(wrap_pyfunction!(membership_filter, module)?)?;
+    module.add_function(wrap_pyfunction!(filter_contains, module)?)?;
     module.add_function(wrap_pyfunction!(wanted_positions, module)?)?;
     module.add_function(wrap_pyfunction!(word_hashes, module)?)?;
     module.add_function(wrap_pyfunction!(shingle_hashes, module)?)?;

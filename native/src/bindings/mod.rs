@@ -93,6 +93,7 @@ fn on_threads<T: Send>(threads: i64, work: impl FnOnce() -> T + Send) -> PyResul
 #[pymodule]
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("ABBREVIATIONS", PyTuple::new(module.py(), split::ABBREVIATIONS)?)?;
+    module.add("FILTER_BITS_PER_KEY", crate::filters::BITS_PER_KEY)?;
     text::register(module)?;
     hashing::register(module)?;
     align::register(module)?;
