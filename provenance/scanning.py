@@ -47,6 +47,7 @@ from provenance.pipeline.batch import process_batch
 from provenance.records import Document
 from provenance.store.findings import refresh
 from provenance.store.index import Index, StoredDocument
+from provenance.store.liveness import scanning
 from provenance.store.matching import match_pending
 from provenance.store.writer import FingerprintIndex, write_batch
 
@@ -174,11 +175,8 @@ def scan_into(
     warn: Warn | None = None,
     observe: Observe | None = None,
 ) -> ScanSummary:
-    """Open (or create) the index at ``index_path`` with ``config`` and :func:`scan` into it.
-
-    The engine is checked first, so a wrong ``--engine``/``--scheduler`` never leaves a
-    new, empty index behind.
-    """
+    """Open (or create) the index at ``index_path`` with ``config`` and :func:`scan` into it;
+    the engine is checked first, so a wrong ``--engine`` never leaves a new, empty index."""
     check_engine(options.engine, options.scheduler)
     with Index.open(index_path, config) as index:
         return _scan(paths, index, options, warn, None, observe)
@@ -188,17 +186,19 @@ def _scan(paths: Sequence[str | os.PathLike[str]], index: Index, options: ScanOp
           progress: Progress | None, observe: Observe | None) -> ScanSummary:
     summary = ScanSummary()
     tracker = _Tracker(observe)
-    changes = plan_changes(paths, index, options, summary, warn, tracker)
-    summary.matches = apply_changes(index, changes, options, progress, tracker)
-    if options.prune:
-        gone = [doc.id for source, doc in index.stored_documents().items() if not source_exists(source)]
-        index.remove_documents(gone)
-        summary.removed += len(gone)
-    # Findings depend on the whole index; recompute them only when a write made them stale.
-    tracker.update(phase="refreshing findings")
-    summary.findings = index.findings_count() if index.findings_current else refresh(
-        index, labeller=component_labeller(options.engine, options.scheduler, options.workers, options.workdir))
-    index.record_scan(summary.seen, summary.added, summary.changed, summary.removed, len(summary.skipped), summary.findings)
+    with scanning(index):  # readers tell this scan's unfinished work from an interrupted one's
+        changes = plan_changes(paths, index, options, summary, warn, tracker)
+        summary.matches = apply_changes(index, changes, options, progress, tracker)
+        if options.prune:
+            gone = [doc.id for source, doc in index.stored_documents().items() if not source_exists(source)]
+            index.remove_documents(gone)
+            summary.removed += len(gone)
+        # Findings depend on the whole index; recompute them only when a write made them stale.
+        tracker.update(phase="refreshing findings")
+        summary.findings = index.findings_count() if index.findings_current else refresh(
+            index, labeller=component_labeller(options.engine, options.scheduler, options.workers, options.workdir))
+        index.record_scan(summary.seen, summary.added, summary.changed, summary.removed, len(summary.skipped),
+                          summary.findings)
     return summary
 
 

@@ -267,5 +267,7 @@ def doctor_command(index_path: Path | None, config_path: Path | None, quiet: boo
         raise SchemaError(f"{index_path}: {len(problems)} problem(s): " + "; ".join(problems[:20]))
     waiting = (f"; {pending} passages not matched yet (an interrupted scan): 'provenance doctor --repair' or the next "
                "scan matches them") if pending else ""
+    if diagnosis.scan_running:
+        waiting = f"; a scan is writing it now{f', {pending} passages not matched yet' if pending else ''}"
     if not quiet:
         click.echo(f"{index_path}: OK ({diagnosis.documents} documents, last scan {diagnosis.last_scan or 'never'}{waiting})")

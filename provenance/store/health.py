@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 
 import numpy as np
@@ -24,6 +25,7 @@ from provenance.records import Document
 from provenance.store import anchorindex, bandindex, keyruns, queries, unitmatches
 from provenance.store.findings import refresh
 from provenance.store.index import Index
+from provenance.store.liveness import scan_running
 from provenance.store.matching import match_pending
 from provenance.store.unfinished import UnfinishedWork, pending_units, unfinished_work
 
@@ -85,15 +87,17 @@ class Diagnosis:
     documents: int
     last_scan: str | None  # when the latest scan finished, None before the first
     pending_passages: int
+    scan_running: bool = False  # a scan is writing the index now: pending work is its own
 
 
 def diagnose(index: Index, deep: bool = True) -> Diagnosis:
     """SQLite's integrity check, then the index's own (``deep``: re-process every text),
     all of one read snapshot: a scan committing meanwhile is no inconsistency."""
     with index.snapshot() as db:
-        problems = integrity_problems(index) + check_consistency(index, deep=deep)
+        running = bool(scan_running(Path(index.path)))
+        problems = integrity_problems(index) + check_consistency(index, deep=deep, scan_running=running)
         return Diagnosis(problems, queries.document_count(db), queries.last_scan_finished(db),
-                         unfinished_work(index).pending_passages)
+                         unfinished_work(index).pending_passages, running)
 
 
 def finish_work(index: Index) -> Repair:
@@ -121,15 +125,17 @@ def integrity_problems(index: Index) -> list[str]:
     return [] if rows == ["ok"] else rows
 
 
-def check_consistency(index: Index, deep: bool = True) -> list[str]:
-    """Problems found, one line each (empty when consistent). ``deep`` reprocesses text."""
+def check_consistency(index: Index, deep: bool = True, scan_running: bool = False) -> list[str]:
+    """Problems found, one line each (empty when consistent). ``deep`` reprocesses text;
+    ``scan_running``: a scan is writing the index (a first one drops the fingerprint index
+    until its end)."""
     db = index.connection
     problems = [f"{count} {what}" for what, sql in _ORPHANS.items() if (count := db.execute(sql).fetchone()[0])]
     problems.extend(_run_problems(index, index.config.num_bands))
     problems.extend(f"{line}; 'provenance doctor --repair' rebuilds it"
                     for segments, _ in _SEGMENTS for line in segments.problems(db))
     problems.extend(f"{line}; 'provenance doctor --repair' rebuilds them" for line in unitmatches.problems(db))
-    if not index.has_fingerprint_index():
+    if not index.has_fingerprint_index() and not scan_running:
         problems.append("the paragraphs' fingerprint index is missing (a first scan was interrupted); "
                         "'provenance doctor --repair' or the next scan builds it")
     lengths = {}
