@@ -82,12 +82,12 @@ def test_new_clusters_after_all_others_keep_the_others_numbers(corpus, tmp_path_
     assert any(numbered), "no scan kept the other clusters' numbers"
 
 
-def test_a_new_article_joining_two_stored_clusters_redoes_only_the_joined_ones(tmp_path, write_article, monkeypatch):
+def test_a_new_article_joining_two_stored_clusters_redoes_only_the_joined_ones(tmp_path, write_article,
+                                                                              forgotten_drafts):
     """An origin paragraph two copies took different halves of holds two clusters; an
     article reprinting it whole joins them. The merged cluster keeps the first one's key
     and origin, so only the second one's copy is redone (its findings move to that key),
     not the first one's; the result is what a full refresh stores."""
-    from provenance.store import findings
     from tests.conftest import prose
 
     first, second = prose(1, sentences=3), prose(2, sentences=3)
@@ -101,15 +101,7 @@ def test_a_new_article_joining_two_stored_clusters_redoes_only_the_joined_ones(t
         drafts_before = dict(index.connection.execute(
             "SELECT d.path, f.id FROM finding_drafts AS f JOIN documents AS d ON d.id = f.copy_doc"))
     assert len(keys) == 2 and drafts_before.keys() == {"b/first.txt", "c/second.txt"}
-    forgotten: list[int] = []
-    original = findings.forget_drafts
-
-    def forget(db, ids):  # type: ignore[no-untyped-def]
-        ids = list(ids)
-        forgotten.extend(ids)
-        return original(db, ids)
-
-    monkeypatch.setattr(findings, "forget_drafts", forget)
+    forgotten = forgotten_drafts  # filled by the refresh of the scan below
     write_article("d/whole.txt", "https://d.example/1", "2024-01-04T08:00:00Z", "Whole", [f"{first} {second}", prose(8)])
     with Index.open(ix) as index:
         scan([corpus], index, ScanOptions(workers=1))

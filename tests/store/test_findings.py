@@ -76,11 +76,10 @@ def _drafts_of(index: Index, doc_path: str) -> dict[int, int]:
            WHERE d.path = ?""", (doc_path,)).fetchall())
 
 
-def test_a_late_arrival_redoes_only_the_paragraph_it_touches(tmp_path, write_article, monkeypatch):
+def test_a_late_arrival_redoes_only_the_paragraph_it_touches(tmp_path, write_article, forgotten_drafts):
     """An earlier-dated article arriving late that shares one paragraph with a copy redoes
     that paragraph's finding; the copy's other reused paragraph's finding is not touched
     (never forgotten and written again), and the result is what a full refresh stores."""
-    from provenance.store import findings
     from tests.conftest import prose
 
     wire, other = prose(1, sentences=4), prose(2, sentences=4)
@@ -91,15 +90,7 @@ def test_a_late_arrival_redoes_only_the_paragraph_it_touches(tmp_path, write_art
         scan([corpus], index, ScanOptions(workers=1))
         before = _drafts_of(index, "b/copy.txt")
     assert len(before) == 2
-    forgotten: list[int] = []
-    original = findings.forget_drafts
-
-    def forget(db, ids):  # type: ignore[no-untyped-def]
-        ids = list(ids)
-        forgotten.extend(ids)
-        return original(db, ids)
-
-    monkeypatch.setattr(findings, "forget_drafts", forget)
+    forgotten = forgotten_drafts  # filled by the refresh of the scan below
     write_article("c/late.txt", "https://c.example/1", "2024-01-02T08:00:00Z", "Late", [wire, prose(5)])
     with Index.open(ix) as index:
         scan([corpus], index, ScanOptions(workers=1))
