@@ -144,4 +144,9 @@ def copy_index(source: Path, target: Path) -> Path:
         if leftover.exists():
             leftover.unlink()
     shutil.copyfile(source, target)
+    # Flushed here, in the setup: the copy's gigabytes of dirty pages would otherwise be
+    # written back during the measured scan, whose first checkpoint fsyncs the file (at
+    # 100k articles that added ~3 s to the incremental scan's time).
+    with open(target, "rb+") as copied:
+        os.fsync(copied.fileno())
     return target

@@ -36,8 +36,11 @@ import polars as pl
 import xxhash
 
 from provenance.config import Config
+from provenance.execution.local import after_polars_import
 from provenance.pipeline.batch import ProcessedBatch, process_batch
 from provenance.records import Document
+
+after_polars_import()  # a local worker keeps ignoring Ctrl-C (see provenance.execution.local)
 
 __all__ = ["ShardedStage", "read_shard", "shard_key", "sharded", "stage_in", "write_shard"]
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from provenance._native import locality_order as _native_locality_order
 
-__all__ = ["in_sorted", "locality_order", "unique_inverse", "unique_sorted"]
+__all__ = ["in_sorted", "last_per_key", "locality_order", "unique_inverse", "unique_sorted"]
 
 
 def unique_sorted(values: np.ndarray) -> np.ndarray:
@@ -35,6 +35,17 @@ def in_sorted(values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
         return np.zeros(np.shape(values), dtype=bool)
     at = np.minimum(np.searchsorted(wanted, values), len(wanted) - 1)
     return np.asarray(wanted[at] == values)
+
+
+def last_per_key(keys: np.ndarray, units: np.ndarray, keep: int) -> tuple[np.ndarray, np.ndarray]:
+    """The last ``keep`` entries of each key of ``(keys, units)``, entries sorted by key
+    (the order within a key is kept: units ascending, the last are the newest)."""
+    if len(keys) <= keep:
+        return keys, units
+    starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+    ends = np.append(starts[1:], len(keys))
+    kept = np.repeat(ends, ends - starts) - np.arange(len(keys)) <= keep
+    return keys[kept], units[kept]
 
 
 def locality_order(pairs: np.ndarray) -> np.ndarray:

@@ -41,6 +41,7 @@ import numpy as np
 
 from provenance._native import membership_filter as _native_membership_filter
 from provenance._native import sort_entries as _native_sort_entries
+from provenance.pipeline.arrays import last_per_key
 from provenance.store import keyruns
 from provenance.store.segments import MAX_SPAN, Entries, SegmentStore, live
 
@@ -123,9 +124,10 @@ class Lookup:
                 "SELECT id, band, first_unit, size, block, first_block FROM band_segments ORDER BY id"):
             self._segments.setdefault(band, []).append((rowid, first_unit, size, block, first_block))
 
-    def members(self, band: int, wanted: np.ndarray, below: int) -> Entries | None:
+    def members(self, band: int, wanted: np.ndarray, below: int, keep: int | None = None) -> Entries | None:
         """Live entries ``(key, unit)`` of ``band`` with ``key`` in ``wanted`` (sorted
-        unique) and ``unit < below``, in ``(key, unit)`` order; ``None`` when the blocks
+        unique) and ``unit < below``, in ``(key, unit)`` order (with ``keep``, the last
+        ``keep`` of each key); ``None`` when the blocks
         that can hold them are more than :data:`RUNS_SHARE` of the band's entries (a scan
         adding many units): reading the runs (8 bytes per unit, not 12) is cheaper then."""
         segments = self._segments.get(band, [])
@@ -139,12 +141,16 @@ class Lookup:
         found_keys, found_units = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
         for ids, keys, (rowid, first_unit, _, _, _) in zip(blocks, held, segments, strict=True):
             keys, offsets = self._read(rowid, ids, keys)
+            keys, units = live(keys, offsets.astype(np.int64) + first_unit, self._dead)
+            keys, units = keys[units < below], units[units < below]
+            if keep is not None:  # a segment's entries are in (key, unit) order
+                keys, units = last_per_key(keys, units, keep)
             found_keys.append(keys)
-            found_units.append(offsets.astype(np.int64) + first_unit)
-        keys, units = live(np.concatenate(found_keys), np.concatenate(found_units), self._dead)
-        keys, units = keys[units < below], units[units < below]
+            found_units.append(units)
+        keys, units = np.concatenate(found_keys), np.concatenate(found_units)
         order = np.lexsort((units, keys))
-        return keys[order], units[order]
+        keys, units = keys[order], units[order]
+        return (keys, units) if keep is None else last_per_key(keys, units, keep)
 
     def _blocks(self, rowid: int, first_block: int, wanted: np.ndarray) -> np.ndarray:
         """Ids of the segment's blocks that can hold a wanted key."""

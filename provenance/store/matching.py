@@ -28,7 +28,7 @@ import numpy as np
 from provenance.config import Config
 from provenance.errors import SchemaError
 from provenance.pipeline.anchors import MalformedTokens
-from provenance.pipeline.arrays import locality_order, unique_sorted
+from provenance.pipeline.arrays import last_per_key, locality_order, unique_sorted
 from provenance.pipeline.lsh import Members, candidate_pairs, unique_pairs, wanted_positions
 from provenance.pipeline.verify import MatchColumns, verify_encoded_columns
 from provenance.store import anchorindex, bandindex, keyruns, unitmatches
@@ -96,8 +96,8 @@ def _match_once(index: Index, mapper: Mapper | None) -> int | None:
             task = partial(candidate_pairs, config=config.lsh, first_new=first_new)
             segments = bandindex.Lookup(db, dead)
             with keyruns.BandReader(db) as reader:  # closed before any table is dropped (open blobs lock them)
-                members = (band_members(reader, runs, masks, band, first_new, columns, segments)
-                           for band in range(num_bands))
+                members = (band_members(reader, runs, masks, band, first_new, columns, segments,
+                                        keep=config.lsh.max_bucket + 1) for band in range(num_bands))
                 band_pairs = _union((mapper or map)(task, members))  # type: ignore[operator]
             anchored, fresh = _anchor_pass(db, dead, first_new, columns, config.align.max_anchor_units)
             pairs = unique_pairs([band_pairs, anchored])
@@ -241,10 +241,12 @@ def _pairs_of_groups(values: np.ndarray, units: np.ndarray, first_new: int, colu
 
 def band_members(
     reader: keyruns.BandReader, runs: list[keyruns.Run], masks: dict[int, np.ndarray], band: int, first_new: int,
-    columns: keyruns.UnitColumns, segments: bandindex.Lookup | None = None,
+    columns: keyruns.UnitColumns, segments: bandindex.Lookup | None = None, keep: int | None = None,
 ) -> Members:
     """Every live member of the band's buckets that hold a unit with id ``>= first_new``
-    (buckets of one included: they pair nothing, and finding them would cost a sort).
+    (buckets of one included: they pair nothing, and finding them would cost a sort); with
+    ``keep``, the last ``keep`` stored ones of each, all :func:`candidate_pairs` reads (a
+    1,000-article scan into a 100k index found 4M members where 0.2M pair anything).
 
     Stored members are looked up by key in ``segments`` (``None``: none); the stored units
     they do not cover (all of them when the new keys are so many that the segments would
@@ -267,7 +269,7 @@ def band_members(
     stored_any = covered > 0 or any(run.first_unit < first_new for run in runs)
     wanted = unique_sorted(_cat(new_keys)) if stored_any else np.zeros(0, dtype=np.int64)
     if len(wanted):
-        found = segments.members(band, wanted, covered) if segments is not None else None
+        found = segments.members(band, wanted, covered, keep) if segments is not None else None
         if found is not None:
             old_keys.append(found[0])
             old_units.append(found[1])
@@ -285,8 +287,14 @@ def band_members(
             owner = np.searchsorted(bounds, at, side="right") - 1
             old_keys.append(keys[at])
             old_units.append(at - bounds[owner] + np.asarray([units.start for _, units in group], dtype=np.int64)[owner])
-    members = np.concatenate([_cat(old_units), _cat(new_units)])
-    return Members(np.concatenate([_cat(old_keys), _cat(new_keys)]), members, *columns.lookup(members))
+    old_key, old_unit = _cat(old_keys), _cat(old_units)
+    if keep is not None and len(old_key) > keep:
+        # Segment entries come in (key, unit) order, then the runs' units (all later) in
+        # unit order: a stable sort by key puts them in (key, unit) order.
+        order = np.argsort(old_key, kind="stable")
+        old_key, old_unit = last_per_key(old_key[order], old_unit[order], keep)
+    members = np.concatenate([old_unit, _cat(new_units)])
+    return Members(np.concatenate([old_key, _cat(new_keys)]), members, *columns.lookup(members))
 
 
 def _grouped(spans: list[tuple[keyruns.Run, range]]) -> Iterator[list[tuple[keyruns.Run, range]]]:

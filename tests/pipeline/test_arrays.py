@@ -6,7 +6,13 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from provenance.pipeline.arrays import in_sorted, locality_order, unique_inverse, unique_sorted
+from provenance.pipeline.arrays import (
+    in_sorted,
+    last_per_key,
+    locality_order,
+    unique_inverse,
+    unique_sorted,
+)
 
 
 @given(st.lists(st.integers(-(2**63), 2**63 - 1) | st.integers(-3, 3), max_size=80), st.booleans())
@@ -55,3 +61,14 @@ def test_locality_order_puts_pairs_of_the_same_group_in_the_same_chunk():
     in_id_order = _distinct_per_chunk(pairs, np.arange(len(pairs)), chunk)
     nearby = _distinct_per_chunk(pairs, locality_order(pairs), chunk)
     assert nearby <= groups * size * 1.2 < in_id_order / 2
+
+
+@given(st.lists(st.tuples(st.integers(-3, 3), st.integers(0, 50)), max_size=60), st.integers(1, 4))
+def test_last_per_key_keeps_each_keys_newest_entries(entries, keep):
+    entries = sorted(entries)
+    keys = np.array([key for key, _ in entries], dtype=np.int64)
+    units = np.array([unit for _, unit in entries], dtype=np.int64)
+    got_keys, got_units = last_per_key(keys, units, keep)
+    expected = [entry for key in sorted(set(keys.tolist()))
+                for entry in [e for e in entries if e[0] == key][-keep:]]
+    assert list(zip(got_keys.tolist(), got_units.tolist(), strict=True)) == expected

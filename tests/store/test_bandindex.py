@@ -58,14 +58,15 @@ def _batch(index: Index, count: int, seed: int) -> None:
         index.set_meta(db, "next_unit", first + count)
 
 
-def _members(index: Index, first_new: int, band: int, indexed: bool) -> list[tuple[int, int, int, int]]:
+def _members(index: Index, first_new: int, band: int, indexed: bool,
+             keep: int | None = None) -> list[tuple[int, int, int, int]]:
     db = index.connection
     runs = keyruns.runs(db)
     dead = keyruns.dead_ranges(db)
     masks = {run.rowid: keyruns.live_mask(run, dead) for run in runs}
     segments = bandindex.Lookup(db, dead) if indexed else None
     with keyruns.BandReader(db) as reader:
-        members = band_members(reader, runs, masks, band, first_new, keyruns.UnitColumns(db, runs), segments)
+        members = band_members(reader, runs, masks, band, first_new, keyruns.UnitColumns(db, runs), segments, keep)
     rows = sorted(zip(*(column.tolist() for column in members), strict=True))
     assert len(rows) == len(set(rows))  # a member once, whether from segments or runs
     assert all(doc == unit // 3 and content == doc * 7 + 1 for _, unit, doc, content in rows)  # as _batch wrote them
@@ -101,7 +102,16 @@ def test_band_members_from_segments_are_those_of_the_full_scan(small_segments, m
         covered = bandindex.indexed_through(index.connection)
         for first_new in {data.draw(st.integers(1, stop - 1)), max(1, covered), stop - 1}:
             for band in range(BANDS):
-                assert _members(index, first_new, band, indexed=True) == _members(index, first_new, band, indexed=False)
+                every = _members(index, first_new, band, indexed=False)
+                assert _members(index, first_new, band, indexed=True) == every
+                # Kept: each bucket's last ``keep`` stored members (all candidate pairs read).
+                for keep in (1, 2):
+                    stored = [row for row in every if row[1] < first_new]
+                    tails = [row for i, row in enumerate(stored)
+                             if sum(1 for later in stored[i + 1 :] if later[0] == row[0]) < keep]
+                    expected = sorted(tails + [row for row in every if row[1] >= first_new])
+                    for indexed in (True, False):
+                        assert _members(index, first_new, band, indexed, keep) == expected
 
 
 def test_a_lookup_finds_every_live_entry_of_the_wanted_keys(small_segments, monkeypatch, tmp_path):
