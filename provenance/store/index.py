@@ -32,7 +32,12 @@ from provenance.store.opening import (
     translate,
     validate,
 )
-from provenance.store.schema import FINGERPRINT_INDEX, FINGERPRINT_INDEX_DDL
+from provenance.store.schema import (
+    DOCUMENT_KEYS_INDEX_DDL,
+    FINGERPRINT_INDEX,
+    FINGERPRINT_INDEX_DDL,
+    document_keys_hint,
+)
 from provenance.store.stale import note_deleted
 
 __all__ = ["Index", "StoredDocument", "delete_documents"]
@@ -158,6 +163,10 @@ class Index:
             # A first scan builds it after its batches (writer.FingerprintIndex): it was killed.
             self.build_fingerprint_index()
             mended.append("built the paragraphs' fingerprint index an interrupted scan left out")
+        if not self.sandboxed and not document_keys_hint(self.connection):
+            # Not a repair (nothing is said): a file from before the index gains it once.
+            with self.transaction(findings_current=None) as db:
+                db.execute(DOCUMENT_KEYS_INDEX_DDL)
         if self.connection.execute("SELECT 1 FROM key_runs WHERE stop_unit <= first_unit LIMIT 1").fetchone():
             with self.transaction(findings_current=None) as db:
                 dropped = drop_empty_runs(db)

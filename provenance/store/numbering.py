@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from provenance.store.schema import document_keys_hint
+
 __all__ = ["pending", "renumber_all", "settle_numbers"]
 
 #: Temp table whose presence says the stored numbers are stale.
@@ -50,13 +52,13 @@ def _number(db: sqlite3.Connection, rows: str = "") -> None:
     limiting the rows written."""
     db.execute("DROP TABLE IF EXISTS temp.numbered")
     db.execute(
-        """CREATE TEMP TABLE numbered AS
+        f"""CREATE TEMP TABLE numbered AS
            SELECT k.cluster_doc, k.cluster_start, k.cluster_end, ROW_NUMBER() OVER (
                ORDER BY d.published_us IS NULL, COALESCE(d.published_us, 0), d.content_hash,
                         k.cluster_doc, k.cluster_start, k.cluster_end) AS number
            FROM (SELECT DISTINCT f.cluster_doc, f.cluster_start, f.cluster_end
                  FROM reuses AS r JOIN finding_drafts AS f ON f.id = r.id) AS k
-           JOIN documents AS d ON d.id = k.cluster_doc""")
+           JOIN documents AS d {document_keys_hint(db)} ON d.id = k.cluster_doc""")
     db.execute(
         """UPDATE reuses SET cluster = n.number FROM finding_drafts AS f JOIN temp.numbered AS n
            ON n.cluster_doc = f.cluster_doc AND n.cluster_start = f.cluster_start AND n.cluster_end = f.cluster_end
