@@ -76,6 +76,7 @@ from provenance.store.drafts import (
 )
 from provenance.store.index import Index
 from provenance.store.passages import Texts, Units, fill_temp, read_streams
+from provenance.store.schema import document_keys_hint
 from provenance.store.stale import Stale, since_last_refresh
 from provenance.store.stale import clear as clear_stale
 from provenance.store.subgraph import Subgraph
@@ -372,6 +373,6 @@ def _without_stock_phrases(db: sqlite3.Connection, findings: list[Finding], text
 
 def _doc_keys(db: sqlite3.Connection, doc_ids: Iterable[int]) -> dict[int, DocKey]:
     rows = fill_temp(db, "edge_docs", ["id"], [sorted(doc_ids)],
-                 """SELECT d.id, d.published_us, d.date_only, d.content_hash
-                    FROM temp.edge_docs AS e JOIN documents AS d ON d.id = e.id""")
+                 f"""SELECT d.id, d.published_us, d.date_only, d.content_hash
+                     FROM temp.edge_docs AS e JOIN documents AS d {document_keys_hint(db)} ON d.id = e.id""")
     return {doc: DocKey(doc, published, bool(date_only), content_hash) for doc, published, date_only, content_hash in rows}
