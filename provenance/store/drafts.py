@@ -36,7 +36,7 @@ from provenance.pipeline.phrases import (
 from provenance.store.anchorindex import anchor_totals
 from provenance.store.numbering import pending, renumber_all
 from provenance.store.passages import Texts
-from provenance.store.schema import document_keys_hint
+from provenance.store.schema import DOCUMENT_KEYS_INDEX, index_hint
 
 __all__ = ["Draft", "forget_drafts", "insert_drafts", "numbers_before", "recheck_notices", "recheck_stock", "renumber",
            "sync_reuses"]
@@ -287,7 +287,7 @@ def _origin_order(db: sqlite3.Connection, keys: list[ClusterKey]) -> dict[Cluste
     _fill(db, "ordered_docs", ["id"], [(doc,) for doc in sorted({key[0] for key in keys})])
     docs = {doc: (published is None, published or 0, content_hash) for doc, published, content_hash in db.execute(
         f"SELECT d.id, d.published_us, d.content_hash FROM temp.ordered_docs AS o "
-        f"JOIN documents AS d {document_keys_hint(db)} ON d.id = o.id")}
+        f"JOIN documents AS d {index_hint(db, DOCUMENT_KEYS_INDEX)} ON d.id = o.id")}
     return {key: (*docs[key[0]], *key) for key in keys}
 
 

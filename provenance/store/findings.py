@@ -76,7 +76,7 @@ from provenance.store.drafts import (
 )
 from provenance.store.index import Index
 from provenance.store.passages import Texts, Units, fill_temp, read_streams
-from provenance.store.schema import document_keys_hint
+from provenance.store.schema import DOCUMENT_KEYS_INDEX, UNIT_PLACES_INDEX, index_hint
 from provenance.store.stale import Stale, since_last_refresh
 from provenance.store.stale import clear as clear_stale
 from provenance.store.subgraph import Subgraph
@@ -104,7 +104,7 @@ WHERE pa.boilerplate = 0 AND pb.boilerplate = 0
 ORDER BY m.a, m.b, m.a_start, m.b_start
 """
 #: Article and boilerplate flag of the units in ``temp.match_unit_info``.
-_UNIT_INFO = """SELECT u.id, u.doc_id, p.boilerplate FROM temp.match_unit_info AS w CROSS JOIN units AS u ON u.id = w.id
+_UNIT_INFO = """SELECT u.id, u.doc_id, p.boilerplate FROM temp.match_unit_info AS w CROSS JOIN units AS u {places} ON u.id = w.id
                 JOIN paragraphs AS p ON p.doc_id = u.doc_id AND p.idx = u.paragraph"""
 
 
@@ -242,12 +242,13 @@ def _recompute(db: sqlite3.Connection, config: Config, clusters: Clusters, docs:
     else:
         # A draft's copy span lies inside its paragraph: the unit's drafts are the
         # article's drafts within the unit's offsets.
+        places = index_hint(db, UNIT_PLACES_INDEX)
         old = fill_temp(db, "refreshed_units", ["id"], [sorted(copy_units)],
-                        """SELECT f.id, f.cluster_doc, f.cluster_start, f.cluster_end FROM temp.refreshed_units AS r
-                           CROSS JOIN units AS u ON u.id = r.id CROSS JOIN finding_drafts AS f ON f.copy_doc = u.doc_id
+                        f"""SELECT f.id, f.cluster_doc, f.cluster_start, f.cluster_end FROM temp.refreshed_units AS r
+                           CROSS JOIN units AS u {places} ON u.id = r.id CROSS JOIN finding_drafts AS f ON f.copy_doc = u.doc_id
                            WHERE f.copy_start >= u.start AND f.copy_end <= u.end""")
         copies = {doc for (doc,) in db.execute(
-            "SELECT DISTINCT u.doc_id FROM temp.refreshed_units AS r CROSS JOIN units AS u ON u.id = r.id")}
+            f"SELECT DISTINCT u.doc_id FROM temp.refreshed_units AS r CROSS JOIN units AS u {places} ON u.id = r.id")}
     forget_drafts(db, [row[0] for row in old])
     _fill_ids(db, "refreshed_copies", copies)
     new, drafted = _redo_drafts(db, config, clusters, docs, sorted(copies & docs.keys()), copy_units)
@@ -305,7 +306,8 @@ def _stored_matches(db: sqlite3.Connection) -> np.ndarray:
     ~2 s of a full refresh at 100k articles where the join took 5-7 s (a tuple per row)."""
     rows = unitmatches.every_match(db)
     units = unique_sorted(rows[:, [0, 3]])
-    info = np.asarray(fill_temp(db, "match_unit_info", ["id"], [units.tolist()], _UNIT_INFO), dtype=np.int64)
+    info = np.asarray(fill_temp(db, "match_unit_info", ["id"], [units.tolist()],
+                                _UNIT_INFO.format(places=index_hint(db, UNIT_PLACES_INDEX))), dtype=np.int64)
     info = info.reshape(-1, 3)
     live = info[info[:, 2] == 0]
     live = live[np.argsort(live[:, 0])]
@@ -345,7 +347,8 @@ def compute_findings(db: sqlite3.Connection, config: Config, *, labeller: Labell
     streams = read_streams(db, units)
     paragraphs = {unit: (start, end) for unit, start, end in fill_temp(
         db, "match_units", ["id"], [units.tolist()],
-        "SELECT u.id, u.start, u.end FROM temp.match_units AS w JOIN units AS u ON u.id = w.id")}
+        f"SELECT u.id, u.start, u.end FROM temp.match_units AS w JOIN units AS u {index_hint(db, UNIT_PLACES_INDEX)} "
+        "ON u.id = w.id")}
     docs = _doc_keys(db, _docs_of(matches))
     texts = Texts(db)
     findings = findings_from_matches(matches, docs, streams, paragraphs, texts, config, labeller)
@@ -374,5 +377,5 @@ def _without_stock_phrases(db: sqlite3.Connection, findings: list[Finding], text
 def _doc_keys(db: sqlite3.Connection, doc_ids: Iterable[int]) -> dict[int, DocKey]:
     rows = fill_temp(db, "edge_docs", ["id"], [sorted(doc_ids)],
                  f"""SELECT d.id, d.published_us, d.date_only, d.content_hash
-                     FROM temp.edge_docs AS e JOIN documents AS d {document_keys_hint(db)} ON d.id = e.id""")
+                     FROM temp.edge_docs AS e JOIN documents AS d {index_hint(db, DOCUMENT_KEYS_INDEX)} ON d.id = e.id""")
     return {doc: DocKey(doc, published, bool(date_only), content_hash) for doc, published, date_only, content_hash in rows}

@@ -33,10 +33,11 @@ from provenance.store.opening import (
     validate,
 )
 from provenance.store.schema import (
-    DOCUMENT_KEYS_INDEX_DDL,
     FINGERPRINT_INDEX,
     FINGERPRINT_INDEX_DDL,
-    document_keys_hint,
+    OPTIONAL_INDEXES,
+    index_hint,
+    optional_index_ddl,
 )
 from provenance.store.stale import note_deleted
 
@@ -163,10 +164,12 @@ class Index:
             # A first scan builds it after its batches (writer.FingerprintIndex): it was killed.
             self.build_fingerprint_index()
             mended.append("built the paragraphs' fingerprint index an interrupted scan left out")
-        if not self.sandboxed and not document_keys_hint(self.connection):
-            # Not a repair (nothing is said): a file from before the index gains it once.
+        missing = [name for name in OPTIONAL_INDEXES if not index_hint(self.connection, name)]
+        if missing and not self.sandboxed:
+            # Not a repair (nothing is said): a file from before them gains them once.
             with self.transaction(findings_current=None) as db:
-                db.execute(DOCUMENT_KEYS_INDEX_DDL)
+                for name in missing:
+                    db.execute(optional_index_ddl(name))
         if self.connection.execute("SELECT 1 FROM key_runs WHERE stop_unit <= first_unit LIMIT 1").fetchone():
             with self.transaction(findings_current=None) as db:
                 dropped = drop_empty_runs(db)

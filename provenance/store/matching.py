@@ -34,6 +34,7 @@ from provenance.pipeline.verify import MatchColumns, verify_encoded_columns
 from provenance.store import anchorindex, bandindex, keyruns, unitmatches
 from provenance.store.index import Index
 from provenance.store.passages import TokenBlobs, fill_temp
+from provenance.store.schema import UNIT_PLACES_INDEX, index_hint
 
 __all__ = ["anchor_pairs", "band_members", "match_pending"]
 
@@ -339,14 +340,13 @@ def _verify(db: sqlite3.Connection, config: Config, pairs: np.ndarray) -> MatchC
     return rows.take(np.lexsort(rows.columns[1::-1])) if chunked and len(rows) else rows
 
 
-#: Each unit's paragraph unit: the nearest paragraph unit at or below it (a short walk
-#: back by rowid; only paragraph units have rows, each right before its segments' ids,
-#: but for a version 10 file migrated in a check's sandbox), if the unit lies in that
-#: unit's article's range (else its article is gone).
+#: Each unit's paragraph unit: the nearest paragraph unit at or below it (a short walk back
+#: by id; only paragraph units have rows, each right before its segments' ids, but for a
+#: version 10 file migrated in a sandbox), if the unit lies in its article's range.
 _PARAGRAPH_OF = """
 SELECT w.id, p.id FROM temp.pair_units AS w
-CROSS JOIN units AS p ON p.id = (
-    SELECT q.id FROM units AS q WHERE q.id <= w.id AND q.kind = 'paragraph' ORDER BY q.id DESC LIMIT 1)
+CROSS JOIN units AS p {places} ON p.id = (
+    SELECT q.id FROM units AS q {places} WHERE q.id <= w.id AND q.kind = 'paragraph' ORDER BY q.id DESC LIMIT 1)
 CROSS JOIN doc_units AS d ON d.doc_id = p.doc_id
 WHERE w.id < d.stop"""
 
@@ -357,7 +357,8 @@ def _paragraph_pairs(db: sqlite3.Connection, pairs: np.ndarray) -> np.ndarray:
     if not len(pairs):
         return np.zeros((0, 2), dtype=np.int64)
     units = unique_sorted(pairs)
-    mapping = np.asarray(fill_temp(db, "pair_units", ["id"], [units.tolist()], _PARAGRAPH_OF), dtype=np.int64)
+    mapping = np.asarray(fill_temp(db, "pair_units", ["id"], [units.tolist()],
+                                   _PARAGRAPH_OF.format(places=index_hint(db, UNIT_PLACES_INDEX))), dtype=np.int64)
     # Units missing from ``mapping`` (their article deleted meanwhile) drop their pairs.
     paragraphs = _paragraphs_of(pairs, units, mapping.reshape(-1, 2))
     paragraphs = paragraphs[paragraphs[:, 0] != paragraphs[:, 1]]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from provenance.store.schema import document_keys_hint
+from provenance.store.schema import DOCUMENT_KEYS_INDEX, index_hint
 
 __all__ = ["pending", "renumber_all", "settle_numbers"]
 
@@ -58,7 +58,7 @@ def _number(db: sqlite3.Connection, rows: str = "") -> None:
                         k.cluster_doc, k.cluster_start, k.cluster_end) AS number
            FROM (SELECT DISTINCT f.cluster_doc, f.cluster_start, f.cluster_end
                  FROM reuses AS r JOIN finding_drafts AS f ON f.id = r.id) AS k
-           JOIN documents AS d {document_keys_hint(db)} ON d.id = k.cluster_doc""")
+           JOIN documents AS d {index_hint(db, DOCUMENT_KEYS_INDEX)} ON d.id = k.cluster_doc""")
     db.execute(
         """UPDATE reuses SET cluster = n.number FROM finding_drafts AS f JOIN temp.numbered AS n
            ON n.cluster_doc = f.cluster_doc AND n.cluster_start = f.cluster_start AND n.cluster_end = f.cluster_end

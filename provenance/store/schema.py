@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import sqlite3
 
-__all__ = ["APPLICATION_ID", "DDL", "DOCUMENT_KEYS_INDEX", "DOCUMENT_KEYS_INDEX_DDL", "EXPECTED_COLUMNS",
-           "FINGERPRINT_INDEX", "FINGERPRINT_INDEX_DDL", "SCHEMA_VERSION", "document_keys_hint"]
+__all__ = ["APPLICATION_ID", "DDL", "DOCUMENT_KEYS_INDEX", "EXPECTED_COLUMNS", "FINGERPRINT_INDEX",
+           "FINGERPRINT_INDEX_DDL", "OPTIONAL_INDEXES", "SCHEMA_VERSION", "UNIT_PLACES_INDEX", "index_hint",
+           "optional_index_ddl"]
 
 SCHEMA_VERSION = 12
 #: Written to the SQLite header (``PRAGMA application_id``) so foreign files are spotted.
@@ -22,21 +23,30 @@ APPLICATION_ID = 0x50505631  # "PPV1"
 #: scan killed) builds it again.
 FINGERPRINT_INDEX = "paragraphs_fingerprint"
 FINGERPRINT_INDEX_DDL = f"CREATE INDEX IF NOT EXISTS {FINGERPRINT_INDEX} ON paragraphs(fingerprint)"
-#: What orders articles (publication, content hash) by id, apart from their text: numbering
-#: the clusters and making the refresh's article keys read ~4 MB at 100k articles instead
-#: of a 16 KB page of the documents table per article (285 MB; a cold `check` spent ~2.7 s
-#: there). Optional: a file made before it has none until a writable open (not a `check`
-#: sandbox) builds it, and readers hint it only when it is there (:func:`document_keys_hint`).
+#: Covering indexes of the few columns the refresh and numbering read from the two tables
+#: whose rows carry blobs (an article's text, a passage's token stream), so that a look-up
+#: by id reads an index entry instead of a 16 KB page per row: ~4 MB and ~40 MB at 100k
+#: articles, against 285 MB and 1.2 GB of rows (a `check` whose index was not in the page
+#: cache spent ~2.7 s numbering the clusters alone). Optional: a file made before them
+#: gains them at a writable open (not in a `check` sandbox), and readers name one only when
+#: it is there (:func:`index_hint`).
 DOCUMENT_KEYS_INDEX = "documents_keys"
-DOCUMENT_KEYS_INDEX_DDL = (f"CREATE INDEX IF NOT EXISTS {DOCUMENT_KEYS_INDEX} "
-                           "ON documents(id, published_us, date_only, content_hash)")
+UNIT_PLACES_INDEX = "units_places"
+OPTIONAL_INDEXES = {
+    DOCUMENT_KEYS_INDEX: "ON documents(id, published_us, date_only, content_hash)",
+    UNIT_PLACES_INDEX: "ON units(id, doc_id, paragraph, kind, start, end)",
+}
 
 
-def document_keys_hint(db: sqlite3.Connection) -> str:
-    """``INDEXED BY`` :data:`DOCUMENT_KEYS_INDEX` for a join on ``documents`` that reads
-    only its order columns, or nothing when the file has no such index."""
-    found = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (DOCUMENT_KEYS_INDEX,)).fetchone()
-    return f"INDEXED BY {DOCUMENT_KEYS_INDEX}" if found else ""
+def optional_index_ddl(name: str) -> str:
+    return f"CREATE INDEX IF NOT EXISTS {name} {OPTIONAL_INDEXES[name]}"
+
+
+def index_hint(db: sqlite3.Connection, name: str) -> str:
+    """``INDEXED BY name`` (one of :data:`OPTIONAL_INDEXES`) for a join reading only its
+    columns, or nothing when the file has no such index."""
+    found = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (name,)).fetchone()
+    return f"INDEXED BY {name}" if found else ""
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -254,6 +264,7 @@ CREATE TABLE IF NOT EXISTS scans (
 );
 CREATE INDEX IF NOT EXISTS documents_path ON documents(path);
 CREATE INDEX IF NOT EXISTS documents_keys ON documents(id, published_us, date_only, content_hash);
+CREATE INDEX IF NOT EXISTS units_places ON units(id, doc_id, paragraph, kind, start, end);
 -- Each band segment's membership filter (version 12, provenance.store.segments).
 CREATE TABLE IF NOT EXISTS band_filters (
     segment INTEGER PRIMARY KEY,

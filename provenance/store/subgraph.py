@@ -25,6 +25,7 @@ from provenance.pipeline.arrays import in_sorted, unique_sorted
 from provenance.pipeline.spangraph import label_components
 from provenance.store import unitmatches
 from provenance.store.clusters import clusters_of_spans, stored_units
+from provenance.store.schema import UNIT_PLACES_INDEX, index_hint
 
 __all__ = ["Subgraph"]
 
@@ -32,7 +33,7 @@ __all__ = ["Subgraph"]
 Span = tuple[int, int, int]
 
 #: Article and boilerplate flag of the units in ``temp.subgraph_unit_info``.
-_UNITS = """SELECT u.id, u.doc_id, p.boilerplate FROM temp.subgraph_unit_info AS w CROSS JOIN units AS u ON u.id = w.id
+_UNITS = """SELECT u.id, u.doc_id, p.boilerplate FROM temp.subgraph_unit_info AS w CROSS JOIN units AS u {places} ON u.id = w.id
             JOIN paragraphs AS p ON p.doc_id = u.doc_id AND p.idx = u.paragraph"""
 
 
@@ -170,7 +171,7 @@ class Subgraph:
         db.execute("DROP TABLE IF EXISTS temp.subgraph_unit_info")
         db.execute("CREATE TEMP TABLE subgraph_unit_info (id INTEGER PRIMARY KEY)")
         db.executemany("INSERT INTO temp.subgraph_unit_info VALUES (?)", [(unit,) for unit in sorted(unknown)])
-        for unit, doc, boilerplate in db.execute(_UNITS):
+        for unit, doc, boilerplate in db.execute(_UNITS.format(places=index_hint(db, UNIT_PLACES_INDEX))):
             if not boilerplate:
                 docs[unit] = doc
         dead.update(unit for unit in unknown if unit not in docs)  # boilerplate, or no row any more

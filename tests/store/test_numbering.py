@@ -9,7 +9,7 @@ from pathlib import Path
 from provenance import Index, ScanOptions, scan
 from provenance.store import queries
 from provenance.store.numbering import pending, settle_numbers
-from provenance.store.schema import DOCUMENT_KEYS_INDEX, document_keys_hint
+from provenance.store.schema import OPTIONAL_INDEXES, index_hint
 from tests.conftest import prose
 
 STOCK = prose(1, sentences=3)
@@ -71,14 +71,15 @@ def test_a_kept_scan_leaves_nothing_pending(tmp_path, write_article):
     assert sorted(set(numbers)) == list(range(1, max(numbers) + 1))
 
 
-def test_an_index_made_before_the_document_keys_index_gains_it_on_a_scan_not_in_a_sandbox(tmp_path, write_article):
+def test_an_index_made_before_the_covering_indexes_gains_them_on_a_scan_not_in_a_sandbox(tmp_path, write_article):
     corpus = _corpus(write_article, tmp_path)
     new = _new(write_article, tmp_path / "new")
     path = tmp_path / "old.sqlite"
     with Index.open(path) as index:
         scan([corpus], index, ScanOptions(workers=1))
-        assert document_keys_hint(index.connection), "a new index has it"
-        index.connection.execute(f"DROP INDEX {DOCUMENT_KEYS_INDEX}")  # as an index made before it
+        for name in OPTIONAL_INDEXES:
+            assert index_hint(index.connection, name), "a new index has it"
+            index.connection.execute(f"DROP INDEX {name}")  # as an index made before it
     before = path.read_bytes()
 
     def touching(db, ids):
@@ -87,11 +88,11 @@ def test_an_index_made_before_the_document_keys_index_gains_it_on_a_scan_not_in_
     with Index.sandbox(path) as sandbox:  # type: ignore[union-attr]
         scan(new, sandbox, ScanOptions(workers=1))
         ids = {doc.id for source, doc in sandbox.stored_documents().items() if Path(source) in new}
-        assert not document_keys_hint(sandbox.connection), "a check's sandbox builds nothing"
+        assert not any(index_hint(sandbox.connection, name) for name in OPTIONAL_INDEXES), "a sandbox builds none"
         without = touching(sandbox.connection, ids)
     assert path.read_bytes() == before
     with Index.open(path) as index:
-        assert document_keys_hint(index.connection), "a writable open builds it"
+        assert all(index_hint(index.connection, name) for name in OPTIONAL_INDEXES), "a writable open builds them"
     with Index.sandbox(path) as sandbox:  # type: ignore[union-attr]
         scan(new, sandbox, ScanOptions(workers=1))
         assert touching(sandbox.connection, ids) == without  # the same numbers read either way
