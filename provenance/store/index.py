@@ -36,7 +36,7 @@ from provenance.store.schema import (
     FINGERPRINT_INDEX,
     FINGERPRINT_INDEX_DDL,
     OPTIONAL_INDEXES,
-    index_hint,
+    index_exists,
     optional_index_ddl,
 )
 from provenance.store.stale import note_deleted
@@ -164,8 +164,8 @@ class Index:
             # A first scan builds it after its batches (writer.FingerprintIndex): it was killed.
             self.build_fingerprint_index()
             mended.append("built the paragraphs' fingerprint index an interrupted scan left out")
-        missing = [name for name in OPTIONAL_INDEXES if not index_hint(self.connection, name)]
-        if missing and not self.sandboxed:
+        missing = [] if self.sandboxed else [name for name in OPTIONAL_INDEXES if not index_exists(self.connection, name)]
+        if missing:
             # Not a repair (nothing is said): a file from before them gains them once.
             with self.transaction(findings_current=None) as db:
                 for name in missing:
@@ -180,8 +180,7 @@ class Index:
     def has_fingerprint_index(self) -> bool:
         """Whether ``paragraphs_fingerprint`` exists (a first scan leaves it out while
         it writes its batches: :class:`provenance.store.writer.FingerprintIndex`)."""
-        return self.connection.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?",
-                                       (FINGERPRINT_INDEX,)).fetchone() is not None
+        return index_exists(self.connection, FINGERPRINT_INDEX)
 
     def build_fingerprint_index(self) -> None:
         """Build ``paragraphs_fingerprint`` if it is missing (one sort of the paragraphs)."""

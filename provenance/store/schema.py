@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 
 __all__ = ["APPLICATION_ID", "DDL", "DOCUMENT_KEYS_INDEX", "EXPECTED_COLUMNS", "FINGERPRINT_INDEX",
-           "FINGERPRINT_INDEX_DDL", "OPTIONAL_INDEXES", "SCHEMA_VERSION", "UNIT_PLACES_INDEX", "index_hint",
+           "FINGERPRINT_INDEX_DDL", "OPTIONAL_INDEXES", "SCHEMA_VERSION", "UNIT_PLACES_INDEX", "index_exists", "index_hint",
            "optional_index_ddl"]
 
 SCHEMA_VERSION = 12
@@ -42,11 +42,14 @@ def optional_index_ddl(name: str) -> str:
     return f"CREATE INDEX IF NOT EXISTS {name} {OPTIONAL_INDEXES[name]}"
 
 
+def index_exists(db: sqlite3.Connection, name: str) -> bool:
+    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (name,)).fetchone() is not None
+
+
 def index_hint(db: sqlite3.Connection, name: str) -> str:
     """``INDEXED BY name`` (one of :data:`OPTIONAL_INDEXES`) for a join reading only its
     columns, or nothing when the file has no such index."""
-    found = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (name,)).fetchone()
-    return f"INDEXED BY {name}" if found else ""
+    return f"INDEXED BY {name}" if index_exists(db, name) else ""
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -263,14 +266,13 @@ CREATE TABLE IF NOT EXISTS scans (
     findings INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS documents_path ON documents(path);
-CREATE INDEX IF NOT EXISTS documents_keys ON documents(id, published_us, date_only, content_hash);
-CREATE INDEX IF NOT EXISTS units_places ON units(id, doc_id, paragraph, kind, start, end);
 -- Each band segment's membership filter (version 12, provenance.store.segments).
 CREATE TABLE IF NOT EXISTS band_filters (
     segment INTEGER PRIMARY KEY,
     bits BLOB NOT NULL
 );
 """
+DDL += "".join(f"{optional_index_ddl(name)};\n" for name in OPTIONAL_INDEXES)  # a new index has them
 
 #: Columns every table must have; checked when opening a file we did not create.
 EXPECTED_COLUMNS: dict[str, frozenset[str]] = {
