@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from provenance._native import compressed_rows as _native_compressed_rows
 from provenance._native import locality_order as _native_locality_order
 
-__all__ = ["in_sorted", "last_per_key", "locality_order", "unique_inverse", "unique_sorted"]
+__all__ = ["appended_rows", "compressed_rows", "graph_rows", "in_sorted", "last_per_key", "locality_order", "unique_inverse",
+           "unique_sorted"]
 
 
 def unique_sorted(values: np.ndarray) -> np.ndarray:
@@ -60,3 +62,34 @@ def locality_order(pairs: np.ndarray) -> np.ndarray:
     """
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     return _native_locality_order(np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1]))
+
+
+def compressed_rows(count: int, source: np.ndarray, target: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Edges ``source -> target`` as compressed rows ``(ptr, targets, weights)``: node
+    ``n``'s targets, ascending, are ``targets[ptr[n]:ptr[n + 1]]``; repeated edges once
+    (with the first one's weight). Native: a stock line's component has ~a million edge ends."""
+    return _native_compressed_rows(count, np.ascontiguousarray(source, dtype=np.int64),
+                                   np.ascontiguousarray(target, dtype=np.int64),
+                                   np.ascontiguousarray(weights, dtype=np.int64))
+
+
+def graph_rows(count: int, pairs: np.ndarray, scores: np.ndarray, joined: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``(partner_ptr, partners, scores, neighbour_ptr, neighbours)`` of nodes ``0..count-1``."""
+    low, high = pairs[:, 0], pairs[:, 1]
+    partners = compressed_rows(count, np.concatenate([low, high]), np.concatenate([high, low]),
+                           np.concatenate([scores, scores]))
+    source = np.concatenate([low, high, joined[:, 0], joined[:, 1]])
+    neighbours = compressed_rows(count, source, np.concatenate([high, low, joined[:, 1], joined[:, 0]]),
+                             np.zeros(len(source), dtype=np.int64))
+    return (*partners, *neighbours[:2])
+
+
+def appended_rows(rows: tuple[np.ndarray, ...], added: tuple[np.ndarray, ...], base: int) -> tuple[np.ndarray, ...]:
+    """The compressed rows of nodes ``0..base-1`` followed by ``added``, those of nodes
+    ``base..`` numbered from 0: pointers continue, node ids shift by ``base``."""
+    partner_ptr, partners, scores, neighbour_ptr, neighbours = rows
+    new_ptr, new_partners, new_scores, new_neighbour_ptr, new_neighbours = added
+    return (np.concatenate([partner_ptr[:-1], new_ptr + partner_ptr[-1]]), np.concatenate([partners, new_partners + base]),
+            np.concatenate([scores, new_scores]),
+            np.concatenate([neighbour_ptr[:-1], new_neighbour_ptr + neighbour_ptr[-1]]),
+            np.concatenate([neighbours, new_neighbours + base]))

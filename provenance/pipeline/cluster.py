@@ -11,7 +11,8 @@
 * An origin is *certain* when it is dated and its instant (a whole day for date-only
   stamps) ends no later than every other member's starts, and no member is undated.
 * For each span of a copy article in the cluster, the origin side is the origin's spans
-  it matched directly (or, in a chain, the nearest origin span through the cluster), and
+  it matched directly (or, in a chain, the origin's spans when they are one passage,
+  else the nearest one through the cluster), and
   the pair is aligned once more so the finding reports the aligned words only. Per copy
   article, non-overlapping regions with most matched words, then highest similarity,
   are kept: one finding per reused region.

@@ -18,9 +18,10 @@ from typing import NamedTuple
 import numpy as np
 
 from provenance import _native
+from provenance.pipeline.arrays import appended_rows, graph_rows
 
 __all__ = ["DocKey", "Labeller", "Matches", "Node", "SpanGraph", "SpanMatch", "edges_repr", "label_components",
-           "match_rows"]
+           "match_rows", "one_passage"]
 
 DAY_US = 86_400_000_000
 
@@ -98,10 +99,23 @@ def _partly_overlaps(a: Node, b: Node) -> bool:
     return min(a[3], b[3]) > max(a[2], b[2]) and not _overlaps(a, b)
 
 
+def one_passage(spans: list[Node]) -> bool:
+    """Whether ``spans`` are one passage: on one paragraph, joined through overlaps by
+    half (an origin's alignments with different copies, ending a few words apart)."""
+    if len({span[0] for span in spans}) > 1:
+        return False
+    reached, todo = {0}, [0]
+    while todo:
+        first = spans[todo.pop()]
+        found = [i for i, span in enumerate(spans) if i not in reached and _overlaps(first, span)]
+        reached.update(found)
+        todo += found
+    return len(reached) == len(spans)
+
+
 class _Walk(NamedTuple):
-    """A breadth-first walk from a component's origin spans: each span's distance to
-    them, its next step (the lowest-id neighbour one step closer), and the origin span
-    each walk asked about meets (filled as :meth:`SpanGraph.nearest` is asked)."""
+    """A walk from a component's origin spans: each span's distance, its next step (the
+    lowest-id neighbour one step closer) and the origin span it ends at (as asked)."""
 
     distance: dict[int, int]
     steps: dict[int, int]
@@ -113,45 +127,12 @@ def match_rows(matches: Matches) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(matches, dtype=np.int64).reshape(-1, 9))
 
 
-def _compressed(count: int, source: np.ndarray, target: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Edges ``source -> target`` as compressed rows ``(ptr, targets, weights)``: node
-    ``n``'s targets, ascending, are ``targets[ptr[n]:ptr[n + 1]]``; repeated edges once
-    (with the first one's weight). Native: a stock line's component has ~a million edge ends."""
-    return _native.compressed_rows(count, np.ascontiguousarray(source, dtype=np.int64),
-                                   np.ascontiguousarray(target, dtype=np.int64),
-                                   np.ascontiguousarray(weights, dtype=np.int64))
-
-
-def _rows_of(count: int, pairs: np.ndarray, scores: np.ndarray, joined: np.ndarray) -> tuple[np.ndarray, ...]:
-    """``(partner_ptr, partners, scores, neighbour_ptr, neighbours)`` of nodes ``0..count-1``."""
-    low, high = pairs[:, 0], pairs[:, 1]
-    partners = _compressed(count, np.concatenate([low, high]), np.concatenate([high, low]),
-                           np.concatenate([scores, scores]))
-    source = np.concatenate([low, high, joined[:, 0], joined[:, 1]])
-    neighbours = _compressed(count, source, np.concatenate([high, low, joined[:, 1], joined[:, 0]]),
-                             np.zeros(len(source), dtype=np.int64))
-    return (*partners, *neighbours[:2])
-
-
-def _appended(rows: tuple[np.ndarray, ...], added: tuple[np.ndarray, ...], base: int) -> tuple[np.ndarray, ...]:
-    """The compressed rows of nodes ``0..base-1`` followed by ``added``, those of nodes
-    ``base..`` numbered from 0: pointers continue, node ids shift by ``base``."""
-    partner_ptr, partners, scores, neighbour_ptr, neighbours = rows
-    new_ptr, new_partners, new_scores, new_neighbour_ptr, new_neighbours = added
-    return (np.concatenate([partner_ptr[:-1], new_ptr + partner_ptr[-1]]), np.concatenate([partners, new_partners + base]),
-            np.concatenate([scores, new_scores]),
-            np.concatenate([neighbour_ptr[:-1], new_neighbour_ptr + neighbour_ptr[-1]]),
-            np.concatenate([neighbours, new_neighbours + base]))
-
-
 class SpanGraph:
     """Span nodes, match edges (with matched words) and same-paragraph overlap edges.
 
-    Built from match rows natively (:func:`provenance._native.span_graph`): a stock
-    line's component is a few thousand spans but a few hundred thousand matches, so the
-    spans are tuples and the edges arrays. A node's match partners (``{other: matched}``,
-    :meth:`partners_of`) and neighbours (:meth:`neighbours`) are read from compressed
-    rows built once after an :meth:`add`."""
+    Built natively (:func:`provenance._native.span_graph`): a stock line's component is
+    a few thousand spans but a few hundred thousand matches, so spans are tuples, edges
+    arrays, and partners and neighbours compressed rows built once after an :meth:`add`."""
 
     def __init__(self, matches: Matches = ()) -> None:
         self.nodes: list[Node] = []
@@ -159,23 +140,23 @@ class SpanGraph:
         #: Per span id, its rank in the order the matches first meet the spans.
         self.first_seen = np.zeros(0, dtype=np.int64)
         self.by_unit: dict[int, list[int]] = defaultdict(list)
-        #: Per node, its article (a wire passage reprinted N times has N partners: a
-        #: copy span's sources are found as arrays, not a Python loop over them).
+        #: Per node, its article (a wire line's span has hundreds of partners: arrays).
         self.node_docs = np.zeros(0, dtype=np.int64)
         self._partners: dict[int, dict[int, int]] = {}
         #: The match edges as arrays, each pair once: ``(low, high)`` node ids and best score.
         self.pairs = np.zeros((0, 2), dtype=np.int64)
         self.pair_scores = np.zeros(0, dtype=np.int64)
         self._joined = np.zeros((0, 2), dtype=np.int64)
+        #: Rows scored < 0 (a stored cluster read as its spans): they label, never walk.
+        self._chains = np.zeros((0, 2), dtype=np.int64)
         self._rows: tuple[np.ndarray, ...] | None = None
-        #: Results callers derive from a whole component, keyed by the caller (a component
-        #: never changes once added, so they stay valid for the graph's life).
+        #: Results callers derive from a whole component (never changed once added).
         self.cache: dict[tuple[str, int], object] = {}
         #: Per component (keyed by its smallest target node): its walk to the targets.
         self._walks: dict[int, _Walk] = {}
         #: Spans sharing characters with another span of their paragraph, too few to be
         #: joined: the only sources :meth:`overlapped_sources` can reach anything through.
-        self._partly: set[int] = set()
+        self.partly: set[int] = set()
         self.add(matches)
 
     def __contains__(self, node: object) -> bool:
@@ -210,29 +191,33 @@ class SpanGraph:
                 if _overlaps(nodes[first], node):
                     raise ValueError("SpanGraph.add takes whole new components: a span joins one in the graph")
                 if _partly_overlaps(nodes[first], node):
-                    self._partly.update((first, node_id))
+                    self.partly.update((first, node_id))
             members.append(node_id)
-        self._partly.update((partly + base).tolist())
+        self.partly.update((partly + base).tolist())
+        chain = scores < 0
+        if chain.any():
+            self._chains = np.concatenate([self._chains, pairs[chain] + base])
+            pairs, scores = pairs[~chain], scores[~chain]
         self.pairs = np.concatenate([self.pairs, pairs + base])
         self.pair_scores = np.concatenate([self.pair_scores, scores])
         self._joined = np.concatenate([self._joined, joined + base])
         if self._rows is not None:  # the new components' rows follow those built already
-            self._rows = _appended(self._rows, _rows_of(len(fresh), pairs, scores, joined), base)
+            self._rows = appended_rows(self._rows, graph_rows(len(fresh), pairs, scores, joined), base)
 
     @property
     def left(self) -> np.ndarray:
-        """One end of every edge, each once (match pairs, then joined spans), for the labeller."""
-        return np.concatenate([self.pairs[:, 0], self._joined[:, 0]])
+        """One end of every edge, each once (match pairs, joined spans, chains), for the labeller."""
+        return np.concatenate([self.pairs[:, 0], self._joined[:, 0], self._chains[:, 0]])
 
     @property
     def right(self) -> np.ndarray:
         """The other end of each edge of :attr:`left`."""
-        return np.concatenate([self.pairs[:, 1], self._joined[:, 1]])
+        return np.concatenate([self.pairs[:, 1], self._joined[:, 1], self._chains[:, 1]])
 
     def _compressed_rows(self) -> tuple[np.ndarray, ...]:
         """``(partner_ptr, partners, scores, neighbour_ptr, neighbours)`` of every node."""
         if self._rows is None:
-            self._rows = _rows_of(len(self.nodes), self.pairs, self.pair_scores, self._joined)
+            self._rows = graph_rows(len(self.nodes), self.pairs, self.pair_scores, self._joined)
         return self._rows
 
     def partners_of(self, node: int) -> dict[int, int]:
@@ -267,7 +252,7 @@ class SpanGraph:
         and B's span taken by C may share only a sentence; that sentence of C is A's."""
         found: set[int] = set()
         nodes, before = self.nodes, copy.order
-        partly = self._partly
+        partly = self.partly
         for source in [other for other in self.partner_arrays(node)[0].tolist() if other in partly]:
             via = nodes[source]
             via_order = docs[via[1]].order
@@ -295,9 +280,11 @@ class SpanGraph:
         return sorted(members[best])
 
     def nearest(self, node: int, targets: list[int]) -> list[int]:
-        """The target node a breadth-first walk from ``node`` (neighbours visited in id
-        order) meets first, as ``[target]``; ``targets`` are the origin's nodes of
-        ``node``'s component (``node`` not among them), ``[]`` if none is reachable.
+        """The origin side of ``node`` in a chain: ``targets`` (the origin's nodes of
+        ``node``'s component, ``node`` not among them) when they are one passage (see
+        :func:`one_passage`: which alignment of it a walk reaches first says nothing of
+        the copy), else ``[target]``, the one a breadth-first walk from ``node``
+        (neighbours visited in id order) meets first (``[]`` if none is reachable).
 
         That node is the end of the lexicographically smallest (by node ids) shortest
         path to a target, so it is found greedily from each node's distance to the
@@ -305,8 +292,8 @@ class SpanGraph:
         which in a cluster of n spans was O(n) walks of O(n) (a stock phrase reprinted
         by thousands of articles made the refresh quadratic).
         """
-        if not targets:
-            return []
+        if len(targets) < 2 or one_passage([self.nodes[target] for target in targets]):
+            return list(targets)
         distance, steps, ends = self._walk(targets)
         path: list[int] = []
         current = node
@@ -335,8 +322,9 @@ class SpanGraph:
         paragraphs that partially overlap them, and the walk to the origin. So a unit is
         redone if it holds a new span; a span matched to a new span of an earlier article
         or of the origin; a span matched to a span partially overlapping a new span or a
-        span matched to one; or a span whose walk to the origin passes through a new span
-        (ids follow the spans' order, so the others' walks keep their ties). A copy's
+        span matched to one; or, when the origin's spans are not one passage, a span whose
+        walk to the origin passes through a new span (ids follow the spans' order, so the
+        others' walks keep their ties). A copy's
         findings on one paragraph never read its other paragraphs' (``select_regions`` takes
         regions per unit), so every other unit's findings stay what they were.
         """
@@ -354,6 +342,8 @@ class SpanGraph:
                 if other != span and _partly_overlaps(nodes[other], nodes[span]):
                     found.update(nodes[partner][0] for partner in self.partners_of(other))
         targets = [n for n in group if nodes[n][1] == origin_doc]
+        if len(targets) < 2 or one_passage([nodes[target] for target in targets]):
+            return found  # no walk: every copy span's origin side is the whole passage
         direct = {other for target in targets for other in self.partners_of(target)}  # direct_side non-empty
         walk = self._walk(targets) if targets else _Walk({}, {}, {})
         through: dict[int, bool] = {}

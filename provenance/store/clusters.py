@@ -24,6 +24,7 @@ deleted since, without reading every stored cluster.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import sqlite3
@@ -34,10 +35,22 @@ import numpy as np
 
 from provenance.pipeline.arrays import unique_sorted
 from provenance.pipeline.cluster import Clusters, origin_certain
-from provenance.pipeline.spangraph import DocKey, edges_repr
+from provenance.pipeline.spangraph import DocKey, edges_repr, one_passage
 
-__all__ = ["Changes", "ClusterKey", "cluster_key", "cluster_signature", "clusters_of_spans", "clusters_of_units",
-           "find_changes", "store_changes", "stored_units"]
+__all__ = [
+    "Changes",
+    "ClusterKey",
+    "cluster_key",
+    "cluster_members",
+    "cluster_signature",
+    "clusters_of_spans",
+    "clusters_of_units",
+    "find_changes",
+    "owners_of_units",
+    "read_whole",
+    "store_changes",
+    "stored_units",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -58,6 +71,8 @@ class Changes:
     clusters: set[int]
     gone: set[ClusterKey]
     changed: dict[int, int | None]
+    #: The changed clusters that only grew, with the stored clusters each holds.
+    grown: dict[int, set[ClusterKey]] = dataclasses.field(default_factory=dict)
 
 
 def cluster_key(clusters: Clusters, number: int) -> ClusterKey:
@@ -98,6 +113,23 @@ def clusters_of_units(db: sqlite3.Connection, ranges: list[tuple[int, int]]) -> 
     return keys
 
 
+def owners_of_units(db: sqlite3.Connection, units: set[int]) -> dict[tuple[int, int, int], ClusterKey]:
+    """The stored spans ``(unit, start, end)`` on ``units``, each with its cluster's key."""
+    _fill(db, "owned_units", ["unit"], [(unit,) for unit in sorted(units)])
+    return {(unit, start, end): (doc, c_start, c_end) for unit, start, end, doc, c_start, c_end in db.execute(
+        """SELECT c.unit, c.start, c.end, c.cluster_doc, c.cluster_start, c.cluster_end FROM temp.owned_units AS u
+           CROSS JOIN cluster_spans AS c ON c.unit = u.unit""")}
+
+
+def cluster_members(db: sqlite3.Connection, keys: set[ClusterKey]) -> dict[ClusterKey, list[tuple[int, int, int]]]:
+    """The spans ``(unit, start, end)`` of each stored cluster ``keys``, in span order."""
+    found: dict[ClusterKey, list[tuple[int, int, int]]] = {key: [] for key in keys}
+    for span, key in sorted(owners_of_units(db, stored_units(db, keys)).items()):
+        if key in found:
+            found[key].append(span)
+    return found
+
+
 def stored_units(db: sqlite3.Connection, keys: set[ClusterKey]) -> set[int]:
     """The units of the stored clusters ``keys``."""
     units: set[int] = set()
@@ -110,14 +142,16 @@ def stored_units(db: sqlite3.Connection, keys: set[ClusterKey]) -> set[int]:
 
 def find_changes(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, DocKey],
                  candidates: set[ClusterKey] | None = None, lost: set[ClusterKey] | None = None,
-                 first_unit: int | None = None) -> Changes:
+                 first_unit: int | None = None, chained: set[ClusterKey] | None = None) -> Changes:
     """Compare the current clusters with the stored ones (``span_clusters``): all of them,
     or (an incremental refresh over whole components of the graph) the stored clusters
     ``candidates`` and those stored under the key of a current cluster. ``lost``: the
     stored clusters that lost a span since (deleted, or turned boilerplate); a cluster
     not among them that only gained spans is *grown* (see :func:`_grown`). A cluster
     holding a unit ``first_unit`` or later (stored after the last refresh) is changed
-    without computing its signature: :func:`store_changes` does when it stores it."""
+    without computing its signature: :func:`store_changes` does when it stores it. A
+    cluster without such a unit under a key in ``chained`` (a stored cluster that lost no
+    span, read as its spans only) is as stored."""
     if candidates is None:
         stored = {(doc, start, end): signature
                   for doc, start, end, signature in db.execute("SELECT doc, start, end, signature FROM span_clusters")}
@@ -138,6 +172,9 @@ def find_changes(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, Doc
         if first_unit is not None and cached not in graph.cache and any(
                 graph.nodes[n][0] >= first_unit for n in clusters.groups[number - 1]):
             changed[number] = None
+            continue
+        if chained is not None and key in chained:
+            kept.add(key)
             continue
         if cached not in graph.cache:
             graph.cache[cached] = cluster_signature(clusters, number, docs)
@@ -167,7 +204,21 @@ def find_changes(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, Doc
     touched.update(signatures)
     _log.debug("clusters: %d changed (%d grown), %d gone, %d sharing a paragraph with them; %d copy paragraphs to redo",
                len(changed), len(grown), len(gone), len(touched), len(copy_units))
-    return Changes(copy_units, touched, gone, changed)
+    return Changes(copy_units, touched, gone, changed, {number: keys for number, (_, keys) in grown.items()})
+
+
+def read_whole(clusters: Clusters, changes: Changes) -> tuple[list[int], set[ClusterKey]]:
+    """The changed clusters whose findings read all their matches: all but those that
+    only grew, with their origin's spans one passage (no walk: see
+    :meth:`~provenance.pipeline.spangraph.SpanGraph.grown_units`); and the stored
+    clusters gone whose matches are read: all but those grown under their key (one
+    merged into a grown cluster is read: its spans count as new)."""
+    nodes, whole = clusters.graph.nodes, []
+    for number in changes.changed:
+        group, origin = clusters.groups[number - 1], clusters.keys[number - 1][1]
+        if number not in changes.grown or not one_passage([nodes[n] for n in group if nodes[n][1] == origin]):
+            whole.append(number)
+    return whole, changes.gone - {cluster_key(clusters, number) for number in changes.grown}
 
 
 def _grown(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, DocKey], changed: dict[int, int | None],

@@ -62,6 +62,7 @@ from provenance.store.clusters import (
     clusters_of_spans,
     clusters_of_units,
     find_changes,
+    read_whole,
     store_changes,
     stored_units,
 )
@@ -184,7 +185,7 @@ def _update_findings(db: sqlite3.Connection, config: Config, labeller: Labeller,
         changes = find_changes(db, clusters, docs)
         copy_units = None  # every draft was deleted: all are made again
     else:
-        clusters, docs, changes = _grow(db, labeller, affected)
+        clusters, docs, changes = _grow(db, labeller, affected, partial=not keep_state)
         copy_units = changes.copy_units
     _recompute(db, config, clusters, docs, changes, copy_units, None if affected is None else affected.anchors,
                renumber_touched=affected is not None and not affected.deleted, defer_numbers=defer_numbers)
@@ -192,24 +193,36 @@ def _update_findings(db: sqlite3.Connection, config: Config, labeller: Labeller,
         store_changes(db, clusters, changes, docs)
 
 
-def _grow(db: sqlite3.Connection, labeller: Labeller, affected: _Affected) -> tuple[Clusters, dict[int, DocKey], Changes]:
+def _grow(db: sqlite3.Connection, labeller: Labeller, affected: _Affected,
+          partial: bool = False) -> tuple[Clusters, dict[int, DocKey], Changes]:
     """Load components until they hold everything the changed clusters' copy paragraphs
     need (:func:`~provenance.pipeline.cluster.cluster_findings`: every cluster of such a
     paragraph, and every span of a paragraph its spans matched, for partial overlaps),
-    and compare them with the stored state."""
-    graph = Subgraph(db)
+    and compare them with the stored state.
+
+    ``partial`` (a throwaway refresh: no grown cluster's signature is stored): a stored
+    cluster that only grew is read as its spans, with the matches of the units redone,
+    of paragraphs with partly overlapping spans and of clusters that need them all
+    (:func:`~provenance.store.clusters.read_whole`): a stock line is not read whole."""
+    graph = Subgraph(db, affected.keys if partial else None)
     graph.grow(affected.units)
     spans, docs = SpanGraph([]), dict[int, DocKey]()
     clusters, changes = _compare(db, graph, spans, docs, labeller, affected)
     seeded: set[int] = set()
     while True:
         nodes = clusters.graph.nodes
-        wanted = stored_units(db, changes.gone)
-        wanted.update(nodes[n][0] for number in changes.changed for n in clusters.groups[number - 1])
+        whole, gone = read_whole(clusters, changes) if partial else (changes.changed, changes.gone)
+        wanted = stored_units(db, gone)
+        wanted.update(nodes[n][0] for number in whole for n in clusters.groups[number - 1])
         copy_units = changes.copy_units - seeded
         seeded |= copy_units
         grew = graph.grow(wanted | copy_units)
-        if not (graph.grow(graph.partner_units(copy_units)) or grew):
+        if partial:
+            grew = graph.grow({nodes[n][0] for n in clusters.graph.partly}) | grew
+            grew = graph.cover(graph.partner_units(copy_units)) | grew
+        elif graph.grow(graph.partner_units(copy_units)):
+            grew = True
+        if not grew:
             break
         clusters, changes = _compare(db, graph, spans, docs, labeller, affected)
     _log.debug("refresh: %d match rows read over %d units; %d spans in %d clusters",
@@ -223,11 +236,16 @@ def _compare(db: sqlite3.Connection, graph: Subgraph, spans: SpanGraph, docs: di
     ``spans`` and ``docs`` are extended with the components loaded since the last call."""
     matches = graph.matches()
     docs.update(_doc_keys(db, _docs_of(matches)))
-    spans.add(matches)
+    if graph.partial:  # every row so far: rows read since may lie within components met
+        spans = SpanGraph(matches)
+    else:
+        spans.add(matches)
     clusters = graph_clusters(spans, docs, labeller)
     lost = affected.keys
     keys = lost | clusters_of_spans(db, [(node[0], node[2], node[3]) for node in clusters.graph.nodes])
-    return clusters, find_changes(db, clusters, docs, keys, lost, affected.first_unit)
+    return clusters, find_changes(db, clusters, docs, keys, lost, affected.first_unit,
+                                  graph.chained if graph.partial else None)
+
 
 
 def _recompute(db: sqlite3.Connection, config: Config, clusters: Clusters, docs: dict[int, DocKey], changes: Changes,

@@ -24,7 +24,13 @@ from provenance import _native
 from provenance.pipeline.arrays import in_sorted, unique_sorted
 from provenance.pipeline.spangraph import label_components
 from provenance.store import unitmatches
-from provenance.store.clusters import clusters_of_spans, stored_units
+from provenance.store.clusters import (
+    ClusterKey,
+    cluster_members,
+    clusters_of_spans,
+    owners_of_units,
+    stored_units,
+)
 from provenance.store.schema import UNIT_PLACES_INDEX, index_hint
 
 __all__ = ["Subgraph"]
@@ -46,8 +52,14 @@ class Subgraph:
     not yet returned natively, and reads the units of the seeds' components it has not
     read, until there are none; spans (few) are Python tuples."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, lost: set[ClusterKey] | None = None) -> None:
         self._db = db
+        #: Partial (``lost`` given: a refresh storing no cluster state, as a ``check``'s):
+        #: a stored cluster not in ``lost`` is read as its spans, chained, and only the
+        #: units asked for are read whole; :meth:`matches` then returns every row so far.
+        self._lost = lost
+        self.chained: set[ClusterKey] = set()
+        self._returned: list[np.ndarray] = []
         #: The two units ``(a, b)`` of every row read, whether returned by :meth:`matches`
         #: or not (what :meth:`partner_units` reads; the rows themselves are not kept twice).
         self._read: list[np.ndarray] = []
@@ -71,21 +83,47 @@ class Subgraph:
         """Add the components of every span on ``units``; whether any span was new."""
         wanted = set(units)
         self._load(wanted)
-        seeds = _spans_on(self._pending, wanted) - self.visited
+        seeds = _spans_on(self._pending, wanted)  # partial: rows read now may join spans met
+        return self._reach_from(seeds if self._lost is not None else seeds - self.visited)
+
+    @property
+    def partial(self) -> bool:
+        return self._lost is not None
+
+    def cover(self, units: Iterable[int]) -> bool:
+        """Partial: add the components of every span on ``units``, stored or matched,
+        reading only stored clusters' spans; whether any span was new."""
+        wanted = set(units)
+        owners = owners_of_units(self._db, wanted)
+        self._looked_up.update(owners)
+        keys = set(owners.values()) - self._keys
+        lost = keys & (self._lost or set())
+        self._keys |= lost
+        self._load(stored_units(self._db, lost))
+        self._pending = np.concatenate([self._pending, self._chain(keys - lost)])
+        seeds = (_spans_on(self._pending, wanted) | owners.keys()) - self.visited
+        return self._reach_from(seeds)
+
+    def _reach_from(self, seeds: set[Span]) -> bool:
         if not seeds:
             return False
         work = self._pending
         while True:
             spans, left, inside, labels = _reach(work, seeds)
             reached = [spans[i] for i in np.flatnonzero(inside).tolist()]
-            unread = {span[0] for span in reached} - self.units_read
-            if not unread:
-                break
-            unread |= self._stored_units(reached)
+            if self._lost is None:
+                unread = {span[0] for span in reached} - self.units_read
+                if not unread:
+                    break
+                more = self._load(unread | self._stored_units(reached))
+            else:
+                more = self._extend(reached)
+                if not len(more):
+                    break
             # Rows within the components reached matter only for what they join: a chain
             # through each one's spans stands in for them (a stock line's component is
             # ~430k rows over a few thousand spans, and the walk takes a step per level).
-            work = np.concatenate([_chained(spans, inside, labels), work[~inside[left]], self._load(unread)])
+            work = np.concatenate([_chained(spans, inside, labels), work[~inside[left]], more])
         rows = self._pending
         if work is not rows:
             spans, left, inside, _ = _reach(rows, seeds)
@@ -94,6 +132,38 @@ class Subgraph:
         self._ready.append(rows[ready])
         self._pending = rows[~ready]
         return True
+
+    def _extend(self, spans: list[Span]) -> np.ndarray:
+        """Partial: rows for the stored clusters of ``spans`` not met yet, a chain of the
+        spans of those that lost nothing and the matches of the others' units (and of
+        any unit a span of no stored cluster lies on)."""
+        fresh = [span for span in spans if span not in self._looked_up]
+        self._looked_up.update(fresh)
+        owners = owners_of_units(self._db, {span[0] for span in fresh}) if fresh else {}
+        keys = {owners[span] for span in fresh if span in owners} - self._keys
+        lost = keys & (self._lost or set())
+        self._keys |= lost
+        units = stored_units(self._db, lost) | {span[0] for span in fresh if span not in owners}
+        chain = self._chain(keys - lost)
+        self._pending = np.concatenate([self._pending, chain])
+        return np.concatenate([chain, self._load(units)])
+
+    def _chain(self, keys: set[ClusterKey]) -> np.ndarray:
+        """Rows joining each stored cluster's spans one after the other, scored -1 (see
+        :class:`~provenance.pipeline.spangraph.SpanGraph`); the keys are chained."""
+        self._keys |= keys
+        self.chained |= keys
+        parts = [np.zeros((0, 7), dtype=np.int64)]
+        for spans in cluster_members(self._db, keys).values():
+            nodes = np.asarray(spans, dtype=np.int64).reshape(-1, 3)
+            parts.append(np.column_stack([nodes[:-1], nodes[1:], np.full(len(nodes) - 1, -1, dtype=np.int64)]))
+        rows = np.concatenate(parts)
+        self._looked_up.update(map(tuple, rows[:, 0:3].tolist()), map(tuple, rows[:, 3:6].tolist()))  # type: ignore[arg-type]
+        self._look_up_units(rows)
+        if self._dead:
+            dead = np.fromiter(sorted(self._dead), dtype=np.int64, count=len(self._dead))
+            rows = rows[~(in_sorted(rows[:, 0], dead) | in_sorted(rows[:, 3], dead))]
+        return rows
 
     def _stored_units(self, spans: list[Span]) -> set[int]:
         """Units not read yet of the stored clusters holding any of ``spans``: read with
@@ -119,6 +189,9 @@ class Subgraph:
         whole when reached, so a later call returns whole new components only), in
         ``(a, b, a_start, b_start)`` order, as ``(m, 9)`` rows in
         :class:`~provenance.pipeline.spangraph.SpanMatch`'s field order."""
+        if self._lost is not None:
+            self._returned += self._ready
+            self._ready = list(self._returned)
         found = np.concatenate([np.zeros((0, 7), dtype=np.int64), *self._ready])
         self._ready = []
         found = found[np.lexsort((found[:, 4], found[:, 1], found[:, 3], found[:, 0]))]

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
+from provenance import Index, ScanOptions, scan
 from provenance.ci.baseline import read_baseline
 from provenance.ci.check import CheckOptions, run_check
 from provenance.ci.policy import CheckPolicy, finding_fingerprint
 from provenance.ci.settings import resolve_settings
+from provenance.config import AlignConfig, Config, LSHConfig
 from provenance.errors import ConfigError
 from tests.conftest import prose
 
@@ -327,3 +332,77 @@ def test_a_check_answers_as_the_same_check_with_update(tmp_path, write_article, 
     assert answers(checked) == answers(updated)
     assert {(r["origin"]["path"], r["copy"]["path"]) for r in answers(checked)} == {("early.txt", "grown.txt"),
                                                                                    ("p1.txt", "p2.txt")}
+
+
+#: Two lines reprinted across many sites and days; some articles carry both, so a checked
+#: article may grow one line's cluster, join the two, or (dated first) become an origin.
+LINE_ONE, LINE_TWO = prose(70, sentences=4), prose(71, sentences=4)
+REPRINTS = [(day, lines) for day, lines in enumerate(((1,), (1,), (2,), (1, 2), (1,), (2,), (1,), (1,), (2,), (1,),
+                                                     (1, 2), (1,), (2,), (1,)), start=2)]
+#: Narrow buckets and anchor groups: a new reprint pairs with a line's latest holders
+#: only (as a line reprinted thousands of times does), so the cluster it grows holds
+#: units no new match touches.
+NARROW = Config(lsh=LSHConfig(max_bucket=2), align=AlignConfig(max_anchor_units=2))
+
+
+def _reprint(root: Path, number: int, day: int, lines: tuple[int, ...], write_article) -> None:
+    body = [prose(400 + number)] + [(LINE_ONE, LINE_TWO)[line - 1] for line in lines] + [prose(600 + number)]
+    write_article(f"site{number}.txt", f"https://site{number}.example/2020/01/{day:02d}/r/", f"2020-01-{day:02d} 10:00:00",
+                  f"R{number}", body, root=root)
+
+
+def _answers(result) -> list[tuple]:
+    """A check's findings with each side named by its file name (a check names files as
+    given, ``--update`` from the index's root) and without article ids."""
+    def side(found) -> tuple:
+        return (Path(found.path).name, found.url, found.title, found.published, found.start, found.end)
+
+    return [(side(f.copy), side(f.origin), f.similarity, f.kind, f.origin_certain, f.cluster, f.text, f.fingerprint,
+             f.status) for f in result.findings]
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@example(checked={13}, early=False)  # grows the first line's cluster
+@example(checked={10, 13}, early=False)  # one of them carries both lines
+@example(checked={11}, early=True)  # dated before every reprint: the new origin
+@given(checked=st.sets(st.integers(0, len(REPRINTS) - 1), min_size=1, max_size=5), early=st.booleans())
+def test_a_check_answers_as_the_same_check_with_update_whatever_it_checks(write_article, tmp_path_factory, checked, early):
+    """A check's throwaway refresh reads a stored cluster the checked articles only grew
+    as its spans, not its matches; it answers as the full refresh of ``--update`` does,
+    whichever reprints are checked (one dated before all, with ``early``)."""
+    work = tmp_path_factory.mktemp("check")
+    for number, (day, lines) in enumerate(REPRINTS):
+        root = work / ("new" if number in checked else "indexed")
+        _reprint(root, number, 1 if early and number == min(checked) else day, lines, write_article)
+    first, second = work / "first.sqlite", work / "second.sqlite"
+    with Index.open(first, NARROW) as index:
+        scan([work / "indexed"], index, ScanOptions(workers=1, batch_size=4))
+    shutil.copyfile(first, second)
+    in_place = run_check([work / "new"], first)
+    updated = run_check([work / "new"], second, options=CheckOptions(update=True))
+    assert _answers(in_place) == _answers(updated)
+    shutil.rmtree(work)
+
+
+def test_a_check_reads_the_matches_of_what_it_checks_not_of_a_whole_reprinted_line(write_article, tmp_path, monkeypatch):
+    from provenance.store import subgraph
+
+    for number, (day, lines) in enumerate(REPRINTS[:-1]):
+        _reprint(tmp_path / "indexed", number, day, lines, write_article)
+    day, lines = REPRINTS[-1]
+    _reprint(tmp_path / "new", len(REPRINTS) - 1, day, lines, write_article)
+    with Index.open(tmp_path / "ix.sqlite", NARROW) as index:
+        scan([tmp_path / "indexed"], index, ScanOptions(workers=1, batch_size=4))
+        units = {row[0] for row in index.connection.execute(  # the first line's reprints
+            "SELECT unit FROM cluster_spans WHERE cluster_doc = (SELECT id FROM documents WHERE path LIKE '%site0.txt')")}
+    loaded: set[int] = set()
+    load = subgraph.Subgraph._load
+
+    def recording(self, wanted: set[int]):
+        loaded.update(wanted)
+        return load(self, wanted)
+
+    monkeypatch.setattr(subgraph.Subgraph, "_load", recording)
+    result = run_check([tmp_path / "new"], tmp_path / "ix.sqlite")
+    assert {Path(f.origin.path).name for f in result.findings} == {"site0.txt"}  # the line's first printing
+    assert len(units) == 9 and units - loaded  # reprints no new match reached: read as spans only

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from provenance import _native
 from provenance.pipeline.arrays import (
+    compressed_rows,
     in_sorted,
     last_per_key,
     locality_order,
@@ -72,3 +75,30 @@ def test_last_per_key_keeps_each_keys_newest_entries(entries, keep):
     expected = [entry for key in sorted(set(keys.tolist()))
                 for entry in [e for e in entries if e[0] == key][-keep:]]
     assert list(zip(got_keys.tolist(), got_units.tolist(), strict=True)) == expected
+
+
+def _reference_compressed(count: int, source: np.ndarray, target: np.ndarray, weights: np.ndarray) -> tuple:
+    """The numpy computation the native compressed rows replaced (a stable lexsort)."""
+    order = np.lexsort((target, source))
+    source, target, weights = source[order], target[order], weights[order]
+    keep = np.ones(len(source), dtype=bool)
+    keep[1:] = (source[1:] != source[:-1]) | (target[1:] != target[:-1])
+    ptr = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(np.bincount(source[keep], minlength=count), out=ptr[1:])
+    return ptr, target[keep], weights[keep]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 12).flatmap(lambda count: st.tuples(
+    st.just(count), st.lists(st.tuples(st.integers(0, count - 1), st.integers(0, count - 1), st.integers(0, 9)),
+                             max_size=40))))
+def test_compressed_rows_equal_a_stable_sort_keeping_each_edge_first_met(drawn):
+    count, edges = drawn
+    source, target, weights = (np.asarray([edge[k] for edge in edges], dtype=np.int64) for k in range(3))
+    found, expected = compressed_rows(count, source, target, weights), _reference_compressed(count, source, target, weights)
+    assert all(np.array_equal(a, b) and a.dtype == np.int64 for a, b in zip(found, expected, strict=True))
+
+
+def test_compressed_rows_refuse_a_node_outside_the_graph():
+    with pytest.raises(ValueError, match="not below 2"):
+        _native.compressed_rows(2, np.asarray([0], np.int64), np.asarray([5], np.int64), np.asarray([1], np.int64))

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from provenance import _native
-from provenance.pipeline.spangraph import SpanGraph, SpanMatch
+from provenance.pipeline.spangraph import SpanGraph, SpanMatch, one_passage
 
 
 def _graph(edges: list[tuple[int, int]], spans_per_unit: int = 1) -> SpanGraph:
@@ -55,8 +55,30 @@ def test_nearest_with_two_origin_spans_meets_the_one_the_walk_reaches_first() ->
 
 
 def test_nearest_of_a_node_that_cannot_reach_the_origin_is_empty() -> None:
-    graph = _graph([(0, 1), (2, 3)])
-    assert graph.nearest(2, [0]) == []
+    graph = _graph([(0, 1), (2, 3), (4, 5)])
+    assert graph.nearest(2, []) == []
+    assert graph.nearest(2, [0, 4]) == []  # origin spans in two places, none in 2's component
+
+
+def test_one_passage_is_spans_of_one_paragraph_joined_through_overlaps_by_half() -> None:
+    assert one_passage([(7, 1, 903, 960)])
+    assert one_passage([(7, 1, 903, 960), (7, 1, 903, 963)])
+    assert one_passage([(7, 1, 0, 40), (7, 1, 15, 60), (7, 1, 35, 80)])  # the ends joined through the middle
+    assert not one_passage([(7, 1, 0, 40), (7, 1, 55, 95)])
+    assert not one_passage([(7, 1, 0, 40), (7, 1, 30, 95)])  # sharing 10 of the shorter's 40: not joined
+    assert not one_passage([(7, 1, 903, 960), (8, 1, 903, 960)])  # two paragraphs
+
+
+def test_a_chained_copy_of_an_origin_passage_takes_all_of_its_spans() -> None:
+    # The origin (article 0) was aligned twice with one passage of unit 0, by copies 2 and 3
+    # ending three characters apart; copy 4 matched neither directly.
+    matches = [SpanMatch(0, 0, 903, 960, 2, 2, 0, 57, 9), SpanMatch(0, 0, 903, 963, 3, 3, 0, 60, 9),
+               SpanMatch(2, 2, 0, 57, 4, 4, 0, 57, 9), SpanMatch(3, 3, 0, 60, 4, 4, 0, 60, 9)]
+    graph = SpanGraph(matches)
+    origin = [n for n, node in enumerate(graph.nodes) if node[1] == 0]
+    four = [n for n, node in enumerate(graph.nodes) if node[1] == 4]
+    assert len(origin) == 2 and len(_walk(graph, four[0], 0)) == 1  # a walk meets one of them first
+    assert [graph.nodes[n] for n in graph.nearest(four[0], origin)] == [(0, 0, 903, 960), (0, 0, 903, 963)]
 
 
 @settings(max_examples=300, deadline=None)
@@ -180,31 +202,3 @@ def test_a_walk_costs_its_component_not_the_graph() -> None:
     reached, levels, steps = _native.span_walks(indptr, np.array([1, 0], dtype=np.int64), np.array([1], dtype=np.int64))
     assert (reached.tolist(), levels.tolist(), steps.tolist()) == ([1, 0], [0, 1], [-1, 1])
 
-
-def _reference_compressed(count: int, source: np.ndarray, target: np.ndarray, weights: np.ndarray) -> tuple:
-    """The numpy computation the native compressed rows replaced (a stable lexsort)."""
-    order = np.lexsort((target, source))
-    source, target, weights = source[order], target[order], weights[order]
-    keep = np.ones(len(source), dtype=bool)
-    keep[1:] = (source[1:] != source[:-1]) | (target[1:] != target[:-1])
-    ptr = np.zeros(count + 1, dtype=np.int64)
-    np.cumsum(np.bincount(source[keep], minlength=count), out=ptr[1:])
-    return ptr, target[keep], weights[keep]
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.integers(1, 12).flatmap(lambda count: st.tuples(
-    st.just(count), st.lists(st.tuples(st.integers(0, count - 1), st.integers(0, count - 1), st.integers(0, 9)),
-                             max_size=40))))
-def test_compressed_rows_equal_a_stable_sort_keeping_each_edge_first_met(drawn):
-    from provenance.pipeline.spangraph import _compressed
-
-    count, edges = drawn
-    source, target, weights = (np.asarray([edge[k] for edge in edges], dtype=np.int64) for k in range(3))
-    found, expected = _compressed(count, source, target, weights), _reference_compressed(count, source, target, weights)
-    assert all(np.array_equal(a, b) and a.dtype == np.int64 for a, b in zip(found, expected, strict=True))
-
-
-def test_compressed_rows_refuse_a_node_outside_the_graph():
-    with pytest.raises(ValueError, match="not below 2"):
-        _native.compressed_rows(2, np.asarray([0], np.int64), np.asarray([5], np.int64), np.asarray([1], np.int64))
