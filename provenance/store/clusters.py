@@ -56,6 +56,19 @@ _log = logging.getLogger(__name__)
 
 #: A cluster's stable name: its earliest member span ``(doc, start, end)``.
 ClusterKey = tuple[int, int, int]
+#: A span: ``(unit, start, end)``.
+Span = tuple[int, int, int]
+
+
+@dataclass(slots=True)
+class Known:
+    """What a partial read (:class:`~provenance.store.subgraph.Subgraph`) learnt of the
+    stored clusters: the spans ``looked_up``, the stored cluster of those that have one,
+    and the span count of each cluster read as its spans (``chained``)."""
+
+    looked_up: set[Span] = dataclasses.field(default_factory=set)
+    owners: dict[Span, ClusterKey] = dataclasses.field(default_factory=dict)
+    chained: dict[ClusterKey, int] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -142,7 +155,7 @@ def stored_units(db: sqlite3.Connection, keys: set[ClusterKey]) -> set[int]:
 
 def find_changes(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, DocKey],
                  candidates: set[ClusterKey] | None = None, lost: set[ClusterKey] | None = None,
-                 first_unit: int | None = None, chained: set[ClusterKey] | None = None) -> Changes:
+                 first_unit: int | None = None, known: Known | None = None) -> Changes:
     """Compare the current clusters with the stored ones (``span_clusters``): all of them,
     or (an incremental refresh over whole components of the graph) the stored clusters
     ``candidates`` and those stored under the key of a current cluster. ``lost``: the
@@ -150,8 +163,8 @@ def find_changes(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, Doc
     not among them that only gained spans is *grown* (see :func:`_grown`). A cluster
     holding a unit ``first_unit`` or later (stored after the last refresh) is changed
     without computing its signature: :func:`store_changes` does when it stores it. A
-    cluster without such a unit under a key in ``chained`` (a stored cluster that lost no
-    span, read as its spans only) is as stored."""
+    cluster without such a unit under a key ``known`` chained (a stored cluster that lost
+    no span, read as its spans only) is as stored."""
     if candidates is None:
         stored = {(doc, start, end): signature
                   for doc, start, end, signature in db.execute("SELECT doc, start, end, signature FROM span_clusters")}
@@ -173,7 +186,7 @@ def find_changes(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, Doc
                 graph.nodes[n][0] >= first_unit for n in clusters.groups[number - 1]):
             changed[number] = None
             continue
-        if chained is not None and key in chained:
+        if known is not None and key in known.chained:
             kept.add(key)
             continue
         if cached not in graph.cache:
@@ -184,7 +197,7 @@ def find_changes(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, Doc
         else:
             changed[number] = signature
     gone = set(stored) - kept
-    grown = {} if lost is None else _grown(db, clusters, docs, changed, set(stored) - lost)
+    grown = {} if lost is None else _grown(db, clusters, docs, changed, set(stored) - lost, known or Known())
     copy_units: set[int] = set().union(*(units for units, _ in grown.values()))
     # The stored clusters a grown one holds: what their articles' findings read is redone with it.
     absorbed: set[ClusterKey] = set().union(*(keys for _, keys in grown.values()))
@@ -222,7 +235,7 @@ def read_whole(clusters: Clusters, changes: Changes) -> tuple[list[int], set[Clu
 
 
 def _grown(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, DocKey], changed: dict[int, int | None],
-           intact: set[ClusterKey]) -> dict[int, tuple[set[int], set[ClusterKey]]]:
+           intact: set[ClusterKey], known: Known) -> dict[int, tuple[set[int], set[ClusterKey]]]:
     """Changed clusters that only gained spans, with the paragraph units whose copy
     findings can change (:meth:`~provenance.pipeline.spangraph.SpanGraph.grown_units`)
     and the keys of the stored clusters they hold.
@@ -240,9 +253,10 @@ def _grown(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, DocKey], 
     todo = [number for number in changed if cluster_key(clusters, number) in intact
             and ("grown", clusters.groups[number - 1][0]) not in graph.cache]
     spans = [(graph.nodes[n][0], graph.nodes[n][2], graph.nodes[n][3]) for number in todo for n in clusters.groups[number - 1]]
-    stored = _keys_of_spans(db, spans)
+    stored = keys_of_spans(db, spans, known)
     for number in todo:  # the stored state does not change during a refresh's loading
-        graph.cache[("grown", clusters.groups[number - 1][0])] = _grown_units(db, clusters, docs, number, stored, intact)
+        graph.cache[("grown", clusters.groups[number - 1][0])] = _grown_units(db, clusters, docs, number, stored, intact,
+                                                                               known)
     grown: dict[int, tuple[set[int], set[ClusterKey]]] = {}
     for number in changed:
         found = graph.cache.get(("grown", clusters.groups[number - 1][0]))
@@ -253,7 +267,7 @@ def _grown(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, DocKey], 
 
 def _grown_units(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, DocKey], number: int,
                  stored: dict[tuple[int, int, int], ClusterKey],
-                 intact: set[ClusterKey]) -> tuple[set[int], set[ClusterKey]] | None:
+                 intact: set[ClusterKey], known: Known) -> tuple[set[int], set[ClusterKey]] | None:
     """The paragraph units to redo and the stored clusters held if cluster ``number``
     only grew (see :func:`_grown`), else ``None``."""
     graph = clusters.graph
@@ -261,7 +275,8 @@ def _grown_units(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, Doc
     group = clusters.groups[number - 1]
     owners = [stored.get((graph.nodes[n][0], graph.nodes[n][2], graph.nodes[n][3])) for n in group]
     held = Counter(owner for owner in owners if owner is not None)
-    if held[key] == 0 or any(owner not in intact or count != _span_count(db, owner) for owner, count in held.items()):
+    if held[key] == 0 or any(owner not in intact or count != known.chained.get(owner, _span_count(db, owner))
+                             for owner, count in held.items()):
         return None
     new = {n for n, owner in zip(group, owners, strict=True) if owner != key}
     if not new:
@@ -274,12 +289,16 @@ def _grown_units(db: sqlite3.Connection, clusters: Clusters, docs: dict[int, Doc
     return graph.grown_units(new, group, origin.doc, docs), set(held)
 
 
-def _keys_of_spans(db: sqlite3.Connection, spans: list[tuple[int, int, int]]) -> dict[tuple[int, int, int], ClusterKey]:
-    """The stored cluster of each of ``spans`` that has one."""
-    _fill(db, "grown_spans", ["unit", "start", "end"], sorted(set(spans)))
-    return {(unit, start, end): (doc, c_start, c_end) for unit, start, end, doc, c_start, c_end in db.execute(
+def keys_of_spans(db: sqlite3.Connection, spans: list[Span], known: Known | None = None) -> dict[Span, ClusterKey]:
+    """The stored cluster of each of ``spans`` that has one (those ``known`` looked up
+    already are not looked up again)."""
+    known = known or Known()
+    _fill(db, "grown_spans", ["unit", "start", "end"], sorted(set(spans) - known.looked_up))
+    found = {span: known.owners[span] for span in spans if span in known.owners}
+    found.update(((unit, start, end), (doc, c_start, c_end)) for unit, start, end, doc, c_start, c_end in db.execute(
         """SELECT c.unit, c.start, c.end, c.cluster_doc, c.cluster_start, c.cluster_end FROM temp.grown_spans AS s
-           CROSS JOIN cluster_spans AS c ON c.unit = s.unit AND c.start = s.start AND c.end = s.end""")}
+           CROSS JOIN cluster_spans AS c ON c.unit = s.unit AND c.start = s.start AND c.end = s.end"""))
+    return found
 
 
 def _span_count(db: sqlite3.Connection, key: ClusterKey) -> int:

@@ -59,9 +59,9 @@ from provenance.store.clusters import (
     Changes,
     ClusterKey,
     cluster_key,
-    clusters_of_spans,
     clusters_of_units,
     find_changes,
+    keys_of_spans,
     read_whole,
     store_changes,
     stored_units,
@@ -242,9 +242,9 @@ def _compare(db: sqlite3.Connection, graph: Subgraph, spans: SpanGraph, docs: di
         spans.add(matches)
     clusters = graph_clusters(spans, docs, labeller)
     lost = affected.keys
-    keys = lost | clusters_of_spans(db, [(node[0], node[2], node[3]) for node in clusters.graph.nodes])
-    return clusters, find_changes(db, clusters, docs, keys, lost, affected.first_unit,
-                                  graph.chained if graph.partial else None)
+    known = graph.known if graph.partial else None
+    keys = lost | set(keys_of_spans(db, [(node[0], node[2], node[3]) for node in clusters.graph.nodes], known).values())
+    return clusters, find_changes(db, clusters, docs, keys, lost, affected.first_unit, known)
 
 
 

@@ -26,6 +26,8 @@ from provenance.pipeline.spangraph import label_components
 from provenance.store import unitmatches
 from provenance.store.clusters import (
     ClusterKey,
+    Known,
+    Span,
     cluster_members,
     clusters_of_spans,
     owners_of_units,
@@ -34,9 +36,6 @@ from provenance.store.clusters import (
 from provenance.store.schema import UNIT_PLACES_INDEX, index_hint
 
 __all__ = ["Subgraph"]
-
-#: A span: ``(unit, start, end)``.
-Span = tuple[int, int, int]
 
 #: Article and boilerplate flag of the units in ``temp.subgraph_unit_info``.
 _UNITS = """SELECT u.id, u.doc_id, p.boilerplate FROM temp.subgraph_unit_info AS w CROSS JOIN units AS u {places} ON u.id = w.id
@@ -58,7 +57,7 @@ class Subgraph:
         #: a stored cluster not in ``lost`` is read as its spans, chained, and only the
         #: units asked for are read whole; :meth:`matches` then returns every row so far.
         self._lost = lost
-        self.chained: set[ClusterKey] = set()
+        self.known = Known()
         self._returned: list[np.ndarray] = []
         #: The two units ``(a, b)`` of every row read, whether returned by :meth:`matches`
         #: or not (what :meth:`partner_units` reads; the rows themselves are not kept twice).
@@ -74,7 +73,7 @@ class Subgraph:
         self._dead: set[int] = set()
         self.visited: set[Span] = set()
         #: Spans whose stored cluster was looked up, and the stored clusters met.
-        self._looked_up: set[Span] = set()
+        self._looked_up: set[Span] = self.known.looked_up
         self._keys: set[tuple[int, int, int]] = set()
         self.rows_read = 0
         self.units_read: set[int] = set()
@@ -96,6 +95,7 @@ class Subgraph:
         wanted = set(units)
         owners = owners_of_units(self._db, wanted)
         self._looked_up.update(owners)
+        self.known.owners.update(owners)
         keys = set(owners.values()) - self._keys
         lost = keys & (self._lost or set())
         self._keys |= lost
@@ -140,6 +140,7 @@ class Subgraph:
         fresh = [span for span in spans if span not in self._looked_up]
         self._looked_up.update(fresh)
         owners = owners_of_units(self._db, {span[0] for span in fresh}) if fresh else {}
+        self.known.owners.update(owners)
         keys = {owners[span] for span in fresh if span in owners} - self._keys
         lost = keys & (self._lost or set())
         self._keys |= lost
@@ -152,9 +153,10 @@ class Subgraph:
         """Rows joining each stored cluster's spans one after the other, scored -1 (see
         :class:`~provenance.pipeline.spangraph.SpanGraph`); the keys are chained."""
         self._keys |= keys
-        self.chained |= keys
         parts = [np.zeros((0, 7), dtype=np.int64)]
-        for spans in cluster_members(self._db, keys).values():
+        for key, spans in cluster_members(self._db, keys).items():
+            self.known.chained[key] = len(spans)
+            self.known.owners.update(dict.fromkeys(spans, key))
             nodes = np.asarray(spans, dtype=np.int64).reshape(-1, 3)
             parts.append(np.column_stack([nodes[:-1], nodes[1:], np.full(len(nodes) - 1, -1, dtype=np.int64)]))
         rows = np.concatenate(parts)
