@@ -97,6 +97,21 @@ class Clusters:
     #: the stored match order and the nodes as rows (built once, by :meth:`edge_rows`).
     _edges: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
+    def stream_units(self, copies: AbstractSet[int], copy_units: AbstractSet[int] | None) -> set[int]:
+        """The units whose token streams the findings of ``copies`` on ``copy_units``
+        read: every unit of their clusters, or (``copy_units`` given) of the copy spans,
+        their neighbours and their clusters' origin spans (a stock line's other holders
+        are not read; any other unit a finding reads is read when it asks)."""
+        nodes = self.graph.nodes
+        mine = [n for doc in copies for n in self.doc_nodes.get(doc, ()) if copy_units is None or nodes[n][0] in copy_units]
+        numbers = {self.number_of[n] for n in mine}
+        if copy_units is None:
+            return {nodes[n][0] for number in numbers for n in self.groups[number - 1]}
+        wanted = {nodes[m][0] for n in mine for m in (n, *self.graph.neighbours(n))}
+        wanted.update(nodes[n][0] for number in numbers for n in self.groups[number - 1]
+                      if nodes[n][1] == self.keys[number - 1][1])
+        return wanted
+
     def edge_rows(self, number: int) -> np.ndarray:
         """Cluster ``number``'s match edges, each pair once, as ``(k, 9)`` rows: the two
         spans ``(unit, doc, start, end)``, the one the stored match order meets first on

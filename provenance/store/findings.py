@@ -299,16 +299,13 @@ def _redo_drafts(db: sqlite3.Connection, config: Config, clusters: Clusters, doc
     A copy's drafts depend only on its own clusters, and drafts come out by copy article
     (see :func:`~provenance.pipeline.cluster.cluster_findings`), so chunks taken in
     article order give the drafts, and the ids, of one pass."""
-    nodes, number_of = clusters.graph.nodes, clusters.number_of
     new: list[int] = []
     keys: set[ClusterKey] = set()
     units, rank = Units(db), doc_ranks(docs)
     for start in range(0, len(copies), _COPY_CHUNK):
         chunk = set(copies[start : start + _COPY_CHUNK])
         texts = Texts(db)
-        numbers = {number_of[n] for doc in chunk for n in clusters.doc_nodes.get(doc, ())
-                   if copy_units is None or nodes[n][0] in copy_units}
-        wanted = {nodes[n][0] for number in numbers for n in clusters.groups[number - 1]}
+        wanted = clusters.stream_units(chunk, copy_units)
         units.retain(wanted)  # a widely reprinted line's streams stay for the next chunk
         units.prefetch(wanted)
         findings = cluster_findings(clusters, docs, units, units.spans, texts, config, chunk, copy_units, rank)
