@@ -37,20 +37,9 @@ from provenance.pipeline.arrays import unique_sorted
 from provenance.pipeline.cluster import Clusters, origin_certain
 from provenance.pipeline.spangraph import DocKey, edges_repr, one_passage
 
-__all__ = [
-    "Changes",
-    "ClusterKey",
-    "cluster_key",
-    "cluster_members",
-    "cluster_signature",
-    "clusters_of_spans",
-    "clusters_of_units",
-    "find_changes",
-    "owners_of_units",
-    "read_whole",
-    "store_changes",
-    "stored_units",
-]
+__all__ = ["Changes", "ClusterKey", "Known", "Span", "cluster_key", "cluster_members", "cluster_signature",
+           "clusters_of_spans", "clusters_of_units", "find_changes", "keys_of_spans", "owners_of_units", "read_whole",
+           "store_changes", "stored_units"]
 
 _log = logging.getLogger(__name__)
 

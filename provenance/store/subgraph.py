@@ -87,6 +87,7 @@ class Subgraph:
 
     @property
     def partial(self) -> bool:
+        """Whether stored clusters that lost nothing are read as their spans."""
         return self._lost is not None
 
     def cover(self, units: Iterable[int]) -> bool:
@@ -95,12 +96,7 @@ class Subgraph:
         wanted = set(units)
         owners = owners_of_units(self._db, wanted)
         self._looked_up.update(owners)
-        self.known.owners.update(owners)
-        keys = set(owners.values()) - self._keys
-        lost = keys & (self._lost or set())
-        self._keys |= lost
-        self._load(stored_units(self._db, lost))
-        self._pending = np.concatenate([self._pending, self._chain(keys - lost)])
+        self._read_stored(owners, set(owners.values()), set())
         seeds = (_spans_on(self._pending, wanted) | owners.keys()) - self.visited
         return self._reach_from(seeds)
 
@@ -140,14 +136,20 @@ class Subgraph:
         fresh = [span for span in spans if span not in self._looked_up]
         self._looked_up.update(fresh)
         owners = owners_of_units(self._db, {span[0] for span in fresh}) if fresh else {}
+        return self._read_stored(owners, {owners[span] for span in fresh if span in owners},
+                                 {span[0] for span in fresh if span not in owners})
+
+    def _read_stored(self, owners: dict[Span, ClusterKey], keys: set[ClusterKey], units: set[int]) -> np.ndarray:
+        """Partial: the rows added for the stored clusters ``keys`` not met yet (chains of
+        those that lost nothing, the matches of the others' units) and the matches of
+        ``units``; ``owners`` are the stored spans just looked up."""
         self.known.owners.update(owners)
-        keys = {owners[span] for span in fresh if span in owners} - self._keys
+        keys -= self._keys
         lost = keys & (self._lost or set())
         self._keys |= lost
-        units = stored_units(self._db, lost) | {span[0] for span in fresh if span not in owners}
         chain = self._chain(keys - lost)
         self._pending = np.concatenate([self._pending, chain])
-        return np.concatenate([chain, self._load(units)])
+        return np.concatenate([chain, self._load(stored_units(self._db, lost) | units)])
 
     def _chain(self, keys: set[ClusterKey]) -> np.ndarray:
         """Rows joining each stored cluster's spans one after the other, scored -1 (see
@@ -157,10 +159,10 @@ class Subgraph:
         for key, spans in cluster_members(self._db, keys).items():
             self.known.chained[key] = len(spans)
             self.known.owners.update(dict.fromkeys(spans, key))
+            self._looked_up.update(spans)
             nodes = np.asarray(spans, dtype=np.int64).reshape(-1, 3)
             parts.append(np.column_stack([nodes[:-1], nodes[1:], np.full(len(nodes) - 1, -1, dtype=np.int64)]))
         rows = np.concatenate(parts)
-        self._looked_up.update(map(tuple, rows[:, 0:3].tolist()), map(tuple, rows[:, 3:6].tolist()))  # type: ignore[arg-type]
         self._look_up_units(rows)
         if self._dead:
             dead = np.fromiter(sorted(self._dead), dtype=np.int64, count=len(self._dead))
