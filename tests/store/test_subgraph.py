@@ -61,9 +61,9 @@ def test_a_refresh_reads_no_match_of_a_cluster_the_scan_did_not_touch(two_cluste
     loaded: set[int] = set()
     load = Subgraph._load
 
-    def recording(self: Subgraph, units: set[int]) -> None:
+    def recording(self: Subgraph, units: set[int]) -> np.ndarray:
         loaded.update(units)
-        load(self, units)
+        return load(self, units)
 
     monkeypatch.setattr(subgraph.Subgraph, "_load", recording)
     with Index.open(two_clusters) as index:
