@@ -77,10 +77,10 @@ def graph_rows(count: int, pairs: np.ndarray, scores: np.ndarray, joined: np.nda
     """``(partner_ptr, partners, scores, neighbour_ptr, neighbours)`` of nodes ``0..count-1``."""
     low, high = pairs[:, 0], pairs[:, 1]
     partners = compressed_rows(count, np.concatenate([low, high]), np.concatenate([high, low]),
-                           np.concatenate([scores, scores]))
+                               np.concatenate([scores, scores]))
     source = np.concatenate([low, high, joined[:, 0], joined[:, 1]])
     neighbours = compressed_rows(count, source, np.concatenate([high, low, joined[:, 1], joined[:, 0]]),
-                             np.zeros(len(source), dtype=np.int64))
+                                 np.zeros(len(source), dtype=np.int64))
     return (*partners, *neighbours[:2])
 
 

@@ -100,8 +100,11 @@ def _partly_overlaps(a: Node, b: Node) -> bool:
 
 
 def one_passage(spans: list[Node]) -> bool:
-    """Whether ``spans`` are one passage: on one paragraph, joined through overlaps by
-    half (an origin's alignments with different copies, ending a few words apart)."""
+    """Whether ``spans`` are one passage (at most one span, or spans of one paragraph
+    joined through overlaps by half: an origin's alignments with different copies,
+    ending a few words apart): then no walk chooses among them."""
+    if len(spans) < 2:
+        return True
     if len({span[0] for span in spans}) > 1:
         return False
     reached, todo = {0}, [0]
@@ -292,7 +295,7 @@ class SpanGraph:
         which in a cluster of n spans was O(n) walks of O(n) (a stock phrase reprinted
         by thousands of articles made the refresh quadratic).
         """
-        if len(targets) < 2 or one_passage([self.nodes[target] for target in targets]):
+        if one_passage([self.nodes[target] for target in targets]):
             return list(targets)
         distance, steps, ends = self._walk(targets)
         path: list[int] = []
@@ -342,7 +345,7 @@ class SpanGraph:
                 if other != span and _partly_overlaps(nodes[other], nodes[span]):
                     found.update(nodes[partner][0] for partner in self.partners_of(other))
         targets = [n for n in group if nodes[n][1] == origin_doc]
-        if len(targets) < 2 or one_passage([nodes[target] for target in targets]):
+        if one_passage([nodes[target] for target in targets]):
             return found  # no walk: every copy span's origin side is the whole passage
         direct = {other for target in targets for other in self.partners_of(target)}  # direct_side non-empty
         walk = self._walk(targets) if targets else _Walk({}, {}, {})

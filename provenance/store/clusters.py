@@ -24,12 +24,11 @@ deleted since, without reading every stored cluster.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import logging
 import sqlite3
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -38,7 +37,7 @@ from provenance.pipeline.cluster import Clusters, origin_certain
 from provenance.pipeline.spangraph import DocKey, edges_repr, one_passage
 
 __all__ = ["Changes", "ClusterKey", "Known", "Span", "cluster_key", "cluster_members", "cluster_signature",
-           "clusters_of_spans", "clusters_of_units", "find_changes", "keys_of_spans", "owners_of_units", "read_whole",
+           "clusters_of_units", "find_changes", "keys_of_spans", "owners_of_units", "read_whole",
            "store_changes", "stored_units"]
 
 _log = logging.getLogger(__name__)
@@ -55,9 +54,9 @@ class Known:
     stored clusters: the spans ``looked_up``, the stored cluster of those that have one,
     and the span count of each cluster read as its spans (``chained``)."""
 
-    looked_up: set[Span] = dataclasses.field(default_factory=set)
-    owners: dict[Span, ClusterKey] = dataclasses.field(default_factory=dict)
-    chained: dict[ClusterKey, int] = dataclasses.field(default_factory=dict)
+    looked_up: set[Span] = field(default_factory=set)
+    owners: dict[Span, ClusterKey] = field(default_factory=dict)
+    chained: dict[ClusterKey, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -74,7 +73,7 @@ class Changes:
     gone: set[ClusterKey]
     changed: dict[int, int | None]
     #: The changed clusters that only grew, with the stored clusters each holds.
-    grown: dict[int, set[ClusterKey]] = dataclasses.field(default_factory=dict)
+    grown: dict[int, set[ClusterKey]] = field(default_factory=dict)
 
 
 def cluster_key(clusters: Clusters, number: int) -> ClusterKey:
@@ -97,14 +96,6 @@ def cluster_signature(clusters: Clusters, number: int, docs: dict[int, DocKey]) 
     return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "little") >> 1
 
 
-def clusters_of_spans(db: sqlite3.Connection, spans: list[tuple[int, int, int]]) -> set[ClusterKey]:
-    """Keys of the stored clusters holding any of the spans ``(unit, start, end)``."""
-    _fill(db, "looked_up_spans", ["unit", "start", "end"], sorted(set(spans)))
-    return {tuple(row) for row in db.execute(  # type: ignore[misc]
-        """SELECT c.cluster_doc, c.cluster_start, c.cluster_end FROM temp.looked_up_spans AS s
-           CROSS JOIN cluster_spans AS c ON c.unit = s.unit AND c.start = s.start AND c.end = s.end""")}
-
-
 def clusters_of_units(db: sqlite3.Connection, ranges: list[tuple[int, int]]) -> set[ClusterKey]:
     """Keys of the stored clusters holding a span of a unit in one of the ``[first, stop)`` ranges."""
     keys: set[ClusterKey] = set()
@@ -115,7 +106,7 @@ def clusters_of_units(db: sqlite3.Connection, ranges: list[tuple[int, int]]) -> 
     return keys
 
 
-def owners_of_units(db: sqlite3.Connection, units: set[int]) -> dict[tuple[int, int, int], ClusterKey]:
+def owners_of_units(db: sqlite3.Connection, units: set[int]) -> dict[Span, ClusterKey]:
     """The stored spans ``(unit, start, end)`` on ``units``, each with its cluster's key."""
     _fill(db, "owned_units", ["unit"], [(unit,) for unit in sorted(units)])
     return {(unit, start, end): (doc, c_start, c_end) for unit, start, end, doc, c_start, c_end in db.execute(
@@ -123,9 +114,9 @@ def owners_of_units(db: sqlite3.Connection, units: set[int]) -> dict[tuple[int, 
            CROSS JOIN cluster_spans AS c ON c.unit = u.unit""")}
 
 
-def cluster_members(db: sqlite3.Connection, keys: set[ClusterKey]) -> dict[ClusterKey, list[tuple[int, int, int]]]:
+def cluster_members(db: sqlite3.Connection, keys: set[ClusterKey]) -> dict[ClusterKey, list[Span]]:
     """The spans ``(unit, start, end)`` of each stored cluster ``keys``, in span order."""
-    found: dict[ClusterKey, list[tuple[int, int, int]]] = {key: [] for key in keys}
+    found: dict[ClusterKey, list[Span]] = {key: [] for key in keys}
     for span, key in sorted(owners_of_units(db, stored_units(db, keys)).items()):
         if key in found:
             found[key].append(span)

@@ -247,7 +247,6 @@ def _compare(db: sqlite3.Connection, graph: Subgraph, spans: SpanGraph, docs: di
     return clusters, find_changes(db, clusters, docs, keys, lost, affected.first_unit, known)
 
 
-
 def _recompute(db: sqlite3.Connection, config: Config, clusters: Clusters, docs: dict[int, DocKey], changes: Changes,
                copy_units: set[int] | None, anchors: np.ndarray | None, *, renumber_touched: bool,
                defer_numbers: bool = False) -> None:

@@ -29,7 +29,7 @@ from provenance.store.clusters import (
     Known,
     Span,
     cluster_members,
-    clusters_of_spans,
+    keys_of_spans,
     owners_of_units,
     stored_units,
 )
@@ -176,7 +176,7 @@ class Subgraph:
         edge was lost since: then the units read beyond it are only read early)."""
         fresh = [span for span in spans if span not in self._looked_up]
         self._looked_up.update(fresh)
-        keys = clusters_of_spans(self._db, fresh) - self._keys
+        keys = set(keys_of_spans(self._db, fresh).values()) - self._keys
         self._keys |= keys
         return stored_units(self._db, keys) - self.units_read
 
