@@ -123,7 +123,26 @@ def build_base_index(corpus: Corpus) -> Path:
                  ScanOptions(batch_size=256))
         _checkpoint(building)
         os.replace(building, target)
+    else:
+        _add_optional_indexes(target)
     return target
+
+
+def _add_optional_indexes(path: Path) -> None:
+    """A base cached by an older build gains the covering indexes any writable open adds
+    (a ``check`` opens it read only, so it would never have them)."""
+    import sqlite3
+    from contextlib import closing
+
+    from provenance import Index
+    from provenance.store.schema import OPTIONAL_INDEXES, index_exists
+
+    with closing(sqlite3.connect(path)) as connection:
+        missing = [name for name in OPTIONAL_INDEXES if not index_exists(connection, name)]
+    if missing:
+        with Index.open(path):
+            pass
+        _checkpoint(path)
 
 
 def _checkpoint(path: Path) -> None:

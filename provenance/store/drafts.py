@@ -34,9 +34,8 @@ from provenance.pipeline.phrases import (
     stock_windows,
 )
 from provenance.store.anchorindex import anchor_totals
-from provenance.store.numbering import pending, renumber_all
+from provenance.store.numbering import origin_order, pending, renumber_all
 from provenance.store.passages import Texts
-from provenance.store.schema import DOCUMENT_KEYS_INDEX, index_hint
 
 __all__ = ["Draft", "forget_drafts", "insert_drafts", "numbers_before", "recheck_notices", "recheck_stock", "renumber",
            "sync_reuses"]
@@ -246,7 +245,7 @@ def renumber(db: sqlite3.Connection, touched: set[ClusterKey] | None = None,
     """
     if touched is not None and not pending(db) and _renumber_touched(db, touched, before or {}):
         return
-    renumber_all(db, defer=defer)
+    renumber_all(db, defer=defer, touched=touched, before=before)
 
 
 def _renumber_touched(db: sqlite3.Connection, touched: set[ClusterKey], before: dict[ClusterKey, int]) -> bool:
@@ -272,7 +271,7 @@ def _renumber_touched(db: sqlite3.Connection, touched: set[ClusterKey], before: 
             if found is None:
                 return False
             last = tuple(found)
-        order = _origin_order(db, added + ([last] if last else []))
+        order = origin_order(db, added + ([last] if last else []))
         added.sort(key=order.__getitem__)
         if last is not None and order[added[0]] <= order[last]:
             return False  # a new cluster comes before an old one: numbers move
@@ -280,15 +279,6 @@ def _renumber_touched(db: sqlite3.Connection, touched: set[ClusterKey], before: 
     db.executemany("UPDATE reuses SET cluster = ? WHERE id = ?",
                    [(known[key], draft) for key, found in rows.items() for draft, number in found if number != known[key]])
     return True
-
-
-def _origin_order(db: sqlite3.Connection, keys: list[ClusterKey]) -> dict[ClusterKey, tuple]:
-    """The order key :func:`renumber` sorts clusters by."""
-    _fill(db, "ordered_docs", ["id"], [(doc,) for doc in sorted({key[0] for key in keys})])
-    docs = {doc: (published is None, published or 0, content_hash) for doc, published, content_hash in db.execute(
-        f"SELECT d.id, d.published_us, d.content_hash FROM temp.ordered_docs AS o "
-        f"JOIN documents AS d {index_hint(db, DOCUMENT_KEYS_INDEX)} ON d.id = o.id")}
-    return {key: (*docs[key[0]], *key) for key in keys}
 
 
 def _finding(cluster: int, row: tuple) -> Finding:

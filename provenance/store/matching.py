@@ -92,15 +92,15 @@ def _match_once(index: Index, mapper: Mapper | None) -> int | None:
             stop = runs[-1].stop_unit
             dead = keyruns.dead_ranges(db)
             masks = {run.rowid: keyruns.live_mask(run, dead) for run in runs}
-            columns = keyruns.UnitColumns(db, runs)
             num_bands = config.num_bands
             task = partial(candidate_pairs, config=config.lsh, first_new=first_new)
             segments = bandindex.Lookup(db, dead)
-            with keyruns.BandReader(db) as reader:  # closed before any table is dropped (open blobs lock them)
+            # Readers closed before any table is dropped (open blobs lock them).
+            with keyruns.BandReader(db) as reader, keyruns.UnitColumns(db, runs) as columns:
                 members = (band_members(reader, runs, masks, band, first_new, columns, segments,
                                         keep=config.lsh.max_bucket + 1) for band in range(num_bands))
                 band_pairs = _union((mapper or map)(task, members))  # type: ignore[operator]
-            anchored, fresh = _anchor_pass(db, dead, first_new, columns, config.align.max_anchor_units)
+                anchored, fresh = _anchor_pass(db, dead, first_new, columns, config.align.max_anchor_units)
             pairs = unique_pairs([band_pairs, anchored])
             del band_pairs, anchored
             # A first scan's sorted anchors wait for the transaction outside memory.

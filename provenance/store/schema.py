@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 
-__all__ = ["APPLICATION_ID", "DDL", "DOCUMENT_KEYS_INDEX", "EXPECTED_COLUMNS", "FINGERPRINT_INDEX",
+__all__ = ["APPLICATION_ID", "CLUSTER_NUMBER_INDEX", "DDL", "DOCUMENT_KEYS_INDEX", "EXPECTED_COLUMNS", "FINGERPRINT_INDEX",
            "FINGERPRINT_INDEX_DDL", "OPTIONAL_INDEXES", "SCHEMA_VERSION", "UNIT_PLACES_INDEX", "index_exists", "index_hint",
            "optional_index_ddl"]
 
@@ -29,12 +29,15 @@ FINGERPRINT_INDEX_DDL = f"CREATE INDEX IF NOT EXISTS {FINGERPRINT_INDEX} ON para
 #: articles, against 285 MB and 1.2 GB of rows (a `check` whose index was not in the page
 #: cache spent ~2.7 s numbering the clusters alone). Optional: a file made before them
 #: gains them at a writable open (not in a `check` sandbox), and readers name one only when
-#: it is there (:func:`index_hint`).
+#: it is there (:func:`index_hint`). ``reuses_cluster`` finds the cluster holding a number
+#: (:mod:`provenance.store.numbering`: a ``check`` numbers the rows it reads from there).
 DOCUMENT_KEYS_INDEX = "documents_keys"
 UNIT_PLACES_INDEX = "units_places"
+CLUSTER_NUMBER_INDEX = "reuses_cluster"
 OPTIONAL_INDEXES = {
     DOCUMENT_KEYS_INDEX: "ON documents(id, published_us, date_only, content_hash)",
     UNIT_PLACES_INDEX: "ON units(id, doc_id, paragraph, kind, start, end)",
+    CLUSTER_NUMBER_INDEX: "ON reuses(cluster)",
 }
 
 

@@ -85,3 +85,17 @@ def test_anchor_counts_count_live_paragraphs_only(index):
     values, units = keyruns.read_anchors(index.connection)
     assert values.tolist() == [7, 8, 7, 7, 9] and units.tolist() == [1, 2, 3, 4, 5]
     assert anchorindex.anchor_counts(index.connection, np.array([7, 8, 9, 10], np.int64)) == {7: 1, 8: 1, 9: 1, 10: 0}
+
+
+@pytest.mark.parametrize("by_id", [1, 10_000], ids=["by-offset", "whole-columns"])
+def test_unit_columns_give_each_units_article_and_content_across_runs_and_calls(index, monkeypatch, by_id):
+    monkeypatch.setattr(keyruns, "BY_ID_SHARE", by_id)  # 1: units read by offset (up to all 95)
+    for first, count in ((0, 40), (40, 25), (65, 30)):
+        _append(index, first, count, seed=first)
+    runs = keyruns.runs(index.connection)
+    rng = np.random.default_rng(7)
+    with keyruns.UnitColumns(index.connection, runs) as columns:
+        for _ in range(6):  # later calls meet units already read and units of runs read before
+            units = rng.integers(0, 95, size=9)
+            docs, contents = columns.lookup(units)
+            assert docs.tolist() == (units // 2).tolist() and contents.tolist() == (units // 2 * 10).tolist()

@@ -4,12 +4,17 @@ that keeps the articles gives them."""
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from provenance import Index, ScanOptions, scan
-from provenance.store import queries
-from provenance.store.numbering import pending, settle_numbers
-from provenance.store.schema import OPTIONAL_INDEXES, index_hint
+from provenance.store import numbering, queries
+from provenance.store.numbering import pending, renumber_all, settle_numbers
+from provenance.store.schema import DDL, OPTIONAL_INDEXES, index_hint
 from tests.conftest import prose
 
 STOCK = prose(1, sentences=3)
@@ -60,6 +65,34 @@ def test_a_sandbox_numbers_the_rows_it_reads_as_a_kept_scan_does(tmp_path, write
         assert sorted(queries.report_reuses(db)) == sorted(every)
 
 
+def test_a_sandbox_numbers_the_rows_it_reads_from_the_old_numbers_without_ranking_every_cluster(
+        tmp_path, write_article, monkeypatch):
+    corpus = _corpus(write_article, tmp_path)
+    new = _new(write_article, tmp_path / "new")
+    with Index.open(tmp_path / "base.sqlite") as base:
+        scan([corpus], base, ScanOptions(workers=1))
+    shutil.copyfile(tmp_path / "base.sqlite", tmp_path / "kept.sqlite")
+    with Index.open(tmp_path / "kept.sqlite") as kept:
+        scan(new, kept, ScanOptions(workers=1))
+        every = queries.report_reuses(kept.connection)
+        by_source = kept.stored_documents()
+    first, second = ({by_source[str(path.resolve())].id} for path in (new[0], new[2]))
+    ranked: list[str] = []
+    original = numbering._number
+    monkeypatch.setattr(numbering, "_number", lambda db, rows="": (ranked.append(rows), original(db, rows))[1])
+    with Index.sandbox(tmp_path / "base.sqlite") as sandbox:  # type: ignore[union-attr]
+        scan(new, sandbox, ScanOptions(workers=1))
+        db = sandbox.connection
+        # The first article's new cluster comes before every stored one; the third's
+        # takes over the last stored cluster (its old key loses its rows).
+        assert sorted(queries.reuses_touching(db, first)) == sorted(row[:8] + row[9:11] for row in every
+                                                                    if first & {row[1], row[4]})
+        assert not ranked, "numbered from the old numbers and the touched clusters"
+        assert sorted(queries.reuses_touching(db, second)) == sorted(row[:8] + row[9:11] for row in every
+                                                                     if second & {row[1], row[4]})
+        assert ranked, "rows numbered anew since: every cluster is ranked"
+
+
 def test_a_kept_scan_leaves_nothing_pending(tmp_path, write_article):
     corpus = _corpus(write_article, tmp_path)
     new = _new(write_article, tmp_path / "new")
@@ -97,3 +130,71 @@ def test_an_index_made_before_the_covering_indexes_gains_them_on_a_scan_not_in_a
         scan(new, sandbox, ScanOptions(workers=1))
         assert touching(sandbox.connection, ids) == without  # the same numbers read either way
         assert {row[0] for row in without} >= {1}
+
+
+# -- numbering from the old numbers, against ranking every cluster ---------------------------
+
+_DRAFT_COLUMNS = ("cluster_doc, cluster_start, cluster_end, origin_doc, origin_start, origin_end, copy_doc, copy_start, "
+                  "copy_end, similarity, shared, kind, origin_certain, jaccard, containment, matched")
+
+
+def _add_row(db: sqlite3.Connection, key: tuple[int, int, int], copy_doc: int, number: int) -> None:
+    """One finding of cluster ``key`` (a draft and its ``reuses`` row numbered ``number``)."""
+    doc, start, end = key
+    values = (doc, start, end, doc, start, end, copy_doc, 0, 10, 1.0, 5, "verbatim", 1, 1.0, 1.0, 5)
+    draft = db.execute(f"INSERT INTO finding_drafts ({_DRAFT_COLUMNS}) VALUES ({', '.join('?' * 16)})", values).lastrowid
+    db.execute(f"INSERT INTO reuses (id, cluster, {_DRAFT_COLUMNS.split(', ', 3)[3]}) VALUES (?, ?, {', '.join('?' * 13)})",
+               (draft, number, *values[3:]))
+
+
+def _numbers_of(db: sqlite3.Connection) -> list[tuple[int, int]]:
+    return sorted(db.execute("""SELECT id, cluster FROM reuses WHERE copy_doc IN temp.checked_docs
+                                OR origin_doc IN temp.checked_docs"""))
+
+
+_KEYS = st.tuples(st.integers(1, 6), st.integers(0, 2).map(lambda s: 10 * s), st.just(50))
+
+
+@settings(max_examples=200, deadline=None)
+@given(dates=st.lists(st.one_of(st.none(), st.integers(1, 4)), min_size=6, max_size=6),
+       hashes=st.lists(st.sampled_from("ab"), min_size=6, max_size=6),
+       stored=st.sets(_KEYS, min_size=1, max_size=10), fates=st.lists(st.sampled_from(["keep", "grow", "gone"]), max_size=10),
+       added=st.sets(_KEYS, max_size=4), checked=st.sets(st.integers(1, 6), min_size=1))
+def test_rows_numbered_from_the_old_numbers_are_numbered_as_ranking_every_cluster(dates, hashes, stored, fates, added,
+                                                                                   checked):
+    db = sqlite3.connect(":memory:")
+    db.executescript(DDL)
+    for doc in range(1, 7):
+        db.execute("INSERT INTO documents (id, path, source, content_hash, published_us, text) VALUES (?, ?, ?, ?, ?, '')",
+                   (doc, f"{doc}.txt", f"/{doc}.txt", hashes[doc - 1], dates[doc - 1]))
+    for key in sorted(stored):
+        _add_row(db, key, key[0] % 6 + 1, 0)
+    renumber_all(db)  # the numbers right before the refresh
+    touched, before = set(), {}
+    # A refresh: some stored clusters gain a row or lose all theirs, new clusters appear.
+    for key, fate in zip(sorted(stored), fates, strict=False):
+        number = db.execute("SELECT r.cluster FROM reuses AS r JOIN finding_drafts AS f ON f.id = r.id "
+                            "WHERE f.cluster_doc = ? AND f.cluster_start = ? AND f.cluster_end = ?", key).fetchone()[0]
+        if fate == "grow":
+            _add_row(db, key, (key[0] + 1) % 6 + 1, 0)
+            touched.add(key)
+        elif fate == "gone":
+            db.execute("DELETE FROM reuses WHERE id IN (SELECT id FROM finding_drafts WHERE cluster_doc = ? "
+                       "AND cluster_start = ? AND cluster_end = ?)", key)
+            touched.add(key)
+            before[key] = number
+    for key in sorted(added - stored):
+        _add_row(db, key, (key[0] + 2) % 6 + 1, 0)
+        touched.add(key)
+    renumber_all(db, defer=True, touched=touched, before=before)
+    db.execute("CREATE TEMP TABLE checked_docs (id INTEGER PRIMARY KEY)")
+    db.executemany("INSERT INTO temp.checked_docs VALUES (?)", [(doc,) for doc in sorted(checked)])
+    ranked: list[str] = []
+    with pytest.MonkeyPatch.context() as patch:
+        original = numbering._number
+        patch.setattr(numbering, "_number", lambda db, rows="": (ranked.append(rows), original(db, rows))[1])
+        settle_numbers(db, "checked_docs")
+    assert not ranked, "numbered from the old numbers"
+    settled = _numbers_of(db)
+    settle_numbers(db)  # every cluster ranked
+    assert settled == _numbers_of(db)
