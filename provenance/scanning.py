@@ -45,6 +45,7 @@ from provenance.ingest.load import (
 from provenance.ingest.roots import settle_root
 from provenance.pipeline.batch import process_batch
 from provenance.records import Document
+from provenance.store.checkpoints import BackgroundCheckpoints
 from provenance.store.findings import refresh
 from provenance.store.index import Index, StoredDocument
 from provenance.store.liveness import scanning
@@ -186,7 +187,7 @@ def _scan(paths: Sequence[str | os.PathLike[str]], index: Index, options: ScanOp
           progress: Progress | None, observe: Observe | None) -> ScanSummary:
     summary = ScanSummary()
     tracker = _Tracker(observe)
-    with scanning(index):  # readers tell this scan's unfinished work from an interrupted one's
+    with scanning(index), BackgroundCheckpoints(index):  # readers tell this scan's unfinished work from an interrupted one's
         changes = plan_changes(paths, index, options, summary, warn, tracker)
         summary.matches = apply_changes(index, changes, options, progress, tracker)
         if options.prune:
