@@ -106,34 +106,27 @@ def read_band(db: sqlite3.Connection, run: Run, band: int, units: range | None =
         return reader.read(run, band, units)
 
 
-class BandReader:
-    """Bands of many runs, each read through one blob handle kept open per run.
+class _KeptBlobs:
+    """Blob handles of ``key_runs`` kept open by row and column, closed together.
 
     SQLite reaches an offset of a blob by walking its chain of overflow pages from the
     start, once per fresh handle; a handle kept open remembers the pages it has walked.
-    So :func:`read_band` of band ``b`` costs ``b`` band widths of page reads, and a pass
-    over every band of a run costs ~``bands / 2`` times the run (seen: 60 ms for the
-    last band of a 10k index's run, 1.6 ms for the first); through one handle, the
-    whole pass costs the run once. Use inside one read snapshot; close when done.
-    """
+    Use inside one read snapshot; close when done (open handles lock the table)."""
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
-        self._blobs: dict[int, sqlite3.Blob] = {}
+        self._blobs: dict[tuple[int, str], sqlite3.Blob] = {}
 
-    def read(self, run: Run, band: int, units: range | None = None) -> np.ndarray:
-        """Band ``band``'s keys of the units of ``run`` (all, dead ones included, or the
-        sub-range ``units``), in unit order."""
-        blob = self._blobs.get(run.rowid)
+    def _read(self, rowid: int, column: str, offset: int, count: int) -> np.ndarray:
+        """``count`` int64 values of the blob from byte ``offset``."""
+        blob = self._blobs.get((rowid, column))
         if blob is None:
-            blob = self._blobs[run.rowid] = self._db.blobopen("key_runs", "keys", run.rowid, readonly=True)
-        units = units or range(run.first_unit, run.stop_unit)
-        width = 8 * len(units)
-        blob.seek(8 * (band * run.size + units.start - run.first_unit))
-        data = blob.read(width)
-        if len(data) != width:
-            raise sqlite3.DatabaseError(f"key run {run.rowid} is truncated")
-        return np.frombuffer(data, dtype="<i8").astype(np.int64)
+            blob = self._blobs[rowid, column] = self._db.blobopen("key_runs", column, rowid, readonly=True)
+        blob.seek(offset)
+        data = blob.read(8 * count)
+        if len(data) != 8 * count:
+            raise sqlite3.DatabaseError(f"key run {rowid} is truncated")
+        return np.frombuffer(data, dtype="<i8")
 
     def close(self) -> None:
         for blob in self._blobs.values():
@@ -147,13 +140,30 @@ class BandReader:
         self.close()
 
 
+class BandReader(_KeptBlobs):
+    """Bands of many runs, each read through one blob handle kept open per run.
+
+    :func:`read_band` of band ``b`` through a fresh handle costs ``b`` band widths of page
+    reads, and a pass over every band of a run costs ~``bands / 2`` times the run (seen:
+    60 ms for the last band of a 10k index's run, 1.6 ms for the first); through one
+    handle, the whole pass costs the run once.
+    """
+
+    def read(self, run: Run, band: int, units: range | None = None) -> np.ndarray:
+        """Band ``band``'s keys of the units of ``run`` (all, dead ones included, or the
+        sub-range ``units``), in unit order."""
+        units = units or range(run.first_unit, run.stop_unit)
+        return self._read(run.rowid, "keys", 8 * (band * run.size + units.start - run.first_unit),
+                          len(units)).astype(np.int64)
+
+
 def read_columns(db: sqlite3.Connection, run: Run) -> tuple[np.ndarray, np.ndarray]:
     """``(docs, contents)`` of every unit of ``run``."""
     docs, contents = db.execute("SELECT docs, contents FROM key_runs WHERE id = ?", (run.rowid,)).fetchone()
     return np.frombuffer(docs, dtype="<i8").astype(np.int64), np.frombuffer(contents, dtype="<i8").astype(np.int64)
 
 
-class UnitColumns:
+class UnitColumns(_KeptBlobs):
     """Document id and content key of any stored unit, from the runs' columns.
 
     The few units a small scan, ``check`` or ``trace`` meets are read by offset through
@@ -167,7 +177,8 @@ class UnitColumns:
     """
 
     def __init__(self, db: sqlite3.Connection, runs: list[Run]) -> None:
-        self._db, self._runs = db, runs
+        super().__init__(db)
+        self._runs = runs
         self._firsts = np.array([run.first_unit for run in runs], dtype=np.int64)
         self._stops = np.array([run.stop_unit for run in runs], dtype=np.int64)
         self._first = runs[0].first_unit
@@ -175,18 +186,6 @@ class UnitColumns:
         self._docs: np.ndarray | None = None
         self._contents: np.ndarray | None = None
         self._known = np.zeros((3, 0), dtype=np.int64)  # ids (sorted), docs, contents read so far
-        self._blobs: dict[tuple[int, str], sqlite3.Blob] = {}
-
-    def close(self) -> None:
-        for blob in self._blobs.values():
-            blob.close()
-        self._blobs.clear()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def lookup(self, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if self._docs is None and self._look_up(units):
@@ -222,14 +221,7 @@ class UnitColumns:
             first, last = int(offsets[0]), int(offsets[-1]) + 1
             for row, column in enumerate(("docs", "contents")):
                 # One read per run and column, from the first unit wanted to the last.
-                blob = self._blobs.get((run.rowid, column))
-                if blob is None:
-                    blob = self._blobs[run.rowid, column] = self._db.blobopen("key_runs", column, run.rowid, readonly=True)
-                blob.seek(8 * first)
-                data = blob.read(8 * (last - first))
-                if len(data) != 8 * (last - first):
-                    raise sqlite3.DatabaseError(f"key run {run.rowid} is truncated")
-                found[row, start:stop] = np.frombuffer(data, dtype="<i8")[offsets - first]
+                found[row, start:stop] = self._read(run.rowid, column, 8 * first, last - first)[offsets - first]
         known = np.concatenate([self._known, np.vstack([missing, found])], axis=1)
         self._known = known[:, np.argsort(known[0])]
         return True
