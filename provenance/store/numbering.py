@@ -23,6 +23,7 @@ import sqlite3
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 
+from provenance.store.passages import fill_temp
 from provenance.store.schema import (
     CLUSTER_NUMBER_INDEX,
     DOCUMENT_KEYS_INDEX,
@@ -171,7 +172,7 @@ def _rank_below(db: sqlite3.Connection, at: tuple, top: int, of_number: dict[int
                 return None
             doc, start, end, published, content_hash = found
             key = of_number[middle] = (doc, start, end)
-            order[key] = (published is None, published or 0, content_hash, *key)
+            order[key] = (*_doc_order(published, content_hash), *key)
         if order[key] < at:
             low = middle
         else:
@@ -181,22 +182,23 @@ def _rank_below(db: sqlite3.Connection, at: tuple, top: int, of_number: dict[int
 
 def _rows_of(db: sqlite3.Connection, keys: set[ClusterKey]) -> list[tuple[int, int, int, int]]:
     """``(number, doc, start, end)`` of every row of the clusters ``keys``."""
-    db.execute("DROP TABLE IF EXISTS temp.numbers_keys")
-    db.execute("CREATE TEMP TABLE numbers_keys (doc, start, end, PRIMARY KEY (doc, start, end)) WITHOUT ROWID")
-    db.executemany("INSERT INTO temp.numbers_keys VALUES (?, ?, ?)", sorted(keys))
-    return db.execute(
-        """SELECT r.cluster, k.doc, k.start, k.end FROM temp.numbers_keys AS k
-           JOIN finding_drafts AS f ON f.cluster_doc = k.doc AND f.cluster_start = k.start AND f.cluster_end = k.end
-           JOIN reuses AS r ON r.id = f.id""").fetchall()
+    ordered = sorted(keys)
+    return fill_temp(db, "numbers_keys", ["doc", "start", "end"], [[key[i] for key in ordered] for i in range(3)],
+                     """SELECT r.cluster, k.doc, k.start, k.end FROM temp.numbers_keys AS k
+                        JOIN finding_drafts AS f ON f.cluster_doc = k.doc AND f.cluster_start = k.start
+                        AND f.cluster_end = k.end JOIN reuses AS r ON r.id = f.id""")
 
 
 def _doc_orders(db: sqlite3.Connection, docs: set[int]) -> dict[int, tuple]:
-    db.execute("DROP TABLE IF EXISTS temp.ordered_docs")
-    db.execute("CREATE TEMP TABLE ordered_docs (id PRIMARY KEY) WITHOUT ROWID")
-    db.executemany("INSERT INTO temp.ordered_docs VALUES (?)", [(doc,) for doc in sorted(docs)])
-    return {doc: (published is None, published or 0, content_hash) for doc, published, content_hash in db.execute(
-        f"SELECT d.id, d.published_us, d.content_hash FROM temp.ordered_docs AS o "
-        f"JOIN documents AS d {index_hint(db, DOCUMENT_KEYS_INDEX)} ON d.id = o.id")}
+    rows = fill_temp(db, "ordered_docs", ["id"], [sorted(docs)],
+                     f"""SELECT d.id, d.published_us, d.content_hash FROM temp.ordered_docs AS o
+                         JOIN documents AS d {index_hint(db, DOCUMENT_KEYS_INDEX)} ON d.id = o.id""")
+    return {doc: _doc_order(published, content_hash) for doc, published, content_hash in rows}
+
+
+def _doc_order(published: int | None, content_hash: str) -> tuple:
+    """The origin article's part of a cluster's order key: dated first, instant, content hash."""
+    return published is None, published or 0, content_hash
 
 
 def _exists(db: sqlite3.Connection, table: str) -> bool:
