@@ -39,6 +39,12 @@ __all__ = ["MAX_SPAN", "Entries", "SegmentStore", "live", "ranks"]
 MAX_SPAN = 1 << 32
 #: Block ids per ``IN (...)`` query.
 _QUERY_BLOCKS = 500
+#: A filter is read in parts when it has this many words or more per key looked up:
+#: reading it whole costs ~2.2 ms a MB at 100k articles, each key's word ~1.3 µs besides
+#: walking the pages before it (measured break-even: ~100 words a key).
+_SPARSE_FILTER = 256
+#: Wanted words at most this far apart are read in one piece.
+_GAP_WORDS = 512
 
 Entries = tuple[np.ndarray, np.ndarray]
 
@@ -92,13 +98,15 @@ class SegmentStore:
         rule out: all of them without a filter."""
         if not self.filters or not len(wanted):
             return wanted
-        row = db.execute(f"SELECT bits FROM {self.filters} WHERE segment = ?", (rowid,)).fetchone()
+        row = db.execute(f"SELECT length(bits) FROM {self.filters} WHERE segment = ?", (rowid,)).fetchone()
         if row is None:
             return wanted
-        if len(row[0]) % 8 or not row[0]:
+        if row[0] is None or row[0] % 8 or not row[0]:
             raise sqlite3.DatabaseError(f"{self.name} {rowid} is malformed; run 'provenance doctor --repair'")
-        words = np.frombuffer(row[0], dtype="<u8").astype(np.uint64, copy=False)
-        return wanted[_native.filter_contains(words, np.ascontiguousarray(wanted, dtype=np.int64))]
+        keys = np.ascontiguousarray(wanted, dtype=np.int64)
+        with db.blobopen(self.filters, "bits", rowid, readonly=True) as blob:
+            words = _filter_words_read(blob, row[0] // 8, keys)
+        return wanted[_native.filter_contains(words, keys)]
 
     def add_missing_filters(self, db: sqlite3.Connection) -> int:
         """Make the filter of every segment that has none (an index made before filters);
@@ -253,6 +261,29 @@ class SegmentStore:
             if stray:
                 found.append(f"{stray} {self.name} filter(s) belong to no {self.name}")
         return found
+
+
+def _filter_words_read(blob: sqlite3.Blob, count: int, keys: np.ndarray) -> np.ndarray:
+    """A filter of ``count`` words as ``keys`` see it: whole, or, for keys few enough
+    (:data:`_SPARSE_FILTER`), only the words they test, the others left zero. SQLite
+    reaches a blob's offset by walking its overflow pages, which is cheaper than copying
+    them: ``trace`` of one article (~50 keys a band) read 200 MB of filters at 100k
+    articles in 0.45 s, and reads its keys' words in ~0.13 s."""
+    if len(keys) * _SPARSE_FILTER >= count:
+        return np.frombuffer(blob.read(), dtype="<u8").astype(np.uint64, copy=False)
+    words = np.zeros(count, dtype=np.uint64)
+    wanted = unique_sorted(_native.filter_words(keys, count).astype(np.int64)).tolist()
+    start = 0
+    for end in range(1, len(wanted) + 1):  # words a page or less apart are read at once
+        if end == len(wanted) or wanted[end] - wanted[end - 1] > _GAP_WORDS:
+            first, last = wanted[start], wanted[end - 1]
+            blob.seek(8 * first)
+            data = blob.read(8 * (last - first + 1))
+            if len(data) != 8 * (last - first + 1):
+                raise sqlite3.DatabaseError("a segment filter is truncated; run 'provenance doctor --repair'")
+            words[first : last + 1] = np.frombuffer(data, dtype="<u8")
+            start = end
+    return words
 
 
 def _filter_words(entries: int) -> int:

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from provenance import Index
-from provenance.store import bandindex, keyruns
+from provenance.store import bandindex, keyruns, segments
 from provenance.store.matching import band_members
 from provenance.store.schema import SCHEMA_VERSION
 
@@ -279,3 +279,54 @@ def test_filters_rule_out_keys_stored_nowhere_and_never_a_stored_one(monkeypatch
         for found, expected in zip(with_filters, without, strict=True):
             assert found is not None and expected is not None and len(found[0]) >= len(stored)
             assert found[0].tolist() == expected[0].tolist() and found[1].tolist() == expected[1].tolist()
+
+
+@pytest.mark.parametrize("gap", [0, 3, 10_000])
+def test_a_filter_read_in_parts_rules_out_what_the_whole_filter_does(monkeypatch, tmp_path, gap):
+    """A lookup of a few keys reads only the filter words they test (``trace`` of one
+    article in filters of ~300k words), with the same answer as the whole filter gives,
+    however the words it reads are grouped."""
+    rng = np.random.default_rng(11)
+    count = 40_000  # 6,250 words a filter
+    keys = rng.integers(-(2**63), 2**63 - 1, size=(count, BANDS), dtype=np.int64)
+    with Index.open(tmp_path / "index.sqlite") as index:
+        with index.transaction(findings_current=None) as db:
+            keyruns.append_run(db, 1, keys, np.zeros(count, np.int64), np.zeros(count, np.int64))
+            bandindex.index_units(db, 1, count + 1, BANDS)
+        db = index.connection
+        store = bandindex._store()
+        (rowid,) = db.execute("SELECT id FROM band_segments WHERE band = 0").fetchone()
+        stored = np.unique(rng.choice(keys[:, 0], 12))
+        absent = np.setdiff1d(np.unique(rng.integers(-(2**63), 2**63 - 1, 400, dtype=np.int64)), keys[:, 0])
+        wanted = np.union1d(stored, absent)
+        monkeypatch.setattr(segments, "_SPARSE_FILTER", 1 << 20)  # always whole
+        whole = store.may_hold(db, rowid, wanted)
+        monkeypatch.setattr(segments, "_SPARSE_FILTER", 0)  # always in parts
+        monkeypatch.setattr(segments, "_GAP_WORDS", gap)
+        read: list[int] = []
+        monkeypatch.setattr(segments, "_filter_words_read", _counting(segments._filter_words_read, read))
+        parts = store.may_hold(db, rowid, wanted)
+        assert parts.tolist() == whole.tolist()
+        assert set(stored.tolist()) <= set(parts.tolist()) and len(parts) < len(stored) + 40
+        assert 0 < read[0] < 6_250 * 8 * (0.9 if gap < 10_000 else 1.01)
+
+
+def _counting(read_words, read: list[int]):  # type: ignore[no-untyped-def]
+    """``_filter_words_read`` that records how many bytes of the blob it read."""
+    def counted(blob, count, keys):  # type: ignore[no-untyped-def]
+        original = blob.read
+        total = [0]
+
+        class Counted:
+            def seek(self, offset: int) -> None:
+                blob.seek(offset)
+
+            def read(self, length: int = -1) -> bytes:
+                data = original(length)
+                total[0] += len(data)
+                return data
+
+        words = read_words(Counted(), count, keys)
+        read.append(total[0])
+        return words
+    return counted

@@ -164,6 +164,17 @@ fn filter_contains<'py>(
     Ok(PyArray1::from_vec(py, found))
 }
 
+/// The word of a filter of `words` words that each of `keys` tests (see `filters::words_of`).
+#[pyfunction]
+fn filter_words<'py>(py: Python<'py>, keys: PyReadonlyArray1<'py, i64>, words: usize) -> PyResult<Array<'py, u64>> {
+    let keys = contiguous(&keys, "keys")?;
+    if words == 0 {
+        return Err(value_error("a filter has at least one word".to_owned()));
+    }
+    let found = py.detach(|| filters::words_of(keys, words));
+    Ok(PyArray1::from_vec(py, found))
+}
+
 /// The rows of an `(n, 2)` int64 array of pairs, sorted, each once.
 #[pyfunction]
 fn unique_pairs<'py>(py: Python<'py>, pairs: PyReadonlyArray2<'py, i64>) -> PyResult<Bound<'py, PyArray2<i64>>> {
@@ -310,6 +321,7 @@ pub(super) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(sort_entries, module)?)?;
     module.add_function(wrap_pyfunction!(membership_filter, module)?)?;
     module.add_function(wrap_pyfunction!(filter_contains, module)?)?;
+    module.add_function(wrap_pyfunction!(filter_words, module)?)?;
     module.add_function(wrap_pyfunction!(wanted_positions, module)?)?;
     module.add_function(wrap_pyfunction!(word_hashes, module)?)?;
     module.add_function(wrap_pyfunction!(shingle_hashes, module)?)?;
