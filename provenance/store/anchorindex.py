@@ -40,7 +40,7 @@ from provenance.store.segments import MAX_SPAN, Entries, SegmentStore, live
 
 __all__ = ["BLOCK", "MAX_SEGMENT", "PARK_ENTRIES", "Parked", "add_sorted", "add_sorted_chunks", "anchor_counts", "anchor_totals",
            "anchors_of_units", "convert_v8_segment", "holders", "indexed_through", "live", "problems", "reset",
-           "sort_entries", "unindexed", "unindexed_sorted"]
+           "segment_holders", "segment_rows", "sort_entries", "unindexed", "unindexed_sorted", "with_fresh"]
 
 #: Entries per block: 8 bytes of anchor and 4 of unit each, 4,032 bytes, so that a block
 #: row fills a 4 KB page (indexes made before 16 KB pages) or a quarter of a 16 KB one.
@@ -174,20 +174,39 @@ def holders(db: sqlite3.Connection, wanted: np.ndarray, dead: Entries | None = N
     (``fresh``: those runs' live entries when the caller has read them already)."""
     dead = dead_ranges(db) if dead is None else dead
     fresh = unindexed(db, dead) if fresh is None else fresh
+    return with_fresh(segment_holders(db, segment_rows(db), wanted, dead), wanted, fresh)
+
+
+SegmentRow = tuple[int, int, int, bytes]
+
+
+def segment_rows(db: sqlite3.Connection) -> list[SegmentRow]:
+    """``(id, first_unit, first_block, fences)`` of every segment, in order."""
+    return db.execute("SELECT id, first_unit, first_block, fences FROM anchor_segments ORDER BY id").fetchall()
+
+
+def segment_holders(db: sqlite3.Connection, rows: list[SegmentRow], wanted: np.ndarray, dead: Entries) -> Entries:
+    """The live entries of the segments ``rows`` whose anchor is in ``wanted``, segment
+    after segment (each in ``(anchor, unit)`` order)."""
     parts_values, parts_units = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
     if len(wanted):
         store = _store()
-        for rowid, first_unit, first_block, fences in db.execute(
-                "SELECT id, first_unit, first_block, fences FROM anchor_segments ORDER BY id").fetchall():
+        for rowid, first_unit, first_block, fences in rows:
             blocks = store.block_ids(rowid, fences, first_block, wanted)
             values, offsets = store.read(db, rowid, blocks, wanted)
             values, units = live(values, offsets.astype(np.int64) + first_unit, dead)
             parts_values.append(values)
             parts_units.append(units)
-        hit = in_sorted(fresh[0], wanted)
-        parts_values.append(fresh[0][hit])
-        parts_units.append(fresh[1][hit])
-    return sort_entries(np.concatenate(parts_values), np.concatenate(parts_units))
+    return np.concatenate(parts_values), np.concatenate(parts_units)
+
+
+def with_fresh(stored: Entries, wanted: np.ndarray, fresh: Entries) -> Entries:
+    """:func:`segment_holders`' entries and those of ``fresh`` whose anchor is in
+    ``wanted``, in ``(anchor, unit)`` order."""
+    if not len(wanted):
+        return sort_entries(np.zeros(0, np.int64), np.zeros(0, np.int64))
+    hit = in_sorted(fresh[0], wanted)
+    return sort_entries(np.concatenate([stored[0], fresh[0][hit]]), np.concatenate([stored[1], fresh[1][hit]]))
 
 
 def anchors_of_units(db: sqlite3.Connection, ranges: list[tuple[int, int]]) -> np.ndarray:

@@ -32,6 +32,7 @@ from provenance.pipeline.arrays import last_per_key, locality_order, unique_sort
 from provenance.pipeline.lsh import Members, candidate_pairs, unique_pairs, wanted_positions
 from provenance.pipeline.verify import MatchColumns, verify_encoded_columns
 from provenance.store import anchorindex, bandindex, keyruns, unitmatches
+from provenance.store.anchorpass import AnchorLookup, anchor_pairs
 from provenance.store.index import Index
 from provenance.store.passages import TokenBlobs, fill_temp
 from provenance.store.schema import UNIT_PLACES_INDEX, index_hint
@@ -96,11 +97,13 @@ def _match_once(index: Index, mapper: Mapper | None) -> int | None:
             task = partial(candidate_pairs, config=config.lsh, first_new=first_new)
             segments = bandindex.Lookup(db, dead)
             # Readers closed before any table is dropped (open blobs lock them).
-            with keyruns.BandReader(db) as reader, keyruns.UnitColumns(db, runs) as columns:
+            # With no other writer possible, the anchor segments are read during the band pass.
+            with keyruns.BandReader(db) as reader, keyruns.UnitColumns(db, runs) as columns, AnchorLookup(
+                    db, dead, first_new, index.path if index.throwaway else None) as anchors:
                 members = (band_members(reader, runs, masks, band, first_new, columns, segments,
                                         keep=config.lsh.max_bucket + 1) for band in range(num_bands))
                 band_pairs = _union((mapper or map)(task, members))  # type: ignore[operator]
-                anchored, fresh = _anchor_pass(db, dead, first_new, columns, config.align.max_anchor_units)
+                anchored, fresh = anchors.pairs(columns, config.align.max_anchor_units)
             pairs = unique_pairs([band_pairs, anchored])
             del band_pairs, anchored
             # A first scan's sorted anchors wait for the transaction outside memory.
@@ -180,64 +183,6 @@ def _index_anchors(index: Index) -> None:
         values, units = anchorindex.unindexed(tx, keyruns.dead_ranges(tx))
         covered = units < through
         anchorindex.add_sorted(tx, *anchorindex.sort_entries(values[covered], units[covered]), through=through)
-
-
-def anchor_pairs(db: sqlite3.Connection, dead: tuple[np.ndarray, np.ndarray], first_new: int, columns: keyruns.UnitColumns,
-                 max_units: int) -> np.ndarray:
-    """Unit pairs ``a < b`` (``b`` pending) of different articles sharing an anchor, as
-    an int64 ``(n, 2)`` array, sorted and unique.
-
-    An anchor pairs only the first ``max_units`` units (by arrival: unit id) that hold
-    it, so a stock phrase proposes a bounded number of pairs, and a scan in several
-    batches proposes exactly the pairs one scan of the same sequence would. Vectorised:
-    rows sorted by (anchor, unit), then every group size's pairs at once. Only the
-    anchors of pending units are looked up in the stored ones
-    (:mod:`provenance.store.anchorindex`), whose other anchors can pair nothing new.
-    """
-    return _anchor_pass(db, dead, first_new, columns, max_units)[0]
-
-
-def _anchor_pass(db: sqlite3.Connection, dead: tuple[np.ndarray, np.ndarray], first_new: int, columns: keyruns.UnitColumns,
-                 max_units: int) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
-    """:func:`anchor_pairs`, and the live anchors of the runs the segments do not cover
-    yet, sorted (what the scan then adds to them)."""
-    fresh = anchorindex.unindexed_sorted(db, dead)
-    pending = fresh[1] >= first_new
-    has_segments = db.execute("SELECT 1 FROM anchor_segments LIMIT 1").fetchone() is not None
-    if not has_segments and bool(pending.all()):
-        values, units = fresh  # a first scan: every anchor is a pending unit's
-    else:
-        values, units = anchorindex.holders(db, unique_sorted(fresh[0][pending]), dead, fresh)
-    return _pairs_of_groups(values, units, first_new, columns, max_units), fresh
-
-
-def _pairs_of_groups(values: np.ndarray, units: np.ndarray, first_new: int, columns: keyruns.UnitColumns,
-                     max_units: int) -> np.ndarray:
-    """The pairs of :func:`anchor_pairs` from live entries in ``(anchor, unit)`` order."""
-    # Only anchors held by two units or more can pair: their groups are the runs of equal
-    # neighbours (most anchors are held once, and arrays over every group of a first
-    # scan's 44 M anchors took a gigabyte).
-    same = np.diff((values[1:] == values[:-1]).astype(np.int8), prepend=np.int8(0), append=np.int8(0))
-    starts = np.flatnonzero(same == 1)
-    sizes = np.flatnonzero(same == -1) - starts + 1
-    capped = np.minimum(sizes, max_units)
-    # A group proposes pairs only if its last kept unit is pending (units ascend in it).
-    useful = units[starts + capped - 1] >= first_new
-    left_parts, right_parts = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
-    for size in unique_sorted(capped[useful]).tolist():
-        group_starts = starts[useful & (capped == size)]
-        i, j = np.triu_indices(size, 1)
-        left_parts.append((group_starts[:, None] + i[None, :]).ravel())
-        right_parts.append((group_starts[:, None] + j[None, :]).ravel())
-    a = units[np.concatenate(left_parts)].astype(np.int64)
-    b = units[np.concatenate(right_parts)].astype(np.int64)
-    pending = b >= first_new
-    a, b = a[pending], b[pending]
-    if len(a):
-        docs_a, _ = columns.lookup(a)
-        docs_b, _ = columns.lookup(b)
-        a, b = a[docs_a != docs_b], b[docs_a != docs_b]
-    return unique_pairs([np.stack([a, b], axis=1)])
 
 
 def band_members(

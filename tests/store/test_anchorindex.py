@@ -1,7 +1,6 @@
 """Sorted anchor segments: a lookup finds exactly what reading every anchor run finds,
 whatever the arrival batches, segments, their merges, partial indexing and the dead
-units; the anchor pass built on it proposes exactly the pairs of the full pass (the cap
-by unit id included); a version 8 index (segments as two blobs) is converted to blocks
+units; a version 8 index (segments as two blobs) is converted to blocks
 with the same lookups and report."""
 
 from __future__ import annotations
@@ -9,6 +8,7 @@ from __future__ import annotations
 import itertools
 import sqlite3
 import tempfile
+from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 
 from provenance import Index
 from provenance.store import anchorindex, keyruns
-from provenance.store.matching import _anchor_pass
 from provenance.store.schema import SCHEMA_VERSION
 
 #: One round: a batch (units, seed), then indexing (None, or the share of the batches not
@@ -33,7 +32,11 @@ rounds = st.lists(
 
 @pytest.fixture
 def index(tmp_path, monkeypatch):
-    # Tiny blocks and segments, so lookups cross block edges and segments merge.
+    yield from small_segments_index(tmp_path, monkeypatch)
+
+
+def small_segments_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Index]:
+    """An index with tiny blocks and segments, so lookups cross block edges and segments merge."""
     monkeypatch.setattr(anchorindex, "BLOCK", 4)
     monkeypatch.setattr(anchorindex, "MAX_SEGMENT", 64)
     monkeypatch.setattr(anchorindex, "_MAX_SPAN", 40)
@@ -146,38 +149,6 @@ def test_holders_are_what_reading_every_run_finds(index):
         assert found[1].tolist() == units[keep].tolist()
     counts = anchorindex.anchor_counts(index.connection, np.unique(values))
     assert counts == {int(v): int((values == v).sum()) for v in np.unique(values)}
-
-
-def _reference_pairs(index: Index, first_new: int, max_units: int) -> set[tuple[int, int]]:
-    """The anchor pass as it was: every anchor's first ``max_units`` live holders by unit id."""
-    values, units = _brute(index)
-    docs = {int(u): int(u) // 2 for u in units}
-    pairs = set()
-    for value in np.unique(values):
-        holders = units[values == value][:max_units].tolist()
-        pairs.update((a, b) for i, a in enumerate(holders) for b in holders[i + 1:]
-                     if b >= first_new and docs[a] != docs[b])
-    return pairs
-
-
-@pytest.mark.parametrize("max_units", [2, 5, 50])
-def test_the_anchor_pass_proposes_the_pairs_of_the_full_pass(index, max_units):
-    rng = np.random.default_rng(max_units)
-    first = 1
-    for round_ in range(8):
-        _batch(index, first, 8, rng, vocabulary=25)
-        first_new, first = first, first + 8
-        db = index.connection
-        runs = keyruns.runs(db)
-        dead = keyruns.dead_ranges(db)
-        pairs, fresh = _anchor_pass(db, dead, first_new, keyruns.UnitColumns(db, runs), max_units)
-        assert set(map(tuple, pairs.tolist())) == _reference_pairs(index, first_new, max_units)
-        assert list(map(tuple, pairs.tolist())) == sorted(set(map(tuple, pairs.tolist())))  # sorted, unique
-        with index.transaction(findings_current=None) as tx:
-            anchorindex.add_sorted(tx, *fresh, through=first)
-        if round_ == 3:
-            with index.transaction(findings_current=None) as tx:
-                tx.execute("INSERT INTO dead_units (first, stop) VALUES (3, 6)")
 
 
 def _downgrade_to_v8(path: Path) -> None:

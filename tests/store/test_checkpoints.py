@@ -86,7 +86,10 @@ def test_the_wal_stays_bounded_while_the_helper_checkpoints(tmp_path, monkeypatc
         wal = tmp_path / "ix.sqlite-wal"
         largest = 0
         with BackgroundCheckpoints(index):
-            for batch in range(60):  # ~6 MB in all
+            for batch in range(120):  # ~12 MB in all
                 _commit_rows(index, batch * 50, 50)
                 largest = max(largest, wal.stat().st_size)
-        assert largest < 2 << 20
+        # Commits this close together race the helper, whose checkpoint the writer's can
+        # find running (and skip): the -wal peaked at 0.8-2.3 MB, 4.5 MB with the machine's
+        # two cores loaded twice over; it is ~12 MB without the writer's own checkpoints.
+        assert largest < 6 << 20

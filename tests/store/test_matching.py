@@ -157,31 +157,6 @@ def test_each_unit_pair_becomes_the_pair_of_their_paragraph_units(tmp_path, monk
     assert _paragraph_pairs(db, pairs).tolist() == [[1, 4], [1, 10], [4, 12]]
 
 
-class _DocOfUnit:
-    """Unit ``u`` belongs to article ``u // 3``."""
-
-    def lookup(self, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return units // 3, units
-
-
-@pytest.mark.parametrize("seed", range(40))
-def test_anchor_groups_pair_their_first_units_of_different_articles_once(seed):
-    """The plain definition: units sharing an anchor pair when both are among the anchor's
-    first ``max_units`` holders, of different articles, the later one pending."""
-    from provenance.store.matching import _pairs_of_groups
-
-    rng = np.random.default_rng(seed)
-    count = int(rng.integers(0, 60))
-    values, units = np.sort(rng.integers(0, 12, count)), np.arange(count, dtype=np.int64)
-    first_new, max_units = int(rng.integers(0, max(count, 1))), int(rng.integers(2, 6))
-    expected = set()
-    for anchor in set(values.tolist()):
-        holders = units[values == anchor][:max_units].tolist()
-        expected |= {(a, b) for i, a in enumerate(holders) for b in holders[i + 1 :] if b >= first_new and a // 3 != b // 3}
-    found = _pairs_of_groups(values.astype(np.int64), units, first_new, _DocOfUnit(), max_units)
-    assert [tuple(pair) for pair in found.tolist()] == sorted(expected)
-
-
 def test_a_scan_whose_anchors_wait_in_a_file_stores_what_one_holding_them_stores(run_cli, generated_corpus_150,
                                                                                   tmp_path, monkeypatch):
     from provenance.store import anchorindex
