@@ -177,12 +177,15 @@ def holders(db: sqlite3.Connection, wanted: np.ndarray, dead: Entries | None = N
     return with_fresh(segment_holders(db, segment_rows(db), wanted, dead), wanted, fresh)
 
 
-SegmentRow = tuple[int, int, int, bytes]
+SegmentRow = tuple[int, int, int, int, int, bytes]
 
 
 def segment_rows(db: sqlite3.Connection) -> list[SegmentRow]:
-    """``(id, first_unit, first_block, fences)`` of every segment, in order."""
-    return db.execute("SELECT id, first_unit, first_block, fences FROM anchor_segments ORDER BY id").fetchall()
+    """``(id, first_unit, stop_unit, size, first_block, fences)`` of every segment, in
+    order: blocks are only ever added under a new row and deleted with theirs, so two
+    connections listing the same rows read the same entries."""
+    return db.execute(
+        "SELECT id, first_unit, stop_unit, size, first_block, fences FROM anchor_segments ORDER BY id").fetchall()
 
 
 def segment_holders(db: sqlite3.Connection, rows: list[SegmentRow], wanted: np.ndarray, dead: Entries) -> Entries:
@@ -191,7 +194,7 @@ def segment_holders(db: sqlite3.Connection, rows: list[SegmentRow], wanted: np.n
     parts_values, parts_units = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
     if len(wanted):
         store = _store()
-        for rowid, first_unit, first_block, fences in rows:
+        for rowid, first_unit, _, _, first_block, fences in rows:
             blocks = store.block_ids(rowid, fences, first_block, wanted)
             values, offsets = store.read(db, rowid, blocks, wanted)
             values, units = live(values, offsets.astype(np.int64) + first_unit, dead)

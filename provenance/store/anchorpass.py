@@ -3,13 +3,18 @@ units', and the unit pairs the shared anchors propose.
 
 Reading the anchor segments' blocks for them takes a ``check`` of 100 articles at 100k
 about as long as the band pass before it (~0.6 s each), and each keeps one core of two
-busy. When nothing else can write the index meanwhile (a throwaway index: a ``check`` or
-``trace`` sandbox, which holds the write lock, or a scratch copy), the segments are read
-on a helper thread over a read-only connection of its own while the band pass runs. The
-segments it sees are the ones the caller sees: a sandbox writes them only when it stores
-its matches, after this pass. The helper reads only if its connection lists the very
-segment rows the caller's does (a sandbox that migrated an older file inside its
-transaction sees other tables); else, or if it fails, the caller reads them.
+busy. For an index thrown away after use (a ``check`` or ``trace`` sandbox, a scratch
+copy) whose pending units are few enough (:data:`AHEAD_UNITS`: their anchors are held
+through the band pass), the segments are read on a helper thread over a read-only
+connection of its own while the band pass runs. A scan does not: its band pass already
+keeps both cores busy (with the checkpoint helper and the pairing thread), and a
+1,000-article scan at 100k took as long either way (four pairs, 20-23 s).
+
+The helper's connection may see another state than the caller's snapshot: a later
+commit (a concurrent writer's), or the file before the caller's own transaction (a
+sandbox migrating an older file inside it). It reads only if it lists the very segment
+rows the caller does, which then hold the same entries (blocks are only added under a
+new row and deleted with theirs); else, or if it fails, the caller reads them.
 """
 
 from __future__ import annotations
@@ -29,7 +34,11 @@ from provenance.store import anchorindex, keyruns
 from provenance.store.opening import connect
 from provenance.store.segments import Entries
 
-__all__ = ["AnchorLookup", "anchor_pairs"]
+__all__ = ["AHEAD_UNITS", "AnchorLookup", "anchor_pairs"]
+
+#: Pending units up to which the stored holders are read during the band pass (~10
+#: anchors each, 16 bytes an entry: ~0.16 GB held at most).
+AHEAD_UNITS = 1 << 20
 
 
 def anchor_pairs(db: sqlite3.Connection, dead: Entries, first_new: int, columns: keyruns.UnitColumns,
@@ -50,10 +59,10 @@ def anchor_pairs(db: sqlite3.Connection, dead: Entries, first_new: int, columns:
 
 class AnchorLookup:
     """``with AnchorLookup(db, dead, first_new, elsewhere) as lookup: ...`` then
-    :meth:`pairs`. With ``elsewhere`` (the index file, when no other writer can change
-    it) the stored holders are read from it on a helper thread from the start of the
-    block; without, all is read in :meth:`pairs`, as late as possible (a first scan's
-    pending anchors, 0.35 GB at 100k articles, are not held through the band pass)."""
+    :meth:`pairs`. With ``elsewhere`` (the index file) and segments to read, the stored
+    holders are read from it on a helper thread from the start of the block; else all
+    is read in :meth:`pairs`, as late as possible (a first scan's pending anchors,
+    0.35 GB at 100k articles, are not held through the band pass)."""
 
     def __init__(self, db: sqlite3.Connection, dead: Entries, first_new: int, elsewhere: Path | None = None) -> None:
         self._db, self._dead, self._first_new, self._elsewhere = db, dead, first_new, elsewhere
@@ -64,7 +73,7 @@ class AnchorLookup:
         self._reading: Future[Entries | None] | None = None
 
     def __enter__(self) -> Self:
-        if self._elsewhere is not None:
+        if self._elsewhere is not None and self._has_segments():
             self._start()
             if self._wanted is not None and len(self._wanted) and self._rows:
                 self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="provenance-anchors")
@@ -80,10 +89,12 @@ class AnchorLookup:
         """The live anchors of the runs the segments do not cover yet, and which to look up."""
         fresh = self._fresh = anchorindex.unindexed_sorted(self._db, self._dead)
         pending = fresh[1] >= self._first_new
-        has_segments = self._db.execute("SELECT 1 FROM anchor_segments LIMIT 1").fetchone() is not None
-        if has_segments or not bool(pending.all()):
+        if self._has_segments() or not bool(pending.all()):
             self._wanted = unique_sorted(fresh[0][pending])
             self._rows = anchorindex.segment_rows(self._db)
+
+    def _has_segments(self) -> bool:
+        return self._db.execute("SELECT 1 FROM anchor_segments LIMIT 1").fetchone() is not None
 
     def pairs(self, columns: keyruns.UnitColumns, max_units: int) -> tuple[np.ndarray, Entries]:
         """:func:`anchor_pairs`, and the live anchors of the runs the segments do not cover

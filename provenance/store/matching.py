@@ -32,7 +32,7 @@ from provenance.pipeline.arrays import last_per_key, locality_order, unique_sort
 from provenance.pipeline.lsh import Members, candidate_pairs, unique_pairs, wanted_positions
 from provenance.pipeline.verify import MatchColumns, verify_encoded_columns
 from provenance.store import anchorindex, bandindex, keyruns, unitmatches
-from provenance.store.anchorpass import AnchorLookup, anchor_pairs
+from provenance.store.anchorpass import AHEAD_UNITS, AnchorLookup, anchor_pairs
 from provenance.store.index import Index
 from provenance.store.passages import TokenBlobs, fill_temp
 from provenance.store.schema import UNIT_PLACES_INDEX, index_hint
@@ -97,9 +97,10 @@ def _match_once(index: Index, mapper: Mapper | None) -> int | None:
             task = partial(candidate_pairs, config=config.lsh, first_new=first_new)
             segments = bandindex.Lookup(db, dead)
             # Readers closed before any table is dropped (open blobs lock them).
-            # With no other writer possible, the anchor segments are read during the band pass.
+            # A check's anchor segments are read during the band pass (see anchorpass).
+            ahead = index.throwaway and stop - first_new <= AHEAD_UNITS
             with keyruns.BandReader(db) as reader, keyruns.UnitColumns(db, runs) as columns, AnchorLookup(
-                    db, dead, first_new, index.path if index.throwaway else None) as anchors:
+                    db, dead, first_new, index.path if ahead else None) as anchors:
                 members = (band_members(reader, runs, masks, band, first_new, columns, segments,
                                         keep=config.lsh.max_bucket + 1) for band in range(num_bands))
                 band_pairs = _union((mapper or map)(task, members))  # type: ignore[operator]

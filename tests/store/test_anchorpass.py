@@ -121,6 +121,25 @@ def test_segments_the_helper_does_not_see_as_the_caller_does_are_read_by_the_cal
         assert found[0].tolist() == expected[0].tolist()
 
 
+def test_a_commit_after_the_callers_snapshot_leaves_the_reading_to_the_caller(index, monkeypatch):
+    """A concurrent scan indexes anchors while this one reads: the helper's connection
+    sees its new segment, the caller's snapshot does not."""
+    first_new = _stored_then_pending(index)
+    db = index.connection
+    dead = keyruns.dead_ranges(db)
+    with index.snapshot():
+        expected = _pairs(AnchorLookup(db, dead, first_new), db, 5)
+        with Index.open(index.path) as other, other.transaction(findings_current=None) as tx:
+            anchorindex.add_sorted(tx, *anchorindex.unindexed_sorted(tx, keyruns.dead_ranges(tx)), through=41)
+        read = _reading_connections(monkeypatch)
+        found = _pairs(AnchorLookup(db, dead, first_new, index.path), db, 5)
+        assert read == [db] and found[0].tolist() == expected[0].tolist() and len(expected[0])
+    _batch(index, 41, 8, np.random.default_rng(5), vocabulary=25)
+    read.clear()
+    _pairs(AnchorLookup(db, dead, 41, index.path), db, 5)
+    assert len(read) == 1 and read[0] is not db  # the same rows for both now: the helper reads
+
+
 def test_a_helper_that_cannot_read_leaves_the_reading_to_the_caller(index, monkeypatch, tmp_path):
     first_new = _stored_then_pending(index)
     db = index.connection
