@@ -235,7 +235,7 @@ def _compare(db: sqlite3.Connection, graph: Subgraph, spans: SpanGraph, docs: di
     """The clusters of the components loaded, and how they differ from the stored ones;
     ``spans`` and ``docs`` are extended with the components loaded since the last call."""
     matches = graph.matches()
-    docs.update(_doc_keys(db, _docs_of(matches)))
+    docs.update(_doc_keys(db, [doc for doc in _docs_of(matches) if doc not in docs]))
     if graph.partial:  # every row so far: rows read since may lie within components met
         spans = SpanGraph(matches)
     else:
