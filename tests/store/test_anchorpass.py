@@ -70,6 +70,16 @@ def _stored_then_pending(index: Index) -> int:
     return 33
 
 
+def _sandbox_after_stored(index: Index) -> tuple[Index, int]:
+    """The index's file opened as a sandbox after :func:`_stored_then_pending`; the first pending unit."""
+    first_new = _stored_then_pending(index)
+    path = index.path
+    index.close()
+    sandbox = Index.sandbox(path)
+    assert sandbox is not None
+    return sandbox, first_new
+
+
 def _reading_connections(monkeypatch) -> list[sqlite3.Connection]:
     """The connections the segments' holders are read through, as they are read."""
     read: list[sqlite3.Connection] = []
@@ -84,11 +94,7 @@ def _reading_connections(monkeypatch) -> list[sqlite3.Connection]:
 
 
 def test_a_sandbox_reads_the_stored_holders_on_a_helper_with_the_same_pairs(index, monkeypatch):
-    first_new = _stored_then_pending(index)
-    path = index.path
-    index.close()
-    sandbox = Index.sandbox(path)
-    assert sandbox is not None
+    sandbox, first_new = _sandbox_after_stored(index)
     with sandbox:
         db = sandbox.connection
         _batch(sandbox, 41, 8, np.random.default_rng(9), vocabulary=25)  # uncommitted: the helper cannot see it
@@ -103,11 +109,7 @@ def test_a_sandbox_reads_the_stored_holders_on_a_helper_with_the_same_pairs(inde
 
 
 def test_segments_the_helper_does_not_see_as_the_caller_does_are_read_by_the_caller(index, monkeypatch):
-    first_new = _stored_then_pending(index)
-    path = index.path
-    index.close()
-    sandbox = Index.sandbox(path)
-    assert sandbox is not None
+    sandbox, first_new = _sandbox_after_stored(index)
     with sandbox:
         db = sandbox.connection
         store = anchorindex._store()

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import sqlite3
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -257,10 +259,7 @@ def test_filters_rule_out_keys_stored_nowhere_and_never_a_stored_one(monkeypatch
     rng = np.random.default_rng(7)
     count = 60_000  # ~180 blocks a band
     keys = rng.integers(-(2**63), 2**63 - 1, size=(count, BANDS), dtype=np.int64)
-    with Index.open(tmp_path / "index.sqlite") as index:
-        with index.transaction(findings_current=None) as db:
-            keyruns.append_run(db, 1, keys, np.zeros(count, np.int64), np.zeros(count, np.int64))
-            bandindex.index_units(db, 1, count + 1, BANDS)
+    with _indexed(tmp_path / "index.sqlite", keys) as index:
         db = index.connection
         assert bandindex.problems(db) == []
         stored = np.unique(rng.choice(keys[:, 0], 300))
@@ -287,12 +286,8 @@ def test_a_filter_read_in_parts_rules_out_what_the_whole_filter_does(monkeypatch
     article in filters of ~300k words), with the same answer as the whole filter gives,
     however the words it reads are grouped."""
     rng = np.random.default_rng(11)
-    count = 40_000  # 6,250 words a filter
-    keys = rng.integers(-(2**63), 2**63 - 1, size=(count, BANDS), dtype=np.int64)
-    with Index.open(tmp_path / "index.sqlite") as index:
-        with index.transaction(findings_current=None) as db:
-            keyruns.append_run(db, 1, keys, np.zeros(count, np.int64), np.zeros(count, np.int64))
-            bandindex.index_units(db, 1, count + 1, BANDS)
+    keys = rng.integers(-(2**63), 2**63 - 1, size=(40_000, BANDS), dtype=np.int64)  # 6,250 words a filter
+    with _indexed(tmp_path / "index.sqlite", keys) as index:
         db = index.connection
         store = bandindex._store()
         (rowid,) = db.execute("SELECT id FROM band_segments WHERE band = 0").fetchone()
@@ -309,6 +304,16 @@ def test_a_filter_read_in_parts_rules_out_what_the_whole_filter_does(monkeypatch
         assert parts.tolist() == whole.tolist()
         assert set(stored.tolist()) <= set(parts.tolist()) and len(parts) < len(stored) + 40
         assert 0 < read[0] < 6_250 * 8 * (0.9 if gap < 10_000 else 1.01)
+
+
+@contextmanager
+def _indexed(path: Path, keys: np.ndarray) -> Iterator[Index]:
+    """An index of one key run of ``keys`` (units from 1), its bands in segments."""
+    with Index.open(path) as index:
+        with index.transaction(findings_current=None) as db:
+            keyruns.append_run(db, 1, keys, np.zeros(len(keys), np.int64), np.zeros(len(keys), np.int64))
+            bandindex.index_units(db, 1, len(keys) + 1, keys.shape[1])
+        yield index
 
 
 def _counting(read_words, read: list[int]):  # type: ignore[no-untyped-def]
