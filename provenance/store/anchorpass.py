@@ -73,9 +73,9 @@ class AnchorLookup:
         self._reading: Future[Entries | None] | None = None
 
     def __enter__(self) -> Self:
-        if self._elsewhere is not None and self._has_segments():
-            self._start()
-            if self._wanted is not None and len(self._wanted) and self._rows:
+        if self._elsewhere is not None and (rows := anchorindex.segment_rows(self._db)):
+            self._start(rows)
+            if self._wanted is not None and len(self._wanted):
                 self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="provenance-anchors")
                 self._reading = self._pool.submit(_read_elsewhere, self._elsewhere, self._rows, self._wanted, self._dead)
         return self
@@ -85,22 +85,20 @@ class AnchorLookup:
             self._pool.shutdown(wait=True)  # its connection is closed before the caller's goes
             self._pool = None
 
-    def _start(self) -> None:
-        """The live anchors of the runs the segments do not cover yet, and which to look up."""
+    def _start(self, rows: list[anchorindex.SegmentRow]) -> None:
+        """The live anchors of the runs the segments ``rows`` do not cover yet, and which
+        to look up."""
         fresh = self._fresh = anchorindex.unindexed_sorted(self._db, self._dead)
         pending = fresh[1] >= self._first_new
-        if self._has_segments() or not bool(pending.all()):
+        self._rows = rows
+        if rows or not bool(pending.all()):
             self._wanted = unique_sorted(fresh[0][pending])
-            self._rows = anchorindex.segment_rows(self._db)
-
-    def _has_segments(self) -> bool:
-        return self._db.execute("SELECT 1 FROM anchor_segments LIMIT 1").fetchone() is not None
 
     def pairs(self, columns: keyruns.UnitColumns, max_units: int) -> tuple[np.ndarray, Entries]:
         """:func:`anchor_pairs`, and the live anchors of the runs the segments do not cover
         yet, sorted (what the scan then adds to them)."""
         if self._fresh is None:
-            self._start()
+            self._start(anchorindex.segment_rows(self._db))
         assert self._fresh is not None
         values, units = self._fresh if self._wanted is None else self._holders(self._wanted)
         return _pairs_of_groups(values, units, self._first_new, columns, max_units), self._fresh
