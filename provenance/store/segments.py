@@ -101,7 +101,7 @@ class SegmentStore:
         row = db.execute(f"SELECT length(bits) FROM {self.filters} WHERE segment = ?", (rowid,)).fetchone()
         if row is None:
             return wanted
-        if row[0] is None or row[0] % 8 or not row[0]:
+        if not row[0] or row[0] % 8:
             raise sqlite3.DatabaseError(f"{self.name} {rowid} is malformed; run 'provenance doctor --repair'")
         keys = np.ascontiguousarray(wanted, dtype=np.int64)
         with db.blobopen(self.filters, "bits", rowid, readonly=True) as blob:
