@@ -44,7 +44,7 @@ from provenance.pipeline.spangraph import (
 )
 from provenance.pipeline.verify import measure, realign
 
-__all__ = ["Clusters", "DocKey", "Finding", "SpanMatch", "cluster_findings", "doc_ranks", "findings_from_matches",
+__all__ = ["Clusters", "DocKey", "Finding", "Members", "SpanMatch", "cluster_findings", "doc_ranks", "findings_from_matches",
            "graph_clusters", "label_components", "origin_certain", "span_clusters"]
 
 #: A region spanning less than this share of its paragraph's words (either side) is "contained".
@@ -82,6 +82,16 @@ def origin_certain(origin: DocKey, members: list[DocKey]) -> bool:
     return True
 
 
+@dataclass(frozen=True, slots=True)
+class Members:
+    """What a cluster's findings start from (:meth:`Clusters.members`)."""
+
+    origin: DocKey
+    certain: bool
+    #: Each article's nodes in the cluster, in group order; articles ascending.
+    by_doc: dict[int, list[int]]
+
+
 @dataclass(slots=True)
 class Clusters:
     """The span graph's connected components in origin order: ``groups[i]`` holds the
@@ -96,20 +106,42 @@ class Clusters:
     #: Match pairs ordered by cluster, where each cluster's run starts, each node's rank in
     #: the stored match order and the nodes as rows (built once, by :meth:`edge_rows`).
     _edges: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    #: Per cluster number, what :meth:`members` works out (made once, on first use).
+    _members: dict[int, Members | None] = field(default_factory=dict, repr=False)
+
+    def members(self, number: int, docs: Mapping[int, DocKey]) -> Members | None:
+        """Cluster ``number``'s origin article, whether it is certain, and its nodes by
+        article (each article's in group order); ``None`` when it holds one article.
+
+        Made once per cluster and kept: a refresh makes its drafts a chunk of copy
+        articles at a time, and a stock line's thousands of spans were gone through again
+        by every chunk (~15 in a first scan of 100k articles). ``docs`` holds every
+        article of the cluster, each under the key it has throughout the refresh."""
+        if number not in self._members:
+            nodes = self.graph.nodes
+            by_doc: dict[int, list[int]] = defaultdict(list)
+            for node in self.groups[number - 1]:
+                by_doc[nodes[node][1]].append(node)
+            found = None
+            if len(by_doc) >= 2:
+                group_docs = [docs[doc] for doc in sorted(by_doc)]
+                origin = min(group_docs, key=lambda key: key.order)
+                found = Members(origin, origin_certain(origin, group_docs), dict(by_doc))
+            self._members[number] = found
+        return self._members[number]
 
     def stream_units(self, copies: AbstractSet[int], copy_units: AbstractSet[int] | None) -> set[int]:
         """The units whose token streams the findings of ``copies`` on ``copy_units``
-        read: every unit of their clusters, or (``copy_units`` given) of the copy spans,
-        their neighbours and their clusters' origin spans (a stock line's other holders
-        are not read; any other unit a finding reads is read when it asks)."""
-        nodes = self.graph.nodes
+        (all their units when ``None``) read in bulk: those of their spans, of their
+        spans' neighbours and of their clusters' origin spans. A stock line's other
+        holders are not read (any other unit a finding reads is read when it asks):
+        reading every unit of the clusters read a stock line's thousands again for each
+        chunk of copy articles a refresh makes drafts for."""
+        nodes, number_of = self.graph.nodes, self.number_of
         mine = [n for doc in copies for n in self.doc_nodes.get(doc, ()) if copy_units is None or nodes[n][0] in copy_units]
-        numbers = {self.number_of[n] for n in mine}
-        if copy_units is None:
-            return {nodes[n][0] for number in numbers for n in self.groups[number - 1]}
         wanted = {nodes[m][0] for n in mine for m in (n, *self.graph.neighbours(n))}
-        wanted.update(nodes[n][0] for number in numbers for n in self.groups[number - 1]
-                      if nodes[n][1] == self.keys[number - 1][1])
+        for number in {number_of[n] for n in mine}:
+            wanted.update(nodes[n][0] for n in self.doc_nodes[self.keys[number - 1][1]] if number_of[n] == number)
         return wanted
 
     def edge_rows(self, number: int) -> np.ndarray:
@@ -196,21 +228,23 @@ def cluster_findings(
     candidates: list[SpanCandidates] = []
     # Only clusters holding a span of a copy paragraph give candidates: skip the others
     # (a refresh loads whole components, stock ones of thousands of articles included).
+    # Each cluster's copy articles among ``copies``, found from their side: a chunk of
+    # copies meets a stock line's cluster without going through its thousands of spans.
+    chosen_docs: dict[int, set[int]] = defaultdict(set)
+    if copies is not None:
+        for doc in copies:
+            for n in clusters.doc_nodes.get(doc, ()):
+                chosen_docs[number_of[n]].add(doc)
     numbers = range(1, len(clusters.groups) + 1) if copies is None else sorted(
         {number_of[n] for doc in copies for n in clusters.doc_nodes.get(doc, ())
          if copy_units is None or graph.nodes[n][0] in copy_units})
     for number in numbers:
-        group = clusters.groups[number - 1]
-        group_docs = [docs[d] for d in sorted({graph.nodes[n][1] for n in group})]
-        if len(group_docs) < 2:
+        members = clusters.members(number, docs)
+        if members is None:
             continue
-        origin = min(group_docs, key=lambda key: key.order)
-        certain = origin_certain(origin, group_docs)
-        by_doc: dict[int, list[int]] = defaultdict(list)
-        for node in group:
-            by_doc[graph.nodes[node][1]].append(node)
-        for copy_doc in sorted(by_doc):
-            if copy_doc == origin.doc or (copies is not None and copy_doc not in copies):
+        origin, certain, by_doc = members.origin, members.certain, members.by_doc
+        for copy_doc in sorted(by_doc if copies is None else chosen_docs[number]):
+            if copy_doc == origin.doc:
                 continue
             copy_key, copy_rank = docs[copy_doc], int(rank[copy_doc])
             # One candidate per copy span and source: the cluster's origin (directly or

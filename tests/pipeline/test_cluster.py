@@ -15,9 +15,12 @@ from provenance.pipeline.anchors import TokenStream
 from provenance.pipeline.cluster import (
     DocKey,
     SpanMatch,
+    cluster_findings,
     doc_ranks,
     findings_from_matches,
     label_components,
+    origin_certain,
+    span_clusters,
 )
 from provenance.pipeline.normalise import tokenise_columns
 from provenance.pipeline.shingle import shingle_hashes, word_hashes
@@ -157,3 +160,69 @@ def test_ranks_order_articles_as_their_precedence_does(keys):
             assert (rank[a] == rank[b]) == (key_a.order == key_b.order)
     assert sorted(set(rank[list(docs)].tolist())) == list(range(len({key.order for key in docs.values()})))  # dense
     assert all(rank[doc] == -1 for doc in range(len(rank)) if doc not in docs)
+
+
+def _reprinted(copies: int) -> tuple[dict[int, str], dict[int, DocKey], list[SpanMatch]]:
+    """A wire paragraph (article 1's) reprinted whole by ``copies`` later articles, each
+    matched to the origin and to the copy before it, as a stock line is."""
+    texts = {d: WIRE for d in range(1, copies + 2)}
+    docs = {d: DocKey(d, 1_000_000 * d, False, f"h{d}") for d in texts}
+    matches = [_match(10, 1, WIRE, WIRE, 10 * d, d, WIRE, WIRE) for d in range(2, copies + 2)]
+    matches += [_match(10 * (d - 1), d - 1, WIRE, WIRE, 10 * d, d, WIRE, WIRE) for d in range(3, copies + 2)]
+    return texts, docs, matches
+
+
+class _CountedStreams(dict):
+    """Token streams that record which units were asked for."""
+
+    def __init__(self, streams: dict) -> None:
+        super().__init__(streams)
+        self.asked: set[int] = set()
+
+    def __getitem__(self, unit: int) -> TokenStream:
+        self.asked.add(unit)
+        return super().__getitem__(unit)
+
+
+def test_a_copy_of_a_stock_line_reads_its_own_neighbours_streams_not_every_holders():
+    texts, docs, matches = _reprinted(12)
+    clusters = span_clusters(matches, docs)
+    assert len(clusters.groups) == 1
+    # Article 7 matched the origin and articles 6 and 8: those units, and no other holder's.
+    assert clusters.stream_units({7}, None) == {10, 60, 70, 80}
+    assert clusters.stream_units({7}, {70}) == {10, 60, 70, 80}
+    assert clusters.stream_units({7}, {999}) == set()
+    # What the findings then read: article 7's unit and the origin's, nothing else.
+    streams = _CountedStreams({10 * d: _stream(text) for d, text in texts.items()})
+    paragraphs = {unit: (0, len(WIRE)) for unit in streams}
+    chunk = cluster_findings(clusters, docs, streams, paragraphs, texts.__getitem__, Config(), {7})
+    assert streams.asked <= clusters.stream_units({7}, None)
+    assert [(f.origin_doc, f.copy_doc, f.kind) for f in chunk] == [(1, 7, "verbatim")]
+
+
+def test_findings_made_a_few_copies_at_a_time_are_those_of_one_pass():
+    texts, docs, matches = _reprinted(9)
+    streams = {10 * d: _stream(text) for d, text in texts.items()}
+    paragraphs = {unit: (0, len(WIRE)) for unit in streams}
+    whole = findings_from_matches(matches, docs, streams, paragraphs, texts.__getitem__, Config())
+    assert len(whole) == 9
+    clusters = span_clusters(matches, docs)
+    chunks = [{2, 3, 4}, {5}, {6, 7, 8, 9, 10}]
+    parts = [f for chunk in chunks
+             for f in cluster_findings(clusters, docs, streams, paragraphs, texts.__getitem__, Config(), chunk)]
+    assert [(f.origin_doc, f.copy_doc, f.copy_start, f.copy_end, f.kind) for f in parts] == \
+        [(f.origin_doc, f.copy_doc, f.copy_start, f.copy_end, f.kind) for f in whole]
+
+
+def test_a_clusters_origin_and_members_are_worked_out_once():
+    _, docs, matches = _reprinted(4)
+    docs[3] = DocKey(3, None, False, "h3")  # an undated member: the origin is not certain
+    clusters = span_clusters(matches, docs)
+    members = clusters.members(1, docs)
+    assert members is not None and members.origin == docs[1]
+    assert members.certain is origin_certain(docs[1], list(docs.values())) is False
+    assert sorted(members.by_doc) == [1, 2, 3, 4, 5]
+    assert all(clusters.graph.nodes[n][1] == doc for doc, nodes in members.by_doc.items() for n in nodes)
+    assert clusters.members(1, {}) is members  # kept: the articles' keys are not looked up again
+    lone = span_clusters([_match(10, 1, WIRE, WIRE, 11, 1, WIRE, WIRE)], docs)
+    assert lone.members(1, docs) is None  # one article: no copy
