@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from provenance.pipeline.arrays import unique_sorted
-from provenance.pipeline.cluster import Clusters, origin_certain
+from provenance.pipeline.spanclusters import Clusters, origin_certain
 from provenance.pipeline.spangraph import DocKey, edges_repr, one_passage
 
 __all__ = ["Changes", "ClusterKey", "Known", "Span", "cluster_key", "cluster_members", "cluster_signature",

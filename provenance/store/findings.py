@@ -40,17 +40,15 @@ import numpy as np
 from provenance.config import Config
 from provenance.pipeline.arrays import in_sorted, unique_sorted
 from provenance.pipeline.cluster import (
-    Clusters,
     DocKey,
     Finding,
     cluster_findings,
     doc_ranks,
     findings_from_matches,
-    graph_clusters,
     label_components,
-    span_clusters,
 )
 from provenance.pipeline.phrases import is_short, lone_notices, novel_words, stock_windows
+from provenance.pipeline.spanclusters import Clusters, graph_clusters, span_clusters
 from provenance.pipeline.spangraph import SpanGraph
 from provenance.store import unitmatches
 from provenance.store.anchorindex import anchor_counts, anchors_of_units

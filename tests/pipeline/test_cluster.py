@@ -19,11 +19,10 @@ from provenance.pipeline.cluster import (
     doc_ranks,
     findings_from_matches,
     label_components,
-    origin_certain,
-    span_clusters,
 )
 from provenance.pipeline.normalise import tokenise_columns
 from provenance.pipeline.shingle import shingle_hashes, word_hashes
+from provenance.pipeline.spanclusters import origin_certain, span_clusters
 from tests.reference import connected_components
 
 

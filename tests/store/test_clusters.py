@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from benchmarks.corpus import CorpusSpec, generate_corpus
 from provenance import Index, ScanOptions, scan
-from provenance.pipeline.cluster import graph_clusters, span_clusters
+from provenance.pipeline.spanclusters import graph_clusters, span_clusters
 from provenance.pipeline.spangraph import DocKey, SpanGraph, SpanMatch
 from provenance.store import drafts
 from provenance.store.clusters import cluster_signature
