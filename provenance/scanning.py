@@ -55,7 +55,7 @@ from provenance.store.writer import FingerprintIndex, write_batch
 __all__ = ["Change", "ScanOptions", "ScanProgress", "ScanSummary", "apply_changes", "plan_changes", "scan", "scan_into"]
 
 #: Article files read ahead of the batch being written (two batches of the default size).
-_READ_AHEAD = 128
+_READ_AHEAD = 512
 #: ``map`` in order, each result made on a helper thread one item ahead (the band pass).
 _OVERLAPPED = partial(read_ahead, ahead=1, thread_name="provenance-bands")
 #: Files handed to the reading thread at a time (most of a rescan's are unchanged: a stat each).
@@ -68,7 +68,7 @@ class ScanOptions:
 
     default_timezone: tzinfo = UTC
     prune: bool = False
-    batch_size: int = 64
+    batch_size: int = 256  # per transaction and key run (see keyruns.MAX_RUNS)
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     feed_fields: FeedFields = field(default_factory=FeedFields)
     #: Processes for the per-document stages (1 = this process, whose native text stage

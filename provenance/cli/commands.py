@@ -57,7 +57,7 @@ __all__ = ["doctor_command", "report_command", "scan_command", "trace_command"]
 @click.option("--default-timezone", default=None, metavar="ZONE",
               help="Zone for timestamps without one: an IANA name or an offset such as +05:00 or UTC-3 (default UTC).")
 @click.option("--prune", is_flag=True, help="Drop indexed documents whose files are gone.")
-@click.option("--batch-size", type=click.IntRange(1, 100_000), default=64, show_default=True, help="Documents per transaction.")
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=256, show_default=True, help="Documents per transaction.")
 @click.option("--max-file-size", type=click.IntRange(1), default=50, show_default=True, metavar="MB",
               help="Skip files larger than this many megabytes (checked before reading).")
 @click.option("--strict", is_flag=True, help="Exit 2 if any input was skipped.")

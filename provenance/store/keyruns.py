@@ -30,9 +30,10 @@ from provenance.pipeline.arrays import in_sorted, unique_sorted
 __all__ = ["BandReader", "Run", "UnitColumns", "alive", "append_anchors", "append_run", "compact", "dead_ranges", "drop_empty_runs", "live_mask", "read_anchors", "read_band", "read_columns", "record_dead", "runs"]
 
 #: More runs than this triggers a merge of the small ones (see :func:`compact`). A scan
-#: writes a run per batch (~390 for a first scan of 100k articles); merging them right
-#: after rewrote every band key (1.3 GB and ~10 s of the 100k scan), while a run more
-#: costs a lookup one blob handle: a day's scan adds a few, so merges come seldom.
+#: writes a run per batch (~390 for a first scan of 100k articles in the default batches
+#: of 256; 1,563 in batches of 64); merging them right after rewrote every band key (1.3
+#: GB and ~10 s of the 100k scan), while a run more costs a lookup one blob handle: a
+#: day's scan adds a few, so merges come seldom.
 MAX_RUNS = 1024
 #: After a merge, no group of small runs is larger than total / TARGET_RUNS.
 TARGET_RUNS = 8

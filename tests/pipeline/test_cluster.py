@@ -188,14 +188,14 @@ def test_a_copy_of_a_stock_line_reads_its_own_neighbours_streams_not_every_holde
     clusters = span_clusters(matches, docs)
     assert len(clusters.groups) == 1
     # Article 7 matched the origin and articles 6 and 8: those units, and no other holder's.
-    assert clusters.stream_units({7}, None) == {10, 60, 70, 80}
     assert clusters.stream_units({7}, {70}) == {10, 60, 70, 80}
     assert clusters.stream_units({7}, {999}) == set()
+    assert clusters.stream_units({7}, None) == {10 * d for d in texts}  # a full refresh reads whole clusters
     # What the findings then read: article 7's unit and the origin's, nothing else.
     streams = _CountedStreams({10 * d: _stream(text) for d, text in texts.items()})
     paragraphs = {unit: (0, len(WIRE)) for unit in streams}
-    chunk = cluster_findings(clusters, docs, streams, paragraphs, texts.__getitem__, Config(), {7})
-    assert streams.asked <= clusters.stream_units({7}, None)
+    chunk = cluster_findings(clusters, docs, streams, paragraphs, texts.__getitem__, Config(), {7}, {70})
+    assert streams.asked <= clusters.stream_units({7}, {70})
     assert [(f.origin_doc, f.copy_doc, f.kind) for f in chunk] == [(1, 7, "verbatim")]
 
 
