@@ -111,8 +111,6 @@ def cluster_findings(
     graph, number_of = clusters.graph, clusters.number_of
     rank = doc_ranks(docs) if rank is None else rank  # a refresh in chunks ranks its articles once
     candidates: list[SpanCandidates] = []
-    # Only clusters holding a span of a copy paragraph give candidates: skip the others
-    # (a refresh loads whole components, stock ones of thousands of articles included).
     # Each cluster's copy articles among ``copies``, found from their side: a chunk of
     # copies meets a stock line's cluster without going through its thousands of spans.
     chosen_docs: dict[int, set[int]] = defaultdict(set)
@@ -120,6 +118,8 @@ def cluster_findings(
         for doc in copies:
             for n in clusters.doc_nodes.get(doc, ()):
                 chosen_docs[number_of[n]].add(doc)
+    # Only clusters holding a span of a copy paragraph give candidates: skip the others
+    # (a refresh loads whole components, stock ones of thousands of articles included).
     numbers = range(1, len(clusters.groups) + 1) if copies is None else sorted(
         {number_of[n] for doc in copies for n in clusters.doc_nodes.get(doc, ())
          if copy_units is None or graph.nodes[n][0] in copy_units})
