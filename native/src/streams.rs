@@ -107,15 +107,15 @@ impl Part<'_> {
     }
 }
 
-/// `out`'s columns cut at every `per_task`-th stream (the bounds are already set).
+/// `out`'s columns cut at every `per_task`-th stream (`per_task >= 1`; the bounds are already set).
 fn split_by_streams<'a>(out: &'a mut Streams, offsets: &'a [usize], per_task: usize) -> Vec<Part<'a>> {
     let count = offsets.len().saturating_sub(1);
     let (mut starts, mut ends) = (out.starts.as_mut_slice(), out.ends.as_mut_slice());
     let (mut words, mut shingles) = (out.words.as_mut_slice(), out.shingles.as_mut_slice());
-    let mut parts = Vec::with_capacity(count.div_ceil(per_task.max(1)));
+    let mut parts = Vec::with_capacity(count.div_ceil(per_task));
     let mut first = 0;
     while first < count {
-        let stop = (first + per_task.max(1)).min(count);
+        let stop = (first + per_task).min(count);
         let word_len = (out.word_bounds[stop] - out.word_bounds[first]) as usize;
         let shingle_len = (out.shingle_bounds[stop] - out.shingle_bounds[first]) as usize;
         let (s, s_rest) = std::mem::take(&mut starts).split_at_mut(word_len);

@@ -113,16 +113,16 @@ def cluster_findings(
     candidates: list[SpanCandidates] = []
     # Each cluster's copy articles among ``copies``, found from their side: a chunk of
     # copies meets a stock line's cluster without going through its thousands of spans.
-    chosen_docs: dict[int, set[int]] = defaultdict(set)
-    if copies is not None:
-        for doc in copies:
-            for n in clusters.doc_nodes.get(doc, ()):
-                chosen_docs[number_of[n]].add(doc)
     # Only clusters holding a span of a copy paragraph give candidates: skip the others
     # (a refresh loads whole components, stock ones of thousands of articles included).
-    numbers = range(1, len(clusters.groups) + 1) if copies is None else sorted(
-        {number_of[n] for doc in copies for n in clusters.doc_nodes.get(doc, ())
-         if copy_units is None or graph.nodes[n][0] in copy_units})
+    chosen_docs: dict[int, set[int]] = defaultdict(set)
+    touched: set[int] = set()
+    for doc in copies or ():
+        for n in clusters.doc_nodes.get(doc, ()):
+            chosen_docs[number_of[n]].add(doc)
+            if copy_units is None or graph.nodes[n][0] in copy_units:
+                touched.add(number_of[n])
+    numbers = range(1, len(clusters.groups) + 1) if copies is None else sorted(touched)
     for number in numbers:
         members = clusters.members(number, docs)
         if members is None:
