@@ -13,6 +13,7 @@ What an interrupted scan left undone is measured in :mod:`~provenance.store.unfi
 
 from __future__ import annotations
 
+import itertools
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,16 +180,20 @@ def _run_problems(index: Index, num_bands: int) -> list[str]:
 
 
 def _stored_keys(index: Index, first: int, stop: int, num_bands: int) -> np.ndarray:
-    """The band keys stored for a document's units ``[first, stop)``, ``units x bands``."""
+    """The band keys stored for a document's units ``[first, stop)``, ``units x bands``
+    (a batch too large for one row spreads them over several runs)."""
     db = index.connection
     if stop <= first:
         return np.zeros((0, num_bands), dtype=np.int64)
-    row = db.execute("SELECT id, first_unit, stop_unit FROM key_runs WHERE first_unit <= ? ORDER BY first_unit DESC LIMIT 1",
-                     (first,)).fetchone()
-    if row is None or stop > row[2]:
+    runs = [keyruns.Run(*row) for row in db.execute(
+        "SELECT id, first_unit, stop_unit FROM key_runs WHERE stop_unit > ? AND first_unit < ? ORDER BY first_unit",
+        (first, stop))]
+    if not runs or runs[0].first_unit > first or runs[-1].stop_unit < stop or any(
+            before.stop_unit != after.first_unit for before, after in itertools.pairwise(runs)):
         return np.zeros((0, num_bands), dtype=np.int64)  # reported as a difference
-    run = keyruns.Run(*row)
-    return np.stack([keyruns.read_band(db, run, band, range(first, stop)) for band in range(num_bands)], axis=1)
+    with keyruns.BandReader(db) as reader:
+        return np.stack([np.concatenate([reader.read(run, band, range(max(first, run.first_unit), min(stop, run.stop_unit)))
+                                         for run in runs]) for band in range(num_bands)], axis=1)
 
 
 def _document_problems(index: Index, doc_id: int, path: str, text: str, body_start: int) -> list[str]:

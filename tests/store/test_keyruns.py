@@ -3,6 +3,9 @@ are masked, and merging runs never changes a lookup."""
 
 from __future__ import annotations
 
+import sqlite3
+import tracemalloc
+
 import numpy as np
 import pytest
 
@@ -37,6 +40,25 @@ def test_a_run_reads_back_by_band_and_by_sub_range(index):
     assert docs.tolist() == [2, 3, 3, 4, 4, 5, 5] and contents.tolist() == [20, 30, 30, 40, 40, 50, 50]
 
 
+def test_a_batch_too_large_for_one_row_is_stored_as_several(index, monkeypatch):
+    monkeypatch.setattr(keyruns, "MAX_RUN_BYTES", 8 * (BANDS + 2) * 4 + 64)  # 4 units' keys, 8 anchors a row
+    keys = _append(index, 5, 10, seed=3)
+    runs = keyruns.runs(index.connection)
+    assert [(run.first_unit, run.stop_unit) for run in runs] == [(5, 9), (9, 13), (13, 15)]
+    for band in range(BANDS):
+        assert np.concatenate([keyruns.read_band(index.connection, run, band) for run in runs]).tolist() == keys[:, band].tolist()
+    units = np.repeat(np.arange(5, 15, dtype=np.int64), 3)  # three anchors a unit
+    values = np.arange(len(units), dtype=np.int64) * 7
+    with index.transaction(findings_current=None) as db:
+        keyruns.append_anchors(db, 5, 10, values, units)
+        rows = db.execute("SELECT first_unit, stop_unit, length(anchors) / 8 FROM anchor_runs ORDER BY first_unit").fetchall()
+    assert len(rows) > 1 and max(count for _, _, count in rows) <= 8
+    assert [(low, high) for low, high, _ in rows] == list(zip([5, *[r[1] for r in rows[:-1]]], [r[1] for r in rows]))
+    assert rows[-1][1] == 15
+    read_values, read_units = keyruns.read_anchors(index.connection)
+    assert read_values.tolist() == values.tolist() and read_units.tolist() == units.tolist()
+
+
 def test_a_batch_without_units_writes_no_run(index):
     _append(index, 1, 0, seed=2)
     with index.transaction(findings_current=None) as db:
@@ -66,6 +88,53 @@ def test_compacting_merges_small_matched_runs_without_changing_a_lookup(index, m
     for band in range(BANDS):
         read = np.concatenate([keyruns.read_band(index.connection, run, band) for run in merged])
         assert read.tolist() == keys[:, band].tolist()
+
+
+@pytest.mark.parametrize("bound", ["MAX_RUN_BYTES", "the connection's length limit"])
+def test_merged_runs_stay_within_the_largest_blob(index, monkeypatch, bound):
+    # 40 runs of 5 units: total / TARGET_RUNS would merge them 5 at a time, where the
+    # bound allows rows of 12 units: merged runs hold 10.
+    monkeypatch.setattr(keyruns, "MAX_RUNS", 16)
+    largest = 8 * (BANDS + 2) * 12 + 64  # a unit's keys, article and content key, and a row header
+    if bound == "MAX_RUN_BYTES":
+        monkeypatch.setattr(keyruns, "MAX_RUN_BYTES", largest)
+    else:
+        index.connection.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, largest)
+    keys = np.concatenate([_append(index, 1 + 5 * i, 5, seed=i) for i in range(40)])
+    with index.transaction(findings_current=None) as db:
+        assert keyruns.compact(db, 201, BANDS) == 40
+    merged = keyruns.runs(index.connection)
+    assert [run.size for run in merged] == [10] * 20
+    for band in range(BANDS):
+        read = np.concatenate([keyruns.read_band(index.connection, run, band) for run in merged])
+        assert read.tolist() == keys[:, band].tolist()
+    docs = np.concatenate([keyruns.read_columns(index.connection, run)[0] for run in merged])
+    assert docs.tolist() == (np.arange(1, 201) // 2).tolist()
+
+
+def test_a_merge_holds_the_merged_keys_once(tmp_path, monkeypatch):
+    # 37 bands of 40k units: 11.8 MB of keys, merged into one run (SQLite's own copy as it
+    # writes the row is not Python's to trace).
+    monkeypatch.setattr(keyruns, "MAX_RUNS", 16)
+    monkeypatch.setattr(keyruns, "TARGET_RUNS", 1)
+    bands, size = 37, 1000
+    rng = np.random.default_rng(7)
+    with Index.open(tmp_path / "index.sqlite") as index:
+        with index.transaction(findings_current=None) as db:
+            for i in range(40):
+                units = np.arange(1 + size * i, 1 + size * (i + 1), dtype=np.int64)
+                keyruns.append_run(db, int(units[0]), rng.integers(0, 2**62, size=(size, bands), dtype=np.int64),
+                                   units, units)
+        tracemalloc.start()
+        try:
+            with index.transaction(findings_current=None) as db:
+                assert keyruns.compact(db, 1 + 40 * size, bands) == 40
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        [run] = keyruns.runs(index.connection)
+        assert (run.first_unit, run.stop_unit) == (1, 1 + 40 * size)
+    assert peak < 1.5 * 8 * bands * 40 * size
 
 
 def test_compacting_leaves_runs_not_yet_matched_alone(index, monkeypatch):

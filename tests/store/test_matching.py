@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from provenance import Index
+from provenance.config import Config
 from provenance.store import keyruns
 from provenance.store.health import check_consistency
 from provenance.store.unfinished import pending_units
@@ -55,6 +56,26 @@ def test_many_small_batches_are_compacted_and_find_the_same(run_cli, generated_c
         assert [run.first_unit for run in runs[1:]] == [run.stop_unit for run in runs[:-1]]  # contiguous tiling
         assert not check_consistency(opened, deep=True)
     assert _report(run_cli, tiny_batches) == _report(run_cli, one_batch)
+
+
+def test_a_batch_too_large_for_one_row_is_stored_as_several_runs_and_finds_the_same(
+        run_cli, generated_corpus_150, tmp_path, monkeypatch):
+    default, capped = tmp_path / "default.sqlite", tmp_path / "capped.sqlite"
+    assert run_cli("scan", str(generated_corpus_150), "--index", str(default), "--batch-size", "1000",
+                   "--workers", "1").code == 0
+    # Rows of at most 40 units' keys (and ~200 anchors): SQLite's length limit, scaled down.
+    monkeypatch.setattr(keyruns, "MAX_RUN_BYTES", 8 * (Config().num_bands + 2) * 40 + 64)
+    monkeypatch.setattr(keyruns, "MAX_RUNS", 16)  # and compacted within the same bound
+    assert run_cli("scan", str(generated_corpus_150), "--index", str(capped), "--batch-size", "1000",
+                   "--workers", "1").code == 0
+    with Index.open(capped, readonly=True) as opened:
+        db = opened.connection
+        runs = keyruns.runs(db)
+        assert len(runs) > 16 and max(run.size for run in runs) <= 40
+        assert [run.first_unit for run in runs[1:]] == [run.stop_unit for run in runs[:-1]]  # contiguous tiling
+        assert db.execute("SELECT COUNT(*) FROM anchor_runs").fetchone()[0] > 1
+        assert not check_consistency(opened, deep=True)
+    assert _report(run_cli, capped) == _report(run_cli, default)
 
 
 def test_changed_articles_leave_dead_keys_that_never_match(run_cli, generated_corpus_150, tmp_path):
