@@ -336,4 +336,4 @@ def _merge(db: sqlite3.Connection, group: Sequence[Run], bands: int) -> None:
     contents = np.concatenate([c[1] for c in columns])
     db.executemany("DELETE FROM key_runs WHERE id = ?", [(run.rowid,) for run in group])
     db.execute("INSERT INTO key_runs (first_unit, stop_unit, bands, keys, docs, contents) VALUES (?, ?, ?, ?, ?, ?)",
-               (group[0].first_unit, group[-1].stop_unit, bands, memoryview(keys).cast("B"), _blob(docs), _blob(contents)))
+               (group[0].first_unit, group[-1].stop_unit, bands, keys.data.cast("B"), _blob(docs), _blob(contents)))
